@@ -1,0 +1,22 @@
+#pragma once
+// Shared pieces of the command line: registration of subcommands and the error boundary.
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+namespace viva::cli {
+
+// Each subcommand file adds itself to the app; the callback runs when it is chosen.
+void add_doctor_command(CLI::App& app);
+void add_inspect_command(CLI::App& app);
+void add_video_command(CLI::App& app);
+
+// Runs `body`, turning viva::Error, c10::Error and std::exception into
+// "viva: error: <what>" on stderr and exit code 1.
+int run_guarded(const std::function<void()>& body);
+
+// "WxH" or "N" (square) -> width, height.
+std::pair<int, int> parse_size(const std::string& text);
+
+}  // namespace viva::cli

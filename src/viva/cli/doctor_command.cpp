@@ -1,0 +1,40 @@
+// viva doctor: is this machine set up to run viva well?
+#include <cstdio>
+#include <memory>
+
+#include "viva/cli/cli_common.h"
+#include "viva/core/doctor.h"
+
+namespace viva::cli {
+namespace {
+
+void print_report(const DoctorReport& r) {
+  std::printf("viva %s\n", r.viva_version.c_str());
+  std::printf("libtorch        %s (%s)\n", r.torch_version.c_str(), r.torch_has_cuda ? "CUDA" : "CPU only");
+  std::printf("BLAS (build)    %s\n", r.torch_blas.empty() ? "unknown" : r.torch_blas.c_str());
+  if (r.blas_loaded.empty()) std::printf("BLAS (loaded)   none found in the process maps\n");
+  for (const auto& lib : r.blas_loaded) std::printf("BLAS (loaded)   %s\n", lib.c_str());
+  std::printf("threads         intra-op %d, inter-op %d, hardware %d\n", r.intra_op_threads, r.inter_op_threads,
+              r.hardware_threads);
+  std::printf("matmul fp32     %.1f GFLOP/s (%dx%d)\n", r.matmul_gflops, r.matmul_size, r.matmul_size);
+  std::printf("FFmpeg          %s\n", r.ffmpeg_version.c_str());
+  std::printf("H.264 encoder   %s\n", r.h264_encoder.empty() ? "MISSING (only .mkv and PNG output)" : r.h264_encoder.c_str());
+  if (r.cuda_devices.empty()) std::printf("CUDA devices    none\n");
+  for (const auto& d : r.cuda_devices) std::printf("CUDA device     %s\n", d.c_str());
+  if (!r.openblas && r.cuda_devices.empty())
+    std::printf("warning: OpenBLAS is not loaded; matmul on CPU will be slow. Install libopenblas0-pthread.\n");
+}
+
+}  // namespace
+
+void add_doctor_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("doctor", "Report libtorch, BLAS, threads, matmul speed, FFmpeg and CUDA");
+  auto size = std::make_shared<int>(1024);
+  cmd->add_option("--matmul-size", *size, "Matrix side for the fp32 matmul benchmark")->check(CLI::Range(64, 8192));
+  cmd->callback([size] {
+    const int rc = run_guarded([&] { print_report(run_doctor(*size)); });
+    if (rc) throw CLI::RuntimeError(rc);
+  });
+}
+
+}  // namespace viva::cli

@@ -1,0 +1,77 @@
+// viva inspect <file|dir>: what is inside a safetensors file or sharded checkpoint.
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include "viva/cli/cli_common.h"
+#include "viva/core/checkpoint.h"
+#include "viva/core/error.h"
+
+namespace viva::cli {
+namespace {
+
+struct InspectOptions {
+  std::string path;
+  std::string filter;
+  bool summary_only = false;
+};
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::ostringstream out;
+  out << "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) out << (i ? ", " : "") << shape[i];
+  out << "]";
+  return out.str();
+}
+
+std::string with_commas(uint64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+void inspect(const InspectOptions& o) {
+  Checkpoint checkpoint(o.path);
+  std::printf("%s: %zu shard%s\n", checkpoint.path().c_str(), checkpoint.shards().size(),
+              checkpoint.shards().size() == 1 ? "" : "s");
+  uint64_t params = 0, bytes = 0;
+  std::size_t shown = 0;
+  std::map<std::string, uint64_t> params_by_dtype;
+  for (const auto& name : checkpoint.names()) {
+    if (!o.filter.empty() && name.find(o.filter) == std::string::npos) continue;
+    const TensorEntry& e = checkpoint.entry(name);
+    params += e.numel();
+    bytes += e.nbytes();
+    params_by_dtype[dtype_name(e.dtype)] += e.numel();
+    ++shown;
+    if (!o.summary_only) std::printf("  %-64s %-5s %s\n", name.c_str(), dtype_name(e.dtype), shape_text(e.shape).c_str());
+  }
+  std::printf("tensors: %zu%s\n", shown, o.filter.empty() ? "" : (" matching '" + o.filter + "'").c_str());
+  std::printf("parameters: %s (%s)\n", with_commas(params).c_str(), format_bytes(static_cast<double>(bytes)).c_str());
+  for (const auto& [dtype, n] : params_by_dtype) std::printf("  %-5s %s\n", dtype.c_str(), with_commas(n).c_str());
+  for (const auto& [key, value] : checkpoint.metadata()) {
+    const std::string shown_value = value.size() > 200 ? value.substr(0, 200) + "..." : value;
+    std::printf("metadata %s: %s\n", key.c_str(), shown_value.c_str());
+  }
+}
+
+}  // namespace
+
+void add_inspect_command(CLI::App& app) {
+  auto options = std::make_shared<InspectOptions>();
+  auto* cmd = app.add_subcommand("inspect", "List the tensors of a safetensors file or sharded checkpoint");
+  cmd->add_option("path", options->path, "A .safetensors file, a *.safetensors.index.json, or a folder holding one")
+      ->required();
+  cmd->add_option("--filter", options->filter, "Only tensors whose name contains this text");
+  cmd->add_flag("--summary", options->summary_only, "Print totals and metadata only");
+  cmd->callback([options] {
+    const int rc = run_guarded([&] { inspect(*options); });
+    if (rc) throw CLI::RuntimeError(rc);
+  });
+}
+
+}  // namespace viva::cli

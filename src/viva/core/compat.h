@@ -1,0 +1,96 @@
+#pragma once
+// The one place that knows which libtorch we build against. Debian ships 1.13 (CPU); GPU
+// machines use a pip torch (2.x, CUDA). Everything version-specific lives here.
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include <torch/torch.h>
+#include <torch/version.h>
+#include <ATen/autocast_mode.h>
+
+#define VIVA_TORCH_AT_LEAST(major, minor) \
+  (TORCH_VERSION_MAJOR > (major) || (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
+
+namespace viva::compat {
+
+// softmax(q kᵀ / sqrt(d) + mask) v. q: [B, H, Lq, D], k, v: [B, H, Lk, D]; mask is additive
+// (float, broadcastable to [B, H, Lq, Lk]) or boolean (true = attend), or undefined. Uses the
+// fused kernel on libtorch 2.x and the composite on 1.13; both compute softmax in float32.
+inline torch::Tensor scaled_dot_product_attention(const torch::Tensor& q, const torch::Tensor& k,
+                                                  const torch::Tensor& v,
+                                                  const torch::Tensor& mask = {},
+                                                  bool causal = false) {
+#if VIVA_TORCH_AT_LEAST(2, 0)
+  return at::scaled_dot_product_attention(q, k, v, mask.defined() ? c10::optional<at::Tensor>(mask) : c10::nullopt,
+                                          0.0, causal);
+#else
+  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+  auto scores = torch::matmul(q, k.transpose(-2, -1)).to(torch::kFloat32) * scale;
+  if (causal) {
+    auto keep = torch::ones({q.size(-2), k.size(-2)}, q.options().dtype(torch::kBool)).tril();
+    scores = scores.masked_fill(keep.logical_not(), -std::numeric_limits<float>::infinity());
+  }
+  if (mask.defined()) {
+    if (mask.scalar_type() == torch::kBool)
+      scores = scores.masked_fill(mask.logical_not(), -std::numeric_limits<float>::infinity());
+    else
+      scores = scores + mask.to(torch::kFloat32);
+  }
+  return torch::matmul(torch::softmax(scores, -1).to(v.scalar_type()), v);
+#endif
+}
+
+// Enables or disables autocast for a device type; returns the previous state.
+inline bool set_autocast(torch::DeviceType device, bool enabled) {
+#if VIVA_TORCH_AT_LEAST(2, 4)
+  const bool previous = at::autocast::is_autocast_enabled(device);
+  at::autocast::set_autocast_enabled(device, enabled);
+  return previous;
+#else
+  if (device == torch::kCUDA) {
+    const bool previous = at::autocast::is_enabled();
+    at::autocast::set_enabled(enabled);
+    return previous;
+  }
+  const bool previous = at::autocast::is_cpu_enabled();
+  at::autocast::set_cpu_enabled(enabled);
+  return previous;
+#endif
+}
+
+// Sets the autocast dtype for a device type (bf16 on CUDA is what we use).
+inline void set_autocast_dtype(torch::DeviceType device, torch::ScalarType dtype) {
+#if VIVA_TORCH_AT_LEAST(2, 4)
+  at::autocast::set_autocast_dtype(device, dtype);
+#else
+  if (device == torch::kCUDA)
+    at::autocast::set_autocast_gpu_dtype(dtype);
+  else
+    at::autocast::set_autocast_cpu_dtype(dtype);
+#endif
+}
+
+// RAII: autocast on for a scope, restored afterwards.
+class AutocastGuard {
+ public:
+  AutocastGuard(torch::DeviceType device, torch::ScalarType dtype, bool enabled = true)
+      : device_(device), previous_(set_autocast(device, enabled)) {
+    if (enabled) set_autocast_dtype(device, dtype);
+  }
+  ~AutocastGuard() {
+    set_autocast(device_, previous_);
+    at::autocast::clear_cache();
+  }
+  AutocastGuard(const AutocastGuard&) = delete;
+  AutocastGuard& operator=(const AutocastGuard&) = delete;
+
+ private:
+  torch::DeviceType device_;
+  bool previous_;
+};
+
+// "1.13.0" and whether the build has CUDA.
+inline std::string torch_version() { return TORCH_VERSION; }
+
+}  // namespace viva::compat

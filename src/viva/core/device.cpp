@@ -1,0 +1,51 @@
+#include "viva/core/device.h"
+
+#include "viva/core/error.h"
+
+namespace viva {
+
+torch::Device parse_device(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  if (name == "cuda" || name.rfind("cuda:", 0) == 0) {
+    if (!torch::cuda::is_available())
+      throw Error("--device " + name, "CUDA is not available (this libtorch has no CUDA or no GPU is visible)");
+    int index = 0;
+    if (name.size() > 5) {
+      try {
+        std::size_t used = 0;
+        index = std::stoi(name.substr(5), &used);
+        if (used != name.size() - 5) throw std::invalid_argument(name);
+      } catch (const std::exception&) {
+        throw Error("--device " + name, "expected cuda:<index>");
+      }
+    }
+    const int count = static_cast<int>(torch::cuda::device_count());
+    if (index < 0 || index >= count)
+      throw Error("--device " + name, "there are " + std::to_string(count) + " CUDA devices");
+    return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+  }
+  throw Error("--device " + name, "expected cpu, cuda or cuda:<index>");
+}
+
+torch::ScalarType parse_compute_dtype(const std::string& name) {
+  if (name == "fp32" || name == "float32") return torch::kFloat32;
+  if (name == "bf16" || name == "bfloat16") return torch::kBFloat16;
+  if (name == "fp16" || name == "float16") return torch::kFloat16;
+  throw Error("--dtype " + name, "expected fp32, bf16 or fp16");
+}
+
+void check_device_dtype(torch::Device device, torch::ScalarType dtype) {
+  if (device.is_cpu() && dtype == torch::kFloat16)
+    throw Error("--dtype fp16", "half precision is not supported on CPU; use fp32 (or bf16)");
+}
+
+std::string dtype_label(torch::ScalarType dtype) {
+  switch (dtype) {
+    case torch::kFloat32: return "fp32";
+    case torch::kBFloat16: return "bf16";
+    case torch::kFloat16: return "fp16";
+    default: return c10::toString(dtype);
+  }
+}
+
+}  // namespace viva

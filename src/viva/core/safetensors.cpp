@@ -1,0 +1,143 @@
+#include "viva/core/safetensors.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "viva/core/atomic_file.h"
+#include "viva/core/error.h"
+
+namespace viva {
+
+torch::ScalarType to_scalar_type(StDtype dtype) {
+  switch (dtype) {
+    case StDtype::F64: return torch::kFloat64;
+    case StDtype::F32: return torch::kFloat32;
+    case StDtype::F16: return torch::kFloat16;
+    case StDtype::BF16: return torch::kBFloat16;
+    case StDtype::I64: return torch::kInt64;
+    case StDtype::I32: return torch::kInt32;
+    case StDtype::I16: return torch::kInt16;
+    case StDtype::I8: return torch::kInt8;
+    case StDtype::U8: return torch::kUInt8;
+    case StDtype::BOOL: return torch::kBool;
+  }
+  return torch::kFloat32;
+}
+
+StDtype to_st_dtype(torch::ScalarType type) {
+  switch (type) {
+    case torch::kFloat64: return StDtype::F64;
+    case torch::kFloat32: return StDtype::F32;
+    case torch::kFloat16: return StDtype::F16;
+    case torch::kBFloat16: return StDtype::BF16;
+    case torch::kInt64: return StDtype::I64;
+    case torch::kInt32: return StDtype::I32;
+    case torch::kInt16: return StDtype::I16;
+    case torch::kInt8: return StDtype::I8;
+    case torch::kUInt8: return StDtype::U8;
+    case torch::kBool: return StDtype::BOOL;
+    default: throw Error("saving safetensors", std::string("dtype ") + c10::toString(type) + " has no safetensors equivalent");
+  }
+}
+
+MappedFile::MappedFile(const std::string& path) : path_(path) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) throw file_error(path, std::string("cannot open: ") + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    throw file_error(path, std::string("cannot stat: ") + std::strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw file_error(path, "is not a regular file");
+  }
+  size_ = static_cast<uint64_t>(st.st_size);
+  if (size_ > 0) {
+    void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) {
+      ::close(fd);
+      throw file_error(path, std::string("cannot memory-map: ") + std::strerror(errno));
+    }
+    data_ = static_cast<const uint8_t*>(p);
+  }
+  ::close(fd);
+}
+
+MappedFile::~MappedFile() {
+  if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
+}
+
+SafetensorsFile::SafetensorsFile(const std::string& path)
+    : map_(path), header_(parse_safetensors_header(map_.data(), map_.size(), map_.size(), path)) {}
+
+const TensorEntry& SafetensorsFile::entry(const std::string& name) const {
+  const TensorEntry* e = header_.find(name);
+  if (!e) throw file_error(path(), "has no tensor named '" + name + "'");
+  return *e;
+}
+
+torch::Tensor SafetensorsFile::load(const std::string& name, std::optional<torch::ScalarType> dtype,
+                                    torch::Device device) const {
+  const TensorEntry& e = entry(name);
+  // Bools are read as bytes and compared with zero: a stored byte other than 0/1 must not
+  // become an invalid torch bool.
+  const bool is_bool = e.dtype == StDtype::BOOL;
+  auto stored = is_bool ? torch::kUInt8 : to_scalar_type(e.dtype);
+  // Copy into an owned, aligned buffer first: offsets in the map need not be aligned.
+  torch::Tensor tensor = torch::empty(e.shape, torch::TensorOptions().dtype(stored));
+  if (e.nbytes() > 0) std::memcpy(tensor.data_ptr(), map_.data() + header_.data_offset + e.begin, e.nbytes());
+  if (is_bool) tensor = tensor.ne(0);
+  const auto target = dtype.value_or(tensor.scalar_type());
+  if (target != tensor.scalar_type() || device != tensor.device()) tensor = tensor.to(device, target);
+  return tensor;
+}
+
+void save_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors,
+                      const std::map<std::string, std::string>& metadata) {
+  nlohmann::ordered_json header = nlohmann::ordered_json::object();
+  if (!metadata.empty()) header["__metadata__"] = metadata;
+  std::vector<torch::Tensor> contiguous;
+  contiguous.reserve(tensors.size());
+  uint64_t offset = 0;
+  for (const auto& [name, tensor] : tensors) {
+    if (name == "__metadata__") throw Error("saving " + path, "'__metadata__' cannot name a tensor");
+    if (header.contains(name)) throw Error("saving " + path, "tensor '" + name + "' given twice");
+    if (!tensor.defined()) throw Error("saving " + path, "tensor '" + name + "' is undefined");
+    torch::Tensor t = tensor.detach().to(torch::kCPU).contiguous();
+    const uint64_t nbytes = static_cast<uint64_t>(t.numel()) * t.element_size();
+    header[name] = {{"dtype", dtype_name(to_st_dtype(t.scalar_type()))},
+                    {"shape", t.sizes().vec()},
+                    {"data_offsets", {offset, offset + nbytes}}};
+    offset += nbytes;
+    contiguous.push_back(std::move(t));
+  }
+  std::string text = header.dump();
+  // Pad with spaces so the data section starts 8-byte aligned, as the reference writer does.
+  text.append((8 - text.size() % 8) % 8, ' ');
+
+  AtomicFile file(path);
+  {
+    std::ofstream out(file.temp_path(), std::ios::binary | std::ios::trunc);
+    if (!out) throw file_error(path, std::string("cannot create: ") + std::strerror(errno));
+    uint8_t length[8];
+    uint64_t n = text.size();
+    for (int i = 0; i < 8; ++i) length[i] = static_cast<uint8_t>(n >> (8 * i));
+    out.write(reinterpret_cast<const char*>(length), 8);
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    for (const auto& t : contiguous)
+      out.write(static_cast<const char*>(t.data_ptr()), static_cast<std::streamsize>(t.numel() * t.element_size()));
+    out.flush();
+    if (!out) throw file_error(path, "write failed (disk full?)");
+  }
+  file.commit();
+}
+
+}  // namespace viva

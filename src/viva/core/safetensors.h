@@ -1,0 +1,69 @@
+#pragma once
+// Memory-mapped safetensors reading and atomic writing, one tensor at a time.
+#include <torch/torch.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "viva/core/safetensors_header.h"
+
+namespace viva {
+
+torch::ScalarType to_scalar_type(StDtype dtype);
+StDtype to_st_dtype(torch::ScalarType type);  // throws for types safetensors lacks
+
+// A read-only memory map of a whole file.
+class MappedFile {
+ public:
+  explicit MappedFile(const std::string& path);
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  const uint8_t* data() const { return data_; }
+  uint64_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  const uint8_t* data_ = nullptr;
+  uint64_t size_ = 0;
+};
+
+// One .safetensors file, validated on open (see parse_safetensors_header).
+class SafetensorsFile {
+ public:
+  explicit SafetensorsFile(const std::string& path);
+
+  const std::string& path() const { return map_.path(); }
+  const SafetensorsHeader& header() const { return header_; }
+  const std::vector<TensorEntry>& tensors() const { return header_.tensors; }
+  const std::map<std::string, std::string>& metadata() const { return header_.metadata; }
+  bool contains(const std::string& name) const { return header_.find(name) != nullptr; }
+  const TensorEntry& entry(const std::string& name) const;
+
+  // Copies one tensor out of the map, converted to `dtype` (default: the stored one) on
+  // `device`. Only this tensor is materialised.
+  torch::Tensor load(const std::string& name, std::optional<torch::ScalarType> dtype = std::nullopt,
+                     torch::Device device = torch::kCPU) const;
+
+ private:
+  MappedFile map_;
+  SafetensorsHeader header_;
+};
+
+struct NamedTensor {
+  std::string name;
+  torch::Tensor tensor;
+};
+
+// Writes tensors (in the given order) to `path` via a temporary file in the same folder that
+// is flushed to disk and renamed into place, so a reader never sees a partial file.
+void save_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors,
+                      const std::map<std::string, std::string>& metadata = {});
+
+}  // namespace viva

@@ -1,0 +1,60 @@
+#include "viva/io/image.h"
+
+#define STB_IMAGE_IMPLEMENTATION
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STBI_FAILURE_USERMSG
+#include <stb_image.h>
+#include <stb_image_write.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "viva/core/atomic_file.h"
+#include "viva/core/error.h"
+
+namespace viva {
+namespace {
+
+void append_bytes(void* context, void* data, int size) {
+  static_cast<std::string*>(context)->append(static_cast<const char*>(data), static_cast<std::size_t>(size));
+}
+
+std::string lower_extension(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext;
+}
+
+}  // namespace
+
+Image read_image(const std::string& path) {
+  const std::string bytes = read_file(path);
+  if (bytes.empty()) throw file_error(path, "file is empty");
+  int width = 0, height = 0, channels = 0;
+  uint8_t* pixels = stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()), static_cast<int>(bytes.size()),
+                                          &width, &height, &channels, 3);
+  if (!pixels) throw file_error(path, std::string("cannot read as an image: ") + stbi_failure_reason());
+  Image image;
+  image.width = width;
+  image.height = height;
+  image.rgb.assign(pixels, pixels + static_cast<std::size_t>(width) * height * 3);
+  stbi_image_free(pixels);
+  return image;
+}
+
+void write_image(const std::string& path, const Image& image, int jpeg_quality) {
+  if (image.width <= 0 || image.height <= 0) throw file_error(path, "cannot write an empty image");
+  const std::string ext = lower_extension(path);
+  std::string bytes;
+  int ok = 0;
+  if (ext == ".png")
+    ok = stbi_write_png_to_func(append_bytes, &bytes, image.width, image.height, 3, image.rgb.data(), image.width * 3);
+  else if (ext == ".jpg" || ext == ".jpeg")
+    ok = stbi_write_jpg_to_func(append_bytes, &bytes, image.width, image.height, 3, image.rgb.data(), jpeg_quality);
+  else
+    throw file_error(path, "unknown image extension '" + ext + "' (use .png or .jpg)");
+  if (!ok) throw file_error(path, "image encoding failed");
+  write_file_atomically(path, bytes);
+}
+
+}  // namespace viva
