@@ -4,15 +4,31 @@
 #include <cstdio>
 
 #include "viva/cli/cli_common.h"
+#include "viva/core/device.h"
 #include "viva/core/version.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"viva: VLM-guided instruction-based video editing (VIVA) in C++"};
   app.set_version_flag("--version", std::string("viva ") + viva::kVersion);
   app.require_subcommand(1);
+  viva::configure_cpu_threads(0);
+  app.add_option_function<int>(
+         "--threads", [](int n) { viva::configure_cpu_threads(n); },
+         "CPU threads for libtorch (default: OMP_NUM_THREADS, else all cores)")
+      ->check(CLI::PositiveNumber);
   viva::cli::add_doctor_command(app);
   viva::cli::add_inspect_command(app);
   viva::cli::add_video_command(app);
+
+  // CLI11 would only say "a subcommand is required"; name the word the user typed.
+  if (argc > 1 && argv[1][0] != '-') {
+    try {
+      app.get_subcommand(argv[1]);
+    } catch (const CLI::OptionNotFound&) {
+      std::fprintf(stderr, "viva: error: unknown command '%s' (see viva --help)\n", argv[1]);
+      return 1;
+    }
+  }
 
   int status = 0;
   try {

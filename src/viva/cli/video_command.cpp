@@ -39,8 +39,8 @@ void convert(const ConvertOptions& o) {
   DecodeOptions decode;
   decode.set_max_frames(o.frames).set_stride(o.stride).set_target_fps(o.fps).set_start(o.start);
   VideoFrames video = read_video(o.input, decode);
-  std::fprintf(stderr, "decoded %d frames %dx%d at %.3f fps from %s\n", video.frames, video.width, video.height,
-               video.fps, o.input.c_str());
+  const std::string decoded = std::to_string(video.frames) + " frames " + std::to_string(video.width) + "x" +
+                              std::to_string(video.height);
   if (!o.size.empty()) {
     const auto [width, height] = parse_size(o.size);
     video = resize_center_crop(video, width, height);
@@ -56,6 +56,7 @@ void convert(const ConvertOptions& o) {
   }
   writer.finish();
   progress.finish();
+  std::printf("read %s: %s\n", o.input.c_str(), decoded.c_str());
   std::printf("wrote %s: %d frames %dx%d at %.3f fps\n", o.output.c_str(), video.frames, video.width, video.height,
               video.fps);
 }

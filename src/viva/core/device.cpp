@@ -1,5 +1,10 @@
 #include "viva/core/device.h"
 
+#include <ATen/Parallel.h>
+
+#include <cstdlib>
+#include <thread>
+
 #include "viva/core/error.h"
 
 namespace viva {
@@ -46,6 +51,20 @@ std::string dtype_label(torch::ScalarType dtype) {
     case torch::kFloat16: return "fp16";
     default: return c10::toString(dtype);
   }
+}
+
+}  // namespace viva
+
+namespace viva {
+
+void configure_cpu_threads(int requested) {
+  if (requested > 0) {
+    at::set_num_threads(requested);
+    return;
+  }
+  if (std::getenv("OMP_NUM_THREADS")) return;
+  const unsigned hardware = std::thread::hardware_concurrency();
+  if (hardware > 0) at::set_num_threads(static_cast<int>(hardware));
 }
 
 }  // namespace viva

@@ -15,3 +15,11 @@ void check_device_dtype(torch::Device device, torch::ScalarType dtype);
 std::string dtype_label(torch::ScalarType dtype);  // "fp32", "bf16", "fp16", or torch's name
 
 }  // namespace viva
+
+namespace viva {
+
+// Sets libtorch's intra-op CPU threads: `requested` when > 0, else OMP_NUM_THREADS when set,
+// else every hardware thread (Debian's libtorch otherwise starts with one).
+void configure_cpu_threads(int requested);
+
+}  // namespace viva

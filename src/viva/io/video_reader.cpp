@@ -54,7 +54,7 @@ class FrameSelector {
   bool full() const { return options_.max_frames > 0 && out_.frames >= options_.max_frames; }
 
   void offer(double time_s, const uint8_t* rgb, int width, int height) {
-    if (full() || time_s < options_.start_s - 1e-6) return;
+    if (full() || time_s < options_.start_s - 0.25 / native_fps_) return;
     if (out_.frames == 0 && pending_.empty()) {
       out_.width = width;
       out_.height = height;
@@ -63,14 +63,15 @@ class FrameSelector {
       if (offered_++ % options_.stride == 0) append(rgb);
       return;
     }
-    // Resampling: each output time takes the latest frame shown at or before it.
-    if (!pending_.empty()) emit_pending_until(time_s);
+    // Resampling: each output time takes the latest frame shown at or before it. Containers
+    // round timestamps (Matroska to 1 ms), so a frame counts as shown a quarter period early.
+    if (!pending_.empty()) emit_pending_until(time_s - 0.25 / native_fps_);
     pending_.assign(rgb, rgb + out_.frame_bytes());
     pending_time_ = time_s;
   }
 
   VideoFrames finish() {
-    if (!pending_.empty()) emit_pending_until(pending_time_ + 1.0 / native_fps_);
+    if (!pending_.empty()) emit_pending_until(pending_time_ + 0.75 / native_fps_);
     out_.fps = options_.target_fps > 0 ? options_.target_fps : native_fps_ / options_.stride;
     return std::move(out_);
   }

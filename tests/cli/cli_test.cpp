@@ -1,0 +1,107 @@
+// Runs the viva executable the way a user does and checks exit codes and messages.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include "../support/temp_dir.h"
+#include "viva/core/atomic_file.h"
+#include "viva/core/safetensors.h"
+#include "viva/io/test_pattern.h"
+#include "viva/io/video_reader.h"
+#include "viva/io/video_writer.h"
+
+namespace viva {
+namespace {
+
+using testing::TempDir;
+using testing::write_bytes;
+
+struct CliRun {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+CliRun run_viva(const TempDir& dir, const std::string& args) {
+  const std::string out = dir.file("stdout.txt"), err = dir.file("stderr.txt");
+  const std::string command = std::string(VIVA_CLI_PATH) + " " + args + " >" + out + " 2>" + err + " </dev/null";
+  const int raw = std::system(command.c_str());
+  CliRun run;
+  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  run.out = read_file(out);
+  run.err = read_file(err);
+  std::filesystem::remove(out);
+  std::filesystem::remove(err);
+  return run;
+}
+
+int line_count(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
+
+void expect_one_line_error(const CliRun& run, const std::string& fragment) {
+  EXPECT_EQ(run.status, 1);
+  EXPECT_EQ(line_count(run.err), 1) << run.err;
+  EXPECT_EQ(run.err.rfind("viva: error: ", 0), 0u) << run.err;
+  EXPECT_NE(run.err.find(fragment), std::string::npos) << run.err;
+}
+
+TEST(Cli, VersionAndHelp) {
+  TempDir dir;
+  CliRun version = run_viva(dir, "--version");
+  EXPECT_EQ(version.status, 0);
+  EXPECT_NE(version.out.find("viva 0."), std::string::npos) << version.out;
+  CliRun help = run_viva(dir, "--help");
+  EXPECT_EQ(help.status, 0);
+  EXPECT_NE(help.out.find("doctor"), std::string::npos);
+  EXPECT_NE(help.out.find("inspect"), std::string::npos);
+}
+
+TEST(Cli, MissingFilesAreOneLineErrors) {
+  TempDir dir;
+  expect_one_line_error(run_viva(dir, "inspect " + dir.file("nope.safetensors")), "nope.safetensors");
+  expect_one_line_error(run_viva(dir, "video info " + dir.file("nope.mp4")), "nope.mp4");
+  expect_one_line_error(run_viva(dir, "video convert " + dir.file("nope.mp4") + " " + dir.file("out.mp4")), "nope.mp4");
+  EXPECT_FALSE(std::filesystem::exists(dir.file("out.mp4")));
+}
+
+TEST(Cli, BadInputsAreOneLineErrors) {
+  TempDir dir;
+  write_bytes(dir.file("bad.safetensors"), std::string("\xff\xff\xff\xff\xff\xff\xff\x7f{}", 10));
+  expect_one_line_error(run_viva(dir, "inspect " + dir.file("bad.safetensors")), "bad.safetensors");
+  write_bytes(dir.file("text.mp4"), "hello\n");
+  expect_one_line_error(run_viva(dir, "video info " + dir.file("text.mp4")), "text.mp4");
+  expect_one_line_error(run_viva(dir, "frobnicate"), "frobnicate");
+  expect_one_line_error(run_viva(dir, "video convert a.mp4"), "output");
+  write_video(dir.file("clip.mkv"), make_test_pattern(3, 32, 32, 24));
+  expect_one_line_error(run_viva(dir, "video convert " + dir.file("clip.mkv") + " " + dir.file("o.mp4") + " --size 30x30"),
+                        "multiples of 16");
+  EXPECT_FALSE(std::filesystem::exists(dir.file("o.mp4")));
+}
+
+TEST(Cli, InspectListsTensorsAndTotals) {
+  TempDir dir;
+  save_safetensors(dir.file("m.safetensors"), {{"blocks.0.weight", torch::zeros({4, 8})}, {"bias", torch::zeros({8}, torch::kBFloat16)}},
+                   {{"config", "{\"hidden\":8}"}});
+  CliRun run = run_viva(dir, "inspect " + dir.file("m.safetensors"));
+  EXPECT_EQ(run.status, 0) << run.err;
+  EXPECT_NE(run.out.find("blocks.0.weight"), std::string::npos);
+  EXPECT_NE(run.out.find("[4, 8]"), std::string::npos);
+  EXPECT_NE(run.out.find("parameters: 40"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("metadata config"), std::string::npos);
+}
+
+TEST(Cli, VideoConvertResizesAndConformsFrames) {
+  TempDir dir;
+  write_video(dir.file("in.mp4"), make_test_pattern(12, 40, 60, 24));
+  CliRun run = run_viva(dir, "video convert " + dir.file("in.mp4") + " " + dir.file("out.mp4") +
+                              " --size 32x32 --vae-frames truncate");
+  ASSERT_EQ(run.status, 0) << run.err;
+  const VideoFrames out = read_video(dir.file("out.mp4"));
+  EXPECT_EQ(out.frames, 9);
+  EXPECT_EQ(out.width, 32);
+  EXPECT_EQ(out.height, 32);
+  CliRun info = run_viva(dir, "video info " + dir.file("out.mp4"));
+  EXPECT_EQ(info.status, 0);
+  EXPECT_NE(info.out.find("32x32"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace viva

@@ -1,0 +1,71 @@
+#include "viva/core/progress.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+
+namespace viva {
+namespace {
+
+std::string read_stream(std::FILE* f) {
+  std::rewind(f);
+  std::string out;
+  char buffer[256];
+  while (std::fgets(buffer, sizeof buffer, f)) out += buffer;
+  return out;
+}
+
+TEST(Progress, PlainModePrintsLinesWithRateAndEta) {
+  std::FILE* f = std::tmpfile();
+  {
+    Progress p("encoding", 4,
+               ProgressOptions().set_mode(ProgressMode::Plain).set_stream(f).set_plain_interval(0).set_unit("frame"));
+    p.advance();
+    p.advance(2);
+    p.finish();
+  }
+  const std::string text = read_stream(f);
+  std::fclose(f);
+  EXPECT_NE(text.find("encoding: 1/4 (25%)"), std::string::npos) << text;
+  EXPECT_NE(text.find("ETA"), std::string::npos) << text;
+  EXPECT_NE(text.find("frame/s"), std::string::npos) << text;
+  EXPECT_NE(text.find("encoding: 3/4"), std::string::npos) << text;
+  EXPECT_NE(text.find(" in "), std::string::npos) << text;  // the final line reports total time
+  EXPECT_EQ(text.find('\r'), std::string::npos);            // no terminal control in logs
+}
+
+TEST(Progress, TerminalModeRedrawsOneLine) {
+  std::FILE* f = std::tmpfile();
+  {
+    Progress p("sampling", 2, ProgressOptions().set_mode(ProgressMode::Terminal).set_stream(f));
+    p.advance(2);
+    p.finish();
+  }
+  const std::string text = read_stream(f);
+  std::fclose(f);
+  EXPECT_NE(text.find("\r"), std::string::npos);
+  EXPECT_NE(text.find("100%"), std::string::npos);
+  EXPECT_EQ(text.back(), '\n');
+}
+
+TEST(Progress, SilentModePrintsNothingAndEtaIsUnknownAtStart) {
+  std::FILE* f = std::tmpfile();
+  Progress p("x", 10, ProgressOptions().set_mode(ProgressMode::Silent).set_stream(f));
+  EXPECT_LT(p.eta_s(), 0);
+  p.advance(5);
+  EXPECT_GE(p.eta_s(), 0);
+  p.finish();
+  EXPECT_EQ(read_stream(f), "");
+  std::fclose(f);
+}
+
+TEST(Progress, FormatsDurations) {
+  EXPECT_EQ(format_duration(5.25), "5.2s");
+  EXPECT_EQ(format_duration(65), "1:05");
+  EXPECT_EQ(format_duration(3723), "1:02:03");
+  EXPECT_EQ(format_duration(-1), "?");
+}
+
+}  // namespace
+}  // namespace viva
