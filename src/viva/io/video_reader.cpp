@@ -12,10 +12,10 @@ extern "C" {
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <mutex>
 #include <vector>
 
 #include "viva/core/error.h"
+#include "viva/io/ffmpeg_util.h"
 #include "viva/io/image.h"
 
 namespace viva {
@@ -23,17 +23,6 @@ namespace {
 
 // Frames larger than this are refused before allocating (a corrupt header can claim anything).
 constexpr int64_t kMaxFramePixels = 8192ll * 8192ll;
-
-std::string av_error_text(int code) {
-  char buffer[AV_ERROR_MAX_STRING_SIZE] = {0};
-  av_strerror(code, buffer, sizeof buffer);
-  return buffer;
-}
-
-void quiet_ffmpeg_logs() {
-  static std::once_flag once;
-  std::call_once(once, [] { av_log_set_level(AV_LOG_QUIET); });
-}
 
 void validate(const DecodeOptions& options, const std::string& path) {
   if (options.max_frames < 0) throw file_error(path, "max frames must not be negative");
@@ -127,6 +116,21 @@ struct MemorySource {
 class Demuxer {
  public:
   Demuxer(const std::string& path, MemorySource* memory) : path_(path) {
+    // A throwing constructor runs no destructor: release what was opened before rethrowing.
+    try {
+      open(memory);
+    } catch (...) {
+      release();
+      throw;
+    }
+  }
+
+  ~Demuxer() { release(); }
+  Demuxer(const Demuxer&) = delete;
+  Demuxer& operator=(const Demuxer&) = delete;
+
+ private:
+  void open(MemorySource* memory) {
     quiet_ffmpeg_logs();
     format_ = avformat_alloc_context();
     if (!format_) throw file_error(path_, "out of memory");
@@ -165,8 +169,9 @@ class Demuxer {
     if (!packet_ || !frame_) throw file_error(path_, "out of memory");
   }
 
-  ~Demuxer() {
+  void release() {
     sws_freeContext(sws_);
+    sws_ = nullptr;
     av_frame_free(&frame_);
     av_packet_free(&packet_);
     avcodec_free_context(&decoder_);
@@ -176,9 +181,8 @@ class Demuxer {
       avio_context_free(&io_);
     }
   }
-  Demuxer(const Demuxer&) = delete;
-  Demuxer& operator=(const Demuxer&) = delete;
 
+ public:
   VideoInfo info() const {
     VideoInfo info;
     info.path = path_;

@@ -12,18 +12,13 @@ extern "C" {
 
 #include "viva/core/atomic_file.h"
 #include "viva/core/error.h"
+#include "viva/io/ffmpeg_util.h"
 #include "viva/io/image.h"
 
 namespace viva {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string av_error_text(int code) {
-  char buffer[AV_ERROR_MAX_STRING_SIZE] = {0};
-  av_strerror(code, buffer, sizeof buffer);
-  return buffer;
-}
 
 std::string strip_trailing_slashes(std::string path) {
   while (path.size() > 1 && path.back() == '/') path.pop_back();
@@ -47,6 +42,8 @@ VideoCodec codec_for_path(const std::string& path) {
   const std::string ext = fs::path(path).extension().string();
   if (ext.empty()) return VideoCodec::PngSequence;
   if (ext == ".mkv") return VideoCodec::FFV1;
+  if (ext == ".png" || ext == ".jpg" || ext == ".jpeg")
+    throw file_error(path, "for PNG frames give a folder path (no extension); for a still image write an image");
   return VideoCodec::H264;
 }
 
@@ -85,6 +82,7 @@ struct VideoWriter::Impl {
   }
 
   void open_ffmpeg(double fps, const EncodeOptions& options) {
+    quiet_ffmpeg_logs();
     const AVCodec* c = codec == VideoCodec::H264 ? find_h264_encoder() : avcodec_find_encoder(AV_CODEC_ID_FFV1);
     if (!c)
       throw file_error(path, codec == VideoCodec::H264
