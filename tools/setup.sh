@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libtorch-dev libopenblas0-pthread
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
-  nlohmann-json3-dev libcli11-dev libgtest-dev libstb-dev
+  nlohmann-json3-dev libcli11-dev libgtest-dev libstb-dev libpcre2-dev zlib1g-dev
   clang libclang-rt-14-dev
 )
 

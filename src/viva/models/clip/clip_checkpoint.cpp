@@ -1,0 +1,42 @@
+#include "viva/models/clip/clip_checkpoint.h"
+
+#include "viva/core/error.h"
+
+namespace viva {
+namespace {
+
+bool is_position_ids(const std::string& name) {
+  const std::string suffix = "embeddings.position_ids";
+  return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Loads `module` from the tensors under `prefix`, ignoring everything else in the file.
+WeightLoadReport load_under_prefix(torch::nn::Module& module, const Checkpoint& checkpoint, const std::string& prefix) {
+  WeightLoadOptions options;
+  options.set_name_map([prefix](const std::string& name) { return prefix + name; });
+  options.set_ignore([prefix](const std::string& name) { return name.rfind(prefix, 0) != 0 || is_position_ids(name); });
+  return load_weights(module, checkpoint, options);
+}
+
+}  // namespace
+
+WeightLoadReport load_clip(ClipModel& model, const Checkpoint& checkpoint) {
+  WeightLoadOptions options;
+  options.set_ignore(is_position_ids);
+  return load_weights(*model, checkpoint, options);
+}
+
+WeightLoadReport load_clip_vision(ClipVisionTransformer& model, const Checkpoint& checkpoint) {
+  for (const std::string prefix : {"vision_model.", "vision_tower.vision_model.", "model.vision_tower.vision_model."})
+    if (checkpoint.contains(prefix + "embeddings.class_embedding")) return load_under_prefix(*model, checkpoint, prefix);
+  throw Error(checkpoint.path(), "no CLIP vision tower found (embeddings.class_embedding under vision_model., "
+                                 "vision_tower.vision_model. or model.vision_tower.vision_model.)");
+}
+
+WeightLoadReport load_clip_text(ClipTextTransformer& model, const Checkpoint& checkpoint) {
+  if (!checkpoint.contains("text_model.embeddings.token_embedding.weight"))
+    throw Error(checkpoint.path(), "no CLIP text tower found (text_model.embeddings.token_embedding.weight)");
+  return load_under_prefix(*model, checkpoint, "text_model.");
+}
+
+}  // namespace viva

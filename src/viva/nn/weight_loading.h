@@ -1,0 +1,43 @@
+#pragma once
+// Loading a checkpoint into a module whose parameter and buffer names are (after a name map)
+// the checkpoint's names. Streams one tensor at a time from the memory map, converting dtype
+// and device on the way, so peak memory stays near the model's own size.
+#include <torch/torch.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "viva/core/checkpoint.h"
+
+namespace viva {
+
+struct WeightLoadOptions {
+  // Module name -> checkpoint name (identity when empty). Returning "" means "not in the
+  // checkpoint" (the tensor must then be allowed to be missing).
+  std::function<std::string(const std::string&)> to_checkpoint_name;
+  // Checkpoint names to ignore silently (e.g. a LLaVA file's vision tower when only the
+  // language model is built); tested with the predicate.
+  std::function<bool(const std::string&)> ignore_checkpoint_name;
+  // Module names that may be absent from the checkpoint (keep their initial values).
+  std::function<bool(const std::string&)> allow_missing;
+  bool strict = true;  // unexpected checkpoint tensors are an error
+
+  WeightLoadOptions& set_name_map(std::function<std::string(const std::string&)> f) { to_checkpoint_name = std::move(f); return *this; }
+  WeightLoadOptions& set_ignore(std::function<bool(const std::string&)> f) { ignore_checkpoint_name = std::move(f); return *this; }
+  WeightLoadOptions& set_allow_missing(std::function<bool(const std::string&)> f) { allow_missing = std::move(f); return *this; }
+  WeightLoadOptions& set_strict(bool s) { strict = s; return *this; }
+};
+
+struct WeightLoadReport {
+  std::vector<std::string> loaded;   // module names
+  std::vector<std::string> missing;  // module names kept at their initial values (allowed)
+};
+
+// Copies every parameter and buffer of `module` from `checkpoint`, converting to the module's
+// dtype/device. Missing (not allowed), unexpected (when strict) and shape-mismatched tensors
+// are collected and reported in one viva::Error listing the first few names of each kind.
+WeightLoadReport load_weights(torch::nn::Module& module, const Checkpoint& checkpoint,
+                              const WeightLoadOptions& options = {});
+
+}  // namespace viva

@@ -1,0 +1,45 @@
+#pragma once
+// Access to ../shared/golden fixtures and the parity comparison every model test uses.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <iomanip>
+#include <sstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "viva/core/checkpoint.h"
+
+namespace viva::testing {
+
+// The fixture's path, or "" when absent (tests skip with a message then).
+inline std::string golden_path(const std::string& name) {
+  const std::string path = std::string(VIVA_SHARED_DIR) + "/golden/" + name;
+  return std::filesystem::exists(path) ? path : "";
+}
+
+inline nlohmann::json golden_config(const Checkpoint& fixture) {
+  return nlohmann::json::parse(fixture.metadata().at("config"));
+}
+
+// Parity: max |actual - expected| must stay within `relative` of max |expected|. Both errors are
+// recorded as test properties (--gtest_output=xml shows them) and printed on failure.
+inline void expect_close(const torch::Tensor& actual, const torch::Tensor& expected, const std::string& what,
+                         double relative = 1e-4) {
+  ASSERT_EQ(actual.sizes(), expected.sizes()) << what;
+  auto a = actual.detach().to(torch::kCPU, torch::kFloat64);
+  auto e = expected.detach().to(torch::kCPU, torch::kFloat64);
+  const double max_abs = (a - e).abs().max().item<double>();
+  const double scale = e.abs().max().item<double>();
+  const double max_rel = max_abs / std::max(scale, 1e-30);
+  std::ostringstream errors;
+  errors << std::scientific << std::setprecision(3) << max_abs << " (relative " << max_rel << ")";
+  ::testing::Test::RecordProperty(what + ".max_abs_error", errors.str());
+  EXPECT_LE(max_abs, relative * scale + 1e-12)
+      << what << ": max abs error " << max_abs << ", relative to max |expected| " << max_rel << " (bound "
+      << relative << ")";
+}
+
+}  // namespace viva::testing
