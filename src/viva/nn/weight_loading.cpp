@@ -1,5 +1,6 @@
 #include "viva/nn/weight_loading.h"
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -34,21 +35,41 @@ WeightLoadReport load_weights(torch::nn::Module& module, const Checkpoint& check
   for (const auto& item : module.named_buffers(true)) targets.emplace_back(item.key(), item.value());
 
   for (auto& [name, target] : targets) {
-    const std::string source = options.to_checkpoint_name ? options.to_checkpoint_name(name) : name;
-    if (source.empty() || !checkpoint.contains(source)) {
+    std::vector<std::string> sources = options.to_checkpoint_parts ? options.to_checkpoint_parts(name) : std::vector<std::string>{};
+    if (sources.empty()) sources.push_back(options.to_checkpoint_name ? options.to_checkpoint_name(name) : name);
+    bool present = true;
+    for (const auto& source : sources) present = present && !source.empty() && checkpoint.contains(source);
+    if (!present) {
       if (options.allow_missing && options.allow_missing(name))
         report.missing.push_back(name);
       else
-        missing.push_back(source.empty() ? name : source);
+        missing.push_back(sources.size() == 1 && !sources[0].empty() ? sources[0] : name);
       continue;
     }
-    used.insert(source);
-    const TensorEntry& entry = checkpoint.entry(source);
-    if (c10::IntArrayRef(entry.shape) != target.sizes()) {
-      mismatched.push_back(source + " " + shape_text(entry.shape) + " vs " + shape_text(target.sizes()));
+    for (const auto& source : sources) used.insert(source);
+    // Stored shape of the assembled tensor: parts stack along dim 0.
+    std::vector<int64_t> shape = checkpoint.entry(sources[0]).shape;
+    bool compatible = true;
+    for (std::size_t i = 1; i < sources.size(); ++i) {
+      const auto& part = checkpoint.entry(sources[i]).shape;
+      compatible = compatible && !shape.empty() && part.size() == shape.size() &&
+                   std::equal(part.begin() + 1, part.end(), shape.begin() + 1);
+      if (compatible) shape[0] += part[0];
+    }
+    if (!compatible || c10::IntArrayRef(shape) != target.sizes()) {
+      mismatched.push_back(sources[0] + " " + shape_text(shape) + " vs " + shape_text(target.sizes()));
       continue;
     }
-    target.copy_(checkpoint.load(source, target.scalar_type(), target.device()));
+    torch::Tensor value;
+    if (sources.size() == 1) {
+      value = checkpoint.load(sources[0], target.scalar_type(), target.device());
+    } else {
+      std::vector<torch::Tensor> parts;
+      for (const auto& source : sources) parts.push_back(checkpoint.load(source, target.scalar_type(), target.device()));
+      value = torch::cat(parts, 0);
+    }
+    if (options.transform) value = options.transform(name, value);
+    target.copy_(value);
     report.loaded.push_back(name);
   }
 

@@ -16,6 +16,11 @@ struct WeightLoadOptions {
   // Module name -> checkpoint name (identity when empty). Returning "" means "not in the
   // checkpoint" (the tensor must then be allowed to be missing).
   std::function<std::string(const std::string&)> to_checkpoint_name;
+  // Module name -> several checkpoint tensors concatenated along dim 0 (a fused layer stored
+  // split, e.g. q|k|v). When it returns a non-empty list it takes precedence over the name map.
+  std::function<std::vector<std::string>(const std::string&)> to_checkpoint_parts;
+  // Applied to the assembled checkpoint tensor before the shape check (e.g. swapping halves).
+  std::function<torch::Tensor(const std::string&, torch::Tensor)> transform;
   // Checkpoint names to ignore silently (e.g. a LLaVA file's vision tower when only the
   // language model is built); tested with the predicate.
   std::function<bool(const std::string&)> ignore_checkpoint_name;
@@ -24,6 +29,8 @@ struct WeightLoadOptions {
   bool strict = true;  // unexpected checkpoint tensors are an error
 
   WeightLoadOptions& set_name_map(std::function<std::string(const std::string&)> f) { to_checkpoint_name = std::move(f); return *this; }
+  WeightLoadOptions& set_parts(std::function<std::vector<std::string>(const std::string&)> f) { to_checkpoint_parts = std::move(f); return *this; }
+  WeightLoadOptions& set_transform(std::function<torch::Tensor(const std::string&, torch::Tensor)> f) { transform = std::move(f); return *this; }
   WeightLoadOptions& set_ignore(std::function<bool(const std::string&)> f) { ignore_checkpoint_name = std::move(f); return *this; }
   WeightLoadOptions& set_allow_missing(std::function<bool(const std::string&)> f) { allow_missing = std::move(f); return *this; }
   WeightLoadOptions& set_strict(bool s) { strict = s; return *this; }

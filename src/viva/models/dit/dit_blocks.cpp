@@ -1,0 +1,114 @@
+#include "viva/models/dit/dit_blocks.h"
+
+#include "viva/core/compat.h"
+
+namespace viva {
+namespace {
+
+StreamQkv split_qkv(const torch::Tensor& qkv, int64_t heads, RmsNorm& q_norm, RmsNorm& k_norm) {
+  const int64_t B = qkv.size(0), S = qkv.size(1), D = qkv.size(2) / 3;
+  auto parts = qkv.view({B, S, 3, heads, D / heads});
+  return {q_norm(parts.select(2, 0)), k_norm(parts.select(2, 1)), parts.select(2, 2)};
+}
+
+// Attention over [B, S, heads, head_dim] inputs -> [B, S, heads * head_dim].
+torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& mask) {
+  auto out = compat::scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), mask);
+  return out.transpose(1, 2).flatten(2);
+}
+
+}  // namespace
+
+ModulationImpl::ModulationImpl(int64_t hidden, int64_t chunks_) : chunks(chunks_) {
+  linear = register_module("linear", torch::nn::Linear(hidden, chunks * hidden));
+}
+
+std::vector<torch::Tensor> ModulationImpl::forward_plain(const torch::Tensor& vec) {
+  return linear(torch::silu(vec)).chunk(chunks, -1);
+}
+
+std::vector<torch::Tensor> ModulationImpl::forward(const DitConditioning& cond, int64_t tokens) {
+  auto normal = forward_plain(cond.vec);
+  if (cond.ref_tokens == 0) return normal;
+  auto reference = forward_plain(cond.ref_vec);
+  std::vector<torch::Tensor> out;
+  for (int64_t i = 0; i < chunks; ++i) {
+    const int64_t B = normal[i].size(0), D = normal[i].size(1);
+    out.push_back(torch::cat({reference[i].unsqueeze(1).expand({B, cond.ref_tokens, D}),
+                              normal[i].unsqueeze(1).expand({B, tokens - cond.ref_tokens, D})},
+                             1));
+  }
+  return out;
+}
+
+DoubleStreamBlockImpl::DoubleStreamBlockImpl(const DitOptions& o) : heads(o.heads) {
+  const int64_t d = o.hidden_size, hd = o.head_dim();
+  img_mod = register_module("img_mod", Modulation(d, 6));
+  img_attn_qkv = register_module("img_attn_qkv", torch::nn::Linear(d, 3 * d));
+  img_attn_q_norm = register_module("img_attn_q_norm", RmsNorm(hd, 1e-6));
+  img_attn_k_norm = register_module("img_attn_k_norm", RmsNorm(hd, 1e-6));
+  img_attn_proj = register_module("img_attn_proj", torch::nn::Linear(d, d));
+  img_mlp = register_module("img_mlp", DitMlp(d, o.mlp_hidden(), true));
+  txt_mod = register_module("txt_mod", Modulation(d, 6));
+  txt_attn_qkv = register_module("txt_attn_qkv", torch::nn::Linear(d, 3 * d));
+  txt_attn_q_norm = register_module("txt_attn_q_norm", RmsNorm(hd, 1e-6));
+  txt_attn_k_norm = register_module("txt_attn_k_norm", RmsNorm(hd, 1e-6));
+  txt_attn_proj = register_module("txt_attn_proj", torch::nn::Linear(d, d));
+  txt_mlp = register_module("txt_mlp", DitMlp(d, o.mlp_hidden(), true));
+}
+
+std::pair<torch::Tensor, torch::Tensor> DoubleStreamBlockImpl::forward(const torch::Tensor& img, const torch::Tensor& txt,
+                                                                       const DitConditioning& cond, const torch::Tensor& mask,
+                                                                       const torch::Tensor& cos, const torch::Tensor& sin) {
+  // (shift1, scale1, gate1, shift2, scale2, gate2) per stream; the text stream ignores ref_vec.
+  auto im = img_mod(cond, img.size(1));
+  auto tm = txt_mod->forward_plain(cond.vec);
+  StreamQkv i = split_qkv(img_attn_qkv(modulate(layer_norm_plain(img), im[0], im[1])), heads, img_attn_q_norm, img_attn_k_norm);
+  StreamQkv t = split_qkv(txt_attn_qkv(modulate(layer_norm_plain(txt), tm[0], tm[1])), heads, txt_attn_q_norm, txt_attn_k_norm);
+  i.q = apply_rope_pairs(i.q, cos, sin);
+  i.k = apply_rope_pairs(i.k, cos, sin);
+  auto joint = attention(torch::cat({i.q, t.q}, 1), torch::cat({i.k, t.k}, 1), torch::cat({i.v, t.v}, 1), mask);
+  const int64_t N = img.size(1);
+  auto img_out = img + gated(im[2], img_attn_proj(joint.narrow(1, 0, N)));
+  img_out = img_out + gated(im[5], img_mlp(modulate(layer_norm_plain(img_out), im[3], im[4])));
+  auto txt_out = txt + gated(tm[2], txt_attn_proj(joint.narrow(1, N, txt.size(1))));
+  txt_out = txt_out + gated(tm[5], txt_mlp(modulate(layer_norm_plain(txt_out), tm[3], tm[4])));
+  return {img_out, txt_out};
+}
+
+SingleStreamBlockImpl::SingleStreamBlockImpl(const DitOptions& o)
+    : heads(o.heads), hidden(o.hidden_size), mlp_hidden(o.mlp_hidden()) {
+  linear1 = register_module("linear1", torch::nn::Linear(hidden, 3 * hidden + mlp_hidden));
+  linear2 = register_module("linear2", torch::nn::Linear(hidden + mlp_hidden, hidden));
+  q_norm = register_module("q_norm", RmsNorm(o.head_dim(), 1e-6));
+  k_norm = register_module("k_norm", RmsNorm(o.head_dim(), 1e-6));
+  modulation = register_module("modulation", Modulation(hidden, 3));
+}
+
+torch::Tensor SingleStreamBlockImpl::forward(const torch::Tensor& x, int64_t image_tokens, const DitConditioning& cond,
+                                             const torch::Tensor& mask, const torch::Tensor& cos, const torch::Tensor& sin) {
+  auto mod = modulation(cond, x.size(1));  // shift, scale, gate
+  auto y = linear1(modulate(layer_norm_plain(x), mod[0], mod[1]));
+  StreamQkv s = split_qkv(y.narrow(-1, 0, 3 * hidden), heads, q_norm, k_norm);
+  auto rope_part = [&](const torch::Tensor& t) {
+    return torch::cat({apply_rope_pairs(t.narrow(1, 0, image_tokens), cos, sin),
+                       t.narrow(1, image_tokens, t.size(1) - image_tokens)},
+                      1);
+  };
+  auto attn = attention(rope_part(s.q), rope_part(s.k), s.v, mask);
+  auto out = linear2(torch::cat({attn, torch::gelu(y.narrow(-1, 3 * hidden, mlp_hidden), "tanh")}, -1));
+  return x + gated(mod[2], out);
+}
+
+FinalLayerImpl::FinalLayerImpl(const DitOptions& o) {
+  linear = register_module("linear", torch::nn::Linear(o.hidden_size, o.patch_volume() * o.out_channels));
+  adaLN_modulation = register_module(
+      "adaLN_modulation", torch::nn::Sequential(torch::nn::SiLU(), torch::nn::Linear(o.hidden_size, 2 * o.hidden_size)));
+}
+
+torch::Tensor FinalLayerImpl::forward(const torch::Tensor& img, const torch::Tensor& vec) {
+  auto mod = adaLN_modulation->forward(vec).chunk(2, -1);  // original order: (shift, scale)
+  return linear(modulate(layer_norm_plain(img), mod[0], mod[1]));
+}
+
+}  // namespace viva

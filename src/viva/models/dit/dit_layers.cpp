@@ -1,0 +1,162 @@
+#include "viva/models/dit/dit_layers.h"
+
+#include <cmath>
+#include <limits>
+
+#include "viva/core/compat.h"
+
+namespace viva {
+namespace {
+
+torch::nn::Linear linear(int64_t in, int64_t out) { return torch::nn::Linear(in, out); }
+
+torch::nn::Sequential silu_linear(int64_t in, int64_t out) {
+  return torch::nn::Sequential(torch::nn::SiLU(), torch::nn::Linear(in, out));
+}
+
+// [B, S, heads, head_dim] -> [B, heads, S, head_dim] and back.
+torch::Tensor heads_first(const torch::Tensor& x) { return x.transpose(1, 2); }
+
+}  // namespace
+
+torch::Tensor timestep_sinusoid(const torch::Tensor& t, int64_t dim) {
+  const int64_t half = dim / 2;
+  auto options = torch::TensorOptions().dtype(torch::kFloat32).device(t.device());
+  auto freqs = torch::exp(-std::log(10000.0) * torch::arange(half, options) / static_cast<double>(half));
+  auto args = t.to(torch::kFloat32).unsqueeze(1) * freqs.unsqueeze(0);
+  return torch::cat({torch::cos(args), torch::sin(args)}, 1);
+}
+
+TimestepEmbedderImpl::TimestepEmbedderImpl(int64_t hidden) {
+  mlp = register_module("mlp", torch::nn::Sequential(linear(256, hidden), torch::nn::SiLU(), linear(hidden, hidden)));
+}
+
+torch::Tensor TimestepEmbedderImpl::forward(const torch::Tensor& t) {
+  auto first = mlp->ptr<torch::nn::LinearImpl>(0);
+  return mlp->forward(timestep_sinusoid(t).to(first->weight.scalar_type()));
+}
+
+MlpEmbedderImpl::MlpEmbedderImpl(int64_t in, int64_t hidden) {
+  in_layer = register_module("in_layer", linear(in, hidden));
+  out_layer = register_module("out_layer", linear(hidden, hidden));
+}
+
+torch::Tensor MlpEmbedderImpl::forward(const torch::Tensor& x) { return out_layer(torch::silu(in_layer(x))); }
+
+PatchEmbedImpl::PatchEmbedImpl(const DitOptions& o, int64_t in_channels) {
+  const torch::ExpandingArray<3> patch({o.patch[0], o.patch[1], o.patch[2]});
+  proj = register_module("proj", torch::nn::Conv3d(torch::nn::Conv3dOptions(in_channels, o.hidden_size, patch).stride(patch)));
+}
+
+torch::Tensor PatchEmbedImpl::forward(const torch::Tensor& x) { return proj(x).flatten(2).transpose(1, 2); }
+
+std::pair<torch::Tensor, torch::Tensor> rope_3d_tables(const DitOptions& o, int64_t t, int64_t h, int64_t w,
+                                                       int64_t t_start, torch::Device device) {
+  auto f32 = torch::TensorOptions().dtype(torch::kFloat32).device(device);
+  const std::array<torch::Tensor, 3> positions = {torch::arange(t_start, t_start + t, f32), torch::arange(h, f32),
+                                                  torch::arange(w, f32)};
+  auto grid = torch::meshgrid({positions[0], positions[1], positions[2]}, "ij");
+  std::vector<torch::Tensor> cos_parts, sin_parts;
+  for (int axis = 0; axis < 3; ++axis) {
+    const int64_t n = o.rope_dims[axis];
+    auto freqs = torch::pow(o.rope_theta, -torch::arange(0, n, 2, f32) / static_cast<double>(n));  // [n/2]
+    auto angles = grid[axis].reshape({-1, 1}) * freqs.unsqueeze(0);                               // [N, n/2]
+    angles = angles.repeat_interleave(2, 1);                                                      // adjacent pairs
+    cos_parts.push_back(angles.cos());
+    sin_parts.push_back(angles.sin());
+  }
+  return {torch::cat(cos_parts, 1), torch::cat(sin_parts, 1)};
+}
+
+torch::Tensor apply_rope_pairs(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
+  auto x32 = x.to(torch::kFloat32);
+  auto pairs = x32.unflatten(-1, {x.size(-1) / 2, 2});
+  auto rotated = torch::stack({-pairs.select(-1, 1), pairs.select(-1, 0)}, -1).flatten(-2);
+  auto c = cos.view({1, cos.size(0), 1, cos.size(1)}), s = sin.view({1, sin.size(0), 1, sin.size(1)});
+  return (x32 * c + rotated * s).to(x.scalar_type());
+}
+
+torch::Tensor layer_norm_plain(const torch::Tensor& x) { return torch::layer_norm(x, {x.size(-1)}, {}, {}, 1e-6); }
+
+torch::Tensor modulate(const torch::Tensor& x, const torch::Tensor& shift, const torch::Tensor& scale) {
+  if (shift.dim() == 2) return x * (1 + scale.unsqueeze(1)) + shift.unsqueeze(1);
+  return x * (1 + scale) + shift;
+}
+
+torch::Tensor gated(const torch::Tensor& gate, const torch::Tensor& y) {
+  return gate.dim() == 2 ? gate.unsqueeze(1) * y : gate * y;
+}
+
+torch::Tensor key_padding_mask(const torch::Tensor& keep, torch::ScalarType dtype) {
+  auto mask = torch::zeros(keep.sizes(), keep.options().dtype(dtype))
+                  .masked_fill(keep.logical_not(), std::numeric_limits<float>::lowest());
+  return mask.view({keep.size(0), 1, 1, keep.size(1)});
+}
+
+DitMlpImpl::DitMlpImpl(int64_t dim, int64_t hidden, bool gelu_tanh_) : gelu_tanh(gelu_tanh_) {
+  fc1 = register_module("fc1", linear(dim, hidden));
+  fc2 = register_module("fc2", linear(hidden, dim));
+}
+
+torch::Tensor DitMlpImpl::forward(const torch::Tensor& x) {
+  auto h = fc1(x);
+  return fc2(gelu_tanh ? torch::gelu(h, "tanh") : torch::silu(h));
+}
+
+TokenRefinerBlockImpl::TokenRefinerBlockImpl(const DitOptions& o) : heads(o.heads) {
+  const int64_t d = o.hidden_size;
+  norm1 = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d}).eps(1e-6)));
+  self_attn_qkv = register_module("self_attn_qkv", linear(d, 3 * d));
+  self_attn_proj = register_module("self_attn_proj", linear(d, d));
+  norm2 = register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d}).eps(1e-6)));
+  mlp = register_module("mlp", DitMlp(d, o.mlp_hidden(), false));
+  adaLN_modulation = register_module("adaLN_modulation", silu_linear(d, 2 * d));
+}
+
+torch::Tensor TokenRefinerBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& c, const torch::Tensor& mask) {
+  auto gates = adaLN_modulation->forward(c).chunk(2, -1);
+  const int64_t B = x.size(0), L = x.size(1), D = x.size(2);
+  auto qkv = self_attn_qkv(norm1(x)).view({B, L, 3, heads, D / heads});
+  auto attn = compat::scaled_dot_product_attention(heads_first(qkv.select(2, 0)), heads_first(qkv.select(2, 1)),
+                                                   heads_first(qkv.select(2, 2)), mask);
+  auto h = x + gated(gates[0], self_attn_proj(attn.transpose(1, 2).reshape({B, L, D})));
+  return h + gated(gates[1], mlp(norm2(h)));
+}
+
+TextProjectionImpl::TextProjectionImpl(int64_t in, int64_t hidden) {
+  linear_1 = register_module("linear_1", linear(in, hidden));
+  linear_2 = register_module("linear_2", linear(hidden, hidden));
+}
+
+torch::Tensor TextProjectionImpl::forward(const torch::Tensor& x) { return linear_2(torch::silu(linear_1(x))); }
+
+IndividualTokenRefinerImpl::IndividualTokenRefinerImpl(const DitOptions& o) {
+  blocks = register_module("blocks", torch::nn::ModuleList());
+  for (int64_t i = 0; i < o.refiner_blocks; ++i) blocks->push_back(TokenRefinerBlock(o));
+}
+
+TokenRefinerImpl::TokenRefinerImpl(const DitOptions& o) {
+  input_embedder = register_module("input_embedder", linear(o.text_dim, o.hidden_size));
+  t_embedder = register_module("t_embedder", TimestepEmbedder(o.hidden_size));
+  c_embedder = register_module("c_embedder", TextProjection(o.text_dim, o.hidden_size));
+  individual_token_refiner = register_module("individual_token_refiner", IndividualTokenRefiner(o));
+}
+
+torch::Tensor TokenRefinerImpl::forward(const torch::Tensor& text, const torch::Tensor& t, const torch::Tensor& mask) {
+  // Masked mean of the raw LLM states over valid tokens, in float32.
+  auto m = mask.to(torch::kFloat32).unsqueeze(-1);
+  auto pooled = (text.to(torch::kFloat32) * m).sum(1) / m.sum(1).clamp_min(1.0);
+  auto c = t_embedder(t) + c_embedder(pooled.to(text.scalar_type()));
+  auto x = input_embedder(text);
+  // Pairwise mask: valid tokens see valid tokens; every query may see key 0, so padded rows
+  // are not empty (the reference forces column 0).
+  auto valid = mask.to(torch::kBool);
+  auto keep = valid.unsqueeze(2).logical_and(valid.unsqueeze(1));
+  keep.select(2, 0).fill_(true);
+  auto additive = torch::zeros(keep.sizes(), x.options()).masked_fill(keep.logical_not(), std::numeric_limits<float>::lowest());
+  additive = additive.unsqueeze(1);
+  for (const auto& block : *individual_token_refiner->blocks) x = block->as<TokenRefinerBlock>()->forward(x, c, additive);
+  return x;
+}
+
+}  // namespace viva

@@ -1,0 +1,110 @@
+#include "viva/models/dit/hunyuan_dit.h"
+
+#include "viva/core/error.h"
+
+namespace viva {
+
+bool is_viva_dit_tensor(const std::string& name) {
+  return name.rfind("src_in.", 0) == 0 || name.rfind("context_projector.", 0) == 0;
+}
+
+HunyuanDitImpl::HunyuanDitImpl(const DitOptions& o) : options(o) {
+  o.validate("DiT options");
+  const int64_t d = o.hidden_size;
+  img_in = register_module("img_in", PatchEmbed(o, o.in_channels));
+  if (o.context_projector) {
+    src_in = register_module("src_in", PatchEmbed(o, o.in_channels));
+    context_projector = register_module("context_projector", torch::nn::Linear(2 * d, d));
+  }
+  txt_in = register_module("txt_in", TokenRefiner(o));
+  time_in = register_module("time_in", TimestepEmbedder(d));
+  vector_in = register_module("vector_in", MlpEmbedder(o.pooled_dim, d));
+  if (o.guidance_embed) guidance_in = register_module("guidance_in", TimestepEmbedder(d));
+  double_blocks = register_module("double_blocks", torch::nn::ModuleList());
+  for (int64_t i = 0; i < o.double_blocks; ++i) double_blocks->push_back(DoubleStreamBlock(o));
+  single_blocks = register_module("single_blocks", torch::nn::ModuleList());
+  for (int64_t i = 0; i < o.single_blocks; ++i) single_blocks->push_back(SingleStreamBlock(o));
+  final_layer = register_module("final_layer", FinalLayer(o));
+}
+
+void HunyuanDitImpl::init_context_projector_from_t2v() {
+  if (!options.context_projector) throw Error("DiT", "built without the context projector");
+  torch::NoGradGuard no_grad;
+  src_in->proj->weight.copy_(img_in->proj->weight);
+  src_in->proj->bias.copy_(img_in->proj->bias);
+  const int64_t d = options.hidden_size;
+  auto& w = context_projector->weight;  // [d, 2d]
+  w.zero_();
+  w.narrow(1, 0, d).copy_(torch::eye(d, w.options()));
+  context_projector->bias.zero_();
+}
+
+torch::Tensor HunyuanDitImpl::forward(const DitInput& in, DitTrace* trace) {
+  const auto& o = options;
+  if (!in.x.defined() || in.x.dim() != 5 || in.x.size(1) != o.in_channels)
+    throw Error("DiT", "x must be [B, " + std::to_string(o.in_channels) + ", T, H, W]");
+  if (in.x.size(2) % o.patch[0] || in.x.size(3) % o.patch[1] || in.x.size(4) % o.patch[2])
+    throw Error("DiT", "latent size " + c10::str(in.x.sizes()) + " is not divisible by the patch");
+  if (o.context_projector != in.source.defined())
+    throw Error("DiT", o.context_projector ? "this VIVA model needs the source latent" : "this model takes no source latent");
+  if (in.source.defined() && in.source.sizes() != in.x.sizes()) throw Error("DiT", "source and noisy latents differ in shape");
+  if (o.guidance_embed && !in.guidance.defined()) throw Error("DiT", "this guidance-distilled model needs a guidance value");
+  const int64_t B = in.x.size(0);
+
+  // Conditioning vector (§1.2 step 1).
+  auto vec = time_in(in.t) + vector_in(in.pooled);
+  if (o.guidance_embed) vec = vec + guidance_in(in.guidance);
+  DitConditioning cond{vec, {}, 0};
+
+  auto x = in.x, source = in.source;
+  int64_t ref_frames = 0;
+  if (in.reference.defined()) {
+    if (in.reference.dim() != 5 || in.reference.size(2) != o.patch[0] || in.reference.size(3) != in.x.size(3) ||
+        in.reference.size(4) != in.x.size(4))
+      throw Error("DiT", "reference latent must be [B, C, " + std::to_string(o.patch[0]) + ", H, W] like the video");
+    x = torch::cat({in.reference, x}, 2);
+    if (source.defined()) source = torch::cat({in.reference, source}, 2);
+    ref_frames = in.reference.size(2);
+  }
+  const int64_t T = x.size(2) / o.patch[0], H = x.size(3) / o.patch[1], W = x.size(4) / o.patch[2];
+  if (ref_frames) {
+    // The clean reference frame is modulated as timestep 0, without the guidance term.
+    cond.ref_vec = time_in(torch::zeros_like(in.t)) + vector_in(in.pooled);
+    cond.ref_tokens = H * W;
+  }
+
+  auto img = img_in(x);
+  if (o.context_projector) img = context_projector(torch::cat({img, src_in(source)}, -1));
+  const int64_t N = img.size(1);
+  auto text_mask = in.text_mask.defined() ? in.text_mask : torch::ones({B, in.text.size(1)}, torch::kInt64);
+  text_mask = text_mask.to(img.device());
+  auto txt = txt_in(in.text, in.t, text_mask);
+  if (trace) {
+    trace->img_tokens = img;
+    trace->txt_after_refiner = txt;
+  }
+
+  // The reference frame takes RoPE time index -1 so the video keeps its pretrained positions.
+  auto [cos, sin] = rope_3d_tables(o, T, H, W, ref_frames ? -1 : 0, img.device());
+  auto keep = torch::cat({torch::ones({B, N}, text_mask.options().dtype(torch::kBool)), text_mask.to(torch::kBool)}, 1);
+  auto mask = key_padding_mask(keep, img.scalar_type());
+
+  for (const auto& block : *double_blocks) {
+    std::tie(img, txt) = block->as<DoubleStreamBlock>()->forward(img, txt, cond, mask, cos, sin);
+    if (trace) trace->img_after_double.push_back(img);
+  }
+  auto joint = torch::cat({img, txt}, 1);
+  for (const auto& block : *single_blocks) joint = block->as<SingleStreamBlock>()->forward(joint, N, cond, mask, cos, sin);
+  img = joint.narrow(1, 0, N);
+
+  // Final layer and unpatchify: 64 outputs per token as (c, pt, ph, pw), c slowest.
+  auto out = final_layer(img, vec);
+  const auto& p = o.patch;
+  out = out.view({B, T, H, W, o.out_channels, p[0], p[1], p[2]})
+            .permute({0, 4, 1, 5, 2, 6, 3, 7})
+            .reshape({B, o.out_channels, T * p[0], H * p[1], W * p[2]});
+  if (ref_frames) out = out.narrow(2, ref_frames, out.size(2) - ref_frames);
+  return out;
+}
+
+}  // namespace viva

@@ -1,0 +1,55 @@
+#pragma once
+// The HunyuanVideo diffusion transformer with VIVA's context projector (paper §3.2, Eq. 2) and
+// optional clean reference frame (viva.md §2). Module names are the original Tencent ones;
+// dit_checkpoint.h maps the diffusers layout onto them.
+#include <torch/torch.h>
+
+#include "viva/models/dit/dit_blocks.h"
+#include "viva/models/dit/dit_layers.h"
+
+namespace viva {
+
+struct DitInput {
+  torch::Tensor x;            // [B, C, T, H, W] noisy latent
+  torch::Tensor source;       // [B, C, T, H, W] source video latent (needs options.context_projector)
+  torch::Tensor reference;    // [B, C, 1, H, W] clean reference latent, or undefined
+  torch::Tensor t;            // [B] timestep in [0, 1000]
+  torch::Tensor text;         // [B, L, text_dim] instructor / LLM states
+  torch::Tensor text_mask;    // [B, L], 1 = valid (undefined: all valid)
+  torch::Tensor pooled;       // [B, pooled_dim] CLIP pooled text vector
+  torch::Tensor guidance;     // [B] = 1000 x embedded guidance scale (guidance-distilled models)
+};
+
+struct DitTrace {
+  torch::Tensor img_tokens;                // after img_in (and the context projector)
+  torch::Tensor txt_after_refiner;         // after txt_in
+  std::vector<torch::Tensor> img_after_double;
+};
+
+struct HunyuanDitImpl : torch::nn::Module {
+  explicit HunyuanDitImpl(const DitOptions& o);
+
+  // Velocity prediction [B, out_channels, T, H, W] (the reference frame, if any, is dropped).
+  torch::Tensor forward(const DitInput& input, DitTrace* trace = nullptr);
+
+  // VIVA's initialisation from text-to-video weights: src_in copies img_in and the projector
+  // becomes [I | 0] with zero bias, so the model equals the T2V model at step 0.
+  void init_context_projector_from_t2v();
+
+  DitOptions options;
+  PatchEmbed img_in{nullptr};
+  PatchEmbed src_in{nullptr};                         // VIVA
+  torch::nn::Linear context_projector{nullptr};       // VIVA
+  TokenRefiner txt_in{nullptr};
+  TimestepEmbedder time_in{nullptr};
+  MlpEmbedder vector_in{nullptr};
+  TimestepEmbedder guidance_in{nullptr};
+  torch::nn::ModuleList double_blocks{nullptr}, single_blocks{nullptr};
+  FinalLayer final_layer{nullptr};
+};
+TORCH_MODULE(HunyuanDit);
+
+// Tensor names VIVA adds to the HunyuanVideo layout.
+bool is_viva_dit_tensor(const std::string& name);
+
+}  // namespace viva

@@ -1,0 +1,200 @@
+#include <gtest/gtest.h>
+
+#include "../support/golden.h"
+#include "../support/temp_dir.h"
+#include "viva/models/dit/dit_checkpoint.h"
+#include "viva/models/dit/hunyuan_dit.h"
+
+namespace viva {
+namespace {
+
+using testing::expect_close;
+using testing::expect_error_containing;
+using testing::golden_config;
+using testing::golden_path;
+using testing::TempDir;
+
+bool is_fixture_io(const std::string& name) {
+  return name.rfind("input.", 0) == 0 || name.rfind("output.", 0) == 0 || name.rfind("inter.", 0) == 0;
+}
+
+// The fixture's weights alone (the loader is strict about unexpected tensors).
+void save_weights(const Checkpoint& fixture, const std::string& path) {
+  std::vector<NamedTensor> weights;
+  for (const auto& name : fixture.names())
+    if (!is_fixture_io(name)) weights.push_back({name, fixture.load(name)});
+  save_safetensors(path, weights);
+}
+
+DitInput fixture_input(const Checkpoint& f) {
+  DitInput in;
+  in.x = f.load("input.x");
+  in.t = f.load("input.t");
+  in.text = f.load("input.text_states");
+  in.text_mask = f.load("input.text_mask");
+  in.pooled = f.load("input.text_states_2");
+  if (f.contains("input.guidance")) in.guidance = f.load("input.guidance");
+  return in;
+}
+
+class DitParity : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    path_ = golden_path(GetParam());
+    if (path_.empty()) GTEST_SKIP() << "golden fixture " << GetParam() << " absent";
+    fixture_ = std::make_unique<Checkpoint>(path_);
+    options_ = DitOptions::from_json(golden_config(*fixture_), path_);
+    save_weights(*fixture_, dir_.file("weights.safetensors"));
+  }
+  HunyuanDit load(const std::string& file, DitOptions options, DitLoadOptions load_options = {}) {
+    HunyuanDit model(options);
+    load_dit(model, Checkpoint(file), load_options);
+    model->eval();
+    return model;
+  }
+  std::string path_;
+  std::unique_ptr<Checkpoint> fixture_;
+  DitOptions options_;
+  TempDir dir_;
+};
+
+TEST_P(DitParity, MatchesTheTencentReference) {
+  torch::NoGradGuard no_grad;
+  EXPECT_EQ(options_.guidance_embed, fixture_->contains("input.guidance"));
+  HunyuanDit model = load(dir_.file("weights.safetensors"), options_);
+  DitTrace trace;
+  auto out = model->forward(fixture_input(*fixture_), &trace);
+  expect_close(trace.img_tokens, fixture_->load("inter.img_tokens"), "img_tokens");
+  expect_close(trace.txt_after_refiner, fixture_->load("inter.txt_after_refiner"), "txt_after_refiner");
+  expect_close(trace.img_after_double[0], fixture_->load("inter.img_after_double_block_0"), "img_after_double_block_0");
+  expect_close(out, fixture_->load("output.x"), "velocity");
+
+  const auto x = fixture_->load("input.x");
+  auto [cos, sin] = rope_3d_tables(options_, x.size(2), x.size(3) / 2, x.size(4) / 2);
+  expect_close(cos, fixture_->load("input.freqs_cos"), "rope cos", 1e-6);
+  expect_close(sin, fixture_->load("input.freqs_sin"), "rope sin", 1e-6);
+}
+
+TEST_P(DitParity, DiffusersLayoutLoadsIntoTheSameModule) {
+  torch::NoGradGuard no_grad;
+  // Re-save the fixture in the diffusers layout (hunyuanvideo.md §2.3): split fused tensors,
+  // swap the final modulation's halves.
+  Checkpoint original(dir_.file("weights.safetensors"));
+  std::vector<NamedTensor> diffusers;
+  for (const auto& name : original.names()) {
+    auto value = original.load(name);
+    if (name.rfind("final_layer.adaLN_modulation.1.", 0) == 0) {
+      auto halves = value.chunk(2, 0);
+      value = torch::cat({halves[1], halves[0]}, 0);
+    }
+    const auto targets = dit_diffusers_names(name);
+    ASSERT_FALSE(targets.empty()) << "no diffusers name for " << name;
+    if (targets.size() == 1) {
+      diffusers.push_back({targets[0], value});
+      continue;
+    }
+    const int64_t d = options_.hidden_size;
+    std::vector<int64_t> sizes(3, d);
+    if (targets.size() == 4) sizes.push_back(options_.mlp_hidden());
+    auto parts = value.split_with_sizes(sizes, 0);
+    for (std::size_t i = 0; i < targets.size(); ++i) diffusers.push_back({targets[i], parts[i].contiguous()});
+  }
+  save_safetensors(dir_.file("diffusers.safetensors"), diffusers);
+  EXPECT_EQ(detect_dit_layout(Checkpoint(dir_.file("diffusers.safetensors"))), DitLayout::Diffusers);
+  auto a = load(dir_.file("weights.safetensors"), options_)->forward(fixture_input(*fixture_));
+  auto b = load(dir_.file("diffusers.safetensors"), options_)->forward(fixture_input(*fixture_));
+  EXPECT_TRUE(torch::equal(a, b));
+}
+
+TEST_P(DitParity, ContextProjectorStartsAsTheTextToVideoModel) {
+  torch::NoGradGuard no_grad;
+  DitOptions viva_options = options_;
+  viva_options.context_projector = true;
+  expect_error_containing([&] { load(dir_.file("weights.safetensors"), viva_options); }, {"missing tensors", "src_in.proj.weight"});
+  HunyuanDit model = load(dir_.file("weights.safetensors"), viva_options, DitLoadOptions{true});
+  DitInput in = fixture_input(*fixture_);
+  in.source = torch::randn_like(in.x);  // any source: the projector ignores it at step 0
+  expect_close(model->forward(in), fixture_->load("output.x"), "VIVA model at initialisation");
+  // Once the projector moves away from [I | 0], the source changes the prediction. (A constant
+  // offset would not do: every LayerNorm removes a shift shared by all channels of a token.)
+  model->context_projector->weight.add_(0.05 * torch::randn_like(model->context_projector->weight));
+  EXPECT_FALSE(torch::allclose(model->forward(in), fixture_->load("output.x"), 1e-4, 1e-4));
+}
+
+TEST_P(DitParity, ReferenceFrameIsCleanContextWithTimeIndexMinusOne) {
+  torch::NoGradGuard no_grad;
+  HunyuanDit model = load(dir_.file("weights.safetensors"), options_);
+  DitInput in = fixture_input(*fixture_);
+  const auto plain = model->forward(in);
+  in.reference = torch::randn({1, options_.in_channels, 1, in.x.size(3), in.x.size(4)});
+  const auto with_reference = model->forward(in);
+  EXPECT_EQ(with_reference.sizes(), plain.sizes());
+  EXPECT_FALSE(torch::allclose(with_reference, plain, 1e-4, 1e-4));
+  // The video's own RoPE rows are unchanged; the reference row sits at time -1.
+  auto [cos0, sin0] = rope_3d_tables(options_, 3, 4, 4);
+  auto [cos1, sin1] = rope_3d_tables(options_, 4, 4, 4, -1);
+  EXPECT_TRUE(torch::equal(cos1.narrow(0, 16, 48), cos0));
+  EXPECT_NEAR(sin1[0][0].item<float>(), std::sin(-1.0), 1e-6);
+  in.reference = torch::randn({1, options_.in_channels, 2, in.x.size(3), in.x.size(4)});
+  expect_error_containing([&] { model->forward(in); }, {"reference latent must be"});
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, DitParity,
+                         ::testing::Values("hunyuan_dit_tiny.safetensors", "hunyuan_dit_tiny_guidance.safetensors"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param.find("guidance") != std::string::npos ? std::string("guidance")
+                                                                                   : std::string("plain");
+                         });
+
+// The released 13B configuration, checked for structure with one block of each kind at full
+// width (the whole model would need 51 GB in fp32): per-block counts extrapolate exactly.
+TEST(Dit13B, ParameterCountAndTensorNamesOfBothLayouts) {
+  DitOptions full = DitOptions::hunyuan_13b();
+  DitOptions one = full;
+  one.double_blocks = 1;
+  one.single_blocks = 1;
+  one.context_projector = true;
+  HunyuanDit model(one);
+  int64_t base = 0, per_double = 0, per_single = 0, viva = 0;
+  int64_t base_names = 0, double_names = 0, single_names = 0, base_parts = 0, double_parts = 0, single_parts = 0;
+  for (const auto& p : model->named_parameters()) {
+    const std::string& name = p.key();
+    const int64_t n = p.value().numel();
+    const int64_t parts = static_cast<int64_t>(dit_diffusers_names(name).size());
+    EXPECT_GT(parts, 0) << name;
+    if (is_viva_dit_tensor(name)) {
+      viva += n;
+    } else if (name.rfind("double_blocks.", 0) == 0) {
+      per_double += n, ++double_names, double_parts += parts;
+    } else if (name.rfind("single_blocks.", 0) == 0) {
+      per_single += n, ++single_names, single_parts += parts;
+    } else {
+      base += n, ++base_names, base_parts += parts;
+    }
+  }
+  EXPECT_EQ(base + full.double_blocks * per_double + full.single_blocks * per_single, 12821012544LL);
+  EXPECT_EQ(viva, 199680 + 2 * 3072 * 3072 + 3072);  // src_in + context projector
+  EXPECT_EQ(base_names + full.double_blocks * double_names + full.single_blocks * single_names, 856);
+  EXPECT_EQ(base_parts + full.double_blocks * double_parts + full.single_blocks * single_parts, 1264);
+  // Spot checks against hunyuanvideo.md §2.2 shapes.
+  EXPECT_EQ(model->double_blocks[0]->as<DoubleStreamBlock>()->img_mod->linear->weight.sizes(), (std::vector<int64_t>{18432, 3072}));
+  EXPECT_EQ(model->single_blocks[0]->as<SingleStreamBlock>()->linear1->weight.sizes(), (std::vector<int64_t>{21504, 3072}));
+  EXPECT_EQ(model->single_blocks[0]->as<SingleStreamBlock>()->linear2->weight.sizes(), (std::vector<int64_t>{3072, 15360}));
+  EXPECT_EQ(model->img_in->proj->weight.sizes(), (std::vector<int64_t>{3072, 16, 1, 2, 2}));
+}
+
+TEST(DitNames, DiffusersMappingFollowsTheConversionTable) {
+  EXPECT_EQ(dit_diffusers_names("double_blocks.7.txt_attn_qkv.bias"),
+            (std::vector<std::string>{"transformer_blocks.7.attn.add_q_proj.bias", "transformer_blocks.7.attn.add_k_proj.bias",
+                                      "transformer_blocks.7.attn.add_v_proj.bias"}));
+  EXPECT_EQ(dit_diffusers_names("single_blocks.39.linear1.weight").back(), "single_transformer_blocks.39.proj_mlp.weight");
+  EXPECT_EQ(dit_diffusers_names("txt_in.individual_token_refiner.blocks.1.adaLN_modulation.1.weight"),
+            std::vector<std::string>{"context_embedder.token_refiner.refiner_blocks.1.norm_out.linear.weight"});
+  EXPECT_EQ(dit_diffusers_names("final_layer.adaLN_modulation.1.bias"), std::vector<std::string>{"norm_out.linear.bias"});
+  EXPECT_EQ(dit_diffusers_names("vector_in.out_layer.weight"),
+            std::vector<std::string>{"time_text_embed.text_embedder.linear_2.weight"});
+  EXPECT_TRUE(dit_diffusers_names("no_such.weight").empty());
+}
+
+}  // namespace
+}  // namespace viva
