@@ -1,0 +1,141 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "../support/golden.h"
+#include "../support/temp_dir.h"
+#include "viva/models/vae/causal_vae.h"
+#include "viva/models/vae/vae_checkpoint.h"
+#include "viva/models/vae/vae_tiling.h"
+
+namespace viva {
+namespace {
+
+using testing::expect_close;
+using testing::expect_error_containing;
+using testing::golden_config;
+using testing::golden_path;
+using testing::TempDir;
+
+class VaeParity : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = golden_path("hunyuan_vae_tiny.safetensors");
+    if (path_.empty()) GTEST_SKIP() << "golden fixture hunyuan_vae_tiny.safetensors absent";
+    fixture_ = std::make_unique<Checkpoint>(path_);
+    options_ = VaeOptions::from_json(golden_config(*fixture_), path_);
+    std::vector<NamedTensor> weights;
+    for (const auto& name : fixture_->names())
+      if (name.rfind("input.", 0) != 0 && name.rfind("output.", 0) != 0) weights.push_back({name, fixture_->load(name)});
+    save_safetensors(dir_.file("vae.safetensors"), weights);
+  }
+  CausalVae load(VaeOptions options) {
+    CausalVae vae(options);
+    load_vae(vae, Checkpoint(dir_.file("vae.safetensors")));
+    vae->eval();
+    return vae;
+  }
+  std::string path_;
+  std::unique_ptr<Checkpoint> fixture_;
+  VaeOptions options_;
+  TempDir dir_;
+};
+
+TEST_F(VaeParity, EncoderPosteriorAndDecoderMatchTheTencentReference) {
+  torch::NoGradGuard no_grad;
+  CausalVae vae = load(options_);
+  const auto video = fixture_->load("input.video");
+  expect_close(vae->encode_moments_untiled(video), fixture_->load("output.moments"), "moments");
+  const VaePosterior posterior = vae->encode_posterior(video);
+  expect_close(posterior.mean, fixture_->load("output.mean"), "mean");
+  expect_close(posterior.logvar, fixture_->load("output.logvar"), "logvar");
+  expect_close(vae->decode_untiled(posterior.mean), fixture_->load("output.decoded"), "decoded");
+  // The public API applies the scaling factor on the way in and out.
+  expect_close(vae->encode(video), fixture_->load("output.mean") * options_.scaling_factor, "scaled latent");
+  expect_close(vae->decode(vae->encode(video)), fixture_->load("output.decoded"), "decode(encode(video))");
+}
+
+TEST_F(VaeParity, ImagesAreOneFrameVideosAndBadShapesAreRejected) {
+  torch::NoGradGuard no_grad;
+  CausalVae vae = load(options_);
+  auto image = torch::rand({1, 3, 1, 16, 16}) * 2 - 1;
+  auto latent = vae->encode(image);
+  EXPECT_EQ(latent.sizes(), (std::vector<int64_t>{1, 4, 1, 4, 4}));
+  EXPECT_EQ(vae->decode(latent).sizes(), image.sizes());
+  // The convolutions are causal: changing later frames leaves earlier outputs untouched. (The
+  // whole VAE is not: GroupNorm statistics span all frames.)
+  CausalConv3d conv(3, 5, 3);
+  auto video = fixture_->load("input.video");
+  auto changed = video.clone();
+  changed.narrow(2, 4, 5).uniform_(-1, 1);
+  EXPECT_TRUE(torch::equal(conv(video).narrow(2, 0, 4), conv(changed).narrow(2, 0, 4)));
+  EXPECT_FALSE(torch::equal(conv(video).narrow(2, 4, 1), conv(changed).narrow(2, 4, 1)));
+  expect_error_containing([&] { vae->encode(torch::zeros({1, 3, 8, 16, 16})); }, {"8 frames is not 1 + 4k"});
+  expect_error_containing([&] { vae->encode(torch::zeros({1, 3, 5, 18, 16})); }, {"multiples of 4"});
+  expect_error_containing([&] { vae->decode(torch::zeros({1, 3, 2, 4, 4})); }, {"expected latent [B, 4"});
+}
+
+// With local functions the tiler must reproduce the untiled result exactly: overlaps carry equal
+// values, so the blends change nothing, and every output position is covered once.
+TEST(VaeTiling, TilerIsExactForLocalFunctions) {
+  torch::manual_seed(0);
+  auto x = torch::randn({1, 2, 7, 11, 13});
+  auto upsample = [](const torch::Tensor& t) { return t.repeat_interleave(4, 3).repeat_interleave(4, 4); };
+  EXPECT_TRUE(torch::allclose(tile_spatial(x, upsample, 4, 3, 4, 12), upsample(x), 0, 1e-6));
+  // The causal VAE's time pattern: latent frame 0 alone, then 4 frames per latent frame.
+  auto frames = [](const torch::Tensor& t) {
+    return torch::cat({t.narrow(2, 0, 1), t.narrow(2, 1, t.size(2) - 1).repeat_interleave(4, 2)}, 2);
+  };
+  EXPECT_TRUE(torch::allclose(tile_temporal(x, frames, 3, 1, 4, 4), frames(x), 0, 1e-6));
+  auto both = [&](const torch::Tensor& t) { return tile_spatial(t, upsample, 4, 2, 8, 8); };
+  EXPECT_TRUE(torch::allclose(tile_temporal(x, [&](const torch::Tensor& t) { return frames(both(t)); }, 4, 2, 4, 8),
+                              frames(upsample(x)), 0, 1e-6));
+}
+
+// Peak resident memory of `body`, from the kernel's high-water mark after resetting it.
+int64_t peak_rss_kib(const std::function<void()>& body) {
+  { std::ofstream("/proc/self/clear_refs") << "5"; }
+  body();
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6));
+  return -1;
+}
+
+TEST_F(VaeParity, TiledDecodeAgreesAwayFromSeamsAndUsesLessMemory) {
+  torch::NoGradGuard no_grad;
+  VaeOptions tiled_options = options_;
+  tiled_options.tile_latent_size = 8;
+  tiled_options.tile_latent_stride = 6;
+  tiled_options.tile_latent_frames = 4;
+  tiled_options.tile_latent_frame_stride = 2;
+  CausalVae vae = load(tiled_options);
+  torch::manual_seed(3);
+  // A smooth latent, as real latents of natural video are.
+  auto z = torch::nn::functional::interpolate(
+      torch::randn({1, 4, 3, 4, 4}),
+      torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{5, 32, 32}).mode(torch::kTrilinear).align_corners(true));
+  torch::Tensor untiled, tiled;
+  vae->tiling = false;
+  const int64_t untiled_kib = peak_rss_kib([&] { untiled = vae->decode(z); });
+  vae->tiling = true;
+  const int64_t tiled_kib = peak_rss_kib([&] { tiled = vae->decode(z); });
+  ASSERT_EQ(tiled.sizes(), untiled.sizes());
+  RecordProperty("peak_rss_untiled_kib", std::to_string(untiled_kib));
+  RecordProperty("peak_rss_tiled_kib", std::to_string(tiled_kib));
+  EXPECT_LT(tiled_kib, untiled_kib);
+  // Away from seams (the first tile's interior, before any blend) the tiles see the same
+  // context up to GroupNorm statistics and attention span, which are tile-local.
+  auto interior = [](const torch::Tensor& v) { return v.narrow(2, 0, 8).narrow(3, 2, 20).narrow(4, 2, 20); };
+  const double mse = (interior(tiled) - interior(untiled)).pow(2).mean().item<double>();
+  const double range = untiled.max().item<double>() - untiled.min().item<double>();
+  const double psnr = 10 * std::log10(range * range / mse);
+  RecordProperty("interior_psnr_db", std::to_string(psnr));
+  std::printf("tiled vs untiled interior PSNR %.1f dB, peak RSS %lld -> %lld KiB\n", psnr,
+              static_cast<long long>(untiled_kib), static_cast<long long>(tiled_kib));
+  EXPECT_GT(psnr, 20.0);
+}
+
+}  // namespace
+}  // namespace viva
