@@ -5,6 +5,8 @@
 #include "../support/temp_dir.h"
 #include "viva/core/atomic_file.h"
 #include "viva/core/safetensors.h"
+#include "viva/models/dit/hunyuan_dit.h"
+#include "viva/models/vae/causal_vae.h"
 #include "viva/io/test_pattern.h"
 #include "viva/io/video_reader.h"
 #include "viva/io/video_writer.h"
@@ -86,6 +88,33 @@ TEST(Cli, InspectListsTensorsAndTotals) {
   EXPECT_NE(run.out.find("[4, 8]"), std::string::npos);
   EXPECT_NE(run.out.find("parameters: 40"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("metadata config"), std::string::npos);
+}
+
+void save_module(torch::nn::Module& module, const std::string& path) {
+  std::vector<NamedTensor> tensors;
+  for (const auto& p : module.named_parameters()) tensors.push_back({p.key(), p.value().detach()});
+  save_safetensors(path, tensors);
+}
+
+TEST(Cli, InspectModelReportsComponentsAndPresets) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.file("model/transformer"));
+  std::filesystem::create_directories(dir.file("model/vae"));
+  HunyuanDit dit(DitOptions::tiny());
+  save_module(*dit, dir.file("model/transformer/diffusion_pytorch_model.safetensors"));
+  CausalVae vae(VaeOptions::tiny());
+  save_module(*vae, dir.file("model/vae/diffusion_pytorch_model.safetensors"));
+  CliRun run = run_viva(dir, "inspect --model " + dir.file("model"));
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_NE(run.out.find("transformer: HunyuanVideo DiT"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("custom (hidden 64, 2 double + 2 single blocks, 4 latent channels)"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("vae: causal 3D VAE"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("custom (blocks [16, 32, 32], 4 latent channels)"), std::string::npos) << run.out;
+  int64_t dit_params = 0;
+  for (const auto& p : dit->parameters()) dit_params += p.numel();
+  EXPECT_NE(run.out.find(std::to_string(dit_params % 1000)), std::string::npos);
+  expect_one_line_error(run_viva(dir, "inspect --model " + dir.file("empty")), "empty");
+  expect_one_line_error(run_viva(dir, "inspect"), "--model");
 }
 
 TEST(Cli, VideoConvertResizesAndConformsFrames) {

@@ -7,6 +7,7 @@
 #include "viva/cli/cli_common.h"
 #include "viva/core/checkpoint.h"
 #include "viva/core/error.h"
+#include "viva/models/model_inspector.h"
 
 namespace viva::cli {
 namespace {
@@ -15,6 +16,7 @@ struct InspectOptions {
   std::string path;
   std::string filter;
   bool summary_only = false;
+  std::string model_dir;
 };
 
 std::string shape_text(const std::vector<int64_t>& shape) {
@@ -34,7 +36,26 @@ std::string with_commas(uint64_t n) {
   return out;
 }
 
+void inspect_model(const std::string& folder) {
+  uint64_t total = 0;
+  for (const auto& c : inspect_model_folder(folder)) {
+    std::printf("%s: %s\n", c.name.c_str(), c.family.c_str());
+    std::printf("  file        %s\n", c.path.c_str());
+    if (!c.layout.empty()) std::printf("  layout      %s\n", c.layout.c_str());
+    if (!c.preset.empty()) std::printf("  preset      %s\n", c.preset.c_str());
+    std::printf("  parameters  %s (%s)\n", with_commas(c.parameters).c_str(), format_bytes(static_cast<double>(c.bytes)).c_str());
+    for (const auto& note : c.notes) std::printf("  note        %s\n", note.c_str());
+    total += c.parameters;
+  }
+  std::printf("total parameters: %s\n", with_commas(total).c_str());
+}
+
 void inspect(const InspectOptions& o) {
+  if (!o.model_dir.empty()) {
+    inspect_model(o.model_dir);
+    return;
+  }
+  if (o.path.empty()) throw Error("inspect", "give a checkpoint path or --model <dir>");
   Checkpoint checkpoint(o.path);
   std::printf("%s: %zu shard%s\n", checkpoint.path().c_str(), checkpoint.shards().size(),
               checkpoint.shards().size() == 1 ? "" : "s");
@@ -64,10 +85,12 @@ void inspect(const InspectOptions& o) {
 void add_inspect_command(CLI::App& app) {
   auto options = std::make_shared<InspectOptions>();
   auto* cmd = app.add_subcommand("inspect", "List the tensors of a safetensors file or sharded checkpoint");
-  cmd->add_option("path", options->path, "A .safetensors file, a *.safetensors.index.json, or a folder holding one")
-      ->required();
+  cmd->add_option("path", options->path, "A .safetensors file, a *.safetensors.index.json, or a folder holding one");
   cmd->add_option("--filter", options->filter, "Only tensors whose name contains this text");
   cmd->add_flag("--summary", options->summary_only, "Print totals and metadata only");
+  cmd->add_option("--model", options->model_dir,
+                  "A model folder: report each component (transformer/, vae/, text_encoder/, ...), "
+                "its family, layout, parameter count and matching preset");
   cmd->callback([options] {
     const int rc = run_guarded([&] { inspect(*options); });
     if (rc) throw CLI::RuntimeError(rc);
