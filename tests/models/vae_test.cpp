@@ -1,6 +1,5 @@
 #include <gtest/gtest.h>
 
-#include <fstream>
 
 #include "../support/golden.h"
 #include "../support/temp_dir.h"
@@ -92,17 +91,6 @@ TEST(VaeTiling, TilerIsExactForLocalFunctions) {
                               frames(upsample(x)), 0, 1e-6));
 }
 
-// Peak resident memory of `body`, from the kernel's high-water mark after resetting it.
-int64_t peak_rss_kib(const std::function<void()>& body) {
-  { std::ofstream("/proc/self/clear_refs") << "5"; }
-  body();
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6));
-  return -1;
-}
-
 TEST_F(VaeParity, TiledDecodeAgreesAwayFromSeamsAndUsesLessMemory) {
   torch::NoGradGuard no_grad;
   VaeOptions tiled_options = options_;
@@ -118,9 +106,9 @@ TEST_F(VaeParity, TiledDecodeAgreesAwayFromSeamsAndUsesLessMemory) {
       torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{5, 32, 32}).mode(torch::kTrilinear).align_corners(true));
   torch::Tensor untiled, tiled;
   vae->tiling = false;
-  const int64_t untiled_kib = peak_rss_kib([&] { untiled = vae->decode(z); });
+  const int64_t untiled_kib = testing::peak_rss_growth_kib([&] { untiled = vae->decode(z); });
   vae->tiling = true;
-  const int64_t tiled_kib = peak_rss_kib([&] { tiled = vae->decode(z); });
+  const int64_t tiled_kib = testing::peak_rss_growth_kib([&] { tiled = vae->decode(z); });
   ASSERT_EQ(tiled.sizes(), untiled.sizes());
   RecordProperty("peak_rss_untiled_kib", std::to_string(untiled_kib));
   RecordProperty("peak_rss_tiled_kib", std::to_string(tiled_kib));

@@ -71,6 +71,15 @@ MappedFile::MappedFile(const std::string& path) : path_(path) {
   ::close(fd);
 }
 
+void MappedFile::release(const uint8_t* begin, uint64_t length) const {
+  // Whole pages inside the range only; the mapping is read-only and private, so dropped pages
+  // are simply read again from the file if touched later.
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  auto first = (reinterpret_cast<uintptr_t>(begin) + page - 1) / page * page;
+  auto last = (reinterpret_cast<uintptr_t>(begin) + length) / page * page;
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
 MappedFile::~MappedFile() {
   if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
 }
@@ -93,7 +102,11 @@ torch::Tensor SafetensorsFile::load(const std::string& name, std::optional<torch
   auto stored = is_bool ? torch::kUInt8 : to_scalar_type(e.dtype);
   // Copy into an owned, aligned buffer first: offsets in the map need not be aligned.
   torch::Tensor tensor = torch::empty(e.shape, torch::TensorOptions().dtype(stored));
-  if (e.nbytes() > 0) std::memcpy(tensor.data_ptr(), map_.data() + header_.data_offset + e.begin, e.nbytes());
+  if (e.nbytes() > 0) {
+    const uint8_t* source = map_.data() + header_.data_offset + e.begin;
+    std::memcpy(tensor.data_ptr(), source, e.nbytes());
+    map_.release(source, e.nbytes());
+  }
   if (is_bool) tensor = tensor.ne(0);
   const auto target = dtype.value_or(tensor.scalar_type());
   if (target != tensor.scalar_type() || device != tensor.device()) tensor = tensor.to(device, target);

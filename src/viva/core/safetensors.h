@@ -27,6 +27,9 @@ class MappedFile {
   const uint8_t* data() const { return data_; }
   uint64_t size() const { return size_; }
   const std::string& path() const { return path_; }
+  // Drops the pages of [begin, begin + length) from this process's resident memory once a
+  // tensor has been copied out, so loading a whole checkpoint does not keep the file resident.
+  void release(const uint8_t* begin, uint64_t length) const;
 
  private:
   std::string path_;
