@@ -49,12 +49,8 @@ class ClipParity : public ::testing::Test {
 
 TEST_F(ClipParity, VisionAndTextTowersMatchOpenAiReference) {
   torch::NoGradGuard no_grad;
-  // load_clip is strict, so it gets the fixture's weights without its inputs and outputs.
   TempDir dir;
-  std::vector<NamedTensor> weights;
-  for (const auto& name : fixture_->names())
-    if (name.rfind("input.", 0) != 0 && name.rfind("output.", 0) != 0) weights.push_back({name, fixture_->load(name)});
-  save_safetensors(dir.file("weights.safetensors"), weights);
+  testing::save_fixture_weights(*fixture_, dir.file("weights.safetensors"));
   ClipModel model(options_);
   load_clip(model, Checkpoint(dir.file("weights.safetensors")));
   const auto pixels = fixture_->load("input.pixel_values");

@@ -14,18 +14,6 @@ using testing::golden_config;
 using testing::golden_path;
 using testing::TempDir;
 
-bool is_fixture_io(const std::string& name) {
-  return name.rfind("input.", 0) == 0 || name.rfind("output.", 0) == 0 || name.rfind("inter.", 0) == 0;
-}
-
-// The fixture's weights alone (the loader is strict about unexpected tensors).
-void save_weights(const Checkpoint& fixture, const std::string& path) {
-  std::vector<NamedTensor> weights;
-  for (const auto& name : fixture.names())
-    if (!is_fixture_io(name)) weights.push_back({name, fixture.load(name)});
-  save_safetensors(path, weights);
-}
-
 DitInput fixture_input(const Checkpoint& f) {
   DitInput in;
   in.x = f.load("input.x");
@@ -44,7 +32,7 @@ class DitParity : public ::testing::TestWithParam<std::string> {
     if (path_.empty()) GTEST_SKIP() << "golden fixture " << GetParam() << " absent";
     fixture_ = std::make_unique<Checkpoint>(path_);
     options_ = DitOptions::from_json(golden_config(*fixture_), path_);
-    save_weights(*fixture_, dir_.file("weights.safetensors"));
+    testing::save_fixture_weights(*fixture_, dir_.file("weights.safetensors"));
   }
   HunyuanDit load(const std::string& file, DitOptions options, DitLoadOptions load_options = {}) {
     HunyuanDit model(options);

@@ -23,10 +23,7 @@ class VaeParity : public ::testing::Test {
     if (path_.empty()) GTEST_SKIP() << "golden fixture hunyuan_vae_tiny.safetensors absent";
     fixture_ = std::make_unique<Checkpoint>(path_);
     options_ = VaeOptions::from_json(golden_config(*fixture_), path_);
-    std::vector<NamedTensor> weights;
-    for (const auto& name : fixture_->names())
-      if (name.rfind("input.", 0) != 0 && name.rfind("output.", 0) != 0) weights.push_back({name, fixture_->load(name)});
-    save_safetensors(dir_.file("vae.safetensors"), weights);
+    testing::save_fixture_weights(*fixture_, dir_.file("vae.safetensors"));
   }
   CausalVae load(VaeOptions options) {
     CausalVae vae(options);

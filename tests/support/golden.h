@@ -24,6 +24,16 @@ inline nlohmann::json golden_config(const Checkpoint& fixture) {
   return nlohmann::json::parse(fixture.metadata().at("config"));
 }
 
+// Writes the fixture's model weights alone (not its input.*, output.* and inter.* tensors) to
+// `path`, for the strict loaders, which reject unexpected tensors.
+inline void save_fixture_weights(const Checkpoint& fixture, const std::string& path) {
+  std::vector<NamedTensor> weights;
+  for (const auto& name : fixture.names())
+    if (name.rfind("input.", 0) != 0 && name.rfind("output.", 0) != 0 && name.rfind("inter.", 0) != 0)
+      weights.push_back({name, fixture.load(name)});
+  save_safetensors(path, weights);
+}
+
 // Parity: max |actual - expected| must stay within `relative` of max |expected|. Both errors are
 // recorded as test properties (--gtest_output=xml shows them) and printed on failure.
 inline void expect_close(const torch::Tensor& actual, const torch::Tensor& expected, const std::string& what,
