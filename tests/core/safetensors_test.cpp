@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "../support/memory.h"
 #include "../support/temp_dir.h"
 #include "viva/core/checkpoint.h"
 #include "viva/core/error.h"

@@ -2,6 +2,7 @@
 
 
 #include "../support/golden.h"
+#include "../support/memory.h"
 #include "../support/temp_dir.h"
 #include "viva/models/vae/causal_vae.h"
 #include "viva/models/vae/vae_checkpoint.h"

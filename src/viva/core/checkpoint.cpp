@@ -6,17 +6,10 @@
 
 #include "viva/core/atomic_file.h"
 #include "viva/core/error.h"
+#include "viva/core/strings.h"
 
 namespace viva {
 namespace fs = std::filesystem;
-
-namespace {
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-}  // namespace
 
 std::string resolve_checkpoint_path(const std::string& path) {
   if (!fs::exists(path)) throw file_error(path, "no such file or folder");

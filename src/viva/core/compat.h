@@ -90,7 +90,7 @@ class AutocastGuard {
   bool previous_;
 };
 
-// "1.13.0" and whether the build has CUDA.
+// The libtorch version this was built against, e.g. "1.13.0".
 inline std::string torch_version() { return TORCH_VERSION; }
 
 }  // namespace viva::compat

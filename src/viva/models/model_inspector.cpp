@@ -6,6 +6,7 @@
 
 #include "viva/core/checkpoint.h"
 #include "viva/core/error.h"
+#include "viva/core/strings.h"
 #include "viva/models/dit/dit_checkpoint.h"
 #include "viva/models/llama/llama_checkpoint.h"
 
@@ -18,7 +19,7 @@ namespace {
 int64_t count_blocks(const Checkpoint& c, const std::string& head) {
   std::set<int64_t> seen;
   for (const auto& name : c.names()) {
-    if (name.rfind(head, 0) != 0) continue;
+    if (!starts_with(name, head)) continue;
     try {
       seen.insert(std::stoll(name.substr(head.size())));
     } catch (const std::exception&) {

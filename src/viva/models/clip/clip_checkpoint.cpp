@@ -1,20 +1,18 @@
 #include "viva/models/clip/clip_checkpoint.h"
 
 #include "viva/core/error.h"
+#include "viva/core/strings.h"
 
 namespace viva {
 namespace {
 
-bool is_position_ids(const std::string& name) {
-  const std::string suffix = "embeddings.position_ids";
-  return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
+bool is_position_ids(const std::string& name) { return ends_with(name, "embeddings.position_ids"); }
 
 // Loads `module` from the tensors under `prefix`, ignoring everything else in the file.
 WeightLoadReport load_under_prefix(torch::nn::Module& module, const Checkpoint& checkpoint, const std::string& prefix) {
   WeightLoadOptions options;
   options.set_name_map([prefix](const std::string& name) { return prefix + name; });
-  options.set_ignore([prefix](const std::string& name) { return name.rfind(prefix, 0) != 0 || is_position_ids(name); });
+  options.set_ignore([prefix](const std::string& name) { return !starts_with(name, prefix) || is_position_ids(name); });
   return load_weights(module, checkpoint, options);
 }
 

@@ -1,11 +1,10 @@
 #include "viva/models/dit/dit_checkpoint.h"
 
 #include "viva/core/error.h"
+#include "viva/core/strings.h"
 
 namespace viva {
 namespace {
-
-bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
 // Splits "double_blocks.3.img_attn_qkv.weight" into scope "double_blocks.3." and rest.
 bool take_block(const std::string& name, const std::string& head, std::string& scope, std::string& rest) {

@@ -1,11 +1,12 @@
 #include "viva/models/dit/hunyuan_dit.h"
 
 #include "viva/core/error.h"
+#include "viva/core/strings.h"
 
 namespace viva {
 
 bool is_viva_dit_tensor(const std::string& name) {
-  return name.rfind("src_in.", 0) == 0 || name.rfind("context_projector.", 0) == 0;
+  return starts_with(name, "src_in.") || starts_with(name, "context_projector.");
 }
 
 HunyuanDitImpl::HunyuanDitImpl(const DitOptions& o) : options(o) {

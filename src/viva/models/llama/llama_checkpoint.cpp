@@ -3,11 +3,10 @@
 #include <algorithm>
 
 #include "viva/core/error.h"
+#include "viva/core/strings.h"
 
 namespace viva {
 namespace {
-
-bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
 // "…layers.12.…" after `prefix` -> 12, or -1.
 int64_t layer_index(const std::string& name, const std::string& prefix) {

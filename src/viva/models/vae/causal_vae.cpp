@@ -4,14 +4,6 @@
 #include "viva/models/vae/vae_tiling.h"
 
 namespace viva {
-namespace {
-
-torch::nn::GroupNorm group_norm(int64_t groups, int64_t channels) {
-  return torch::nn::GroupNorm(torch::nn::GroupNormOptions(groups, channels).eps(1e-6));
-}
-
-}  // namespace
-
 VaeEncoderImpl::VaeEncoderImpl(const VaeOptions& o) {
   const auto& ch = o.block_out_channels;
   conv_in = register_module("conv_in", CausalConv3d(3, ch[0], 3));
@@ -29,7 +21,7 @@ VaeEncoderImpl::VaeEncoderImpl(const VaeOptions& o) {
     in = ch[i];
   }
   mid_block = register_module("mid_block", VaeMidBlock(ch.back(), o.norm_groups));
-  conv_norm_out = register_module("conv_norm_out", group_norm(o.norm_groups, ch.back()));
+  conv_norm_out = register_module("conv_norm_out", vae_group_norm(o.norm_groups, ch.back()));
   conv_out = register_module("conv_out", CausalConv3d(ch.back(), 2 * o.latent_channels, 3));
 }
 
@@ -57,7 +49,7 @@ VaeDecoderImpl::VaeDecoderImpl(const VaeOptions& o) {
     up_blocks->push_back(stage);
     in = ch[i];
   }
-  conv_norm_out = register_module("conv_norm_out", group_norm(o.norm_groups, ch.back()));
+  conv_norm_out = register_module("conv_norm_out", vae_group_norm(o.norm_groups, ch.back()));
   conv_out = register_module("conv_out", CausalConv3d(ch.back(), 3, 3));
 }
 

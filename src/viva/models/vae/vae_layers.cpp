@@ -5,13 +5,9 @@
 #include "viva/core/compat.h"
 
 namespace viva {
-namespace {
-
-torch::nn::GroupNorm group_norm(int64_t groups, int64_t channels) {
+torch::nn::GroupNorm vae_group_norm(int64_t groups, int64_t channels) {
   return torch::nn::GroupNorm(torch::nn::GroupNormOptions(groups, channels).eps(1e-6));
 }
-
-}  // namespace
 
 CausalConv3dImpl::CausalConv3dImpl(int64_t in, int64_t out, int64_t kernel_, std::array<int64_t, 3> stride)
     : kernel(kernel_) {
@@ -28,9 +24,9 @@ torch::Tensor CausalConv3dImpl::forward(const torch::Tensor& x) {
 }
 
 VaeResnetImpl::VaeResnetImpl(int64_t in, int64_t out, int64_t groups) {
-  norm1 = register_module("norm1", group_norm(groups, in));
+  norm1 = register_module("norm1", vae_group_norm(groups, in));
   conv1 = register_module("conv1", CausalConv3d(in, out, 3));
-  norm2 = register_module("norm2", group_norm(groups, out));
+  norm2 = register_module("norm2", vae_group_norm(groups, out));
   conv2 = register_module("conv2", CausalConv3d(out, out, 3));
   if (in != out) conv_shortcut = register_module("conv_shortcut", CausalConv3d(in, out, 1));
 }
@@ -70,7 +66,7 @@ torch::Tensor VaeUpsampleImpl::forward(const torch::Tensor& x) {
 }
 
 VaeAttentionImpl::VaeAttentionImpl(int64_t channels, int64_t groups) {
-  group_norm = register_module("group_norm", viva::group_norm(groups, channels));
+  group_norm = register_module("group_norm", vae_group_norm(groups, channels));
   to_q = register_module("to_q", torch::nn::Linear(channels, channels));
   to_k = register_module("to_k", torch::nn::Linear(channels, channels));
   to_v = register_module("to_v", torch::nn::Linear(channels, channels));

@@ -6,6 +6,9 @@
 
 namespace viva {
 
+// GroupNorm as every VAE norm is configured (affine, eps 1e-6).
+torch::nn::GroupNorm vae_group_norm(int64_t groups, int64_t channels);
+
 // Replicate-pad (W, W, H, H, T-front k-1, 0) then an unpadded Conv3d ("conv"): output frame n
 // sees input frames <= n only.
 struct CausalConv3dImpl : torch::nn::Module {
