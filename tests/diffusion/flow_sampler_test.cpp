@@ -1,0 +1,70 @@
+#include "viva/diffusion/flow_sampler.h"
+
+#include <gtest/gtest.h>
+
+namespace viva {
+namespace {
+
+TEST(FlowSchedule, ReproducesHunyuanVideoTimesteps) {
+  // hunyuanvideo.md §5: shift 7, 50 steps -> t = 1000, 997.09, 994.08, ..., 308.82, 225.81, 125.0.
+  const FlowSchedule s = FlowSchedule::shifted(50, 7.0);
+  ASSERT_EQ(s.steps(), 50);
+  EXPECT_DOUBLE_EQ(s.timestep(0), 1000.0);
+  EXPECT_NEAR(s.timestep(1), 997.09, 5e-3);
+  EXPECT_NEAR(s.timestep(2), 994.08, 5e-3);
+  EXPECT_NEAR(s.timestep(47), 308.82, 5e-3);
+  EXPECT_NEAR(s.timestep(48), 225.81, 5e-3);
+  EXPECT_NEAR(s.timestep(49), 125.0, 1e-9);
+  EXPECT_DOUBLE_EQ(s.sigmas.back(), 0.0);
+  EXPECT_THROW(FlowSchedule::shifted(0, 7.0), std::exception);
+}
+
+TEST(FlowSampler, EulerFollowsAStraightPathExactly) {
+  // For data x0 and noise e the straight path has constant velocity e - x0, so Euler with any
+  // schedule lands on x0.
+  torch::manual_seed(0);
+  auto x0 = torch::randn({2, 4, 3, 5});
+  auto noise = torch::randn({2, 4, 3, 5});
+  VelocityFn oracle = [&](const torch::Tensor&, const torch::Tensor&) { return noise - x0; };
+  EulerStep euler;
+  int calls = 0;
+  auto out = sample_flow(noise, FlowSchedule::shifted(7, 3.0), oracle, euler, [&](int i, int n) {
+    EXPECT_EQ(n, 7);
+    calls = i;
+  });
+  EXPECT_EQ(calls, 7);
+  EXPECT_TRUE(torch::allclose(out, x0, 1e-5, 1e-5));
+  // Any intermediate state is x_σ: check one step from σ = 1.
+  auto one = euler.step(noise, noise - x0, 1.0, 0.25).x;
+  EXPECT_TRUE(torch::allclose(one, noised_latent(x0, noise, torch::full({2}, 0.25)), 1e-6, 1e-6));
+}
+
+TEST(FlowSampler, GuidanceOneIsTheConditionalPredictionExactly) {
+  torch::manual_seed(1);
+  auto a = torch::randn({1, 3}), b = torch::randn({1, 3});
+  int unconditional_calls = 0;
+  VelocityFn cond = [&](const torch::Tensor& x, const torch::Tensor&) { return x * 0.3 + a; };
+  VelocityFn uncond = [&](const torch::Tensor& x, const torch::Tensor&) {
+    ++unconditional_calls;
+    return x * 0.1 + b;
+  };
+  auto x = torch::randn({1, 3});
+  auto t = torch::full({1}, 500.0);
+  EXPECT_TRUE(torch::equal(classifier_free_guidance(cond, uncond, 1.0)(x, t), cond(x, t)));
+  EXPECT_EQ(unconditional_calls, 0);
+  auto guided = classifier_free_guidance(cond, uncond, 2.0)(x, t);
+  EXPECT_TRUE(torch::allclose(guided, 2 * cond(x, t) - uncond(x, t), 1e-6, 1e-6));
+}
+
+TEST(FlowSchedule, TrainingSigmasAreSeededAndInRange) {
+  auto g1 = torch::make_generator<at::CPUGeneratorImpl>(7), g2 = torch::make_generator<at::CPUGeneratorImpl>(7);
+  auto a = sample_training_sigmas(20000, 1.0, g1), b = sample_training_sigmas(20000, 1.0, g2);
+  EXPECT_TRUE(torch::equal(a, b));
+  EXPECT_GT(a.min().item<float>(), 0.0f);
+  EXPECT_LT(a.max().item<float>(), 1.0f);
+  EXPECT_NEAR(a.mean().item<float>(), 0.5, 0.01);  // sigmoid of a symmetric normal
+  EXPECT_GT(sample_training_sigmas(20000, 3.0, g1).mean().item<float>(), 0.6f);  // shift moves mass to noise
+}
+
+}  // namespace
+}  // namespace viva
