@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "../support/golden.h"
 #include "../support/temp_dir.h"
 #include "viva/io/test_pattern.h"
 #include "viva/models/clip/clip_image_processor.h"
@@ -9,7 +10,10 @@
 namespace viva {
 namespace {
 
+using testing::expect_close;
 using testing::expect_error_containing;
+using testing::golden_config;
+using testing::golden_path;
 using testing::TempDir;
 
 LlavaOptions tiny_llava() {
@@ -78,6 +82,33 @@ TEST(Llava, LoadsTheTransformersLayoutAndSplicesImages) {
   auto text = loaded->language_model->embed(torch::tensor({20, 30}, torch::kInt64).unsqueeze(0));
   EXPECT_TRUE(torch::equal(in.embeddings.narrow(1, 18, 2), text));
   expect_error_containing([&] { loaded->splice(ids, features.narrow(0, 0, 1)); }, {"2 <image> tokens but 1 images"});
+}
+
+// Reference: Hugging Face transformers' LlavaForConditionalGeneration (tests/golden/README.md).
+TEST(LlavaParity, ImageFeaturesHiddenStatesAndLogitsMatchTransformers) {
+  const std::string path = golden_path("llava_tiny.safetensors");
+  if (path.empty()) GTEST_SKIP() << "golden fixture llava_tiny.safetensors absent";
+  torch::NoGradGuard no_grad;
+  const Checkpoint fixture(path);
+  LlavaOptions options = LlavaOptions::from_hf_config(golden_config(fixture), path);
+  options.text.with_lm_head = true;
+  LlavaModel model(options);
+  TempDir dir;
+  testing::save_fixture_weights(fixture, dir.file("weights.safetensors"));
+  load_llava(model, Checkpoint(dir.file("weights.safetensors")));
+  model->eval();
+
+  const auto features = model->image_features(fixture.load("input.pixel_values"));
+  expect_close(features, fixture.load("inter.image_features"), "image_features");
+  // The prompt has one <image> per image; the reference was called with each expanded to its
+  // 16 patch positions, which is what splice produces.
+  const SplicedInput in = model->splice(fixture.load("input.input_ids"), features);
+  EXPECT_EQ(in.embeddings.size(1), fixture.load("input.input_ids_expanded").size(1));
+  for (int k = 1; k <= 3; ++k)
+    expect_close(model->language_model->forward(in.embeddings, {}, {}, k, false),
+                 fixture.load("output.hidden_after_layer_" + std::to_string(k)), "hidden_after_layer_" + std::to_string(k));
+  expect_close(model->language_model->logits(model->language_model->forward(in.embeddings)), fixture.load("output.logits"),
+               "logits");
 }
 
 class Instructor : public ::testing::Test {

@@ -14,10 +14,13 @@
 
 namespace viva::testing {
 
-// The fixture's path, or "" when absent (tests skip with a message then).
+// The fixture's path, or "" when absent (tests skip with a message then). Fixtures come from
+// ../shared/golden, or from tests/golden for those the project made itself with the reference
+// implementation (tools/gpu/, see tests/golden/README.md).
 inline std::string golden_path(const std::string& name) {
-  const std::string path = std::string(VIVA_SHARED_DIR) + "/golden/" + name;
-  return std::filesystem::exists(path) ? path : "";
+  for (const std::string& folder : {std::string(VIVA_SHARED_DIR) + "/golden/", std::string(VIVA_PROJECT_GOLDEN_DIR) + "/"})
+    if (std::filesystem::exists(folder + name)) return folder + name;
+  return "";
 }
 
 inline nlohmann::json golden_config(const Checkpoint& fixture) {

@@ -17,7 +17,7 @@ void print_report(const DoctorReport& r) {
   std::printf("threads         intra-op %d, inter-op %d, hardware %d\n", r.intra_op_threads, r.inter_op_threads,
               r.hardware_threads);
   std::printf("matmul fp32     %.1f GFLOP/s (%dx%d)\n", r.matmul_gflops, r.matmul_size, r.matmul_size);
-  std::printf("FFmpeg          %s\n", r.ffmpeg_version.c_str());
+  std::printf("FFmpeg          %s\n", r.ffmpeg_version.empty() ? "NOT BUILT IN (video only as PNG frame folders)" : r.ffmpeg_version.c_str());
   std::printf("H.264 encoder   %s\n", r.h264_encoder.empty() ? "MISSING (only .mkv and PNG output)" : r.h264_encoder.c_str());
   if (r.cuda_devices.empty()) std::printf("CUDA devices    none\n");
   for (const auto& d : r.cuda_devices) std::printf("CUDA device     %s\n", d.c_str());

@@ -1,9 +1,5 @@
 #include "viva/core/doctor.h"
 
-extern "C" {
-#include <libavutil/avutil.h>
-}
-
 #include <ATen/Parallel.h>
 #include <ATen/Version.h>
 #include <limits.h>
@@ -18,7 +14,7 @@ extern "C" {
 
 #include "viva/core/compat.h"
 #include "viva/core/version.h"
-#include "viva/io/video_writer.h"
+#include "viva/io/ffmpeg_backend.h"
 
 namespace viva {
 namespace {
@@ -82,7 +78,7 @@ DoctorReport run_doctor(int matmul_size) {
   report.blas_loaded = loaded_blas_libraries();  // after the matmul, so lazily loaded BLAS shows
   for (const auto& lib : report.blas_loaded)
     if (lib.find("openblas") != std::string::npos) report.openblas = true;
-  report.ffmpeg_version = av_version_info();
+  report.ffmpeg_version = ffmpeg_version();
   report.h264_encoder = h264_encoder_name();
   if (torch::cuda::is_available()) {
     const auto count = torch::cuda::device_count();

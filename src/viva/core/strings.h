@@ -1,5 +1,8 @@
 #pragma once
 // String helpers C++17 lacks.
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
 #include <string>
 
 namespace viva {
@@ -8,6 +11,13 @@ inline bool starts_with(const std::string& s, const std::string& prefix) { retur
 
 inline bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// The path's extension, lower-cased (".PNG" -> ".png").
+inline std::string lower_extension(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext;
 }
 
 }  // namespace viva

@@ -11,18 +11,13 @@
 
 #include "viva/core/atomic_file.h"
 #include "viva/core/error.h"
+#include "viva/core/strings.h"
 
 namespace viva {
 namespace {
 
 void append_bytes(void* context, void* data, int size) {
   static_cast<std::string*>(context)->append(static_cast<const char*>(data), static_cast<std::size_t>(size));
-}
-
-std::string lower_extension(const std::string& path) {
-  std::string ext = std::filesystem::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return ext;
 }
 
 }  // namespace

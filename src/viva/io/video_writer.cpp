@@ -1,18 +1,11 @@
 #include "viva/io/video_writer.h"
 
-extern "C" {
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
-#include <libavutil/opt.h>
-#include <libswscale/swscale.h>
-}
-
 #include <cstdio>
 #include <filesystem>
 
 #include "viva/core/atomic_file.h"
 #include "viva/core/error.h"
-#include "viva/io/ffmpeg_util.h"
+#include "viva/io/ffmpeg_backend.h"
 #include "viva/io/image.h"
 
 namespace viva {
@@ -25,17 +18,7 @@ std::string strip_trailing_slashes(std::string path) {
   return path;
 }
 
-const AVCodec* find_h264_encoder() {
-  if (const AVCodec* c = avcodec_find_encoder_by_name("libx264")) return c;
-  return avcodec_find_encoder(AV_CODEC_ID_H264);
-}
-
 }  // namespace
-
-std::string h264_encoder_name() {
-  const AVCodec* c = find_h264_encoder();
-  return c ? c->name : "";
-}
 
 VideoCodec codec_for_path(const std::string& path) {
   if (!path.empty() && path.back() == '/') return VideoCodec::PngSequence;
@@ -55,127 +38,17 @@ struct VideoWriter::Impl {
   int64_t frames = 0;
   bool finished = false;
 
-  // FFmpeg state (H.264 / FFV1).
-  AVFormatContext* format = nullptr;
-  AVCodecContext* encoder = nullptr;
-  AVStream* stream = nullptr;
-  AVFrame* frame = nullptr;
-  AVPacket* packet = nullptr;
-  SwsContext* sws = nullptr;
+  std::unique_ptr<FfmpegEncoder> encoder;  // H.264 / FFV1
 
   Impl(const std::string& path_, int width_, int height_, VideoCodec codec_)
       : path(path_), width(width_), height(height_), codec(codec_), output(strip_trailing_slashes(path_)) {}
 
   ~Impl() {
-    sws_freeContext(sws);
-    av_frame_free(&frame);
-    av_packet_free(&packet);
-    avcodec_free_context(&encoder);
-    if (format) {
-      if (format->pb) avio_closep(&format->pb);
-      avformat_free_context(format);
-    }
+    encoder.reset();  // closes the temporary file before AtomicFile removes it
     if (!finished && codec == VideoCodec::PngSequence) {
       std::error_code ignored;
       fs::remove_all(output.temp_path(), ignored);
     }
-  }
-
-  void open_ffmpeg(double fps, const EncodeOptions& options) {
-    quiet_ffmpeg_logs();
-    const AVCodec* c = codec == VideoCodec::H264 ? find_h264_encoder() : avcodec_find_encoder(AV_CODEC_ID_FFV1);
-    if (!c)
-      throw file_error(path, codec == VideoCodec::H264
-                                 ? "this FFmpeg has no H.264 encoder; write .mkv (lossless FFV1) instead"
-                                 : "this FFmpeg has no FFV1 encoder");
-    AVPixelFormat pixel_format = AV_PIX_FMT_YUV420P;
-    if (codec == VideoCodec::H264) {
-      if (width % 2 || height % 2)
-        throw file_error(path, "H.264 (yuv420p) needs an even width and height, got " + std::to_string(width) + "x" +
-                                   std::to_string(height));
-    } else {
-      pixel_format = AV_PIX_FMT_NONE;
-      // FFV1 stores RGB losslessly as planar GBR or packed 0RGB, depending on the build.
-      for (AVPixelFormat wanted : {AV_PIX_FMT_GBRP, AV_PIX_FMT_0RGB32, AV_PIX_FMT_RGB32})
-        for (const AVPixelFormat* p = c->pix_fmts; p && *p != AV_PIX_FMT_NONE; ++p)
-          if (*p == wanted && pixel_format == AV_PIX_FMT_NONE) pixel_format = wanted;
-      if (pixel_format == AV_PIX_FMT_NONE) throw file_error(path, "FFV1 encoder offers no RGB pixel format");
-    }
-
-    const char* muxer = codec == VideoCodec::FFV1 ? "matroska" : nullptr;
-    int rc = avformat_alloc_output_context2(&format, nullptr, muxer, output.temp_path().c_str());
-    if (rc < 0 || !format) throw file_error(path, "no container format for this extension: " + av_error_text(rc));
-    stream = avformat_new_stream(format, nullptr);
-    encoder = avcodec_alloc_context3(c);
-    if (!stream || !encoder) throw file_error(path, "out of memory");
-    const AVRational rate = av_d2q(fps, 1000000);
-    encoder->width = width;
-    encoder->height = height;
-    encoder->pix_fmt = pixel_format;
-    encoder->framerate = rate;
-    encoder->time_base = av_inv_q(rate);
-    encoder->gop_size = 12;
-    if (codec == VideoCodec::H264 && std::string(c->name) == "libx264") {
-      av_opt_set(encoder->priv_data, "crf", std::to_string(options.crf).c_str(), 0);
-      av_opt_set(encoder->priv_data, "preset", options.preset.c_str(), 0);
-    }
-    if (format->oformat->flags & AVFMT_GLOBALHEADER) encoder->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    rc = avcodec_open2(encoder, c, nullptr);
-    if (rc < 0) throw file_error(path, "cannot open the " + std::string(c->name) + " encoder: " + av_error_text(rc));
-    rc = avcodec_parameters_from_context(stream->codecpar, encoder);
-    if (rc < 0) throw file_error(path, "cannot set stream parameters: " + av_error_text(rc));
-    stream->time_base = encoder->time_base;
-    stream->avg_frame_rate = rate;
-    rc = avio_open(&format->pb, output.temp_path().c_str(), AVIO_FLAG_WRITE);
-    if (rc < 0) throw file_error(path, "cannot create: " + av_error_text(rc));
-    rc = avformat_write_header(format, nullptr);
-    if (rc < 0) throw file_error(path, "cannot write the container header: " + av_error_text(rc));
-
-    frame = av_frame_alloc();
-    packet = av_packet_alloc();
-    if (!frame || !packet) throw file_error(path, "out of memory");
-    frame->format = pixel_format;
-    frame->width = width;
-    frame->height = height;
-    rc = av_frame_get_buffer(frame, 0);
-    if (rc < 0) throw file_error(path, "out of memory: " + av_error_text(rc));
-    sws = sws_getContext(width, height, AV_PIX_FMT_RGB24, width, height, pixel_format,
-                         SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nullptr, nullptr, nullptr);
-    if (!sws) throw file_error(path, "cannot set up the RGB conversion");
-  }
-
-  void drain_packets() {
-    while (true) {
-      int rc = avcodec_receive_packet(encoder, packet);
-      if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return;
-      if (rc < 0) throw file_error(path, "encoding failed: " + av_error_text(rc));
-      av_packet_rescale_ts(packet, encoder->time_base, stream->time_base);
-      packet->stream_index = stream->index;
-      rc = av_interleaved_write_frame(format, packet);
-      if (rc < 0) throw file_error(path, "writing failed: " + av_error_text(rc));
-    }
-  }
-
-  void encode(const uint8_t* rgb) {
-    int rc = av_frame_make_writable(frame);
-    if (rc < 0) throw file_error(path, "out of memory: " + av_error_text(rc));
-    const uint8_t* planes[4] = {rgb, nullptr, nullptr, nullptr};
-    int strides[4] = {width * 3, 0, 0, 0};
-    sws_scale(sws, planes, strides, 0, height, frame->data, frame->linesize);
-    frame->pts = frames;
-    rc = avcodec_send_frame(encoder, frame);
-    if (rc < 0) throw file_error(path, "encoding failed: " + av_error_text(rc));
-    drain_packets();
-  }
-
-  void close_ffmpeg() {
-    int rc = avcodec_send_frame(encoder, nullptr);
-    if (rc < 0) throw file_error(path, "encoding failed: " + av_error_text(rc));
-    drain_packets();
-    rc = av_write_trailer(format);
-    if (rc < 0) throw file_error(path, "cannot finish the container: " + av_error_text(rc));
-    rc = avio_closep(&format->pb);
-    if (rc < 0) throw file_error(path, "cannot close: " + av_error_text(rc));
   }
 
   void write_png(const uint8_t* rgb) {
@@ -201,7 +74,7 @@ VideoWriter::VideoWriter(const std::string& path, int width, int height, double 
       throw file_error(path, "output folder for PNG frames exists and is not empty");
     fs::create_directory(impl_->output.temp_path());
   } else {
-    impl_->open_ffmpeg(fps, options);
+    impl_->encoder = open_ffmpeg_encoder(path, impl_->output.temp_path(), width, height, fps, codec, options);
   }
 }
 
@@ -212,14 +85,14 @@ void VideoWriter::write(const uint8_t* rgb) {
   if (impl_->codec == VideoCodec::PngSequence)
     impl_->write_png(rgb);
   else
-    impl_->encode(rgb);
+    impl_->encoder->encode(rgb);
   ++impl_->frames;
 }
 
 void VideoWriter::finish() {
   if (impl_->finished) return;
   if (impl_->frames == 0) throw file_error(impl_->path, "no frames were written");
-  if (impl_->codec != VideoCodec::PngSequence) impl_->close_ffmpeg();
+  if (impl_->encoder) impl_->encoder->finish();
   const std::string& target = impl_->output.target();
   if (impl_->codec == VideoCodec::PngSequence && fs::is_directory(target)) fs::remove(target);  // empty, checked above
   impl_->output.commit();

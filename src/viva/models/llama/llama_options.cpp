@@ -17,6 +17,14 @@ LlamaOptions LlamaOptions::from_hf_config(const nlohmann::json& c, const std::st
     o.num_kv_heads = c.value("num_key_value_heads", o.num_heads);
     o.rms_norm_eps = c.value("rms_norm_eps", 1e-6);
     o.rope_theta = c.value("rope_theta", 10000.0);
+    // transformers >= 5 writes RoPE settings as rope_parameters {rope_type, rope_theta, ...}.
+    if (c.contains("rope_parameters") && c["rope_parameters"].is_object()) {
+      const auto& rope = c["rope_parameters"];
+      if (rope.value("rope_type", std::string("default")) != "default")
+        throw Error(source, "rope_parameters.rope_type \"" + rope.value("rope_type", std::string()) +
+                                "\" is not supported (Llama-3.0 uses \"default\")");
+      o.rope_theta = rope.value("rope_theta", o.rope_theta);
+    }
   } catch (const nlohmann::json::exception& e) {
     throw Error(source, std::string("not a Llama config: ") + e.what());
   }

@@ -10,14 +10,7 @@ VaeEncoderImpl::VaeEncoderImpl(const VaeOptions& o) {
   down_blocks = register_module("down_blocks", torch::nn::ModuleList());
   int64_t in = ch[0];
   for (int64_t i = 0; i < o.num_blocks(); ++i) {
-    VaeStage stage;
-    stage->resnets = stage->register_module("resnets", torch::nn::ModuleList());
-    for (int64_t j = 0; j < o.layers_per_block; ++j) stage->resnets->push_back(VaeResnet(j == 0 ? in : ch[i], ch[i], o.norm_groups));
-    if (o.spatial_resample(i) || o.time_resample(i)) {
-      const int64_t t = o.time_resample(i) ? 2 : 1, s = o.spatial_resample(i) ? 2 : 1;
-      stage->downsamplers = stage->register_module("downsamplers", torch::nn::ModuleList(VaeDownsample(ch[i], std::array<int64_t, 3>{t, s, s})));
-    }
-    down_blocks->push_back(stage);
+    down_blocks->push_back(VaeStage(in, ch[i], o.layers_per_block, o.norm_groups, o.resample_factor(i), false));
     in = ch[i];
   }
   mid_block = register_module("mid_block", VaeMidBlock(ch.back(), o.norm_groups));
@@ -39,14 +32,7 @@ VaeDecoderImpl::VaeDecoderImpl(const VaeOptions& o) {
   up_blocks = register_module("up_blocks", torch::nn::ModuleList());
   int64_t in = ch[0];
   for (int64_t i = 0; i < o.num_blocks(); ++i) {
-    VaeStage stage;
-    stage->resnets = stage->register_module("resnets", torch::nn::ModuleList());
-    for (int64_t j = 0; j < o.layers_per_block + 1; ++j) stage->resnets->push_back(VaeResnet(j == 0 ? in : ch[i], ch[i], o.norm_groups));
-    if (o.spatial_resample(i) || o.time_resample(i)) {
-      const int64_t t = o.time_resample(i) ? 2 : 1, s = o.spatial_resample(i) ? 2 : 1;
-      stage->upsamplers = stage->register_module("upsamplers", torch::nn::ModuleList(VaeUpsample(ch[i], std::array<int64_t, 3>{t, s, s})));
-    }
-    up_blocks->push_back(stage);
+    up_blocks->push_back(VaeStage(in, ch[i], o.layers_per_block + 1, o.norm_groups, o.resample_factor(i), true));
     in = ch[i];
   }
   conv_norm_out = register_module("conv_norm_out", vae_group_norm(o.norm_groups, ch.back()));

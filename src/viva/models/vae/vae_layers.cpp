@@ -98,6 +98,17 @@ torch::Tensor VaeMidBlockImpl::forward(const torch::Tensor& x) {
   return resnets[1]->as<VaeResnet>()->forward(h);
 }
 
+VaeStageImpl::VaeStageImpl(int64_t in, int64_t out, int64_t count, int64_t groups, std::array<int64_t, 3> resample,
+                           bool upsample) {
+  resnets = register_module("resnets", torch::nn::ModuleList());
+  for (int64_t j = 0; j < count; ++j) resnets->push_back(VaeResnet(j == 0 ? in : out, out, groups));
+  if (resample == std::array<int64_t, 3>{1, 1, 1}) return;
+  if (upsample)
+    upsamplers = register_module("upsamplers", torch::nn::ModuleList(VaeUpsample(out, resample)));
+  else
+    downsamplers = register_module("downsamplers", torch::nn::ModuleList(VaeDownsample(out, resample)));
+}
+
 torch::Tensor VaeStageImpl::forward(torch::Tensor x) {
   for (const auto& r : *resnets) x = r->as<VaeResnet>()->forward(x);
   if (downsamplers)

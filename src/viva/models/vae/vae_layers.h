@@ -61,8 +61,10 @@ struct VaeMidBlockImpl : torch::nn::Module {
 };
 TORCH_MODULE(VaeMidBlock);
 
-// One encoder down block or decoder up block: resnets, then an optional resampler.
+// One encoder down block or decoder up block: `count` resnets (in -> out, then out -> out),
+// then a downsampler (encoder) or upsampler (decoder) when `resample` is not {1, 1, 1}.
 struct VaeStageImpl : torch::nn::Module {
+  VaeStageImpl(int64_t in, int64_t out, int64_t count, int64_t groups, std::array<int64_t, 3> resample, bool upsample);
   torch::Tensor forward(torch::Tensor x);
   torch::nn::ModuleList resnets{nullptr};
   torch::nn::ModuleList downsamplers{nullptr}, upsamplers{nullptr};

@@ -1,5 +1,6 @@
 #pragma once
 // HunyuanVideo's causal 3D VAE configuration (AutoencoderKLCausal3D), hunyuanvideo.md §3.
+#include <array>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -30,6 +31,11 @@ struct VaeOptions {
   // reference assigns them: space in the first stages, time in the last ones before the final block.
   bool spatial_resample(int64_t i) const { return i < spatial_stages(); }
   bool time_resample(int64_t i) const { return i >= num_blocks() - 1 - time_stages() && i != num_blocks() - 1; }
+  // (t, h, w) factor of block i's resampler; {1, 1, 1} when it has none.
+  std::array<int64_t, 3> resample_factor(int64_t i) const {
+    const int64_t t = time_resample(i) ? 2 : 1, s = spatial_resample(i) ? 2 : 1;
+    return {t, s, s};
+  }
 
   static VaeOptions hunyuan();
   static VaeOptions tiny();
