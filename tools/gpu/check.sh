@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One prepared run on a lent GPU machine (the device tool; it has CUDA and a pip torch, no apt):
-#  1. writes the LLaVA golden fixture with Hugging Face transformers (make_llava_fixture.py);
+#  1. writes the LLaVA golden fixture with Hugging Face transformers (make_llava_fixture.py) to
+#     $OUT (tests use the committed copy in tests/golden);
 #  2. builds viva against the pip torch's libtorch 2.x with CUDA (no FFmpeg there: video only
 #     as PNG folders), with the header-only and static dependencies carried in .gpu-deps
 #     (tools/gpu/carry_deps.sh makes it on a Debian machine);
@@ -14,7 +15,6 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 python3 -c "import torch, transformers; print('torch', torch.__version__, 'transformers', transformers.__version__, 'cuda', torch.cuda.is_available())"
 
 PYTHONUNBUFFERED=1 python3 tools/gpu/make_llava_fixture.py "$OUT/llava_tiny.safetensors" 2>&1 | tee "$OUT/fixture.log" | tail -5
-[ -f "$OUT/llava_tiny.safetensors" ] && cp "$OUT/llava_tiny.safetensors" tests/golden/
 
 torch_prefix=$(python3 -c "import torch.utils; print(torch.utils.cmake_prefix_path)")
 deps=$PWD/.gpu-deps/usr

@@ -25,6 +25,14 @@ VideoInfo ffmpeg_probe(const std::string& path);
 // Decodes the file `name`, or `memory` (then `name` only labels errors).
 VideoFrames ffmpeg_decode(const std::string& name, const MemoryBytes* memory, const DecodeOptions& options);
 
+// Scales RGB24 frames of one size to another: area averaging when shrinking, bicubic when growing.
+class RgbScaler {
+ public:
+  virtual ~RgbScaler() = default;
+  virtual void scale(const uint8_t* src, uint8_t* dst) = 0;
+};
+std::unique_ptr<RgbScaler> make_rgb_scaler(int src_width, int src_height, int dst_width, int dst_height);
+
 // An H.264 or FFV1 encoder writing `file` (a temporary name); errors name `path`.
 class FfmpegEncoder {
  public:

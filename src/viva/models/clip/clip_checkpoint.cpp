@@ -25,10 +25,13 @@ WeightLoadReport load_clip(ClipModel& model, const Checkpoint& checkpoint) {
 }
 
 WeightLoadReport load_clip_vision(ClipVisionTransformer& model, const Checkpoint& checkpoint) {
-  for (const std::string prefix : {"vision_model.", "vision_tower.vision_model.", "model.vision_tower.vision_model."})
+  // CLIP alone; LLaVA as transformers < 5 saves it (xtuner's checkpoints), in its >= 4.52 module
+  // layout, and as transformers 5 saves it (the tower's own vision_model level dropped).
+  for (const std::string prefix : {"vision_model.", "vision_tower.vision_model.", "model.vision_tower.vision_model.",
+                                   "vision_tower.", "model.vision_tower."})
     if (checkpoint.contains(prefix + "embeddings.class_embedding")) return load_under_prefix(*model, checkpoint, prefix);
   throw Error(checkpoint.path(), "no CLIP vision tower found (embeddings.class_embedding under vision_model., "
-                                 "vision_tower.vision_model. or model.vision_tower.vision_model.)");
+                                 "[model.]vision_tower.vision_model. or [model.]vision_tower.)");
 }
 
 WeightLoadReport load_clip_text(ClipTextTransformer& model, const Checkpoint& checkpoint) {
