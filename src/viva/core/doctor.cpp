@@ -81,8 +81,8 @@ DoctorReport run_doctor(int matmul_size) {
   report.ffmpeg_version = ffmpeg_version();
   report.h264_encoder = h264_encoder_name();
   if (torch::cuda::is_available()) {
-    const auto count = torch::cuda::device_count();
-    for (std::size_t i = 0; i < count; ++i) report.cuda_devices.push_back("cuda:" + std::to_string(i));
+    const int64_t count = static_cast<int64_t>(torch::cuda::device_count());  // size_t in 1.13, int8 in 2.x
+    for (int64_t i = 0; i < count; ++i) report.cuda_devices.push_back("cuda:" + std::to_string(i));
   }
   return report;
 }

@@ -1,9 +1,9 @@
 #include "viva/models/dit/dit_layers.h"
 
 #include <cmath>
-#include <limits>
 
 #include "viva/core/compat.h"
+#include "viva/nn/attention_mask.h"
 
 namespace viva {
 namespace {
@@ -88,9 +88,7 @@ torch::Tensor gated(const torch::Tensor& gate, const torch::Tensor& y) {
 }
 
 torch::Tensor key_padding_mask(const torch::Tensor& keep, torch::ScalarType dtype) {
-  auto mask = torch::zeros(keep.sizes(), keep.options().dtype(dtype))
-                  .masked_fill(keep.logical_not(), std::numeric_limits<float>::lowest());
-  return mask.view({keep.size(0), 1, 1, keep.size(1)});
+  return additive_attention_mask(keep, dtype).view({keep.size(0), 1, 1, keep.size(1)});
 }
 
 DitMlpImpl::DitMlpImpl(int64_t dim, int64_t hidden, bool gelu_tanh_) : gelu_tanh(gelu_tanh_) {
@@ -153,8 +151,7 @@ torch::Tensor TokenRefinerImpl::forward(const torch::Tensor& text, const torch::
   auto valid = mask.to(torch::kBool);
   auto keep = valid.unsqueeze(2).logical_and(valid.unsqueeze(1));
   keep.select(2, 0).fill_(true);
-  auto additive = torch::zeros(keep.sizes(), x.options()).masked_fill(keep.logical_not(), std::numeric_limits<float>::lowest());
-  additive = additive.unsqueeze(1);
+  auto additive = additive_attention_mask(keep, x.scalar_type()).unsqueeze(1);
   for (const auto& block : *individual_token_refiner->blocks) x = block->as<TokenRefinerBlock>()->forward(x, c, additive);
   return x;
 }
