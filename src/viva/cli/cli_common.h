@@ -11,12 +11,11 @@ namespace viva::cli {
 void add_doctor_command(CLI::App& app);
 void add_inspect_command(CLI::App& app);
 void add_video_command(CLI::App& app);
+void add_model_command(CLI::App& app);
+void add_edit_command(CLI::App& app);
 
 // Runs `body`, turning viva::Error, c10::Error and std::exception into
 // "viva: error: <what>" on stderr and exit code 1.
 int run_guarded(const std::function<void()>& body);
-
-// "WxH" or "N" (square) -> width, height.
-std::pair<int, int> parse_size(const std::string& text);
 
 }  // namespace viva::cli

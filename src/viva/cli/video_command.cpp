@@ -42,7 +42,7 @@ void convert(const ConvertOptions& o) {
   const std::string decoded = std::to_string(video.frames) + " frames " + std::to_string(video.width) + "x" +
                               std::to_string(video.height);
   if (!o.size.empty()) {
-    const auto [width, height] = parse_size(o.size);
+    const auto [width, height] = parse_frame_size(o.size);
     video = resize_center_crop(video, width, height);
   }
   if (!o.vae_frames.empty()) video = apply_frame_count_policy(video, parse_frame_count_policy(o.vae_frames));

@@ -35,7 +35,7 @@ using VelocityFn = std::function<torch::Tensor(const torch::Tensor& x, const tor
 // branch is never evaluated and the result is exactly the conditional prediction.
 VelocityFn classifier_free_guidance(VelocityFn conditional, VelocityFn unconditional, double scale);
 
-// Called after each step with (step index, steps).
+// Called after each step with (steps done, steps).
 using StepCallback = std::function<void(int, int)>;
 
 // Integrates from `noise` (σ = 1) along `schedule`. Returns the final state (σ = 0), float32.

@@ -80,4 +80,24 @@ double psnr(const VideoFrames& a, const VideoFrames& b) {
   return 10.0 * std::log10(255.0 * 255.0 / mse);
 }
 
+std::pair<int, int> parse_frame_size(const std::string& text) {
+  auto parse_int = [&](const std::string& s) {
+    std::size_t used = 0;
+    int value = 0;
+    try {
+      value = std::stoi(s, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != s.size() || value <= 0) throw Error("size '" + text + "'", "expected WIDTHxHEIGHT or N, e.g. 256x256");
+    return value;
+  };
+  const auto x = text.find('x');
+  if (x == std::string::npos) {
+    const int n = parse_int(text);
+    return {n, n};
+  }
+  return {parse_int(text.substr(0, x)), parse_int(text.substr(x + 1))};
+}
+
 }  // namespace viva

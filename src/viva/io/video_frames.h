@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace viva {
@@ -39,6 +40,9 @@ bool is_vae_frame_count(int frames);
 int conform_frame_count(int frames, FrameCountPolicy policy);
 VideoFrames apply_frame_count_policy(const VideoFrames& video, FrameCountPolicy policy);
 FrameCountPolicy parse_frame_count_policy(const std::string& name);  // "truncate" | "pad"
+
+// "WxH" or "N" (square) -> {width, height}; anything else is an error quoting the text.
+std::pair<int, int> parse_frame_size(const std::string& text);
 
 // Peak signal-to-noise ratio in dB between two videos of the same shape (infinity if equal).
 double psnr(const VideoFrames& a, const VideoFrames& b);

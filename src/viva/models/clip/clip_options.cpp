@@ -76,6 +76,23 @@ ClipTextOptions clip_text_options_from_hf(const nlohmann::json& c, const std::st
   return o;
 }
 
+namespace {
+std::string activation_name(ClipActivation a) { return a == ClipActivation::QuickGelu ? "quick_gelu" : "gelu"; }
+}  // namespace
+
+nlohmann::json clip_vision_options_to_hf(const ClipVisionOptions& o) {
+  return {{"model_type", "clip_vision_model"}, {"hidden_size", o.hidden_size}, {"intermediate_size", o.intermediate_size},
+          {"num_hidden_layers", o.num_layers}, {"num_attention_heads", o.num_heads}, {"image_size", o.image_size},
+          {"patch_size", o.patch_size}, {"layer_norm_eps", o.layer_norm_eps}, {"hidden_act", activation_name(o.activation)}};
+}
+
+nlohmann::json clip_text_options_to_hf(const ClipTextOptions& o) {
+  return {{"model_type", "clip_text_model"}, {"hidden_size", o.hidden_size}, {"intermediate_size", o.intermediate_size},
+          {"num_hidden_layers", o.num_layers}, {"num_attention_heads", o.num_heads}, {"vocab_size", o.vocab_size},
+          {"max_position_embeddings", o.max_positions}, {"eos_token_id", o.eos_token_id},
+          {"layer_norm_eps", o.layer_norm_eps}, {"hidden_act", activation_name(o.activation)}};
+}
+
 ClipOptions ClipOptions::from_hf_config(const nlohmann::json& c, const std::string& source) {
   ClipOptions o;
   if (c.contains("vision_config")) o.vision = clip_vision_options_from_hf(c["vision_config"], source);

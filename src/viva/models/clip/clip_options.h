@@ -51,5 +51,8 @@ struct ClipOptions {
 
 ClipVisionOptions clip_vision_options_from_hf(const nlohmann::json& vision_config, const std::string& source);
 ClipTextOptions clip_text_options_from_hf(const nlohmann::json& text_config, const std::string& source);
+// Hugging Face CLIPVisionConfig / CLIPTextConfig JSON for these options.
+nlohmann::json clip_vision_options_to_hf(const ClipVisionOptions& options);
+nlohmann::json clip_text_options_to_hf(const ClipTextOptions& options);
 
 }  // namespace viva

@@ -82,6 +82,23 @@ DitOptions DitOptions::from_json(const nlohmann::json& c, const std::string& sou
   return o;
 }
 
+nlohmann::json DitOptions::to_json() const {
+  return {{"hidden_size", hidden_size},
+          {"heads_num", heads},
+          {"mm_double_blocks_depth", double_blocks},
+          {"mm_single_blocks_depth", single_blocks},
+          {"mlp_width_ratio", mlp_ratio},
+          {"patch_size", patch},
+          {"in_channels", in_channels},
+          {"out_channels", out_channels},
+          {"rope_dim_list", rope_dims},
+          {"rope_theta", rope_theta},
+          {"text_states_dim", text_dim},
+          {"text_states_dim_2", pooled_dim},
+          {"guidance_embed", guidance_embed},
+          {"context_projector", context_projector}};
+}
+
 void DitOptions::validate(const std::string& source) const {
   if (hidden_size <= 0 || heads <= 0 || hidden_size % heads != 0)
     throw Error(source, "DiT hidden size must be a positive multiple of the head count");

@@ -37,6 +37,8 @@ struct DitOptions {
   // From the original class's keyword names (the golden fixtures' metadata) or a diffusers
   // transformer/config.json (num_layers, num_single_layers, ...).
   static DitOptions from_json(const nlohmann::json& config, const std::string& source);
+  // In the original keyword names (what from_json reads back), plus context_projector.
+  nlohmann::json to_json() const;
   void validate(const std::string& source) const;
 };
 

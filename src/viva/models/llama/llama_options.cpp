@@ -34,6 +34,13 @@ LlamaOptions LlamaOptions::from_hf_config(const nlohmann::json& c, const std::st
   return o;
 }
 
+nlohmann::json LlamaOptions::to_hf_config() const {
+  return {{"model_type", "llama"}, {"vocab_size", vocab_size}, {"hidden_size", hidden_size},
+          {"intermediate_size", intermediate_size}, {"num_hidden_layers", num_layers},
+          {"num_attention_heads", num_heads}, {"num_key_value_heads", num_kv_heads},
+          {"rms_norm_eps", rms_norm_eps}, {"rope_theta", rope_theta}, {"tie_word_embeddings", false}};
+}
+
 void LlamaOptions::validate(const std::string& source) const {
   if (vocab_size <= 0 || hidden_size <= 0 || intermediate_size <= 0 || num_layers <= 0 || num_heads <= 0 ||
       num_kv_heads <= 0)

@@ -34,6 +34,7 @@ struct LlamaOptions {
   // From a Hugging Face config.json object (LlamaConfig keys); unknown keys are ignored since
   // HF configs carry many unrelated fields, but the ones we need must be present.
   static LlamaOptions from_hf_config(const nlohmann::json& config, const std::string& source);
+  nlohmann::json to_hf_config() const;
   // Throws viva::Error naming `source` when the numbers cannot form a model.
   void validate(const std::string& source) const;
 };

@@ -24,6 +24,17 @@ LlavaOptions LlavaOptions::from_hf_config(const nlohmann::json& c, const std::st
   return o;
 }
 
+nlohmann::json LlavaOptions::to_hf_config() const {
+  return {{"model_type", "llava"},
+          {"architectures", {"LlavaForConditionalGeneration"}},
+          {"vision_config", clip_vision_options_to_hf(vision)},
+          {"text_config", text.to_hf_config()},
+          {"image_token_index", image_token_id},
+          {"vision_feature_layer", vision_feature_layer},
+          {"vision_feature_select_strategy", "default"},
+          {"projector_hidden_act", "gelu"}};
+}
+
 LlavaProjectorImpl::LlavaProjectorImpl(int64_t vision_hidden, int64_t text_hidden) {
   linear_1 = register_module("linear_1", torch::nn::Linear(vision_hidden, text_hidden));
   linear_2 = register_module("linear_2", torch::nn::Linear(text_hidden, text_hidden));

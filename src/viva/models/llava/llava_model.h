@@ -19,6 +19,7 @@ struct LlavaOptions {
 
   // From a Hugging Face LlavaConfig (vision_config, text_config, image_token_index, ...).
   static LlavaOptions from_hf_config(const nlohmann::json& config, const std::string& source);
+  nlohmann::json to_hf_config() const;
 };
 
 // multi_modal_projector: linear_1 -> GELU -> linear_2.

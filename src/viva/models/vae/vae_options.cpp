@@ -29,6 +29,17 @@ VaeOptions VaeOptions::tiny() {
   return o;
 }
 
+nlohmann::json VaeOptions::to_json() const {
+  return {{"_class_name", "AutoencoderKLHunyuanVideo"},
+          {"block_out_channels", block_out_channels},
+          {"layers_per_block", layers_per_block},
+          {"latent_channels", latent_channels},
+          {"norm_num_groups", norm_groups},
+          {"temporal_compression_ratio", time_compression},
+          {"spatial_compression_ratio", spatial_compression},
+          {"scaling_factor", scaling_factor}};
+}
+
 VaeOptions VaeOptions::from_json(const nlohmann::json& c, const std::string& source) {
   VaeOptions o;
   try {

@@ -41,6 +41,8 @@ struct VaeOptions {
   static VaeOptions tiny();
   // From the reference/diffusers config keys (the golden fixture's metadata, vae/config.json).
   static VaeOptions from_json(const nlohmann::json& config, const std::string& source);
+  // The diffusers vae/config.json keys that from_json reads.
+  nlohmann::json to_json() const;
   void validate(const std::string& source) const;
 };
 

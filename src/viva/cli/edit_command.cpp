@@ -1,0 +1,105 @@
+// viva edit: edit a video by instruction with a VIVA model folder, one job or a batch file.
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+
+#include "viva/cli/cli_common.h"
+#include "viva/core/device.h"
+#include "viva/core/error.h"
+#include "viva/pipeline/edit_job.h"
+
+namespace viva::cli {
+namespace {
+
+struct EditArgs {
+  std::string video, instruction, reference, output, side_by_side, batch, model, size;
+  std::string device = "cpu", dtype = "fp32";
+  int frames = 0, steps = 0;
+  double cfg = -1;
+  int64_t seed = -1;
+};
+
+// --model, else $VIVA_MODEL, else the default model shipped in the source tree.
+std::string model_folder(const EditArgs& a) {
+  if (!a.model.empty()) return a.model;
+  if (const char* env = std::getenv("VIVA_MODEL")) return env;
+  const std::string shipped = VIVA_DEFAULT_MODEL_DIR;
+  if (!std::filesystem::exists(shipped))
+    throw Error("viva edit", "no model given: use --model DIR (the default model " + shipped + " is not present)");
+  return shipped;
+}
+
+void edit(const EditArgs& a) {
+  if (a.batch.empty() && (a.video.empty() || a.instruction.empty() || a.output.empty()))
+    throw Error("viva edit", "give VIDEO \"INSTRUCTION\" -o OUTPUT, or --batch JOBS.jsonl");
+  const torch::Device device = parse_device(a.device);
+  const torch::ScalarType dtype = parse_compute_dtype(a.dtype);
+  check_device_dtype(device, dtype);
+  VivaPipeline pipeline(model_folder(a), device, dtype);
+
+  EditJob defaults;
+  defaults.sampling = pipeline.config().sampling;
+  if (a.steps > 0) defaults.sampling.steps = a.steps;
+  if (a.cfg >= 0) defaults.sampling.guidance = a.cfg;
+  if (a.seed >= 0) defaults.sampling.seed = static_cast<uint64_t>(a.seed);
+  defaults.frames = a.frames;
+  if (!a.size.empty()) std::tie(defaults.width, defaults.height) = parse_frame_size(a.size);
+
+  std::vector<EditJob> jobs;
+  if (!a.batch.empty()) {
+    jobs = read_edit_jobs(a.batch, defaults);
+  } else {
+    EditJob job = defaults;
+    job.video = a.video;
+    job.instruction = a.instruction;
+    job.reference = a.reference;
+    job.output = a.output;
+    job.side_by_side = a.side_by_side;
+    jobs.push_back(job);
+  }
+  const std::vector<EditResult> results = run_edit_jobs(pipeline, jobs);
+  int failed = 0;
+  for (const EditResult& r : results) {
+    if (r.error.empty()) {
+      std::printf("wrote %s (read %.1fs, encode %.1fs, sample %.1fs, decode %.1fs, write %.1fs)\n", r.output.c_str(),
+                  r.times.read_s, r.times.encode_s, r.times.sample_s, r.times.decode_s, r.times.write_s);
+    } else {
+      ++failed;
+      std::fprintf(stderr, "viva: error: %s\n", r.error.c_str());
+    }
+  }
+  if (jobs.size() > 1) std::printf("%zu jobs: %zu written, %d failed\n", jobs.size(), jobs.size() - failed, failed);
+  if (failed) throw Error("viva edit", std::to_string(failed) + " of " + std::to_string(jobs.size()) + " jobs failed");
+}
+
+}  // namespace
+
+void add_edit_command(CLI::App& app) {
+  auto a = std::make_shared<EditArgs>();
+  auto* cmd = app.add_subcommand("edit", "Edit a video by a natural-language instruction");
+  cmd->add_option("video", a->video, "Source video (file, image or folder of PNG frames)");
+  cmd->add_option("instruction", a->instruction, "What to change, e.g. \"make it snow\"");
+  cmd->add_option("-o,--output", a->output, "Edited video: .mp4 (H.264), .mkv (lossless) or a folder of PNG frames");
+  cmd->add_option("--ref", a->reference, "Reference image for the edit (optional)");
+  cmd->add_option("--side-by-side", a->side_by_side, "Also write source | edited with the instruction to this path");
+  cmd->add_option("--batch", a->batch,
+                  "JSONL file of jobs {video, instruction, output[, reference, side_by_side, frames, size, steps, cfg, "
+                  "seed]}; failed jobs are reported and the rest go on");
+  cmd->add_option("--model", a->model, "VIVA model folder (default: $VIVA_MODEL, else the shipped model)");
+  cmd->add_option("--steps", a->steps, "Sampling steps (default: the model's)")->check(CLI::PositiveNumber);
+  cmd->add_option("--cfg", a->cfg, "Instruction guidance scale (default: the model's; 1 = no guidance)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seed", a->seed, "Noise seed (default: the model's)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--frames", a->frames, "Read at most this many frames, cut to 4k+1 (default: the model's)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--size", a->size, "Working size WIDTHxHEIGHT, multiples of 16 (default: the model's)");
+  cmd->add_option("--device", a->device, "cpu or cuda[:N]")->capture_default_str();
+  cmd->add_option("--dtype", a->dtype, "fp32, bf16 or fp16")->capture_default_str();
+  cmd->callback([a] {
+    const int rc = run_guarded([&] { edit(*a); });
+    if (rc) throw CLI::RuntimeError(rc);
+  });
+}
+
+}  // namespace viva::cli

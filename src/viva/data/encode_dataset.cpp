@@ -1,0 +1,107 @@
+#include "viva/data/encode_dataset.h"
+
+#include <optional>
+
+#include "viva/core/error.h"
+#include "viva/io/video_reader.h"
+
+namespace viva {
+namespace {
+
+VideoFrames read_fitted(const std::string& path, int width, int height, int frames) {
+  VideoFrames video = read_video(path, DecodeOptions().set_max_frames(frames));
+  video = resize_center_crop(video, width, height);
+  return apply_frame_count_policy(video, FrameCountPolicy::Truncate);
+}
+
+// Keeps the valid (mask = 1) rows of a padded [1, L, D] instructor output.
+torch::Tensor unpadded(const torch::Tensor& tokens, const torch::Tensor& mask) {
+  return tokens[0].narrow(0, 0, mask.sum().item<int64_t>()).to(torch::kCPU);
+}
+
+}  // namespace
+
+CachedSample encode_row(VivaPipeline& pipeline, const ManifestRow& row, int width, int height, int frames) {
+  if (row.source.empty() || row.target.empty()) throw Error(row.id, "needs a source and a target");
+  if (row.instruction.empty()) throw Error(row.id, "has an empty instruction");
+  const int max_frames = row.kind == SampleKind::Image ? 1 : frames;
+  const VideoFrames source = read_fitted(row.source, width, height, max_frames);
+  const VideoFrames target = read_fitted(row.target, width, height, max_frames);
+  if (source.frames != target.frames)
+    throw Error(row.id, "source has " + std::to_string(source.frames) + " frames but target " +
+                            std::to_string(target.frames));
+  std::optional<Image> reference;
+  if (!row.reference.empty()) reference = read_image(row.reference);
+
+  const EditConditions c = pipeline.encode(source, row.instruction, reference);
+  CachedSample s;
+  s.id = row.id;
+  s.kind = row.kind;
+  s.task = row.task;
+  s.split = row.split;
+  s.source = c.source[0].to(torch::kCPU);
+  s.target = pipeline.encode_video(target)[0].to(torch::kCPU);
+  if (c.reference.defined()) s.reference = c.reference[0].to(torch::kCPU);
+  s.tokens = unpadded(c.tokens, c.mask);
+  s.uncond_tokens = unpadded(c.uncond_tokens, c.uncond_mask);
+  s.pooled = c.pooled[0].to(torch::kCPU);
+  s.uncond_pooled = c.uncond_pooled[0].to(torch::kCPU);
+
+  const VaeOptions& vae = pipeline.vae()->options;
+  if (!row.mask.empty()) {
+    const VideoFrames mask = read_fitted(row.mask, width, height, max_frames);
+    if (mask.frames != source.frames)
+      throw Error(row.id, "mask has " + std::to_string(mask.frames) + " frames but source " + std::to_string(source.frames));
+    auto pixels = torch::from_blob(const_cast<uint8_t*>(mask.pixels.data()), {mask.frames, mask.height, mask.width, 3},
+                                   torch::kUInt8);
+    s.mask = mask_to_latent_grid(pixels.amax(3).gt(127), vae.time_compression, vae.spatial_compression);
+  } else {
+    s.mask = torch::zeros({1, s.target.size(1), s.target.size(2), s.target.size(3)});
+  }
+  return s;
+}
+
+EncodeSummary encode_dataset(VivaPipeline& pipeline, const EncodeDatasetOptions& o) {
+  const Manifest manifest = read_manifest(o.manifest);
+  const VivaModelConfig& c = pipeline.config();
+  const int width = o.width > 0 ? o.width : c.width, height = o.height > 0 ? o.height : c.height;
+  const int frames = o.frames > 0 ? o.frames : c.frames;
+  ConditionCacheWriter writer(o.out, o.shard_size);
+  EncodeSummary summary;
+  for (const ManifestProblem& p : manifest.problems) {
+    ManifestRow row;
+    row.line = p.line;
+    writer.add_error(row, p.problem);
+    std::fprintf(stderr, "viva: warning: %s:%lld: %s (skipped)\n", o.manifest.c_str(), static_cast<long long>(p.line),
+                 p.problem.c_str());
+    ++summary.failed;
+  }
+  Progress progress("encoding " + o.manifest, static_cast<int64_t>(manifest.rows.size()),
+                    ProgressOptions(o.progress).set_unit("sample"));
+  for (const ManifestRow& row : manifest.rows) {
+    if (!o.split.empty() && row.split != o.split) {
+      progress.advance();
+      continue;
+    }
+    if (writer.done(row.id)) {
+      ++summary.already_cached;
+      progress.advance();
+      continue;
+    }
+    try {
+      writer.add(encode_row(pipeline, row, width, height, frames));
+      ++summary.encoded;
+    } catch (const std::exception& e) {
+      writer.add_error(row, e.what());
+      std::fprintf(stderr, "viva: warning: %s:%lld (%s): %s (skipped)\n", o.manifest.c_str(),
+                   static_cast<long long>(row.line), row.id.c_str(), e.what());
+      ++summary.failed;
+    }
+    progress.advance();
+  }
+  writer.flush();
+  progress.finish();
+  return summary;
+}
+
+}  // namespace viva

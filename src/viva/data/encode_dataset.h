@@ -1,0 +1,29 @@
+#pragma once
+// `viva data encode`: a manifest's rows through the frozen encoders into a condition cache.
+#include <string>
+
+#include "viva/core/progress.h"
+#include "viva/data/condition_cache.h"
+#include "viva/pipeline/viva_pipeline.h"
+
+namespace viva {
+
+struct EncodeDatasetOptions {
+  std::string manifest;
+  std::string out;          // cache folder (resumed when it exists)
+  int64_t shard_size = 64;  // samples per shard
+  int width = 0, height = 0, frames = 0;  // 0: the model's defaults; frames are cut to 4k+1
+  std::string split;        // only rows of this split ("" = all)
+  ProgressOptions progress;
+};
+
+struct EncodeSummary {
+  int64_t encoded = 0, already_cached = 0, failed = 0;
+};
+
+EncodeSummary encode_dataset(VivaPipeline& pipeline, const EncodeDatasetOptions& options);
+
+// One manifest row's tensors (used by encode_dataset; exposed for tests).
+CachedSample encode_row(VivaPipeline& pipeline, const ManifestRow& row, int width, int height, int frames);
+
+}  // namespace viva

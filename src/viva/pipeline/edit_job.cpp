@@ -1,0 +1,122 @@
+#include "viva/pipeline/edit_job.h"
+
+#include <chrono>
+#include <fstream>
+#include <optional>
+#include <tuple>
+
+#include "viva/core/config.h"
+#include "viva/core/error.h"
+#include "viva/io/side_by_side.h"
+#include "viva/io/video_reader.h"
+#include "viva/io/video_writer.h"
+
+namespace viva {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+struct Prepared {
+  VideoFrames source;
+  EditConditions conditions;
+};
+
+Prepared prepare(VivaPipeline& pipeline, const EditJob& job, EditStageTimes& times) {
+  const VivaModelConfig& c = pipeline.config();
+  auto start = std::chrono::steady_clock::now();
+  const int frames = job.frames > 0 ? job.frames : c.frames;
+  VideoFrames video = read_video(job.video, DecodeOptions().set_max_frames(frames));
+  video = resize_center_crop(video, job.width > 0 ? job.width : c.width, job.height > 0 ? job.height : c.height);
+  video = apply_frame_count_policy(video, FrameCountPolicy::Truncate);
+  std::optional<Image> reference;
+  if (!job.reference.empty()) reference = read_image(job.reference);
+  times.read_s = seconds_since(start);
+  start = std::chrono::steady_clock::now();
+  Prepared p{video, pipeline.encode(video, job.instruction, reference)};
+  times.encode_s = seconds_since(start);
+  return p;
+}
+
+void finish(VivaPipeline& pipeline, const EditJob& job, const Prepared& p, EditStageTimes& times,
+            const ProgressOptions& progress_options) {
+  auto start = std::chrono::steady_clock::now();
+  Progress progress("sampling " + job.output, job.sampling.steps, ProgressOptions(progress_options).set_unit("step"));
+  const torch::Tensor latent =
+      pipeline.sample(p.conditions, job.sampling, [&](int done, int) { progress.update(done); });
+  progress.finish();
+  times.sample_s = seconds_since(start);
+  start = std::chrono::steady_clock::now();
+  VideoFrames edited = pipeline.decode(latent, p.source.fps > 0 ? p.source.fps : 24.0);
+  times.decode_s = seconds_since(start);
+  start = std::chrono::steady_clock::now();
+  write_video(job.output, edited);
+  if (!job.side_by_side.empty()) write_side_by_side(job.side_by_side, p.source, edited, job.instruction);
+  times.write_s = seconds_since(start);
+}
+
+}  // namespace
+
+std::vector<EditResult> run_edit_jobs(VivaPipeline& pipeline, const std::vector<EditJob>& jobs,
+                                      const ProgressOptions& progress) {
+  std::vector<EditResult> results(jobs.size());
+  std::vector<std::optional<Prepared>> prepared(jobs.size());
+  {
+    Progress encoding("encoding conditions", static_cast<int64_t>(jobs.size()), ProgressOptions(progress).set_unit("job"));
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      results[i].output = jobs[i].output;
+      try {
+        prepared[i] = prepare(pipeline, jobs[i], results[i].times);
+      } catch (const std::exception& e) {
+        results[i].error = e.what();
+      }
+      encoding.advance();
+    }
+    encoding.finish();
+  }
+  pipeline.release_encoders();
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    if (!prepared[i]) continue;
+    try {
+      finish(pipeline, jobs[i], *prepared[i], results[i].times, progress);
+    } catch (const std::exception& e) {
+      results[i].error = e.what();
+    }
+    prepared[i].reset();
+  }
+  return results;
+}
+
+std::vector<EditJob> read_edit_jobs(const std::string& path, const EditJob& defaults) {
+  std::ifstream in(path);
+  if (!in) throw file_error(path, "cannot open the batch file");
+  std::vector<EditJob> jobs;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = path + ":" + std::to_string(number);
+    const nlohmann::json json = parse_json(line, where);
+    if (!json.is_object()) throw Error(where, "each line must be a JSON object");
+    EditJob job = defaults;
+    ConfigReader r(json, where);
+    r.require("video", job.video);
+    r.require("instruction", job.instruction);
+    r.require("output", job.output);
+    r.get("reference", job.reference);
+    r.get("side_by_side", job.side_by_side);
+    r.get("frames", job.frames);
+    std::string size;
+    r.get("size", size);
+    if (!size.empty()) std::tie(job.width, job.height) = parse_frame_size(size);
+    r.get("steps", job.sampling.steps);
+    r.get("cfg", job.sampling.guidance);
+    r.get("seed", job.sampling.seed);
+    r.finish();
+    jobs.push_back(job);
+  }
+  if (jobs.empty()) throw file_error(path, "holds no jobs");
+  return jobs;
+}
+
+}  // namespace viva

@@ -1,0 +1,43 @@
+#pragma once
+// One edit from files to files, in the stages `viva edit` reports: read and fit the source,
+// encode the conditions (VAE + VLM instructor + CLIP), sample, decode, write. Batch mode
+// encodes every job first, frees the encoders, then samples them one by one.
+#include <string>
+#include <vector>
+
+#include "viva/core/progress.h"
+#include "viva/pipeline/viva_pipeline.h"
+
+namespace viva {
+
+struct EditJob {
+  std::string video;          // input video (file, image or PNG folder)
+  std::string instruction;
+  std::string reference;      // optional reference image
+  std::string output;         // .mp4 / .mkv / PNG folder
+  std::string side_by_side;   // optional source | edited video with the instruction
+  int frames = 0;             // 0: the model's default; the count is cut to 4k+1
+  int width = 0, height = 0;  // 0: the model's default
+  SamplingOptions sampling;
+};
+
+struct EditStageTimes {
+  double read_s = 0, encode_s = 0, sample_s = 0, decode_s = 0, write_s = 0;
+};
+
+struct EditResult {
+  std::string output;
+  std::string error;  // empty on success
+  EditStageTimes times;
+};
+
+// Runs the jobs; a failing job is recorded in its result and the others go on. The encoders
+// are released once every job's conditions are computed.
+std::vector<EditResult> run_edit_jobs(VivaPipeline& pipeline, const std::vector<EditJob>& jobs,
+                                      const ProgressOptions& progress = {});
+
+// Reads a batch file: one JSON object per line with video, instruction, output and optionally
+// reference, side_by_side, frames, size ("WxH"), steps, cfg, seed; `defaults` fills the rest.
+std::vector<EditJob> read_edit_jobs(const std::string& path, const EditJob& defaults);
+
+}  // namespace viva

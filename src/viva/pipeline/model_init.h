@@ -1,0 +1,18 @@
+#pragma once
+// Writes a complete VIVA model folder (viva_model_config.h) with freshly initialised weights at
+// a named size: the starting point of training recipes and the model the tests edit with.
+#include <string>
+
+namespace viva {
+
+struct ModelInitOptions {
+  std::string preset = "tiny";  // "tiny": a few million parameters, 64x64 video, CPU-friendly
+  std::string tokenizers;       // folder with llama3/tokenizer.json and clip/bpe_simple_vocab_16e6.txt.gz
+  uint64_t seed = 0;
+};
+
+// Fails if `folder` exists and is not empty; writes under a temporary name and renames, so an
+// interrupted run leaves nothing behind.
+void write_initial_model(const std::string& folder, const ModelInitOptions& options);
+
+}  // namespace viva

@@ -1,0 +1,167 @@
+#include "viva/pipeline/viva_pipeline.h"
+
+#include <filesystem>
+
+#include "viva/core/checkpoint.h"
+#include "viva/core/config.h"
+#include "viva/core/error.h"
+#include "viva/core/tensor_utils.h"
+#include "viva/diffusion/flow_sampler.h"
+#include "viva/models/clip/clip_checkpoint.h"
+#include "viva/models/dit/dit_checkpoint.h"
+#include "viva/models/llava/vlm_instructor.h"
+#include "viva/models/vae/vae_checkpoint.h"
+
+namespace viva {
+namespace fs = std::filesystem;
+
+namespace {
+
+nlohmann::json component_config(const std::string& folder, const std::string& name) {
+  const std::string path = (fs::path(folder) / name / "config.json").string();
+  if (!fs::exists(path)) throw file_error(path, "missing (every model component has a config.json)");
+  return load_json_file(path);
+}
+
+std::string component_path(const std::string& folder, const std::string& name) {
+  return (fs::path(folder) / name).string();
+}
+
+Image first_frame_of(const VideoFrames& video) {
+  Image image(video.width, video.height);
+  std::copy(video.frame(0), video.frame(0) + video.frame_bytes(), image.rgb.begin());
+  return image;
+}
+
+VideoFrames image_as_video(const Image& image) {
+  VideoFrames video(1, image.height, image.width, 0.0);
+  std::copy(image.rgb.begin(), image.rgb.end(), video.frame(0));
+  return video;
+}
+
+}  // namespace
+
+VivaPipeline::VivaPipeline(const std::string& model_folder, torch::Device device, torch::ScalarType dtype,
+                           PipelineParts parts)
+    : folder_(model_folder), config_(VivaModelConfig::read(model_folder)), device_(device), dtype_(dtype) {
+  torch::NoGradGuard no_grad;
+  if (parts.transformer) {
+    const std::string where = component_path(folder_, config_.transformer);
+    DitOptions options = DitOptions::from_json(component_config(folder_, config_.transformer), where + "/config.json");
+    if (!options.context_projector) throw Error(where, "is not a VIVA transformer (config has no context_projector)");
+    transformer_ = HunyuanDit(options);
+    load_dit(transformer_, Checkpoint(where));
+    transformer_->to(device_, dtype_);
+    transformer_->eval();
+  }
+  if (parts.vae) {
+    const std::string where = component_path(folder_, config_.vae);
+    vae_ = CausalVae(VaeOptions::from_json(component_config(folder_, config_.vae), where + "/config.json"));
+    load_vae(vae_, Checkpoint(where));
+    vae_->to(device_, dtype_);
+    vae_->eval();
+  }
+  if (parts.encoders) {
+    const std::string vlm_where = component_path(folder_, config_.vlm);
+    vlm_ = LlavaModel(LlavaOptions::from_hf_config(component_config(folder_, config_.vlm), vlm_where + "/config.json"));
+    load_llava(vlm_, Checkpoint(vlm_where));
+    vlm_->to(device_, dtype_);
+    vlm_->eval();
+    const std::string clip_where = component_path(folder_, config_.clip_text);
+    clip_text_ = ClipTextTransformer(
+        clip_text_options_from_hf(component_config(folder_, config_.clip_text), clip_where + "/config.json"));
+    load_clip_text(clip_text_, Checkpoint(clip_where));
+    clip_text_->to(device_, dtype_);
+    clip_text_->eval();
+    tokenizer_.emplace(BpeTokenizer::from_file(component_path(folder_, config_.tokenizer)));
+    clip_tokenizer_.emplace(ClipTokenizer::from_file(component_path(folder_, config_.clip_tokenizer)));
+  }
+}
+
+torch::Tensor VivaPipeline::encode_video(const VideoFrames& video) {
+  if (!vae_) throw Error(folder_, "the VAE was not loaded");
+  torch::NoGradGuard no_grad;
+  return vae_->encode(video_to_tensor(video).unsqueeze(0).to(device_, dtype_));
+}
+
+VideoFrames VivaPipeline::decode(const torch::Tensor& latent, double fps) {
+  if (!vae_) throw Error(folder_, "the VAE was not loaded");
+  torch::NoGradGuard no_grad;
+  auto video = vae_->decode(latent.to(device_, dtype_));
+  return tensor_to_video(video[0].to(torch::kCPU, torch::kFloat32), fps);
+}
+
+torch::Tensor VivaPipeline::clip_pooled(const std::string& text) {
+  const auto& o = clip_text_->options;
+  // Hugging Face's CLIPTokenizer pads with the end token; the tower is causal and pools at the
+  // first end token, so padding never reaches the pooled vector.
+  const auto ids = clip_tokenizer_->encode_row(text, static_cast<int>(o.max_positions), clip_tokenizer_->end_id());
+  return clip_text_->forward(torch::tensor(ids, torch::kInt64).unsqueeze(0).to(device_)).pooled;
+}
+
+EditConditions VivaPipeline::encode(const VideoFrames& video, const std::string& instruction,
+                                    const std::optional<Image>& reference) {
+  if (!vlm_ || !clip_text_) throw Error(folder_, "the VLM and CLIP encoders are not loaded (or were released)");
+  torch::NoGradGuard no_grad;
+  EditConditions c;
+  c.source = encode_video(video);
+  const Image first = first_frame_of(video);
+  std::optional<Image> ref_image;
+  if (reference) {
+    const VideoFrames fitted = resize_center_crop(image_as_video(*reference), video.width, video.height);
+    ref_image = first_frame_of(fitted);
+    c.reference = encode_video(fitted);
+  }
+  VlmInstructor instructor(vlm_, *tokenizer_, config_.instructor);
+  const InstructorOutput cond = pad_instructor_output(instructor.encode(instruction, first, ref_image), config_.text_tokens);
+  const InstructorOutput uncond = pad_instructor_output(instructor.encode("", first, ref_image), config_.text_tokens);
+  c.tokens = cond.tokens;
+  c.mask = cond.mask.to(device_);
+  c.uncond_tokens = uncond.tokens;
+  c.uncond_mask = uncond.mask.to(device_);
+  c.pooled = clip_pooled(instruction);
+  c.uncond_pooled = clip_pooled("");
+  return c;
+}
+
+void VivaPipeline::release_encoders() {
+  vlm_ = LlavaModel(nullptr);
+  clip_text_ = ClipTextTransformer(nullptr);
+}
+
+torch::Tensor VivaPipeline::velocity(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& source,
+                                     const torch::Tensor& reference, const torch::Tensor& tokens,
+                                     const torch::Tensor& mask, const torch::Tensor& pooled, double embedded_guidance) {
+  if (!transformer_) throw Error(folder_, "the transformer was not loaded");
+  DitInput in;
+  in.x = x.to(device_, dtype_);
+  in.source = source.to(device_, dtype_);
+  if (reference.defined()) in.reference = reference.to(device_, dtype_);
+  in.t = t.to(device_, torch::kFloat32);
+  in.text = tokens.to(device_, dtype_);
+  in.text_mask = mask.to(device_);
+  in.pooled = pooled.to(device_, dtype_);
+  if (transformer_->options.guidance_embed)
+    in.guidance = torch::full({x.size(0)}, 1000.0 * embedded_guidance, torch::TensorOptions().device(device_));
+  return transformer_->forward(in).to(torch::kFloat32);
+}
+
+torch::Tensor VivaPipeline::sample(const EditConditions& c, const SamplingOptions& options,
+                                   const std::function<void(int, int)>& on_step) {
+  torch::NoGradGuard no_grad;
+  // Noise is drawn on the CPU from the seed alone, so a seed gives the same edit on any device.
+  auto generator = at::detail::createCPUGenerator(options.seed);
+  const auto noise = torch::randn(c.source.sizes(), generator, torch::kFloat32).to(device_);
+  const VelocityFn conditional = [&](const torch::Tensor& x, const torch::Tensor& t) {
+    return velocity(x, t, c.source, c.reference, c.tokens, c.mask, c.pooled, options.embedded_guidance);
+  };
+  const VelocityFn unconditional = [&](const torch::Tensor& x, const torch::Tensor& t) {
+    return velocity(x, t, c.source, c.reference, c.uncond_tokens, c.uncond_mask, c.uncond_pooled,
+                    options.embedded_guidance);
+  };
+  EulerStep euler;
+  return sample_flow(noise, FlowSchedule::shifted(options.steps, options.shift),
+                     classifier_free_guidance(conditional, unconditional, options.guidance), euler, on_step);
+}
+
+}  // namespace viva

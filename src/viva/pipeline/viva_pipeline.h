@@ -1,0 +1,85 @@
+#pragma once
+// The VIVA editing pipeline over a model folder (viva_model_config.h): conditions from the
+// source video, the instruction and an optional reference image (VAE latents, the VLM
+// instructor's tokens for the instruction and for the empty instruction, CLIP pooled vectors);
+// sampling the edited latent with instruction-only classifier-free guidance; decoding.
+// `viva edit` runs these stages in order; `viva data encode` caches the conditions for training.
+#include <torch/torch.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "viva/io/image.h"
+#include "viva/io/video_frames.h"
+#include "viva/models/clip/clip_model.h"
+#include "viva/models/dit/hunyuan_dit.h"
+#include "viva/models/llava/llava_model.h"
+#include "viva/models/vae/causal_vae.h"
+#include "viva/pipeline/viva_model_config.h"
+#include "viva/tokenizers/bpe_tokenizer.h"
+#include "viva/tokenizers/clip_tokenizer.h"
+
+namespace viva {
+
+// Everything the DiT is conditioned on, for one edit (batch 1, on the pipeline's device).
+struct EditConditions {
+  torch::Tensor source;         // [1, C, T', H', W'] scaled VAE latent of the source video
+  torch::Tensor reference;      // [1, C, 1, H', W'] of the reference image, or undefined
+  torch::Tensor tokens, mask;   // [1, text_tokens, D], [1, text_tokens]: the instruction
+  torch::Tensor uncond_tokens, uncond_mask;  // the same prompt with an empty instruction
+  torch::Tensor pooled, uncond_pooled;       // [1, pooled_dim] CLIP text of instruction / ""
+};
+
+// Which components to load: editing needs all; decoding-only or training jobs need fewer.
+struct PipelineParts {
+  bool transformer = true;
+  bool vae = true;
+  bool encoders = true;  // VLM instructor and CLIP text
+};
+
+class VivaPipeline {
+ public:
+  VivaPipeline(const std::string& model_folder, torch::Device device, torch::ScalarType dtype,
+               PipelineParts parts = {});
+
+  const VivaModelConfig& config() const { return config_; }
+  torch::Device device() const { return device_; }
+
+  // `video` already at the working size and a 4k+1 frame count; `reference` any size (it is
+  // resized and cropped to the video's size).
+  EditConditions encode(const VideoFrames& video, const std::string& instruction,
+                        const std::optional<Image>& reference = std::nullopt);
+  // Frees the VLM and CLIP (their memory is not needed while sampling).
+  void release_encoders();
+
+  // Samples the edited latent; `on_step(done, steps)` after each step.
+  torch::Tensor sample(const EditConditions& conditions, const SamplingOptions& options,
+                       const std::function<void(int, int)>& on_step = {});
+  // The DiT's velocity for a batch of conditions at timesteps t (used by sampling and training).
+  torch::Tensor velocity(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& source,
+                         const torch::Tensor& reference, const torch::Tensor& tokens, const torch::Tensor& mask,
+                         const torch::Tensor& pooled, double embedded_guidance);
+
+  torch::Tensor encode_video(const VideoFrames& video);  // -> scaled latent [1, C, T', H', W']
+  VideoFrames decode(const torch::Tensor& latent, double fps);
+
+  HunyuanDit& transformer() { return transformer_; }
+  CausalVae& vae() { return vae_; }
+
+ private:
+  torch::Tensor clip_pooled(const std::string& text);
+
+  std::string folder_;
+  VivaModelConfig config_;
+  torch::Device device_;
+  torch::ScalarType dtype_;
+  HunyuanDit transformer_{nullptr};
+  CausalVae vae_{nullptr};
+  LlavaModel vlm_{nullptr};
+  ClipTextTransformer clip_text_{nullptr};
+  std::optional<BpeTokenizer> tokenizer_;
+  std::optional<ClipTokenizer> clip_tokenizer_;
+};
+
+}  // namespace viva

@@ -1,0 +1,126 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "../support/temp_dir.h"
+#include "viva/io/test_pattern.h"
+#include "viva/io/video_reader.h"
+#include "viva/io/video_writer.h"
+#include "viva/pipeline/edit_job.h"
+#include "viva/pipeline/model_init.h"
+
+namespace viva {
+namespace {
+
+using testing::expect_error_containing;
+using testing::TempDir;
+
+// One tiny model folder for the whole suite (writing it takes a second).
+class TinyModel : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    const std::string tokenizers = std::string(VIVA_SHARED_DIR) + "/tokenizers";
+    if (!std::filesystem::exists(tokenizers + "/llama3/tokenizer.json")) return;
+    folder_ = new TempDir();
+    ModelInitOptions options;
+    options.tokenizers = tokenizers;
+    write_initial_model(folder_->file("model"), options);
+  }
+  static void TearDownTestSuite() {
+    delete folder_;
+    folder_ = nullptr;
+  }
+  void SetUp() override {
+    if (!folder_) GTEST_SKIP() << "test tokenizers absent";
+  }
+  static std::string model() { return folder_->file("model"); }
+  static TempDir* folder_;
+};
+TempDir* TinyModel::folder_ = nullptr;
+
+TEST_F(TinyModel, InitRefusesAFolderInUseAndUnknownPresets) {
+  ModelInitOptions options;
+  options.tokenizers = std::string(VIVA_SHARED_DIR) + "/tokenizers";
+  expect_error_containing([&] { write_initial_model(model(), options); }, {"exists and is not empty"});
+  options.preset = "huge";
+  TempDir dir;
+  expect_error_containing([&] { write_initial_model(dir.file("m"), options); }, {"unknown preset 'huge'"});
+  EXPECT_FALSE(std::filesystem::exists(dir.file("m")));
+}
+
+TEST_F(TinyModel, EditWritesTheVideoAndSideBySideAtTheModelSize) {
+  TempDir dir;
+  write_video(dir.file("in.mkv"), make_test_pattern(12, 80, 96, 24));
+  VivaPipeline pipeline(model(), torch::kCPU, torch::kFloat32);
+  EditJob job;
+  job.video = dir.file("in.mkv");
+  job.instruction = "make it snow";
+  job.output = dir.file("out.mkv");
+  job.side_by_side = dir.file("sbs.mkv");
+  job.sampling = pipeline.config().sampling;
+  job.sampling.steps = 3;
+  const auto results = run_edit_jobs(pipeline, {job}, ProgressOptions().set_mode(ProgressMode::Silent));
+  ASSERT_TRUE(results[0].error.empty()) << results[0].error;
+  const VideoFrames out = read_video(dir.file("out.mkv"));
+  EXPECT_EQ(out.width, 64);
+  EXPECT_EQ(out.height, 64);
+  EXPECT_EQ(out.frames, 9);  // 12 frames cut to 4k+1
+  EXPECT_GE(read_video(dir.file("sbs.mkv")).width, 2 * 64);  // source | edited (with a gap)
+}
+
+TEST_F(TinyModel, SamplingIsDeterministicForASeedAndGuidanceOneIsConditional) {
+  VivaPipeline pipeline(model(), torch::kCPU, torch::kFloat32);
+  const VideoFrames video = make_test_pattern(5, 64, 64, 24);
+  const EditConditions c = pipeline.encode(video, "turn the ball red");
+  EXPECT_EQ(c.source.sizes(), (std::vector<int64_t>{1, 4, 2, 16, 16}));
+  EXPECT_EQ(c.tokens.size(1), pipeline.config().text_tokens);
+  EXPECT_GT(c.mask.sum().item<int64_t>(), c.uncond_mask.sum().item<int64_t>());
+  SamplingOptions o = pipeline.config().sampling;
+  o.steps = 2;
+  o.seed = 7;
+  const auto a = pipeline.sample(c, o);
+  EXPECT_TRUE(torch::equal(a, pipeline.sample(c, o)));
+  o.seed = 8;
+  EXPECT_FALSE(torch::equal(a, pipeline.sample(c, o)));
+
+  // At guidance 1 the sample equals sampling with the conditional prediction alone.
+  o.guidance = 1.0;
+  EditConditions only_cond = c;
+  only_cond.uncond_tokens = torch::full_like(c.uncond_tokens, std::nanf(""));  // would poison any use
+  const auto guided = pipeline.sample(only_cond, o);
+  EXPECT_FALSE(guided.isnan().any().item<bool>());
+  EXPECT_TRUE(torch::equal(guided, pipeline.sample(c, o)));
+}
+
+TEST_F(TinyModel, BatchGoesOnPastAFailedJob) {
+  TempDir dir;
+  write_video(dir.file("in.mkv"), make_test_pattern(5, 64, 64, 24));
+  {
+    std::ofstream jobs(dir.file("jobs.jsonl"));
+    jobs << R"({"video": ")" << dir.file("missing.mp4") << R"(", "instruction": "x", "output": ")" << dir.file("a.mkv") << "\"}\n";
+    jobs << R"({"video": ")" << dir.file("in.mkv") << R"(", "instruction": "add a box", "output": ")" << dir.file("b.mkv")
+         << R"(", "steps": 2})" << "\n";
+  }
+  VivaPipeline pipeline(model(), torch::kCPU, torch::kFloat32);
+  const auto jobs = read_edit_jobs(dir.file("jobs.jsonl"), EditJob{});
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(jobs[1].sampling.steps, 2);
+  const auto results = run_edit_jobs(pipeline, jobs, ProgressOptions().set_mode(ProgressMode::Silent));
+  EXPECT_NE(results[0].error.find("missing.mp4"), std::string::npos);
+  EXPECT_TRUE(results[1].error.empty()) << results[1].error;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("a.mkv")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("b.mkv")));
+
+  std::ofstream(dir.file("bad.jsonl")) << R"({"video": "v.mp4", "instruction": "x", "output": "o.mp4", "stpes": 3})" << "\n";
+  expect_error_containing([&] { read_edit_jobs(dir.file("bad.jsonl"), EditJob{}); }, {"bad.jsonl:1", "stpes"});
+}
+
+TEST_F(TinyModel, MissingOrBrokenModelFoldersNameTheProblem) {
+  TempDir dir;
+  expect_error_containing([&] { VivaPipeline(dir.file("nope"), torch::kCPU, torch::kFloat32); }, {"nope", "does not exist"});
+  std::filesystem::create_directories(dir.file("empty"));
+  expect_error_containing([&] { VivaPipeline(dir.file("empty"), torch::kCPU, torch::kFloat32); }, {"no viva.json"});
+}
+
+}  // namespace
+}  // namespace viva
