@@ -13,6 +13,8 @@ void add_inspect_command(CLI::App& app);
 void add_video_command(CLI::App& app);
 void add_model_command(CLI::App& app);
 void add_edit_command(CLI::App& app);
+void add_data_command(CLI::App& app);
+void add_train_command(CLI::App& app);
 
 // Runs `body`, turning viva::Error, c10::Error and std::exception into
 // "viva: error: <what>" on stderr and exit code 1.

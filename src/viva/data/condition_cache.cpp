@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string shard_name(int64_t shard) {
-  char name[32];
+  char name[48];
   std::snprintf(name, sizeof name, "shard-%05lld.safetensors", static_cast<long long>(shard));
   return name;
 }
@@ -100,7 +100,8 @@ void ConditionCacheWriter::flush() {
                             {"kind", kind_name(s.kind)},
                             {"task", s.task},
                             {"split", s.split},
-                            {"shape", s.target.sizes().vec()}}
+                            {"shape", s.target.sizes().vec()},
+                            {"reference", s.reference.defined()}}
                  .dump() +
              "\n";
     done_.insert(s.id);
@@ -128,6 +129,7 @@ ConditionCache::ConditionCache(const std::string& folder) : folder_(folder) {
     e.task = j.value("task", "");
     e.split = j.value("split", "");
     e.shape = j.at("shape").get<std::vector<int64_t>>();
+    e.reference = j.value("reference", false);
     shards = std::max(shards, e.shard + 1);
     entries_.push_back(std::move(e));
   }

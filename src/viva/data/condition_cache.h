@@ -63,6 +63,7 @@ class ConditionCache {
   const std::string& id(int64_t i) const { return entries_[static_cast<std::size_t>(i)].id; }
   SampleKind kind(int64_t i) const { return entries_[static_cast<std::size_t>(i)].kind; }
   const std::vector<int64_t>& latent_shape(int64_t i) const { return entries_[static_cast<std::size_t>(i)].shape; }
+  bool has_reference(int64_t i) const { return entries_[static_cast<std::size_t>(i)].reference; }
   CachedSample load(int64_t i) const;
 
  private:
@@ -71,6 +72,7 @@ class ConditionCache {
     SampleKind kind;
     int64_t shard;
     std::vector<int64_t> shape;  // target latent [C, T', H', W']
+    bool reference = false;
   };
   std::string folder_;
   std::vector<Entry> entries_;

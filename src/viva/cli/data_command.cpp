@@ -1,0 +1,56 @@
+// viva data encode: a manifest through the frozen encoders into a condition cache.
+#include <cstdio>
+#include <memory>
+#include <tuple>
+
+#include "viva/cli/cli_common.h"
+#include "viva/core/device.h"
+#include "viva/data/encode_dataset.h"
+
+namespace viva::cli {
+namespace {
+
+struct EncodeArgs {
+  EncodeDatasetOptions options;
+  std::string model, size, device = "cpu", dtype = "fp32";
+};
+
+void encode(EncodeArgs& a) {
+  const torch::Device device = parse_device(a.device);
+  const torch::ScalarType dtype = parse_compute_dtype(a.dtype);
+  check_device_dtype(device, dtype);
+  if (!a.size.empty()) std::tie(a.options.width, a.options.height) = parse_frame_size(a.size);
+  VivaPipeline pipeline(a.model, device, dtype);
+  const EncodeSummary s = encode_dataset(pipeline, a.options);
+  std::printf("%s: %lld encoded, %lld already cached, %lld failed (see %s/errors.jsonl)\n", a.options.out.c_str(),
+              static_cast<long long>(s.encoded), static_cast<long long>(s.already_cached),
+              static_cast<long long>(s.failed), a.options.out.c_str());
+}
+
+}  // namespace
+
+void add_data_command(CLI::App& app) {
+  auto* data = app.add_subcommand("data", "Build training data");
+  data->require_subcommand(1);
+  auto a = std::make_shared<EncodeArgs>();
+  auto* cmd = data->add_subcommand(
+      "encode",
+      "Encode a manifest's samples with the model's frozen VAE, VLM instructor and CLIP into a condition cache "
+      "(sharded safetensors; rerun to resume; bad rows are reported and skipped)");
+  cmd->add_option("manifest", a->options.manifest, "JSONL manifest")->required();
+  cmd->add_option("--model", a->model, "VIVA model folder whose encoders to use")->required();
+  cmd->add_option("--out", a->options.out, "Cache folder (created, or resumed when it exists)")->required();
+  cmd->add_option("--shard-size", a->options.shard_size, "Samples per shard")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--size", a->size, "Working size WIDTHxHEIGHT (default: the model's)");
+  cmd->add_option("--frames", a->options.frames, "Frames per video, cut to 4k+1 (default: the model's)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--split", a->options.split, "Only rows of this split");
+  cmd->add_option("--device", a->device, "cpu or cuda[:N]")->capture_default_str();
+  cmd->add_option("--dtype", a->dtype, "fp32, bf16 or fp16")->capture_default_str();
+  cmd->callback([a] {
+    const int rc = run_guarded([&] { encode(*a); });
+    if (rc) throw CLI::RuntimeError(rc);
+  });
+}
+
+}  // namespace viva::cli

@@ -1,0 +1,39 @@
+// viva train sft: supervised fine-tuning of the VIVA DiT on a condition cache.
+#include <cstdio>
+#include <memory>
+
+#include "viva/cli/cli_common.h"
+#include "viva/train/sft_trainer.h"
+
+namespace viva::cli {
+
+void add_train_command(CLI::App& app) {
+  auto* train = app.add_subcommand("train", "Train models");
+  train->require_subcommand(1);
+  auto config = std::make_shared<std::string>();
+  auto resume = std::make_shared<bool>(false);
+  auto* sft = train->add_subcommand(
+      "sft",
+      "Supervised fine-tuning with the masked flow-matching loss. Checkpoints go to <out>/checkpoints (every "
+      "checkpoint_every steps and on Ctrl-C), metrics to <out>/metrics.jsonl; at the end <out>/loss.png and the "
+      "trained model folder <out>/model");
+  sft->add_option("--config", *config, "Run configuration (JSON; see README)")->required();
+  sft->add_flag("--resume", *resume, "Continue from the run's latest checkpoint");
+  sft->callback([config, resume] {
+    const int rc = run_guarded([&] {
+      SftRunOptions options;
+      options.resume = *resume;
+      const SftConfig c = SftConfig::read(*config);
+      const SftResult r = train_sft(c, options);
+      if (r.finished)
+        std::printf("trained steps %lld..%lld, loss %.4g -> %.4g; model: %s\n", static_cast<long long>(r.start_step),
+                    static_cast<long long>(r.end_step), r.first_loss, r.last_loss, r.model_folder.c_str());
+      else
+        std::printf("stopped at step %lld with a checkpoint; continue with --resume\n",
+                    static_cast<long long>(r.end_step));
+    });
+    if (rc) throw CLI::RuntimeError(rc);
+  });
+}
+
+}  // namespace viva::cli

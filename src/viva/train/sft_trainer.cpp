@@ -1,0 +1,249 @@
+#include "viva/train/sft_trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <filesystem>
+#include <fstream>
+
+#include "viva/core/atomic_file.h"
+#include "viva/core/device.h"
+#include "viva/core/error.h"
+#include "viva/core/jsonl_log.h"
+#include "viva/core/safetensors.h"
+#include "viva/diffusion/flow_schedule.h"
+#include "viva/io/image.h"
+#include "viva/io/line_plot.h"
+#include "viva/pipeline/viva_pipeline.h"
+#include "viva/train/batch_sampler.h"
+#include "viva/train/stop_signal.h"
+#include "viva/train/train_checkpoint.h"
+
+namespace viva {
+namespace fs = std::filesystem;
+
+namespace {
+
+// splitmix64: independent, reproducible seeds for each step.
+uint64_t step_seed(uint64_t seed, int64_t step) {
+  uint64_t z = seed + 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(step + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+struct Batch {
+  torch::Tensor x0, source, reference, mask, tokens, token_mask, pooled;
+};
+
+Batch assemble(const ConditionCache& cache, const std::vector<int64_t>& indices, double dropout, torch::Generator& g,
+               torch::Device device) {
+  std::vector<CachedSample> samples;
+  for (int64_t i : indices) samples.push_back(cache.load(i));
+  std::vector<torch::Tensor> x0, source, reference, mask, tokens, pooled;
+  int64_t longest = 0;
+  for (CachedSample& s : samples) {
+    const bool drop = torch::rand({1}, g).item<double>() < dropout;
+    tokens.push_back(drop ? s.uncond_tokens : s.tokens);
+    pooled.push_back(drop ? s.uncond_pooled : s.pooled);
+    longest = std::max(longest, tokens.back().size(0));
+    x0.push_back(s.target);
+    source.push_back(s.source);
+    mask.push_back(s.mask);
+    if (s.reference.defined()) reference.push_back(s.reference);
+  }
+  Batch b;
+  std::vector<torch::Tensor> padded, valid;
+  for (const auto& t : tokens) {
+    const int64_t n = t.size(0);
+    padded.push_back(torch::cat({t, torch::zeros({longest - n, t.size(1)}, t.options())}, 0));
+    valid.push_back(torch::cat({torch::ones({n}, torch::kInt64), torch::zeros({longest - n}, torch::kInt64)}));
+  }
+  b.x0 = torch::stack(x0).to(device, torch::kFloat32);
+  b.source = torch::stack(source).to(device, torch::kFloat32);
+  if (!reference.empty()) b.reference = torch::stack(reference).to(device, torch::kFloat32);
+  b.mask = torch::stack(mask).to(device, torch::kFloat32);
+  b.tokens = torch::stack(padded).to(device, torch::kFloat32);
+  b.token_mask = torch::stack(valid).to(device);
+  b.pooled = torch::stack(pooled).to(device, torch::kFloat32);
+  return b;
+}
+
+std::vector<double> logged_losses(const std::string& path) {
+  std::vector<double> losses;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_discarded() && j.value("event", "") == "step" && j.contains("loss")) {
+      const int64_t step = j.value("step", int64_t{0});
+      if (step < 1) continue;
+      // A resumed run re-logs steps after its checkpoint: the latest line for a step wins.
+      if (static_cast<std::size_t>(step) > losses.size()) losses.resize(static_cast<std::size_t>(step), NAN);
+      losses[static_cast<std::size_t>(step - 1)] = j["loss"].get<double>();
+    }
+  }
+  return losses;
+}
+
+}  // namespace
+
+void write_model_with_transformer(const std::string& base, const std::string& weights, const std::string& out) {
+  const VivaModelConfig config = VivaModelConfig::read(base);
+  AtomicFile folder(out);
+  const fs::path tmp = folder.temp_path();
+  try {
+    for (const auto& e : fs::recursive_directory_iterator(base)) {
+      const fs::path rel = fs::relative(e.path(), base);
+      if (e.is_directory()) {
+        fs::create_directories(tmp / rel);
+        continue;
+      }
+      const bool transformer_weights = rel.begin()->string() == config.transformer &&
+                                       (rel.extension() == ".safetensors" || rel.extension() == ".json") &&
+                                       rel.filename() != "config.json";
+      if (transformer_weights) continue;
+      fs::create_directories((tmp / rel).parent_path());
+      std::error_code link_error;
+      fs::create_hard_link(e.path(), tmp / rel, link_error);
+      if (link_error) fs::copy_file(e.path(), tmp / rel);
+    }
+    fs::copy_file(weights, tmp / config.transformer / "diffusion_pytorch_model.safetensors");
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(tmp, ignored);
+    throw;
+  }
+  if (fs::exists(out)) fs::remove_all(out);
+  folder.commit();
+}
+
+SftResult train_sft(const SftConfig& config, const SftRunOptions& options) {
+  const torch::Device device = parse_device(config.device);
+  const torch::ScalarType dtype = parse_compute_dtype(config.dtype);
+  check_device_dtype(device, dtype);
+  if (dtype != torch::kFloat32) throw Error("viva train sft", "only fp32 training is implemented (dtype \"fp32\")");
+
+  PipelineParts parts;
+  parts.vae = parts.encoders = false;
+  VivaPipeline pipeline(config.model, device, torch::kFloat32, parts);
+  HunyuanDit& dit = pipeline.transformer();
+  dit->train();
+  const ConditionCache cache(config.cache);
+  const BatchSampler sampler(cache, config.video_probability);
+  const double shift = config.shift > 0 ? config.shift : pipeline.config().sampling.shift;
+  const double embedded_guidance = pipeline.config().sampling.embedded_guidance;
+
+  std::vector<torch::Tensor> parameters = dit->parameters();
+  torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(config.lr)
+                                                .betas({config.beta1, config.beta2})
+                                                .eps(config.eps)
+                                                .weight_decay(config.weight_decay));
+  std::vector<std::pair<std::string, torch::Tensor>> ema;
+  if (config.ema > 0)
+    for (const auto& p : dit->named_parameters()) ema.push_back({p.key(), p.value().detach().clone()});
+
+  fs::create_directories(config.out);
+  const TrainCheckpoints checkpoints(config.out, config.keep_checkpoints);
+  SftResult result;
+  if (options.resume) {
+    const auto latest = checkpoints.latest();
+    if (!latest) throw file_error(config.out, "has no checkpoint to resume from");
+    result.start_step = checkpoints.load(*latest, *dit, &optimizer, &ema).step;
+  } else if (checkpoints.latest()) {
+    throw file_error(config.out, "already holds a run's checkpoints: resume it with --resume or choose another out");
+  }
+
+  LocalGradients local;
+  GradientReducer& reducer = options.reducer ? *options.reducer : local;
+  JsonlLog log((fs::path(config.out) / "metrics.jsonl").string());
+  log.write(options.resume ? "resume" : "start",
+            {{"step", result.start_step}, {"samples", cache.size()}, {"video_samples", sampler.video_samples()},
+             {"image_samples", sampler.image_samples()}, {"config", config.to_json()}});
+  StopSignal stop;
+  Progress progress("training", config.steps, ProgressOptions(options.progress).set_unit("step"));
+  progress.update(result.start_step);
+  const auto started = std::chrono::steady_clock::now();
+
+  int64_t step = result.start_step;
+  bool first = true;
+  while (step < config.steps) {
+    torch::Generator generator = at::detail::createCPUGenerator(step_seed(config.seed, step));
+    const double lr = config.warmup > 0 ? config.lr * std::min(1.0, static_cast<double>(step + 1) / config.warmup)
+                                        : config.lr;
+    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    optimizer.zero_grad();
+    double loss_sum = 0, sigma_sum = 0;
+    int64_t video_batches = 0;
+    for (int64_t micro = 0; micro < config.grad_accum; ++micro) {
+      const auto indices = sampler.draw(config.batch_size, generator);
+      video_batches += cache.kind(indices.front()) == SampleKind::Video;
+      const Batch b = assemble(cache, indices, config.instruction_dropout, generator, device);
+      const auto sigma = sample_training_sigmas(b.x0.size(0), shift, generator).to(device);
+      const auto noise = torch::randn(b.x0.sizes(), generator, torch::kFloat32).to(device);
+      const auto x = noised_latent(b.x0, noise, sigma);
+      const auto v = pipeline.velocity(x, sigma * 1000.0, b.source, b.reference, b.tokens, b.token_mask, b.pooled,
+                                       embedded_guidance);
+      const auto weight = 1.0 + config.mask_weight * b.mask;  // [B, 1, T, H, W] broadcast over channels
+      const auto loss = (weight * (v - (noise - b.x0)).pow(2)).mean();
+      (loss / static_cast<double>(config.grad_accum)).backward();
+      loss_sum += loss.item<double>();
+      sigma_sum += sigma.mean().item<double>();
+    }
+    std::vector<torch::Tensor> grads;
+    for (const auto& p : parameters)
+      if (p.grad().defined()) grads.push_back(p.grad());
+    reducer.reduce(grads);
+    const double grad_norm = config.grad_clip > 0
+                                 ? torch::nn::utils::clip_grad_norm_(parameters, config.grad_clip)
+                                 : torch::nn::utils::clip_grad_norm_(parameters, std::numeric_limits<double>::infinity());
+    optimizer.step();
+    if (!ema.empty()) {
+      torch::NoGradGuard no_grad;
+      std::size_t i = 0;
+      for (const auto& p : dit->parameters()) ema[i++].second.mul_(config.ema).add_(p.detach(), 1.0 - config.ema);
+    }
+    ++step;
+    const double loss = loss_sum / static_cast<double>(config.grad_accum);
+    if (first) result.first_loss = loss;
+    first = false;
+    result.last_loss = loss;
+    log.write("step", {{"step", step}, {"loss", loss}, {"lr", lr}, {"grad_norm", grad_norm},
+                       {"sigma_mean", sigma_sum / static_cast<double>(config.grad_accum)},
+                       {"video_batches", video_batches}, {"batch_size", config.batch_size},
+                       {"elapsed_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}});
+    progress.update(step);
+    const bool stopping = stop.requested() || (options.stop_after > 0 && step - result.start_step >= options.stop_after);
+    if (step % config.checkpoint_every == 0 || step == config.steps || stopping) {
+      checkpoints.save(TrainState{step, config.to_json()}, *dit, optimizer, ema);
+      log.write("checkpoint", {{"step", step}});
+    }
+    if (stopping) {
+      log.write("stopped", {{"step", step}, {"reason", stop.requested() ? "signal" : "stop_after"}});
+      break;
+    }
+  }
+  progress.finish();
+  result.end_step = step;
+  if (step < config.steps) return result;
+
+  const std::vector<double> losses = logged_losses(log.path());
+  write_image((fs::path(config.out) / "loss.png").string(), plot_series(losses, "SFT loss per step"));
+  // The trained transformer (its EMA when on) inside a copy of the base model folder.
+  const std::string weights = (fs::path(config.out) / "transformer.safetensors").string();
+  if (!ema.empty()) {
+    std::vector<NamedTensor> tensors;
+    for (const auto& [name, t] : ema) tensors.push_back({name, t.to(torch::kCPU)});
+    save_safetensors(weights, tensors);
+  } else {
+    save_parameters(*dit, weights);
+  }
+  result.model_folder = (fs::path(config.out) / "model").string();
+  write_model_with_transformer(config.model, weights, result.model_folder);
+  fs::remove(weights);
+  log.write("finished", {{"step", step}, {"model", result.model_folder}, {"loss", result.last_loss}});
+  result.finished = true;
+  return result;
+}
+
+}  // namespace viva

@@ -1,0 +1,44 @@
+#pragma once
+// Training checkpoints, written in one place: <run>/checkpoints/step-<N>/ holds
+//   transformer.safetensors  the trained weights (names as the model folder's transformer)
+//   ema.safetensors          the EMA weights, when EMA is on
+//   optimizer.pt             AdamW state (libtorch archive)
+//   state.json               step, seed, config
+// Each is written into a temporary folder renamed into place; <run>/checkpoints/latest names
+// the newest complete one, so a kill at any moment leaves the previous checkpoint usable.
+// Random draws need no saved state: step s draws everything from a generator seeded by (seed, s).
+#include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace viva {
+
+struct TrainState {
+  int64_t step = 0;  // optimizer steps completed
+  nlohmann::json config;
+};
+
+class TrainCheckpoints {
+ public:
+  TrainCheckpoints(std::string run_folder, int64_t keep);
+
+  void save(const TrainState& state, const torch::nn::Module& model, torch::optim::Optimizer& optimizer,
+            const std::vector<std::pair<std::string, torch::Tensor>>& ema) const;
+  // The newest checkpoint's folder, if any.
+  std::optional<std::string> latest() const;
+  // Loads weights (and the optimizer and EMA when given) from `folder`; returns its state.
+  TrainState load(const std::string& folder, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
+                  std::vector<std::pair<std::string, torch::Tensor>>* ema) const;
+
+ private:
+  std::string dir_;
+  int64_t keep_;
+};
+
+// Saves a module's parameters as safetensors under their module names.
+void save_parameters(const torch::nn::Module& module, const std::string& path);
+
+}  // namespace viva

@@ -1,0 +1,190 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "../support/temp_dir.h"
+#include "../support/tiny_model.h"
+#include "viva/core/checkpoint.h"
+#include "viva/data/encode_dataset.h"
+#include "viva/io/test_pattern.h"
+#include "viva/io/video_writer.h"
+#include "viva/train/sft_trainer.h"
+
+namespace viva {
+namespace {
+
+using testing::expect_error_containing;
+using testing::TempDir;
+
+// A handful of pairs: video pairs whose target is the source with its colours inverted inside
+// a box (the mask), and one-frame image pairs of the same kind.
+std::string write_pairs(const TempDir& dir) {
+  std::vector<ManifestRow> rows;
+  for (int i = 0; i < 4; ++i) {
+    const bool image = i >= 2;
+    VideoFrames source = make_test_pattern(image ? 1 : 9, 64, 64, 24);
+    for (auto& p : source.pixels) p = static_cast<uint8_t>((p + 37 * i) % 256);
+    VideoFrames target = source, mask = source;
+    std::fill(mask.pixels.begin(), mask.pixels.end(), 0);
+    for (int t = 0; t < source.frames; ++t)
+      for (int y = 16; y < 48; ++y)
+        for (int x = 8 + 8 * i; x < 40 + 8 * i; ++x)
+          for (int ch = 0; ch < 3; ++ch) {
+            const std::size_t at = ((static_cast<std::size_t>(t) * 64 + y) * 64 + x) * 3 + ch;
+            target.pixels[at] = static_cast<uint8_t>(255 - target.pixels[at]);
+            mask.pixels[at] = 255;
+          }
+    const std::string id = "pair" + std::to_string(i);
+    write_video(dir.file(id + "_source.mkv"), source);
+    write_video(dir.file(id + "_target.mkv"), target);
+    write_video(dir.file(id + "_mask.mkv"), mask);
+    ManifestRow r;
+    r.id = id;
+    r.kind = image ? SampleKind::Image : SampleKind::Video;
+    r.task = "attribute";
+    r.source = dir.file(id + "_source.mkv");
+    r.target = dir.file(id + "_target.mkv");
+    r.mask = dir.file(id + "_mask.mkv");
+    r.instruction = "invert the colours in box " + std::to_string(i);
+    rows.push_back(r);
+  }
+  write_manifest(dir.file("manifest.jsonl"), rows);
+  return dir.file("manifest.jsonl");
+}
+
+class Sft : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!testing::have_test_tokenizers()) return;
+    dir_ = new TempDir();
+    model_ = testing::write_tiny_model(*dir_);
+    VivaPipeline pipeline(model_, torch::kCPU, torch::kFloat32);
+    EncodeDatasetOptions o;
+    o.manifest = write_pairs(*dir_);
+    o.out = dir_->file("cache");
+    o.shard_size = 3;
+    o.progress.set_mode(ProgressMode::Silent);
+    summary_ = encode_dataset(pipeline, o);
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  void SetUp() override {
+    if (!dir_) GTEST_SKIP() << "test tokenizers absent";
+  }
+  SftConfig config(const std::string& out) const {
+    SftConfig c;
+    c.model = model_;
+    c.cache = dir_->file("cache");
+    c.out = out;
+    c.steps = 6;
+    c.lr = 1e-3;
+    c.batch_size = 2;
+    c.grad_accum = 2;
+    c.warmup = 2;
+    c.ema = 0.9;
+    c.checkpoint_every = 2;
+    return c;
+  }
+  static TempDir* dir_;
+  static std::string model_;
+  static EncodeSummary summary_;
+};
+TempDir* Sft::dir_ = nullptr;
+std::string Sft::model_;
+EncodeSummary Sft::summary_;
+
+TEST_F(Sft, EncodeCachesEveryPairWithMasksOnTheLatentGrid) {
+  EXPECT_EQ(summary_.encoded, 4);
+  EXPECT_EQ(summary_.failed, 0);
+  const ConditionCache cache(dir_->file("cache"));
+  ASSERT_EQ(cache.size(), 4);
+  const CachedSample video = cache.load(0), image = cache.load(3);
+  EXPECT_EQ(video.target.sizes(), (std::vector<int64_t>{4, 3, 16, 16}));
+  EXPECT_EQ(image.target.sizes(), (std::vector<int64_t>{4, 1, 16, 16}));
+  EXPECT_EQ(video.mask.sizes(), (std::vector<int64_t>{1, 3, 16, 16}));
+  // Pixel box x 8..39, y 16..47 -> latent columns 2..9, rows 4..11 (4x spatial compression).
+  EXPECT_EQ(video.mask.sum().item<double>(), 3 * 8 * 8);
+  EXPECT_EQ(video.mask[0][1][4][2].item<float>(), 1.0f);
+  EXPECT_EQ(video.mask[0][1][3][2].item<float>(), 0.0f);
+  EXPECT_GT(video.tokens.size(0), video.uncond_tokens.size(0));
+
+  // A second run finds everything cached; a broken row is reported and skipped.
+  std::ofstream(dir_->file("manifest.jsonl"), std::ios::app)
+      << R"({"id": "broken", "kind": "video", "task": "add", "source": "nope.mp4", "target": "nope.mp4", "instruction": "x"})"
+      << "\n{not json\n";
+  VivaPipeline pipeline(model_, torch::kCPU, torch::kFloat32);
+  EncodeDatasetOptions o;
+  o.manifest = dir_->file("manifest.jsonl");
+  o.out = dir_->file("cache");
+  o.progress.set_mode(ProgressMode::Silent);
+  const EncodeSummary again = encode_dataset(pipeline, o);
+  EXPECT_EQ(again.already_cached, 4);
+  EXPECT_EQ(again.encoded, 0);
+  EXPECT_EQ(again.failed, 2);
+  EXPECT_EQ(ConditionCache(dir_->file("cache")).size(), 4);
+}
+
+TEST_F(Sft, ResumedRunEqualsUninterruptedRun) {
+  TempDir runs;
+  const SftResult whole = train_sft(config(runs.file("whole")), SftRunOptions{});
+  ASSERT_TRUE(whole.finished);
+  SftRunOptions first;
+  first.stop_after = 3;  // stops mid-interval: a checkpoint is written at step 3
+  const SftResult part = train_sft(config(runs.file("split")), first);
+  EXPECT_FALSE(part.finished);
+  EXPECT_EQ(part.end_step, 3);
+  expect_error_containing([&] { train_sft(config(runs.file("split")), SftRunOptions{}); }, {"--resume"});
+  SftRunOptions resume;
+  resume.resume = true;
+  const SftResult rest = train_sft(config(runs.file("split")), resume);
+  ASSERT_TRUE(rest.finished);
+  EXPECT_EQ(rest.start_step, 3);
+
+  const Checkpoint a(runs.file("whole/model/transformer/diffusion_pytorch_model.safetensors"));
+  const Checkpoint b(runs.file("split/model/transformer/diffusion_pytorch_model.safetensors"));
+  ASSERT_EQ(a.names(), b.names());
+  for (const auto& name : a.names()) EXPECT_TRUE(torch::equal(a.load(name), b.load(name))) << name;
+  EXPECT_TRUE(std::filesystem::exists(runs.file("split/loss.png")));
+  // Only the newest checkpoints are kept.
+  int kept = 0;
+  for (const auto& e : std::filesystem::directory_iterator(runs.file("split/checkpoints"))) kept += e.is_directory();
+  EXPECT_EQ(kept, 2);
+}
+
+TEST_F(Sft, LossFallsWhenOverfittingAFewPairs) {
+  TempDir runs;
+  SftConfig c = config(runs.file("fit"));
+  c.steps = 80;
+  c.lr = 2e-3;
+  c.ema = 0;
+  c.warmup = 5;
+  c.instruction_dropout = 0;
+  c.checkpoint_every = 1000;
+  const SftResult r = train_sft(c, SftRunOptions{});
+  ASSERT_TRUE(r.finished);
+  // Average the logged losses over the first and last ten steps (σ varies per step).
+  std::ifstream in(runs.file("fit/metrics.jsonl"));
+  std::vector<double> losses;
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto j = nlohmann::json::parse(line);
+    if (j["event"] == "step") losses.push_back(j["loss"].get<double>());
+  }
+  ASSERT_EQ(losses.size(), 80u);
+  double early = 0, late = 0;
+  for (int i = 0; i < 10; ++i) early += losses[static_cast<std::size_t>(i)], late += losses[losses.size() - 1 - static_cast<std::size_t>(i)];
+  EXPECT_LT(late, early / 3) << "early " << early / 10 << " late " << late / 10;
+}
+
+TEST_F(Sft, ConfigErrorsNameTheKeyAndTheFile) {
+  TempDir dir;
+  std::ofstream(dir.file("run.json")) << R"({"model": "m", "cache": "c", "out": "o", "learning_rate": 1})";
+  expect_error_containing([&] { SftConfig::read(dir.file("run.json")); }, {"run.json", "learning_rate"});
+  std::ofstream(dir.file("run2.json")) << R"({"model": "m", "cache": "c", "out": "o", "steps": 0})";
+  expect_error_containing([&] { SftConfig::read(dir.file("run2.json")); }, {"run2.json", "positive"});
+}
+
+}  // namespace
+}  // namespace viva
