@@ -6,8 +6,7 @@
 #include "../support/tiny_model.h"
 #include "viva/core/checkpoint.h"
 #include "viva/data/encode_dataset.h"
-#include "viva/io/test_pattern.h"
-#include "viva/io/video_writer.h"
+#include "viva/data/toy_pairs.h"
 #include "viva/train/sft_trainer.h"
 
 namespace viva {
@@ -15,42 +14,6 @@ namespace {
 
 using testing::expect_error_containing;
 using testing::TempDir;
-
-// A handful of pairs: video pairs whose target is the source with its colours inverted inside
-// a box (the mask), and one-frame image pairs of the same kind.
-std::string write_pairs(const TempDir& dir) {
-  std::vector<ManifestRow> rows;
-  for (int i = 0; i < 4; ++i) {
-    const bool image = i >= 2;
-    VideoFrames source = make_test_pattern(image ? 1 : 9, 64, 64, 24);
-    for (auto& p : source.pixels) p = static_cast<uint8_t>((p + 37 * i) % 256);
-    VideoFrames target = source, mask = source;
-    std::fill(mask.pixels.begin(), mask.pixels.end(), 0);
-    for (int t = 0; t < source.frames; ++t)
-      for (int y = 16; y < 48; ++y)
-        for (int x = 8 + 8 * i; x < 40 + 8 * i; ++x)
-          for (int ch = 0; ch < 3; ++ch) {
-            const std::size_t at = ((static_cast<std::size_t>(t) * 64 + y) * 64 + x) * 3 + ch;
-            target.pixels[at] = static_cast<uint8_t>(255 - target.pixels[at]);
-            mask.pixels[at] = 255;
-          }
-    const std::string id = "pair" + std::to_string(i);
-    write_video(dir.file(id + "_source.mkv"), source);
-    write_video(dir.file(id + "_target.mkv"), target);
-    write_video(dir.file(id + "_mask.mkv"), mask);
-    ManifestRow r;
-    r.id = id;
-    r.kind = image ? SampleKind::Image : SampleKind::Video;
-    r.task = "attribute";
-    r.source = dir.file(id + "_source.mkv");
-    r.target = dir.file(id + "_target.mkv");
-    r.mask = dir.file(id + "_mask.mkv");
-    r.instruction = "invert the colours in box " + std::to_string(i);
-    rows.push_back(r);
-  }
-  write_manifest(dir.file("manifest.jsonl"), rows);
-  return dir.file("manifest.jsonl");
-}
 
 class Sft : public ::testing::Test {
  protected:
@@ -60,7 +23,7 @@ class Sft : public ::testing::Test {
     model_ = testing::write_tiny_model(*dir_);
     VivaPipeline pipeline(model_, torch::kCPU, torch::kFloat32);
     EncodeDatasetOptions o;
-    o.manifest = write_pairs(*dir_);
+    o.manifest = write_inversion_pairs(dir_->file("pairs"), 4);
     o.out = dir_->file("cache");
     o.shard_size = 3;
     o.progress.set_mode(ProgressMode::Silent);
@@ -111,12 +74,12 @@ TEST_F(Sft, EncodeCachesEveryPairWithMasksOnTheLatentGrid) {
   EXPECT_GT(video.tokens.size(0), video.uncond_tokens.size(0));
 
   // A second run finds everything cached; a broken row is reported and skipped.
-  std::ofstream(dir_->file("manifest.jsonl"), std::ios::app)
+  std::ofstream(dir_->file("pairs/manifest.jsonl"), std::ios::app)
       << R"({"id": "broken", "kind": "video", "task": "add", "source": "nope.mp4", "target": "nope.mp4", "instruction": "x"})"
       << "\n{not json\n";
   VivaPipeline pipeline(model_, torch::kCPU, torch::kFloat32);
   EncodeDatasetOptions o;
-  o.manifest = dir_->file("manifest.jsonl");
+  o.manifest = dir_->file("pairs/manifest.jsonl");
   o.out = dir_->file("cache");
   o.progress.set_mode(ProgressMode::Silent);
   const EncodeSummary again = encode_dataset(pipeline, o);

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "viva/core/atomic_file.h"
+#include "viva/core/compat.h"
 #include "viva/core/device.h"
 #include "viva/core/error.h"
 #include "viva/core/jsonl_log.h"
@@ -122,7 +123,10 @@ SftResult train_sft(const SftConfig& config, const SftRunOptions& options) {
   const torch::Device device = parse_device(config.device);
   const torch::ScalarType dtype = parse_compute_dtype(config.dtype);
   check_device_dtype(device, dtype);
-  if (dtype != torch::kFloat32) throw Error("viva train sft", "only fp32 training is implemented (dtype \"fp32\")");
+  // Master weights, optimizer state and the loss stay float32; bf16 means autocast on CUDA.
+  const bool autocast = dtype == torch::kBFloat16;
+  if (dtype == torch::kFloat16 || (autocast && !device.is_cuda()))
+    throw Error("viva train sft", "dtype must be fp32, or bf16 on CUDA (autocast); CPU trains in fp32");
 
   PipelineParts parts;
   parts.vae = parts.encoders = false;
@@ -182,6 +186,7 @@ SftResult train_sft(const SftConfig& config, const SftRunOptions& options) {
       const auto sigma = sample_training_sigmas(b.x0.size(0), shift, generator).to(device);
       const auto noise = torch::randn(b.x0.sizes(), generator, torch::kFloat32).to(device);
       const auto x = noised_latent(b.x0, noise, sigma);
+      const compat::AutocastGuard mixed_precision(device.type(), torch::kBFloat16, autocast);
       const auto v = pipeline.velocity(x, sigma * 1000.0, b.source, b.reference, b.tokens, b.token_mask, b.pooled,
                                        embedded_guidance);
       const auto weight = 1.0 + config.mask_weight * b.mask;  // [B, 1, T, H, W] broadcast over channels
