@@ -132,5 +132,23 @@ TEST(Cli, VideoConvertResizesAndConformsFrames) {
   EXPECT_NE(info.out.find("32x32"), std::string::npos);
 }
 
+TEST(Cli, EditDataAndTrainErrorsAreOneLine) {
+  TempDir dir;
+  expect_one_line_error(run_viva(dir, "edit " + dir.file("in.mp4") + " \"make it snow\" -o " + dir.file("o.mp4") +
+                                          " --model " + dir.file("nomodel")),
+                        "nomodel");
+  expect_one_line_error(run_viva(dir, "edit --model " + dir.file("nomodel")), "INSTRUCTION");
+  expect_one_line_error(run_viva(dir, "data encode " + dir.file("m.jsonl") + " --model " + dir.file("nomodel") +
+                                          " --out " + dir.file("cache")),
+                        "nomodel");
+  expect_one_line_error(run_viva(dir, "train sft --config " + dir.file("run.json")), "run.json");
+  write_bytes(dir.file("run.json"), "{\"model\": \"m\", \"cache\": \"c\", \"out\": \"o\", \"stepz\": 3}");
+  expect_one_line_error(run_viva(dir, "train sft --config " + dir.file("run.json")), "stepz");
+  expect_one_line_error(run_viva(dir, "model init --out " + dir.file("m") + " --tokenizers " + dir.file("none")),
+                        "tokenizer");
+  EXPECT_FALSE(std::filesystem::exists(dir.file("m")));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("o.mp4")));
+}
+
 }  // namespace
 }  // namespace viva

@@ -5,9 +5,11 @@
 #include "../support/temp_dir.h"
 #include "../support/tiny_model.h"
 #include "viva/core/checkpoint.h"
+#include "viva/core/config.h"
 #include "viva/data/encode_dataset.h"
 #include "viva/data/toy_pairs.h"
 #include "viva/train/sft_trainer.h"
+#include "viva/train/vae_trainer.h"
 
 namespace viva {
 namespace {
@@ -147,6 +149,36 @@ TEST_F(Sft, ConfigErrorsNameTheKeyAndTheFile) {
   expect_error_containing([&] { SftConfig::read(dir.file("run.json")); }, {"run.json", "learning_rate"});
   std::ofstream(dir.file("run2.json")) << R"({"model": "m", "cache": "c", "out": "o", "steps": 0})";
   expect_error_containing([&] { SftConfig::read(dir.file("run2.json")); }, {"run2.json", "positive"});
+}
+
+TEST_F(Sft, VaeTrainingResumesExactlyAndRefitsTheScalingFactor) {
+  TempDir runs;
+  auto config = [&](const std::string& out) {
+    VaeTrainConfig c;
+    c.model = model_;
+    c.manifest = dir_->file("pairs/manifest.jsonl");
+    c.out = runs.file(out);
+    c.steps = 4;
+    c.crop = 16;
+    c.checkpoint_every = 100;
+    return c;
+  };
+  const ProgressOptions quiet = ProgressOptions().set_mode(ProgressMode::Silent);
+  const VaeTrainResult whole = train_vae(config("whole"), false, 0, quiet);
+  ASSERT_TRUE(whole.finished);
+  EXPECT_FALSE(train_vae(config("split"), false, 2, quiet).finished);
+  const VaeTrainResult rest = train_vae(config("split"), true, 0, quiet);
+  ASSERT_TRUE(rest.finished);
+  EXPECT_EQ(rest.start_step, 2);
+  const Checkpoint a(runs.file("whole/model/vae/diffusion_pytorch_model.safetensors"));
+  const Checkpoint b(runs.file("split/model/vae/diffusion_pytorch_model.safetensors"));
+  for (const auto& name : a.names()) EXPECT_TRUE(torch::equal(a.load(name), b.load(name))) << name;
+  const auto vae_config = load_json_file(runs.file("whole/model/vae/config.json"));
+  EXPECT_NEAR(vae_config["scaling_factor"].get<double>(), whole.scaling_factor, 1e-9);
+  EXPECT_GT(whole.scaling_factor, 0);
+  // The trained model folder edits (it shares every other component with the base).
+  VivaPipeline pipeline(whole.model_folder, torch::kCPU, torch::kFloat32);
+  EXPECT_EQ(pipeline.vae()->options.scaling_factor, whole.scaling_factor);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "viva/cli/cli_common.h"
 #include "viva/core/device.h"
 #include "viva/data/encode_dataset.h"
+#include "viva/data/toy_pairs.h"
 
 namespace viva::cli {
 namespace {
@@ -49,6 +50,18 @@ void add_data_command(CLI::App& app) {
   cmd->add_option("--dtype", a->dtype, "fp32, bf16 or fp16")->capture_default_str();
   cmd->callback([a] {
     const int rc = run_guarded([&] { encode(*a); });
+    if (rc) throw CLI::RuntimeError(rc);
+  });
+
+  auto toy_out = std::make_shared<std::string>();
+  auto toy_n = std::make_shared<int>(4);
+  auto* toy = data->add_subcommand(
+      "toy", "Write a few synthetic pairs (colours inverted inside a box, exact masks) with their manifest, for "
+             "smoke tests of encoding, training and editing");
+  toy->add_option("--out", *toy_out, "Folder to write")->required();
+  toy->add_option("--n", *toy_n, "Number of pairs (half videos, half images)")->check(CLI::PositiveNumber)->capture_default_str();
+  toy->callback([toy_out, toy_n] {
+    const int rc = run_guarded([&] { std::printf("wrote %s\n", write_inversion_pairs(*toy_out, *toy_n).c_str()); });
     if (rc) throw CLI::RuntimeError(rc);
   });
 }

@@ -4,6 +4,7 @@
 
 #include "viva/cli/cli_common.h"
 #include "viva/train/sft_trainer.h"
+#include "viva/train/vae_trainer.h"
 
 namespace viva::cli {
 
@@ -28,6 +29,28 @@ void add_train_command(CLI::App& app) {
       if (r.finished)
         std::printf("trained steps %lld..%lld, loss %.4g -> %.4g; model: %s\n", static_cast<long long>(r.start_step),
                     static_cast<long long>(r.end_step), r.first_loss, r.last_loss, r.model_folder.c_str());
+      else
+        std::printf("stopped at step %lld with a checkpoint; continue with --resume\n",
+                    static_cast<long long>(r.end_step));
+    });
+    if (rc) throw CLI::RuntimeError(rc);
+  });
+
+  auto vae_config = std::make_shared<std::string>();
+  auto vae_resume = std::make_shared<bool>(false);
+  auto* vae = train->add_subcommand(
+      "vae",
+      "Train a model folder's causal VAE on a manifest's clips (reconstruction + KL); at the end the scaling "
+      "factor is refitted and <out>/model holds the model folder with the trained VAE");
+  vae->add_option("--config", *vae_config, "Run configuration (JSON; see README)")->required();
+  vae->add_flag("--resume", *vae_resume, "Continue from the run's latest checkpoint");
+  vae->callback([vae_config, vae_resume] {
+    const int rc = run_guarded([&] {
+      const VaeTrainResult r = train_vae(VaeTrainConfig::read(*vae_config), *vae_resume);
+      if (r.finished)
+        std::printf("trained steps %lld..%lld, loss %.4g -> %.4g, reconstruction %.1f dB, scaling factor %.4f; model: %s\n",
+                    static_cast<long long>(r.start_step), static_cast<long long>(r.end_step), r.first_loss, r.last_loss,
+                    r.psnr_db, r.scaling_factor, r.model_folder.c_str());
       else
         std::printf("stopped at step %lld with a checkpoint; continue with --resume\n",
                     static_cast<long long>(r.end_step));

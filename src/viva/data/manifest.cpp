@@ -23,10 +23,12 @@ std::string resolve(const fs::path& folder, const std::string& path) {
   return (folder / path).lexically_normal().string();
 }
 
+// Rows hold paths as the process sees them (relative to the working folder or absolute).
 std::string relative_to(const fs::path& folder, const std::string& path) {
   if (path.empty()) return path;
-  const fs::path rel = fs::path(path).lexically_relative(folder);
-  return !rel.empty() && rel.string().rfind("..", 0) != 0 ? rel.string() : path;
+  const fs::path absolute = fs::absolute(path).lexically_normal();
+  const fs::path rel = absolute.lexically_relative(folder);
+  return !rel.empty() && rel.string().rfind("..", 0) != 0 ? rel.string() : absolute.string();
 }
 
 ManifestRow parse_row(const std::string& line, const fs::path& folder) {
@@ -94,7 +96,7 @@ Manifest read_manifest(const std::string& path) {
 }
 
 void write_manifest(const std::string& path, const std::vector<ManifestRow>& rows) {
-  const fs::path folder = fs::absolute(path).parent_path();
+  const fs::path folder = fs::absolute(path).lexically_normal().parent_path();
   std::string text;
   for (const ManifestRow& r : rows) {
     nlohmann::json j = {{"id", r.id},

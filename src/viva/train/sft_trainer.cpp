@@ -17,6 +17,7 @@
 #include "viva/io/line_plot.h"
 #include "viva/pipeline/viva_pipeline.h"
 #include "viva/train/batch_sampler.h"
+#include "viva/train/model_output.h"
 #include "viva/train/stop_signal.h"
 #include "viva/train/train_checkpoint.h"
 
@@ -88,36 +89,6 @@ std::vector<double> logged_losses(const std::string& path) {
 }
 
 }  // namespace
-
-void write_model_with_transformer(const std::string& base, const std::string& weights, const std::string& out) {
-  const VivaModelConfig config = VivaModelConfig::read(base);
-  AtomicFile folder(out);
-  const fs::path tmp = folder.temp_path();
-  try {
-    for (const auto& e : fs::recursive_directory_iterator(base)) {
-      const fs::path rel = fs::relative(e.path(), base);
-      if (e.is_directory()) {
-        fs::create_directories(tmp / rel);
-        continue;
-      }
-      const bool transformer_weights = rel.begin()->string() == config.transformer &&
-                                       (rel.extension() == ".safetensors" || rel.extension() == ".json") &&
-                                       rel.filename() != "config.json";
-      if (transformer_weights) continue;
-      fs::create_directories((tmp / rel).parent_path());
-      std::error_code link_error;
-      fs::create_hard_link(e.path(), tmp / rel, link_error);
-      if (link_error) fs::copy_file(e.path(), tmp / rel);
-    }
-    fs::copy_file(weights, tmp / config.transformer / "diffusion_pytorch_model.safetensors");
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove_all(tmp, ignored);
-    throw;
-  }
-  if (fs::exists(out)) fs::remove_all(out);
-  folder.commit();
-}
 
 SftResult train_sft(const SftConfig& config, const SftRunOptions& options) {
   const torch::Device device = parse_device(config.device);
@@ -244,7 +215,7 @@ SftResult train_sft(const SftConfig& config, const SftRunOptions& options) {
     save_parameters(*dit, weights);
   }
   result.model_folder = (fs::path(config.out) / "model").string();
-  write_model_with_transformer(config.model, weights, result.model_folder);
+  write_model_with_component(config.model, pipeline.config().transformer, weights, result.model_folder);
   fs::remove(weights);
   log.write("finished", {{"step", step}, {"model", result.model_folder}, {"loss", result.last_loss}});
   result.finished = true;

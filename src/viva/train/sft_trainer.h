@@ -28,9 +28,5 @@ struct SftResult {
 
 SftResult train_sft(const SftConfig& config, const SftRunOptions& options = {});
 
-// A model folder equal to `base` but for the transformer weights, which come from `weights`
-// (a safetensors file under the transformer's parameter names). Other files are hard-linked
-// when possible, else copied.
-void write_model_with_transformer(const std::string& base, const std::string& weights, const std::string& out);
 
 }  // namespace viva

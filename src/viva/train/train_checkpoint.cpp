@@ -41,7 +41,7 @@ void TrainCheckpoints::save(const TrainState& state, const torch::nn::Module& mo
   const fs::path tmp = folder.temp_path();
   fs::create_directories(tmp);
   try {
-    save_parameters(model, (tmp / "transformer.safetensors").string());
+    save_parameters(model, (tmp / "weights.safetensors").string());
     if (!ema.empty()) {
       std::vector<NamedTensor> tensors;
       for (const auto& [name, t] : ema) tensors.push_back({name, t.to(torch::kCPU)});
@@ -83,7 +83,7 @@ std::optional<std::string> TrainCheckpoints::latest() const {
 TrainState TrainCheckpoints::load(const std::string& folder, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
                                   std::vector<std::pair<std::string, torch::Tensor>>* ema) const {
   torch::NoGradGuard no_grad;
-  const Checkpoint weights((fs::path(folder) / "transformer.safetensors").string());
+  const Checkpoint weights((fs::path(folder) / "weights.safetensors").string());
   for (auto& p : model.named_parameters()) {
     if (!weights.contains(p.key())) throw file_error(weights.path(), "lacks '" + p.key() + "'");
     p.value().copy_(weights.load(p.key()));

@@ -1,6 +1,6 @@
 #pragma once
 // Training checkpoints, written in one place: <run>/checkpoints/step-<N>/ holds
-//   transformer.safetensors  the trained weights (names as the model folder's transformer)
+//   weights.safetensors      the trained module's weights (under its parameter names)
 //   ema.safetensors          the EMA weights, when EMA is on
 //   optimizer.pt             AdamW state (libtorch archive)
 //   state.json               step, seed, config

@@ -1,0 +1,176 @@
+#include "viva/train/vae_trainer.h"
+
+#include <filesystem>
+
+#include "viva/core/checkpoint.h"
+#include "viva/core/config.h"
+#include "viva/core/device.h"
+#include "viva/core/error.h"
+#include "viva/core/jsonl_log.h"
+#include "viva/core/tensor_utils.h"
+#include "viva/data/manifest.h"
+#include "viva/io/video_reader.h"
+#include "viva/models/vae/vae_checkpoint.h"
+#include "viva/pipeline/viva_model_config.h"
+#include "viva/train/model_output.h"
+#include "viva/train/stop_signal.h"
+#include "viva/train/train_checkpoint.h"
+
+namespace viva {
+namespace fs = std::filesystem;
+
+VaeTrainConfig VaeTrainConfig::read(const std::string& path) {
+  const nlohmann::json json = load_json_file(path);
+  VaeTrainConfig c;
+  ConfigReader r(json, path);
+  r.require("model", c.model);
+  r.require("manifest", c.manifest);
+  r.require("out", c.out);
+  r.get("steps", c.steps);
+  r.get("lr", c.lr);
+  r.get("weight_decay", c.weight_decay);
+  r.get("kl_weight", c.kl_weight);
+  r.get("warmup", c.warmup);
+  r.get("grad_clip", c.grad_clip);
+  r.get("width", c.width);
+  r.get("height", c.height);
+  r.get("frames", c.frames);
+  r.get("crop", c.crop);
+  r.get("crop_frames", c.crop_frames);
+  r.get("checkpoint_every", c.checkpoint_every);
+  r.get("seed", c.seed);
+  r.get("device", c.device);
+  r.finish();
+  if (c.steps < 1 || c.checkpoint_every < 1) throw Error(path, "steps and checkpoint_every must be positive");
+  if (c.crop < 0 || c.crop_frames < 1 || (c.crop_frames - 1) % 4 != 0)
+    throw Error(path, "crop must be >= 0 (0: whole frames) and crop_frames of the form 4k+1");
+  if (!(c.lr > 0)) throw Error(path, "lr must be positive");
+  return c;
+}
+
+nlohmann::json VaeTrainConfig::to_json() const {
+  return {{"model", model}, {"manifest", manifest}, {"out", out}, {"steps", steps}, {"lr", lr},
+          {"weight_decay", weight_decay}, {"kl_weight", kl_weight}, {"warmup", warmup}, {"grad_clip", grad_clip},
+          {"width", width}, {"height", height}, {"frames", frames}, {"crop", crop}, {"crop_frames", crop_frames},
+          {"checkpoint_every", checkpoint_every},
+          {"seed", seed}, {"device", device}};
+}
+
+VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop_after,
+                         const ProgressOptions& progress_options) {
+  const torch::Device device = parse_device(config.device);
+  check_device_dtype(device, torch::kFloat32);
+  const VivaModelConfig model_config = VivaModelConfig::read(config.model);
+  const std::string vae_folder = (fs::path(config.model) / model_config.vae).string();
+  VaeOptions options = VaeOptions::from_json(load_json_file(vae_folder + "/config.json"), vae_folder + "/config.json");
+  CausalVae vae(options);
+  load_vae(vae, Checkpoint(vae_folder));
+  vae->to(device);
+  vae->train();
+
+  // Every source and target clip of the manifest, fitted to the working size, in memory.
+  const Manifest manifest = read_manifest(config.manifest);
+  const int width = config.width > 0 ? config.width : model_config.width;
+  const int height = config.height > 0 ? config.height : model_config.height;
+  const int frames = config.frames > 0 ? config.frames : model_config.frames;
+  std::vector<torch::Tensor> clips;
+  for (const ManifestRow& row : manifest.rows)
+    for (const std::string& path : {row.source, row.target}) {
+      if (path.empty()) continue;
+      VideoFrames video = read_video(path, DecodeOptions().set_max_frames(row.kind == SampleKind::Image ? 1 : frames));
+      video = apply_frame_count_policy(resize_center_crop(video, width, height), FrameCountPolicy::Truncate);
+      clips.push_back(video_to_tensor(video).unsqueeze(0).to(device));
+    }
+  if (clips.empty()) throw file_error(config.manifest, "holds no clips to train the VAE on");
+
+  std::vector<torch::Tensor> parameters = vae->parameters();
+  torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(config.lr).weight_decay(config.weight_decay));
+  fs::create_directories(config.out);
+  const TrainCheckpoints checkpoints(config.out, 2);
+  VaeTrainResult result;
+  std::vector<std::pair<std::string, torch::Tensor>> no_ema;
+  if (resume) {
+    const auto latest = checkpoints.latest();
+    if (!latest) throw file_error(config.out, "has no checkpoint to resume from");
+    result.start_step = checkpoints.load(*latest, *vae, &optimizer, &no_ema).step;
+  } else if (checkpoints.latest()) {
+    throw file_error(config.out, "already holds a run's checkpoints: resume it with --resume or choose another out");
+  }
+  JsonlLog log((fs::path(config.out) / "metrics.jsonl").string());
+  log.write(resume ? "resume" : "start", {{"step", result.start_step}, {"clips", clips.size()}, {"config", config.to_json()}});
+  StopSignal stop;
+  Progress progress("training the VAE", config.steps, ProgressOptions(progress_options).set_unit("step"));
+  progress.update(result.start_step);
+
+  int64_t step = result.start_step;
+  bool first = true;
+  while (step < config.steps) {
+    torch::Generator generator = at::detail::createCPUGenerator(config.seed * 1000003ull + static_cast<uint64_t>(step));
+    const double lr = config.warmup > 0 ? config.lr * std::min(1.0, static_cast<double>(step + 1) / config.warmup)
+                                        : config.lr;
+    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    const auto pick = torch::randint(static_cast<int64_t>(clips.size()), {1}, generator, torch::kInt64).item<int64_t>();
+    torch::Tensor x = clips[static_cast<std::size_t>(pick)];
+    // A random crop: `crop` pixels (a multiple of the spatial compression) and a 4k+1 window.
+    auto offset = [&](int64_t size, int64_t window) {
+      return size > window ? torch::randint(size - window + 1, {1}, generator, torch::kInt64).item<int64_t>() : 0;
+    };
+    if (config.crop > 0) {
+      const int64_t c = config.crop - config.crop % options.spatial_compression;
+      const int64_t ch = std::min<int64_t>(c, x.size(3)), cw = std::min<int64_t>(c, x.size(4));
+      x = x.narrow(3, offset(x.size(3), ch), ch).narrow(4, offset(x.size(4), cw), cw);
+    }
+    if (x.size(2) > config.crop_frames) x = x.narrow(2, offset(x.size(2), config.crop_frames), config.crop_frames);
+    optimizer.zero_grad();
+    const VaePosterior posterior = vae->encode_posterior(x);
+    const auto eps = torch::randn(posterior.mean.sizes(), generator, torch::kFloat32).to(device);
+    const auto z = posterior.mean + torch::exp(0.5 * posterior.logvar) * eps;
+    const auto reconstruction = vae->decode_untiled(z);
+    const auto mse = (reconstruction - x).pow(2).mean();
+    const auto kl = 0.5 * (posterior.mean.pow(2) + posterior.logvar.exp() - 1 - posterior.logvar).mean();
+    const auto loss = mse + config.kl_weight * kl;
+    loss.backward();
+    const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, config.grad_clip > 0 ? config.grad_clip : 1e30);
+    optimizer.step();
+    ++step;
+    const double value = loss.item<double>();
+    if (first) result.first_loss = value;
+    first = false;
+    result.last_loss = value;
+    log.write("step", {{"step", step}, {"loss", value}, {"mse", mse.item<double>()}, {"kl", kl.item<double>()},
+                       {"lr", lr}, {"grad_norm", grad_norm}});
+    progress.update(step);
+    const bool stopping = stop.requested() || (stop_after > 0 && step - result.start_step >= stop_after);
+    if (step % config.checkpoint_every == 0 || step == config.steps || stopping)
+      checkpoints.save(TrainState{step, config.to_json()}, *vae, optimizer, no_ema);
+    if (stopping) break;
+  }
+  progress.finish();
+  result.end_step = step;
+  if (step < config.steps) return result;
+
+  // Scaling factor from the latent means; reconstruction PSNR from the means, as editing decodes.
+  torch::NoGradGuard no_grad;
+  vae->eval();
+  std::vector<torch::Tensor> means;
+  double psnr_sum = 0;
+  for (const auto& x : clips) {
+    const auto mean = vae->encode_posterior(x).mean;
+    means.push_back(mean.flatten());
+    const double mse = (vae->decode_untiled(mean).clamp(-1, 1) - x).pow(2).mean().item<double>() / 4.0;  // in [0,1]^2
+    psnr_sum += 10.0 * std::log10(1.0 / std::max(mse, 1e-12));
+  }
+  result.psnr_db = psnr_sum / static_cast<double>(clips.size());
+  result.scaling_factor = 1.0 / std::max(torch::cat(means).std().item<double>(), 1e-6);
+  options.scaling_factor = result.scaling_factor;
+  const std::string weights = (fs::path(config.out) / "vae.safetensors").string();
+  save_parameters(*vae, weights);
+  result.model_folder = (fs::path(config.out) / "model").string();
+  write_model_with_component(config.model, model_config.vae, weights, result.model_folder, options.to_json());
+  fs::remove(weights);
+  log.write("finished", {{"step", step}, {"psnr_db", result.psnr_db}, {"scaling_factor", result.scaling_factor}});
+  result.finished = true;
+  return result;
+}
+
+}  // namespace viva

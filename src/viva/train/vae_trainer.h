@@ -1,0 +1,46 @@
+#pragma once
+// `viva train vae --config vae.json`: trains a model folder's causal VAE on the clips of a
+// manifest (sources and targets): reconstruction MSE of a posterior sample plus a small KL term,
+// AdamW, checkpoints and exact resume as the SFT trainer. At the end the scaling factor is set
+// to 1 / std of the latent means over the data, so the DiT sees unit-variance latents, and
+// <out>/model is the base model folder with the trained VAE.
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "viva/core/progress.h"
+
+namespace viva {
+
+struct VaeTrainConfig {
+  std::string model, manifest, out;  // required
+  int64_t steps = 2000;
+  double lr = 1e-3;
+  double weight_decay = 0.0;
+  double kl_weight = 1e-6;
+  int64_t warmup = 50;
+  double grad_clip = 1.0;
+  int width = 0, height = 0, frames = 0;  // 0: the model's defaults
+  // Each step trains on a random crop of one clip: crop x crop pixels and crop_frames (4k+1)
+  // frames; the VAE is convolutional, so crops teach it whole frames at a fraction of the cost.
+  int crop = 32, crop_frames = 5;
+  int64_t checkpoint_every = 200;
+  uint64_t seed = 0;
+  std::string device = "cpu";
+
+  static VaeTrainConfig read(const std::string& path);
+  nlohmann::json to_json() const;
+};
+
+struct VaeTrainResult {
+  int64_t start_step = 0, end_step = 0;
+  bool finished = false;
+  double first_loss = 0, last_loss = 0;
+  double psnr_db = 0;           // mean reconstruction PSNR over the clips at the end
+  double scaling_factor = 0;
+  std::string model_folder;
+};
+
+VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume = false, int64_t stop_after = 0,
+                         const ProgressOptions& progress = {});
+
+}  // namespace viva
