@@ -6,6 +6,7 @@
 #include "viva/cli/cli_common.h"
 #include "viva/core/device.h"
 #include "viva/data/encode_dataset.h"
+#include "viva/data/manifest_check.h"
 #include "viva/data/toy_pairs.h"
 
 namespace viva::cli {
@@ -51,6 +52,27 @@ void add_data_command(CLI::App& app) {
   cmd->callback([a] {
     const int rc = run_guarded([&] { encode(*a); });
     if (rc) throw CLI::RuntimeError(rc);
+  });
+
+  auto check_path = std::make_shared<std::string>();
+  auto strict = std::make_shared<bool>(false);
+  auto* check = data->add_subcommand(
+      "check", "Report every bad row of a manifest (line, id, problem) and a summary; exit 1 only with --strict");
+  check->add_option("manifest", *check_path, "JSONL manifest")->required();
+  check->add_flag("--strict", *strict, "Exit with status 1 when any row is bad");
+  check->callback([check_path, strict] {
+    int bad = 0;
+    const int rc = run_guarded([&] {
+      const ManifestCheck c = check_manifest(*check_path);
+      for (const ManifestProblem& p : c.problems)
+        std::printf("%s:%lld%s: %s\n", check_path->c_str(), static_cast<long long>(p.line),
+                    p.id.empty() ? "" : (" (" + p.id + ")").c_str(), p.problem.c_str());
+      std::printf("%lld rows, %lld bad, %zu problems\n", static_cast<long long>(c.rows),
+                  static_cast<long long>(c.bad_rows()), c.problems.size());
+      bad = static_cast<int>(c.bad_rows());
+    });
+    if (rc) throw CLI::RuntimeError(rc);
+    if (*strict && bad) throw CLI::RuntimeError(1);
   });
 
   auto toy_out = std::make_shared<std::string>();

@@ -1,6 +1,6 @@
 #pragma once
-// A handful of synthetic editing pairs for tests and benchmarks, with exact masks: the project's
-// test pattern, and as target the same clip with its colours inverted inside a box. Half are
+// A handful of synthetic editing pairs for tests and benchmarks, with exact masks: a smooth clip
+// (gradient and a moving disc), and as target the same clip with its colours inverted in a box. Half are
 // videos, half one-frame images. (ShapesWorld is the real procedural world; this is its stub-free
 // smallest cousin for checking the training machinery.)
 #include <string>
