@@ -75,6 +75,23 @@ void add_video_command(CLI::App& app) {
     if (rc) throw CLI::RuntimeError(rc);
   });
 
+  auto compare_paths = std::make_shared<std::pair<std::string, std::string>>();
+  auto* compare_cmd = video->add_subcommand("psnr", "PSNR in dB between two videos of the same size and frame count");
+  compare_cmd->add_option("a", compare_paths->first, "First video")->required();
+  compare_cmd->add_option("b", compare_paths->second, "Second video")->required();
+  compare_cmd->callback([compare_paths] {
+    const int rc = run_guarded([&] {
+      const VideoFrames a = read_video(compare_paths->first), b = read_video(compare_paths->second);
+      if (a.width != b.width || a.height != b.height || a.frames != b.frames)
+        throw Error(compare_paths->second, "is " + std::to_string(b.frames) + " frames " + std::to_string(b.width) + "x" +
+                                               std::to_string(b.height) + " but " + compare_paths->first + " is " +
+                                               std::to_string(a.frames) + " frames " + std::to_string(a.width) + "x" +
+                                               std::to_string(a.height));
+      std::printf("%.2f\n", psnr(a, b));
+    });
+    if (rc) throw CLI::RuntimeError(rc);
+  });
+
   auto o = std::make_shared<ConvertOptions>();
   auto* convert_cmd = video->add_subcommand(
       "convert",
