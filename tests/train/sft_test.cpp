@@ -76,12 +76,13 @@ TEST_F(Sft, EncodeCachesEveryPairWithMasksOnTheLatentGrid) {
   EXPECT_GT(video.tokens.size(0), video.uncond_tokens.size(0));
 
   // A second run finds everything cached; a broken row is reported and skipped.
-  std::ofstream(dir_->file("pairs/manifest.jsonl"), std::ios::app)
+  std::filesystem::copy_file(dir_->file("pairs/manifest.jsonl"), dir_->file("pairs/more.jsonl"));
+  std::ofstream(dir_->file("pairs/more.jsonl"), std::ios::app)
       << R"({"id": "broken", "kind": "video", "task": "add", "source": "nope.mp4", "target": "nope.mp4", "instruction": "x"})"
       << "\n{not json\n";
   VivaPipeline pipeline(model_, torch::kCPU, torch::kFloat32);
   EncodeDatasetOptions o;
-  o.manifest = dir_->file("pairs/manifest.jsonl");
+  o.manifest = dir_->file("pairs/more.jsonl");
   o.out = dir_->file("cache");
   o.progress.set_mode(ProgressMode::Silent);
   const EncodeSummary again = encode_dataset(pipeline, o);

@@ -121,13 +121,7 @@ SftResult train_sft(const SftConfig& config, const SftRunOptions& options) {
   fs::create_directories(config.out);
   const TrainCheckpoints checkpoints(config.out, config.keep_checkpoints);
   SftResult result;
-  if (options.resume) {
-    const auto latest = checkpoints.latest();
-    if (!latest) throw file_error(config.out, "has no checkpoint to resume from");
-    result.start_step = checkpoints.load(*latest, *dit, &optimizer, &ema).step;
-  } else if (checkpoints.latest()) {
-    throw file_error(config.out, "already holds a run's checkpoints: resume it with --resume or choose another out");
-  }
+  result.start_step = checkpoints.start(options.resume, *dit, optimizer, ema);
 
   LocalGradients local;
   GradientReducer& reducer = options.reducer ? *options.reducer : local;
@@ -144,9 +138,8 @@ SftResult train_sft(const SftConfig& config, const SftRunOptions& options) {
   bool first = true;
   while (step < config.steps) {
     torch::Generator generator = at::detail::createCPUGenerator(step_seed(config.seed, step));
-    const double lr = config.warmup > 0 ? config.lr * std::min(1.0, static_cast<double>(step + 1) / config.warmup)
-                                        : config.lr;
-    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    const double lr = warmup_learning_rate(config.lr, config.warmup, step);
+    set_learning_rate(optimizer, lr);
     optimizer.zero_grad();
     double loss_sum = 0, sigma_sum = 0;
     int64_t video_batches = 0;

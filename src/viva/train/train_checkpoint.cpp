@@ -80,6 +80,26 @@ std::optional<std::string> TrainCheckpoints::latest() const {
   return folder.string();
 }
 
+int64_t TrainCheckpoints::start(bool resume, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
+                                std::vector<std::pair<std::string, torch::Tensor>>& ema) const {
+  const auto found = latest();
+  const std::string run = fs::path(dir_).parent_path().string();
+  if (resume) {
+    if (!found) throw file_error(run, "has no checkpoint to resume from");
+    return load(*found, model, &optimizer, &ema).step;
+  }
+  if (found) throw file_error(run, "already holds a run's checkpoints: resume it with --resume or choose another out");
+  return 0;
+}
+
+double warmup_learning_rate(double lr, int64_t warmup, int64_t step) {
+  return warmup > 0 ? lr * std::min(1.0, static_cast<double>(step + 1) / static_cast<double>(warmup)) : lr;
+}
+
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
+}
+
 TrainState TrainCheckpoints::load(const std::string& folder, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
                                   std::vector<std::pair<std::string, torch::Tensor>>* ema) const {
   torch::NoGradGuard no_grad;

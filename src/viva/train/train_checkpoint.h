@@ -29,6 +29,11 @@ class TrainCheckpoints {
             const std::vector<std::pair<std::string, torch::Tensor>>& ema) const;
   // The newest checkpoint's folder, if any.
   std::optional<std::string> latest() const;
+  // The step a run starts from: with `resume`, the latest checkpoint's (loaded into the model,
+  // optimizer and EMA; an error when there is none); else 0, refusing a folder that already
+  // holds a run's checkpoints.
+  int64_t start(bool resume, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
+                std::vector<std::pair<std::string, torch::Tensor>>& ema) const;
   // Loads weights (and the optimizer and EMA when given) from `folder`; returns its state.
   TrainState load(const std::string& folder, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
                   std::vector<std::pair<std::string, torch::Tensor>>* ema) const;
@@ -37,6 +42,10 @@ class TrainCheckpoints {
   std::string dir_;
   int64_t keep_;
 };
+
+// Linear warm-up over `warmup` steps (0: none), then constant.
+double warmup_learning_rate(double lr, int64_t warmup, int64_t step);
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
 
 // Saves a module's parameters as safetensors under their module names.
 void save_parameters(const torch::nn::Module& module, const std::string& path);

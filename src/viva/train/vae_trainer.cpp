@@ -1,5 +1,6 @@
 #include "viva/train/vae_trainer.h"
 
+#include <cstdio>
 #include <filesystem>
 
 #include "viva/core/checkpoint.h"
@@ -77,9 +78,14 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
   for (const ManifestRow& row : manifest.rows)
     for (const std::string& path : {row.source, row.target}) {
       if (path.empty()) continue;
-      VideoFrames video = read_video(path, DecodeOptions().set_max_frames(row.kind == SampleKind::Image ? 1 : frames));
-      video = apply_frame_count_policy(resize_center_crop(video, width, height), FrameCountPolicy::Truncate);
-      clips.push_back(video_to_tensor(video).unsqueeze(0).to(device));
+      try {
+        VideoFrames video = read_video(path, DecodeOptions().set_max_frames(row.kind == SampleKind::Image ? 1 : frames));
+        video = apply_frame_count_policy(resize_center_crop(video, width, height), FrameCountPolicy::Truncate);
+        clips.push_back(video_to_tensor(video).unsqueeze(0).to(device));
+      } catch (const Error& e) {  // a bad row is reported and skipped, as by data encode
+        std::fprintf(stderr, "viva: warning: %s:%lld (%s): %s (skipped)\n", config.manifest.c_str(),
+                     static_cast<long long>(row.line), row.id.c_str(), e.what());
+      }
     }
   if (clips.empty()) throw file_error(config.manifest, "holds no clips to train the VAE on");
 
@@ -89,13 +95,7 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
   const TrainCheckpoints checkpoints(config.out, 2);
   VaeTrainResult result;
   std::vector<std::pair<std::string, torch::Tensor>> no_ema;
-  if (resume) {
-    const auto latest = checkpoints.latest();
-    if (!latest) throw file_error(config.out, "has no checkpoint to resume from");
-    result.start_step = checkpoints.load(*latest, *vae, &optimizer, &no_ema).step;
-  } else if (checkpoints.latest()) {
-    throw file_error(config.out, "already holds a run's checkpoints: resume it with --resume or choose another out");
-  }
+  result.start_step = checkpoints.start(resume, *vae, optimizer, no_ema);
   JsonlLog log((fs::path(config.out) / "metrics.jsonl").string());
   log.write(resume ? "resume" : "start", {{"step", result.start_step}, {"clips", clips.size()}, {"config", config.to_json()}});
   StopSignal stop;
@@ -106,9 +106,8 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
   bool first = true;
   while (step < config.steps) {
     torch::Generator generator = at::detail::createCPUGenerator(config.seed * 1000003ull + static_cast<uint64_t>(step));
-    const double lr = config.warmup > 0 ? config.lr * std::min(1.0, static_cast<double>(step + 1) / config.warmup)
-                                        : config.lr;
-    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    const double lr = warmup_learning_rate(config.lr, config.warmup, step);
+    set_learning_rate(optimizer, lr);
     const auto pick = torch::randint(static_cast<int64_t>(clips.size()), {1}, generator, torch::kInt64).item<int64_t>();
     torch::Tensor x = clips[static_cast<std::size_t>(pick)];
     // A random crop: `crop` pixels (a multiple of the spatial compression) and a 4k+1 window.
