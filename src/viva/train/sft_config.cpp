@@ -32,6 +32,7 @@ SftConfig SftConfig::read(const std::string& path) {
   r.get("seed", c.seed);
   r.get("device", c.device);
   r.get("dtype", c.dtype);
+  r.get("activation_checkpointing", c.activation_checkpointing);
   r.finish();
   if (c.steps < 1 || c.batch_size < 1 || c.grad_accum < 1 || c.checkpoint_every < 1 || c.keep_checkpoints < 1)
     throw Error(path, "steps, batch_size, grad_accum, checkpoint_every and keep_checkpoints must be positive");
@@ -48,7 +49,8 @@ nlohmann::json SftConfig::to_json() const {
           {"eps", eps}, {"warmup", warmup}, {"grad_clip", grad_clip}, {"ema", ema},
           {"video_probability", video_probability}, {"mask_weight", mask_weight}, {"shift", shift},
           {"instruction_dropout", instruction_dropout}, {"checkpoint_every", checkpoint_every},
-          {"keep_checkpoints", keep_checkpoints}, {"seed", seed}, {"device", device}, {"dtype", dtype}};
+          {"keep_checkpoints", keep_checkpoints}, {"seed", seed}, {"device", device}, {"dtype", dtype},
+          {"activation_checkpointing", activation_checkpointing}};
 }
 
 }  // namespace viva

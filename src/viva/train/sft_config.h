@@ -29,6 +29,7 @@ struct SftConfig {
   uint64_t seed = 0;
   std::string device = "cpu";
   std::string dtype = "fp32";         // bf16 on CUDA runs under autocast with fp32 master weights
+  bool activation_checkpointing = false;  // recompute block activations in backward (large configs)
 
   static SftConfig read(const std::string& path);
   nlohmann::json to_json() const;

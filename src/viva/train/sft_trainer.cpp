@@ -104,6 +104,7 @@ SftResult train_sft(const SftConfig& config, const SftRunOptions& options) {
   VivaPipeline pipeline(config.model, device, torch::kFloat32, parts);
   HunyuanDit& dit = pipeline.transformer();
   dit->train();
+  dit->activation_checkpointing = config.activation_checkpointing;
   const ConditionCache cache(config.cache);
   const BatchSampler sampler(cache, config.video_probability);
   const double shift = config.shift > 0 ? config.shift : pipeline.config().sampling.shift;

@@ -2,6 +2,7 @@
 
 #include "viva/core/error.h"
 #include "viva/core/strings.h"
+#include "viva/nn/activation_checkpoint.h"
 
 namespace viva {
 
@@ -90,12 +91,38 @@ torch::Tensor HunyuanDitImpl::forward(const DitInput& in, DitTrace* trace) {
   auto keep = torch::cat({torch::ones({B, N}, text_mask.options().dtype(torch::kBool)), text_mask.to(torch::kBool)}, 1);
   auto mask = key_padding_mask(keep, img.scalar_type());
 
+  // With checkpointing, each block is a checkpointed() body: its tensors come in as inputs (so
+  // their gradients flow) and everything else is captured by value for the recomputation.
+  const bool recompute = activation_checkpointing && is_training() && torch::GradMode::is_enabled();
+  const int64_t ref_tokens = cond.ref_tokens;
   for (const auto& block : *double_blocks) {
-    std::tie(img, txt) = block->as<DoubleStreamBlock>()->forward(img, txt, cond, mask, cos, sin);
+    auto* b = block->as<DoubleStreamBlock>();
+    if (recompute) {
+      const auto out = checkpointed(
+          [b, mask, cos, sin, ref_tokens](const std::vector<torch::Tensor>& v) {
+            auto [i, t] = b->forward(v[0], v[1], DitConditioning{v[2], v[3], ref_tokens}, mask, cos, sin);
+            return std::vector<torch::Tensor>{i, t};
+          },
+          {img, txt, cond.vec, cond.ref_vec});
+      img = out[0];
+      txt = out[1];
+    } else {
+      std::tie(img, txt) = b->forward(img, txt, cond, mask, cos, sin);
+    }
     if (trace) trace->img_after_double.push_back(img);
   }
   auto joint = torch::cat({img, txt}, 1);
-  for (const auto& block : *single_blocks) joint = block->as<SingleStreamBlock>()->forward(joint, N, cond, mask, cos, sin);
+  for (const auto& block : *single_blocks) {
+    auto* b = block->as<SingleStreamBlock>();
+    if (recompute)
+      joint = checkpointed(
+          [b, N, mask, cos, sin, ref_tokens](const std::vector<torch::Tensor>& v) {
+            return std::vector<torch::Tensor>{b->forward(v[0], N, DitConditioning{v[1], v[2], ref_tokens}, mask, cos, sin)};
+          },
+          {joint, cond.vec, cond.ref_vec})[0];
+    else
+      joint = b->forward(joint, N, cond, mask, cos, sin);
+  }
   img = joint.narrow(1, 0, N);
 
   // Final layer and unpatchify: 64 outputs per token as (c, pt, ph, pw), c slowest.

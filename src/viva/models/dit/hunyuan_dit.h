@@ -37,6 +37,8 @@ struct HunyuanDitImpl : torch::nn::Module {
   void init_context_projector_from_t2v();
 
   DitOptions options;
+  // Training only: recompute each block's activations in backward instead of keeping them.
+  bool activation_checkpointing = false;
   PatchEmbed img_in{nullptr};
   PatchEmbed src_in{nullptr};                         // VIVA
   torch::nn::Linear context_projector{nullptr};       // VIVA

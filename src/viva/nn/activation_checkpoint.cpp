@@ -1,0 +1,80 @@
+#include "viva/nn/activation_checkpoint.h"
+
+#include <ATen/core/ivalue.h>
+
+#include "viva/core/compat.h"
+
+namespace viva {
+namespace {
+
+struct BodyHolder : torch::CustomClassHolder {
+  explicit BodyHolder(CheckpointedBody b) : body(std::move(b)) {}
+  CheckpointedBody body;
+};
+
+bool cuda_autocast_enabled() {
+  const bool state = compat::set_autocast(torch::kCUDA, false);
+  compat::set_autocast(torch::kCUDA, state);
+  return state;
+}
+
+struct CheckpointFunction : torch::autograd::Function<CheckpointFunction> {
+  static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx,
+                                                c10::intrusive_ptr<BodyHolder> holder, at::TensorList inputs) {
+    ctx->saved_data["body"] = c10::IValue::make_capsule(holder);
+    ctx->saved_data["autocast"] = cuda_autocast_enabled();
+    const std::vector<torch::Tensor> list = inputs.vec();
+    ctx->save_for_backward(list);
+    torch::NoGradGuard no_grad;
+    return holder->body(list);
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad_outputs) {
+    auto holder = c10::static_intrusive_pointer_cast<BodyHolder>(ctx->saved_data["body"].toCapsule());
+    const auto saved = ctx->get_saved_variables();
+    std::vector<torch::Tensor> inputs;
+    for (const auto& t : saved) inputs.push_back(t.detach().requires_grad_(t.requires_grad()));
+    std::vector<torch::Tensor> outputs;
+    {
+      torch::AutoGradMode grad_mode(true);
+      const compat::AutocastGuard autocast(torch::kCUDA, torch::kBFloat16, ctx->saved_data["autocast"].toBool());
+      outputs = holder->body(inputs);
+    }
+    std::vector<torch::Tensor> with_grad, grads;
+    for (std::size_t i = 0; i < outputs.size(); ++i)
+      if (outputs[i].requires_grad() && grad_outputs[i].defined()) {
+        with_grad.push_back(outputs[i]);
+        grads.push_back(grad_outputs[i]);
+      }
+    if (!with_grad.empty()) torch::autograd::backward(with_grad, grads);
+    torch::autograd::variable_list result{torch::Tensor()};  // for the body argument
+    for (const auto& t : inputs) result.push_back(t.requires_grad() ? t.grad() : torch::Tensor());
+    return result;
+  }
+};
+
+}  // namespace
+
+std::vector<torch::Tensor> checkpointed(const CheckpointedBody& body, const std::vector<torch::Tensor>& inputs) {
+  if (!torch::GradMode::is_enabled()) return body(inputs);
+  // Autograd takes only defined tensors as inputs: pass those, and put the undefined ones back
+  // in their places for the body.
+  std::vector<bool> present;
+  std::vector<torch::Tensor> defined;
+  for (const auto& t : inputs) {
+    present.push_back(t.defined());
+    if (t.defined()) defined.push_back(t);
+  }
+  const CheckpointedBody with_gaps = [body, present](const std::vector<torch::Tensor>& given) {
+    std::vector<torch::Tensor> full;
+    std::size_t k = 0;
+    for (bool p : present) full.push_back(p ? given[k++] : torch::Tensor());
+    return body(full);
+  };
+  // A TensorList argument makes autograd count each tensor as an input (a std::vector would be
+  // taken as one opaque argument and no gradient would reach the inputs).
+  return CheckpointFunction::apply(c10::make_intrusive<BodyHolder>(with_gaps), at::TensorList(defined));
+}
+
+}  // namespace viva

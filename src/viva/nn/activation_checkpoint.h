@@ -1,0 +1,19 @@
+#pragma once
+// Activation checkpointing: run a piece of a network without keeping its intermediate
+// activations, and run it again during backward to get them. Trades one extra forward of the
+// piece for its activation memory (what makes large DiT configurations trainable).
+#include <torch/torch.h>
+
+#include <functional>
+#include <vector>
+
+namespace viva {
+
+using CheckpointedBody = std::function<std::vector<torch::Tensor>(const std::vector<torch::Tensor>&)>;
+
+// Returns body(inputs). Every tensor whose gradient is wanted must be among `inputs` (parameters
+// used inside `body` get theirs during the recomputation); `body` must be deterministic. The
+// CUDA autocast state of the forward is restored for the recomputation.
+std::vector<torch::Tensor> checkpointed(const CheckpointedBody& body, const std::vector<torch::Tensor>& inputs);
+
+}  // namespace viva
