@@ -92,6 +92,31 @@ TEST_F(TinyModel, SamplingIsDeterministicForASeedAndGuidanceOneIsConditional) {
   EXPECT_TRUE(torch::equal(guided, pipeline.sample(c, o)));
 }
 
+TEST_F(TinyModel, LoraFilesApplyToTheTransformer) {
+  TempDir dir;
+  const VideoFrames video = make_test_pattern(5, 64, 64, 24);
+  SamplingOptions o;
+  o.steps = 2;
+  VivaPipeline plain(model(), torch::kCPU, torch::kFloat32);
+  const auto base = plain.sample(plain.encode(video, "add a box"), o);
+  {
+    VivaPipeline source(model(), torch::kCPU, torch::kFloat32);
+    LoraOptions lo;
+    lo.rank = 2;
+    LoraAdapter lora(*source.transformer(), lo);
+    torch::NoGradGuard no_grad;
+    for (auto& p : lora.parameters()) p.add_(torch::randn_like(p) * 0.1);
+    lora.save(dir.file("lora.safetensors"));
+  }
+  VivaPipeline adapted(model(), torch::kCPU, torch::kFloat32);
+  adapted.apply_lora(dir.file("lora.safetensors"), 1.0);
+  EXPECT_FALSE(torch::allclose(adapted.sample(adapted.encode(video, "add a box"), o), base));
+  VivaPipeline off(model(), torch::kCPU, torch::kFloat32);
+  off.apply_lora(dir.file("lora.safetensors"), 0.0);
+  EXPECT_TRUE(torch::allclose(off.sample(off.encode(video, "add a box"), o), base, 1e-5, 1e-6));
+  expect_error_containing([&] { off.apply_lora(dir.file("lora.safetensors"), 1.0); }, {"already applied"});
+}
+
 TEST_F(TinyModel, BatchGoesOnPastAFailedJob) {
   TempDir dir;
   write_video(dir.file("in.mkv"), make_test_pattern(5, 64, 64, 24));

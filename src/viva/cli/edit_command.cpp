@@ -13,7 +13,8 @@ namespace viva::cli {
 namespace {
 
 struct EditArgs {
-  std::string video, instruction, reference, output, side_by_side, batch, model, size;
+  std::string video, instruction, reference, output, side_by_side, batch, model, size, lora;
+  double lora_scale = 1.0;
   std::string device = "cpu", dtype = "fp32";
   int frames = 0, steps = 0;
   double cfg = -1;
@@ -37,6 +38,7 @@ void edit(const EditArgs& a) {
   const torch::ScalarType dtype = parse_compute_dtype(a.dtype);
   check_device_dtype(device, dtype);
   VivaPipeline pipeline(model_folder(a), device, dtype);
+  if (!a.lora.empty()) pipeline.apply_lora(a.lora, a.lora_scale);
 
   EditJob defaults;
   defaults.sampling = pipeline.config().sampling;
@@ -87,6 +89,8 @@ void add_edit_command(CLI::App& app) {
                   "JSONL file of jobs {video, instruction, output[, reference, side_by_side, frames, size, steps, cfg, "
                   "seed]}; failed jobs are reported and the rest go on");
   cmd->add_option("--model", a->model, "VIVA model folder (default: $VIVA_MODEL, else the shipped model)");
+  cmd->add_option("--lora", a->lora, "LoRA weights (safetensors, e.g. from viva train grpo) merged into the DiT");
+  cmd->add_option("--lora-scale", a->lora_scale, "Strength of the LoRA (1 = as trained)")->capture_default_str();
   cmd->add_option("--steps", a->steps, "Sampling steps (default: the model's)")->check(CLI::PositiveNumber);
   cmd->add_option("--cfg", a->cfg, "Instruction guidance scale (default: the model's; 1 = no guidance)")
       ->check(CLI::NonNegativeNumber);

@@ -129,6 +129,17 @@ void VivaPipeline::release_encoders() {
   clip_text_ = ClipTextTransformer(nullptr);
 }
 
+void VivaPipeline::apply_lora(const std::string& path, double strength) {
+  if (!transformer_) throw Error(folder_, "the transformer was not loaded");
+  if (lora_) throw Error(path, "a LoRA is already applied");
+  auto adapter = std::make_shared<LoraAdapter>(*transformer_, lora_options_from_file(path));
+  adapter->to(device_, dtype_);
+  adapter->load(path);
+  adapter->set_strength(strength);
+  adapter->merge();
+  lora_ = adapter;
+}
+
 torch::Tensor VivaPipeline::velocity(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& source,
                                      const torch::Tensor& reference, const torch::Tensor& tokens,
                                      const torch::Tensor& mask, const torch::Tensor& pooled, double embedded_guidance) {

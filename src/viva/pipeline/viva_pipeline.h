@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -16,6 +17,7 @@
 #include "viva/models/dit/hunyuan_dit.h"
 #include "viva/models/llava/llava_model.h"
 #include "viva/models/vae/causal_vae.h"
+#include "viva/nn/lora.h"
 #include "viva/pipeline/viva_model_config.h"
 #include "viva/tokenizers/bpe_tokenizer.h"
 #include "viva/tokenizers/clip_tokenizer.h"
@@ -64,6 +66,9 @@ class VivaPipeline {
   torch::Tensor encode_video(const VideoFrames& video);  // -> scaled latent [1, C, T', H', W']
   VideoFrames decode(const torch::Tensor& latent, double fps);
 
+  // Merges a LoRA file (LoraAdapter::save) into the transformer, its effect times `strength`.
+  void apply_lora(const std::string& path, double strength = 1.0);
+
   HunyuanDit& transformer() { return transformer_; }
   CausalVae& vae() { return vae_; }
 
@@ -80,6 +85,7 @@ class VivaPipeline {
   ClipTextTransformer clip_text_{nullptr};
   std::optional<BpeTokenizer> tokenizer_;
   std::optional<ClipTokenizer> clip_tokenizer_;
+  std::shared_ptr<LoraAdapter> lora_;
 };
 
 }  // namespace viva

@@ -1,0 +1,123 @@
+#include "viva/nn/lora.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "viva/core/checkpoint.h"
+#include "viva/core/error.h"
+#include "viva/core/safetensors.h"
+
+namespace viva {
+namespace {
+
+std::string last_component(const std::string& path) {
+  const auto dot = path.rfind('.');
+  return dot == std::string::npos ? path : path.substr(dot + 1);
+}
+
+}  // namespace
+
+LoraAdapter::LoraAdapter(torch::nn::Module& model, LoraOptions options) : options_(std::move(options)) {
+  if (options_.rank < 1) throw Error("LoRA", "rank must be positive");
+  scale_ = options_.alpha / static_cast<double>(options_.rank);
+  for (auto& p : model.parameters()) p.requires_grad_(false);
+  const double std = options_.init_std > 0 ? options_.init_std : 1.0 / static_cast<double>(options_.rank);
+  for (const auto& item : model.named_modules("", false)) {
+    const auto& targets = options_.targets;
+    if (std::find(targets.begin(), targets.end(), last_component(item.key())) == targets.end()) continue;
+    auto* linear = item.value()->as<torch::nn::LinearImpl>();
+    if (!linear) continue;
+    Layer layer;
+    layer.path = item.key();
+    layer.linear = torch::nn::Linear(std::dynamic_pointer_cast<torch::nn::LinearImpl>(item.value()));
+    layer.base = linear->weight;
+    const auto opts = layer.base.options().requires_grad(false);
+    std::string name = layer.path;
+    std::replace(name.begin(), name.end(), '.', '_');
+    layer.a = register_parameter(name + "_lora_A", torch::randn({options_.rank, layer.base.size(1)}, opts) * std, true);
+    layer.b = register_parameter(name + "_lora_B", torch::zeros({layer.base.size(0), options_.rank}, opts), true);
+    layers_.push_back(std::move(layer));
+  }
+  if (layers_.empty()) throw Error("LoRA", "no Linear layer of the model matches the targets");
+}
+
+LoraOptions lora_options_from_file(const std::string& path) {
+  const Checkpoint file(path);
+  const auto& meta = file.metadata();
+  if (!meta.count("rank") || !meta.count("alpha") || !meta.count("targets"))
+    throw file_error(path, "is not a viva LoRA file (metadata rank, alpha and targets missing)");
+  LoraOptions o;
+  try {
+    o.rank = std::stoll(meta.at("rank"));
+    o.alpha = std::stod(meta.at("alpha"));
+    o.targets = nlohmann::json::parse(meta.at("targets")).get<std::vector<std::string>>();
+  } catch (const std::exception& e) {
+    throw file_error(path, std::string("has unreadable LoRA metadata: ") + e.what());
+  }
+  return o;
+}
+
+void LoraAdapter::refresh() {
+  if (merged_) throw Error("LoRA", "refresh() on a merged adapter; unmerge() first");
+  for (Layer& l : layers_) l.linear->weight = l.base + scale() * torch::mm(l.b, l.a);
+}
+
+void LoraAdapter::merge() {
+  if (merged_) return;
+  torch::NoGradGuard no_grad;
+  for (Layer& l : layers_) {
+    l.base.add_(torch::mm(l.b, l.a), scale());
+    l.linear->weight = l.base;
+  }
+  merged_ = true;
+}
+
+void LoraAdapter::unmerge() {
+  if (!merged_) return;
+  torch::NoGradGuard no_grad;
+  for (Layer& l : layers_) {
+    l.base.sub_(torch::mm(l.b, l.a), scale());
+    l.linear->weight = l.base;
+  }
+  merged_ = false;
+}
+
+void LoraAdapter::save(const std::string& path) const {
+  std::vector<NamedTensor> tensors;
+  for (const Layer& l : layers_) {
+    tensors.push_back({l.path + ".lora_A.weight", l.a.detach().to(torch::kCPU)});
+    tensors.push_back({l.path + ".lora_B.weight", l.b.detach().to(torch::kCPU)});
+  }
+  save_safetensors(path, tensors,
+                   {{"format", "viva-lora"},
+                    {"rank", std::to_string(options_.rank)},
+                    {"alpha", std::to_string(options_.alpha)},
+                    {"targets", nlohmann::json(options_.targets).dump()}});
+}
+
+void LoraAdapter::load(const std::string& path) {
+  const Checkpoint file(path);
+  const auto& meta = file.metadata();
+  if (meta.count("rank") && std::stoll(meta.at("rank")) != options_.rank)
+    throw file_error(path, "has rank " + meta.at("rank") + " but the adapter has " + std::to_string(options_.rank));
+  if (file.names().size() != 2 * layers_.size())
+    throw file_error(path, "holds " + std::to_string(file.names().size()) + " tensors but the adapter expects " +
+                               std::to_string(2 * layers_.size()) + " (other targets?)");
+  const bool was_merged = merged_;
+  unmerge();
+  torch::NoGradGuard no_grad;
+  for (Layer& l : layers_) {
+    for (auto& [suffix, tensor] : {std::pair<std::string, torch::Tensor*>{".lora_A.weight", &l.a}, {".lora_B.weight", &l.b}}) {
+      const std::string name = l.path + suffix;
+      if (!file.contains(name)) throw file_error(path, "lacks '" + name + "'");
+      const auto value = file.load(name);
+      if (value.sizes() != tensor->sizes())
+        throw file_error(path, "'" + name + "' has shape " + c10::str(value.sizes()) + ", expected " +
+                                   c10::str(tensor->sizes()));
+      tensor->copy_(value);
+    }
+  }
+  if (was_merged) merge();
+}
+
+}  // namespace viva

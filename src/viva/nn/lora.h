@@ -1,0 +1,62 @@
+#pragma once
+// LoRA (low-rank adaptation) of a model's Linear layers: W' = W + (alpha / r) · B·A with A
+// [r, in] Gaussian-initialised and B [out, r] zero, so an attached adapter starts as the
+// identity. The adapter never touches W: refresh() points each target's forward weight at
+// W + s·B·A (differentiable in A and B, so only they train), merge() writes the sum into the
+// layer for inference and unmerge() restores it. Adapters save and load alone as safetensors
+// ("<layer path>.lora_A.weight", ".lora_B.weight"; metadata rank, alpha, targets).
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+namespace viva {
+
+struct LoraOptions {
+  int64_t rank = 64;
+  double alpha = 128.0;
+  // Last path component of the Linear layers to adapt. Default: the attention projections of
+  // both streams (double blocks) and the fused linear1 / linear2 of the single-stream blocks.
+  std::vector<std::string> targets = {"img_attn_qkv", "img_attn_proj", "txt_attn_qkv", "txt_attn_proj", "linear1",
+                                      "linear2"};
+  double init_std = 0.0;  // std of A's Gaussian init; 0: 1 / rank
+};
+
+// The options a LoRA file was saved with (its metadata).
+LoraOptions lora_options_from_file(const std::string& path);
+
+class LoraAdapter : public torch::nn::Module {
+ public:
+  // Attaches to every matching Linear of `model` and freezes the model's own parameters.
+  LoraAdapter(torch::nn::Module& model, LoraOptions options);
+
+  const LoraOptions& options() const { return options_; }
+  int64_t layers() const { return static_cast<int64_t>(layers_.size()); }
+  double scale() const { return scale_ * strength_; }
+  // Multiplies the adapter's effect (viva edit --lora-scale).
+  void set_strength(double strength) { strength_ = strength; }
+
+  // Before each training forward: every target computes with W + s·B·A.
+  void refresh();
+  // Inference: fold s·B·A into W (no graph); unmerge() subtracts it again.
+  void merge();
+  void unmerge();
+
+  void save(const std::string& path) const;
+  // Reads an adapter saved by save() for the same model (ranks and targets must match).
+  void load(const std::string& path);
+
+ private:
+  struct Layer {
+    std::string path;
+    torch::nn::Linear linear{nullptr};
+    torch::Tensor base;  // the layer's own weight parameter
+    torch::Tensor a, b;
+  };
+  LoraOptions options_;
+  double scale_ = 1.0, strength_ = 1.0;
+  bool merged_ = false;
+  std::vector<Layer> layers_;
+};
+
+}  // namespace viva
