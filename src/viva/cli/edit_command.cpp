@@ -89,7 +89,7 @@ void add_edit_command(CLI::App& app) {
                   "JSONL file of jobs {video, instruction, output[, reference, side_by_side, frames, size, steps, cfg, "
                   "seed]}; failed jobs are reported and the rest go on");
   cmd->add_option("--model", a->model, "VIVA model folder (default: $VIVA_MODEL, else the shipped model)");
-  cmd->add_option("--lora", a->lora, "LoRA weights (safetensors, e.g. from viva train grpo) merged into the DiT");
+  cmd->add_option("--lora", a->lora, "A viva LoRA file (safetensors with rank/alpha/targets metadata) merged into the DiT");
   cmd->add_option("--lora-scale", a->lora_scale, "Strength of the LoRA (1 = as trained)")->capture_default_str();
   cmd->add_option("--steps", a->steps, "Sampling steps (default: the model's)")->check(CLI::PositiveNumber);
   cmd->add_option("--cfg", a->cfg, "Instruction guidance scale (default: the model's; 1 = no guidance)")
