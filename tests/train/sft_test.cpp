@@ -90,6 +90,13 @@ TEST_F(Sft, EncodeCachesEveryPairWithMasksOnTheLatentGrid) {
   EXPECT_EQ(again.encoded, 0);
   EXPECT_EQ(again.failed, 2);
   EXPECT_EQ(ConditionCache(dir_->file("cache")).size(), 4);
+
+  // A kill while appending to the index leaves a torn last line: readers skip it and the
+  // writer drops it.
+  std::ofstream(dir_->file("cache/index.jsonl"), std::ios::app) << R"({"id": "pai)";
+  EXPECT_EQ(ConditionCache(dir_->file("cache")).size(), 4);
+  EXPECT_EQ(ConditionCacheWriter(dir_->file("cache"), 4).cached(), 4);
+  EXPECT_EQ(ConditionCache(dir_->file("cache")).size(), 4);
 }
 
 TEST_F(Sft, ResumedRunEqualsUninterruptedRun) {

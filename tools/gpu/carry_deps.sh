@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Copies the build dependencies a GPU machine without apt lacks (header-only libraries, GoogleTest's
-# static libraries, PCRE2 and zlib, and ../shared's fixtures) from this Debian machine into .gpu-deps/usr, which the device
+# source, built there by check.sh, PCRE2 and zlib, and ../shared's fixtures) from this Debian machine into .gpu-deps/usr, which the device
 # tool carries (name it in `carry`) and tools/gpu/check.sh puts on CMAKE_PREFIX_PATH.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -9,10 +9,9 @@ d=.gpu-deps/usr
 lib=/usr/lib/x86_64-linux-gnu
 rm -rf .gpu-deps
 mkdir -p $d/include $d/lib/x86_64-linux-gnu/cmake $d/share/cmake $d/runtime
-cp -r /usr/include/{nlohmann,CLI,stb,gtest,gmock,pcre2.h,zlib.h} $d/include/
+cp -r /usr/include/{nlohmann,CLI,stb,pcre2.h,zlib.h} $d/include/
 cp /usr/include/x86_64-linux-gnu/zconf.h $d/include/ 2>/dev/null || cp /usr/include/zconf.h $d/include/
-cp $lib/libgtest.a $lib/libgtest_main.a $lib/libgmock.a $lib/libgmock_main.a $d/lib/x86_64-linux-gnu/
-cp -r $lib/cmake/GTest $d/lib/x86_64-linux-gnu/cmake/
+cp -r /usr/src/googletest .gpu-deps/googletest-src
 cp -r /usr/share/cmake/nlohmann_json /usr/share/cmake/CLI11 $d/share/cmake/
 cp -L $lib/libpcre2-8.so $lib/libz.so $d/lib/x86_64-linux-gnu/
 cp -L $lib/libpcre2-8.so.0 $d/runtime/

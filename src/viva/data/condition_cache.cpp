@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "viva/core/atomic_file.h"
 #include "viva/core/error.h"
 #include "viva/core/safetensors.h"
 
@@ -56,13 +57,27 @@ ConditionCacheWriter::ConditionCacheWriter(const std::string& folder, int64_t sh
   if (shard_size < 1) throw Error(folder, "shard size must be positive");
   fs::create_directories(folder);
   const std::string index = (fs::path(folder) / "index.jsonl").string();
-  std::ifstream in(index);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    const auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.contains("id") || !j.contains("shard"))
-      throw file_error(index, "is damaged (a line is not a cache entry); delete the cache folder to start over");
+  std::vector<std::string> lines;
+  {
+    std::ifstream in(index);
+    std::string line;
+    while (std::getline(in, line))
+      if (!line.empty()) lines.push_back(line);
+  }
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const auto j = nlohmann::json::parse(lines[i], nullptr, false);
+    if (j.is_discarded() || !j.contains("id") || !j.contains("shard")) {
+      // A kill in the middle of appending leaves a torn last line: drop it (its sample is
+      // encoded again). Damage anywhere else is not ours to repair.
+      if (i + 1 != lines.size())
+        throw file_error(index, "is damaged (line " + std::to_string(i + 1) +
+                                    " is not a cache entry); delete the cache folder to start over");
+      lines.pop_back();
+      std::string kept;
+      for (const auto& l : lines) kept += l + "\n";
+      write_file_atomically(index, kept);
+      break;
+    }
     done_.insert(j["id"].get<std::string>());
     next_shard_ = std::max<int64_t>(next_shard_, j["shard"].get<int64_t>() + 1);
   }
@@ -116,12 +131,14 @@ ConditionCache::ConditionCache(const std::string& folder) : folder_(folder) {
   const std::string index = (fs::path(folder) / "index.jsonl").string();
   std::ifstream in(index);
   if (!in) throw file_error(folder, "is not a condition cache (no index.jsonl; run viva data encode)");
-  std::string line;
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.push_back(line);
   int64_t shards = 0;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    const auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded()) throw file_error(index, "is damaged (a line is not JSON)");
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const auto j = nlohmann::json::parse(lines[i], nullptr, false);
+    if (j.is_discarded() && i + 1 == lines.size()) break;  // torn by a kill while encoding
+    if (j.is_discarded()) throw file_error(index, "is damaged (line " + std::to_string(i + 1) + " is not JSON)");
     Entry e;
     e.id = j.at("id").get<std::string>();
     e.shard = j.at("shard").get<int64_t>();
