@@ -32,6 +32,7 @@ VaeTrainConfig VaeTrainConfig::read(const std::string& path) {
   r.get("weight_decay", c.weight_decay);
   r.get("kl_weight", c.kl_weight);
   r.get("warmup", c.warmup);
+  r.get("cosine", c.cosine);
   r.get("grad_clip", c.grad_clip);
   r.get("width", c.width);
   r.get("height", c.height);
@@ -51,7 +52,7 @@ VaeTrainConfig VaeTrainConfig::read(const std::string& path) {
 
 nlohmann::json VaeTrainConfig::to_json() const {
   return {{"model", model}, {"manifest", manifest}, {"out", out}, {"steps", steps}, {"lr", lr},
-          {"weight_decay", weight_decay}, {"kl_weight", kl_weight}, {"warmup", warmup}, {"grad_clip", grad_clip},
+          {"weight_decay", weight_decay}, {"kl_weight", kl_weight}, {"warmup", warmup}, {"cosine", cosine}, {"grad_clip", grad_clip},
           {"width", width}, {"height", height}, {"frames", frames}, {"crop", crop}, {"crop_frames", crop_frames},
           {"checkpoint_every", checkpoint_every},
           {"seed", seed}, {"device", device}};
@@ -106,7 +107,7 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
   bool first = true;
   while (step < config.steps) {
     torch::Generator generator = at::detail::createCPUGenerator(config.seed * 1000003ull + static_cast<uint64_t>(step));
-    const double lr = warmup_learning_rate(config.lr, config.warmup, step);
+    const double lr = warmup_learning_rate(config.lr, config.warmup, step, config.cosine, config.steps);
     set_learning_rate(optimizer, lr);
     const auto pick = torch::randint(static_cast<int64_t>(clips.size()), {1}, generator, torch::kInt64).item<int64_t>();
     torch::Tensor x = clips[static_cast<std::size_t>(pick)];

@@ -18,6 +18,7 @@ struct VaeTrainConfig {
   double weight_decay = 0.0;
   double kl_weight = 1e-6;
   int64_t warmup = 50;
+  bool cosine = true;  // cosine decay of the learning rate to 5% after the warm-up
   double grad_clip = 1.0;
   int width = 0, height = 0, frames = 0;  // 0: the model's defaults
   // Each step trains on a random crop of one clip: crop x crop pixels and crop_frames (4k+1)
