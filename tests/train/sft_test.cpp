@@ -184,6 +184,15 @@ TEST_F(Sft, VaeTrainingResumesExactlyAndRefitsTheScalingFactor) {
   const auto vae_config = load_json_file(runs.file("whole/model/vae/config.json"));
   EXPECT_NEAR(vae_config["scaling_factor"].get<double>(), whole.scaling_factor, 1e-9);
   EXPECT_GT(whole.scaling_factor, 0);
+  // A fresh VAE of another size replaces the model's in the output folder.
+  VaeTrainConfig fresh = config("fresh");
+  fresh.steps = 1;
+  fresh.architecture = {{"block_out_channels", {8, 16, 16}}, {"layers_per_block", 1}, {"latent_channels", 4},
+                        {"norm_num_groups", 8}, {"spatial_compression_ratio", 4}, {"temporal_compression_ratio", 4}};
+  const VaeTrainResult small = train_vae(fresh, false, 0, quiet);
+  EXPECT_EQ(load_json_file(runs.file("fresh/model/vae/config.json"))["block_out_channels"],
+            nlohmann::json({8, 16, 16}));
+  EXPECT_NO_THROW(VivaPipeline(small.model_folder, torch::kCPU, torch::kFloat32));
   // The trained model folder edits (it shares every other component with the base).
   VivaPipeline pipeline(whole.model_folder, torch::kCPU, torch::kFloat32);
   EXPECT_EQ(pipeline.vae()->options.scaling_factor, whole.scaling_factor);

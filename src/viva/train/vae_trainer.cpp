@@ -27,6 +27,7 @@ VaeTrainConfig VaeTrainConfig::read(const std::string& path) {
   r.require("model", c.model);
   r.require("manifest", c.manifest);
   r.require("out", c.out);
+  r.get("architecture", c.architecture);
   r.get("steps", c.steps);
   r.get("lr", c.lr);
   r.get("weight_decay", c.weight_decay);
@@ -51,7 +52,7 @@ VaeTrainConfig VaeTrainConfig::read(const std::string& path) {
 }
 
 nlohmann::json VaeTrainConfig::to_json() const {
-  return {{"model", model}, {"manifest", manifest}, {"out", out}, {"steps", steps}, {"lr", lr},
+  return {{"model", model}, {"manifest", manifest}, {"out", out}, {"architecture", architecture}, {"steps", steps}, {"lr", lr},
           {"weight_decay", weight_decay}, {"kl_weight", kl_weight}, {"warmup", warmup}, {"cosine", cosine}, {"grad_clip", grad_clip},
           {"width", width}, {"height", height}, {"frames", frames}, {"crop", crop}, {"crop_frames", crop_frames},
           {"checkpoint_every", checkpoint_every},
@@ -64,9 +65,12 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
   check_device_dtype(device, torch::kFloat32);
   const VivaModelConfig model_config = VivaModelConfig::read(config.model);
   const std::string vae_folder = (fs::path(config.model) / model_config.vae).string();
-  VaeOptions options = VaeOptions::from_json(load_json_file(vae_folder + "/config.json"), vae_folder + "/config.json");
+  const bool fresh = !config.architecture.is_null();
+  VaeOptions options = fresh ? VaeOptions::from_json(config.architecture, "architecture")
+                             : VaeOptions::from_json(load_json_file(vae_folder + "/config.json"), vae_folder + "/config.json");
+  torch::manual_seed(config.seed);
   CausalVae vae(options);
-  load_vae(vae, Checkpoint(vae_folder));
+  if (!fresh) load_vae(vae, Checkpoint(vae_folder));
   vae->to(device);
   vae->train();
 

@@ -13,6 +13,9 @@ namespace viva {
 
 struct VaeTrainConfig {
   std::string model, manifest, out;  // required
+  // A fresh VAE of this architecture (diffusers vae/config.json keys) instead of the model
+  // folder's own weights; empty: continue from the model's VAE.
+  nlohmann::json architecture;
   int64_t steps = 2000;
   double lr = 1e-3;
   double weight_decay = 0.0;
