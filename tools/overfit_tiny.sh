@@ -11,7 +11,7 @@ rm -rf "$work" && mkdir -p "$work" && cd "$work"
 $viva model init --out base --tokenizers "$root/../shared/tokenizers"
 $viva data toy --out pairs --n ${PAIRS:-4}
 cat > vae.json <<JSON
-{"model": "base", "manifest": "pairs/manifest.jsonl", "out": "vae_run", "steps": ${VAE_STEPS:-1500},
+{"model": "base", "manifest": "pairs/manifest.jsonl", "out": "vae_run", "steps": ${VAE_STEPS:-800},
  "lr": 2e-3, "warmup": 50, "checkpoint_every": 500}
 JSON
 $viva train vae --config vae.json
