@@ -10,6 +10,7 @@
 #include "viva/io/test_pattern.h"
 #include "viva/io/video_reader.h"
 #include "viva/io/video_writer.h"
+#include "viva/nn/weight_loading.h"
 
 namespace viva {
 namespace {
@@ -90,20 +91,14 @@ TEST(Cli, InspectListsTensorsAndTotals) {
   EXPECT_NE(run.out.find("metadata config"), std::string::npos);
 }
 
-void save_module(torch::nn::Module& module, const std::string& path) {
-  std::vector<NamedTensor> tensors;
-  for (const auto& p : module.named_parameters()) tensors.push_back({p.key(), p.value().detach()});
-  save_safetensors(path, tensors);
-}
-
 TEST(Cli, InspectModelReportsComponentsAndPresets) {
   TempDir dir;
   std::filesystem::create_directories(dir.file("model/transformer"));
   std::filesystem::create_directories(dir.file("model/vae"));
   HunyuanDit dit(DitOptions::tiny());
-  save_module(*dit, dir.file("model/transformer/diffusion_pytorch_model.safetensors"));
+  save_parameters(*dit, dir.file("model/transformer/diffusion_pytorch_model.safetensors"));
   CausalVae vae(VaeOptions::tiny());
-  save_module(*vae, dir.file("model/vae/diffusion_pytorch_model.safetensors"));
+  save_parameters(*vae, dir.file("model/vae/diffusion_pytorch_model.safetensors"));
   CliRun run = run_viva(dir, "inspect --model " + dir.file("model"));
   ASSERT_EQ(run.status, 0) << run.err;
   EXPECT_NE(run.out.find("transformer: HunyuanVideo DiT"), std::string::npos) << run.out;

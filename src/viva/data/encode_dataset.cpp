@@ -8,12 +8,6 @@
 namespace viva {
 namespace {
 
-VideoFrames read_fitted(const std::string& path, int width, int height, int frames) {
-  VideoFrames video = read_video(path, DecodeOptions().set_max_frames(frames));
-  video = resize_center_crop(video, width, height);
-  return apply_frame_count_policy(video, FrameCountPolicy::Truncate);
-}
-
 // Keeps the valid (mask = 1) rows of a padded [1, L, D] instructor output.
 torch::Tensor unpadded(const torch::Tensor& tokens, const torch::Tensor& mask) {
   return tokens[0].narrow(0, 0, mask.sum().item<int64_t>()).to(torch::kCPU);
@@ -25,8 +19,8 @@ CachedSample encode_row(VivaPipeline& pipeline, const ManifestRow& row, int widt
   if (row.source.empty() || row.target.empty()) throw Error(row.id, "needs a source and a target");
   if (row.instruction.empty()) throw Error(row.id, "has an empty instruction");
   const int max_frames = row.kind == SampleKind::Image ? 1 : frames;
-  const VideoFrames source = read_fitted(row.source, width, height, max_frames);
-  const VideoFrames target = read_fitted(row.target, width, height, max_frames);
+  const VideoFrames source = read_video_for_model(row.source, width, height, max_frames);
+  const VideoFrames target = read_video_for_model(row.target, width, height, max_frames);
   if (source.frames != target.frames)
     throw Error(row.id, "source has " + std::to_string(source.frames) + " frames but target " +
                             std::to_string(target.frames));
@@ -49,7 +43,7 @@ CachedSample encode_row(VivaPipeline& pipeline, const ManifestRow& row, int widt
 
   const VaeOptions& vae = pipeline.vae()->options;
   if (!row.mask.empty()) {
-    const VideoFrames mask = read_fitted(row.mask, width, height, max_frames);
+    const VideoFrames mask = read_video_for_model(row.mask, width, height, max_frames);
     if (mask.frames != source.frames)
       throw Error(row.id, "mask has " + std::to_string(mask.frames) + " frames but source " + std::to_string(source.frames));
     auto pixels = torch::from_blob(const_cast<uint8_t*>(mask.pixels.data()), {mask.frames, mask.height, mask.width, 3},

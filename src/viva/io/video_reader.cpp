@@ -65,6 +65,11 @@ VideoFrames read_video(const std::string& path, const DecodeOptions& options) {
   return ffmpeg_decode(path, nullptr, options);
 }
 
+VideoFrames read_video_for_model(const std::string& path, int width, int height, int max_frames) {
+  const VideoFrames video = read_video(path, DecodeOptions().set_max_frames(max_frames));
+  return apply_frame_count_policy(resize_center_crop(video, width, height), FrameCountPolicy::Truncate);
+}
+
 VideoFrames read_video_from_memory(const uint8_t* data, std::size_t size, const DecodeOptions& options,
                                    const std::string& name) {
   validate(options, name);

@@ -89,4 +89,10 @@ WeightLoadReport load_weights(torch::nn::Module& module, const Checkpoint& check
   return report;
 }
 
+void save_parameters(const torch::nn::Module& module, const std::string& path, const std::string& prefix) {
+  std::vector<NamedTensor> tensors;
+  for (const auto& p : module.named_parameters()) tensors.push_back({prefix + p.key(), p.value().detach().to(torch::kCPU)});
+  save_safetensors(path, tensors);
+}
+
 }  // namespace viva

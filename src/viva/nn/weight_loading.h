@@ -44,6 +44,10 @@ struct WeightLoadReport {
 // Copies every parameter and buffer of `module` from `checkpoint`, converting to the module's
 // dtype/device. Missing (not allowed), unexpected (when strict) and shape-mismatched tensors
 // are collected and reported in one viva::Error listing the first few names of each kind.
+// Writes a module's parameters as safetensors under `prefix` + their module names (the inverse of
+// load_weights with a prefix map).
+void save_parameters(const torch::nn::Module& module, const std::string& path, const std::string& prefix = "");
+
 WeightLoadReport load_weights(torch::nn::Module& module, const Checkpoint& checkpoint,
                               const WeightLoadOptions& options = {});
 

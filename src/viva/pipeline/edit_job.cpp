@@ -27,9 +27,8 @@ Prepared prepare(VivaPipeline& pipeline, const EditJob& job, EditStageTimes& tim
   const VivaModelConfig& c = pipeline.config();
   auto start = std::chrono::steady_clock::now();
   const int frames = job.frames > 0 ? job.frames : c.frames;
-  VideoFrames video = read_video(job.video, DecodeOptions().set_max_frames(frames));
-  video = resize_center_crop(video, job.width > 0 ? job.width : c.width, job.height > 0 ? job.height : c.height);
-  video = apply_frame_count_policy(video, FrameCountPolicy::Truncate);
+  const VideoFrames video = read_video_for_model(job.video, job.width > 0 ? job.width : c.width,
+                                                 job.height > 0 ? job.height : c.height, frames);
   std::optional<Image> reference;
   if (!job.reference.empty()) reference = read_image(job.reference);
   times.read_s = seconds_since(start);

@@ -10,6 +10,7 @@
 #include "viva/models/dit/hunyuan_dit.h"
 #include "viva/models/llava/llava_model.h"
 #include "viva/models/vae/causal_vae.h"
+#include "viva/nn/weight_loading.h"
 #include "viva/pipeline/viva_model_config.h"
 
 namespace viva {
@@ -60,12 +61,6 @@ Preset tiny_preset() {
   return p;
 }
 
-void save_module(const torch::nn::Module& module, const std::string& path, const std::string& prefix) {
-  std::vector<NamedTensor> tensors;
-  for (const auto& p : module.named_parameters()) tensors.push_back({prefix + p.key(), p.value().detach()});
-  save_safetensors(path, tensors);
-}
-
 void write_json(const fs::path& path, const nlohmann::json& json) {
   write_file_atomically(path.string(), json.dump(2) + "\n");
 }
@@ -79,10 +74,10 @@ void write_components(const fs::path& root, const Preset& p, const ModelInitOpti
   for (const std::string& part : {c.transformer, c.vae, c.vlm, c.clip_text}) fs::create_directories(root / part);
   HunyuanDit dit(p.dit);
   write_json(root / c.transformer / "config.json", p.dit.to_json());
-  save_module(*dit, (root / c.transformer / "diffusion_pytorch_model.safetensors").string(), "");
+  save_parameters(*dit, (root / c.transformer / "diffusion_pytorch_model.safetensors").string(), "");
   CausalVae vae(p.vae);
   write_json(root / c.vae / "config.json", p.vae.to_json());
-  save_module(*vae, (root / c.vae / "diffusion_pytorch_model.safetensors").string(), "");
+  save_parameters(*vae, (root / c.vae / "diffusion_pytorch_model.safetensors").string(), "");
 
   LlavaModel vlm(p.vlm);
   write_json(root / c.vlm / "config.json", p.vlm.to_hf_config());
@@ -96,7 +91,7 @@ void write_components(const fs::path& root, const Preset& p, const ModelInitOpti
 
   ClipTextTransformer clip(p.clip_text);
   write_json(root / c.clip_text / "config.json", clip_text_options_to_hf(p.clip_text));
-  save_module(*clip, (root / c.clip_text / "model.safetensors").string(), "text_model.");
+  save_parameters(*clip, (root / c.clip_text / "model.safetensors").string(), "text_model.");
 
   fs::create_directories((root / c.tokenizer).parent_path());
   fs::copy_file(llama_tokenizer, root / c.tokenizer);

@@ -15,6 +15,7 @@
 #include "viva/diffusion/flow_schedule.h"
 #include "viva/io/image.h"
 #include "viva/io/line_plot.h"
+#include "viva/nn/weight_loading.h"
 #include "viva/pipeline/viva_pipeline.h"
 #include "viva/train/batch_sampler.h"
 #include "viva/train/model_output.h"

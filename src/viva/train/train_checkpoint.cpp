@@ -11,6 +11,7 @@
 #include "viva/core/error.h"
 #include "viva/core/safetensors.h"
 #include "viva/core/strings.h"
+#include "viva/nn/weight_loading.h"
 
 namespace viva {
 namespace fs = std::filesystem;
@@ -24,12 +25,6 @@ std::string step_name(int64_t step) {
 }
 
 }  // namespace
-
-void save_parameters(const torch::nn::Module& module, const std::string& path) {
-  std::vector<NamedTensor> tensors;
-  for (const auto& p : module.named_parameters()) tensors.push_back({p.key(), p.value().detach().to(torch::kCPU)});
-  save_safetensors(path, tensors);
-}
 
 TrainCheckpoints::TrainCheckpoints(std::string run_folder, int64_t keep)
     : dir_((fs::path(run_folder) / "checkpoints").string()), keep_(keep) {}

@@ -48,7 +48,5 @@ class TrainCheckpoints {
 double warmup_learning_rate(double lr, int64_t warmup, int64_t step, bool cosine = false, int64_t steps = 0);
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
 
-// Saves a module's parameters as safetensors under their module names.
-void save_parameters(const torch::nn::Module& module, const std::string& path);
 
 }  // namespace viva

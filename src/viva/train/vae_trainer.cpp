@@ -12,6 +12,7 @@
 #include "viva/data/manifest.h"
 #include "viva/io/video_reader.h"
 #include "viva/models/vae/vae_checkpoint.h"
+#include "viva/nn/weight_loading.h"
 #include "viva/pipeline/viva_model_config.h"
 #include "viva/train/model_output.h"
 #include "viva/train/stop_signal.h"
@@ -84,8 +85,8 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
     for (const std::string& path : {row.source, row.target}) {
       if (path.empty()) continue;
       try {
-        VideoFrames video = read_video(path, DecodeOptions().set_max_frames(row.kind == SampleKind::Image ? 1 : frames));
-        video = apply_frame_count_policy(resize_center_crop(video, width, height), FrameCountPolicy::Truncate);
+        const VideoFrames video =
+            read_video_for_model(path, width, height, row.kind == SampleKind::Image ? 1 : frames);
         clips.push_back(video_to_tensor(video).unsqueeze(0).to(device));
       } catch (const Error& e) {  // a bad row is reported and skipped, as by data encode
         std::fprintf(stderr, "viva: warning: %s:%lld (%s): %s (skipped)\n", config.manifest.c_str(),
