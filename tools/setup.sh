@@ -8,6 +8,7 @@ packages=(
   libtorch-dev libopenblas0-pthread
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   nlohmann-json3-dev libcli11-dev libgtest-dev libstb-dev libpcre2-dev zlib1g-dev
+  libcurl4-openssl-dev
   clang libclang-rt-14-dev
 )
 

@@ -15,6 +15,13 @@ void add_model_command(CLI::App& app);
 void add_edit_command(CLI::App& app);
 void add_data_command(CLI::App& app);
 void add_train_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+
+// Subcommands of `data` and `eval` kept in files of their own.
+void add_data_shapes_command(CLI::App& data);   // viva data shapes
+void add_data_refine_command(CLI::App& data);   // viva data refine (VLM stages)
+void add_eval_shapes_command(CLI::App& eval);   // viva eval shapes (oracle judge)
+void add_eval_vlm_command(CLI::App& eval);      // viva eval vlm (VLM judge)
 
 // Runs `body`, turning viva::Error, c10::Error and std::exception into
 // "viva: error: <what>" on stderr and exit code 1.

@@ -34,6 +34,8 @@ void encode(EncodeArgs& a) {
 void add_data_command(CLI::App& app) {
   auto* data = app.add_subcommand("data", "Build training data");
   data->require_subcommand(1);
+  add_data_shapes_command(*data);
+  add_data_refine_command(*data);
   auto a = std::make_shared<EncodeArgs>();
   auto* cmd = data->add_subcommand(
       "encode",

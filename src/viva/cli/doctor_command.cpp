@@ -19,6 +19,8 @@ void print_report(const DoctorReport& r) {
   std::printf("matmul fp32     %.1f GFLOP/s (%dx%d)\n", r.matmul_gflops, r.matmul_size, r.matmul_size);
   std::printf("FFmpeg          %s\n", r.ffmpeg_version.empty() ? "NOT BUILT IN (video only as PNG frame folders)" : r.ffmpeg_version.c_str());
   std::printf("H.264 encoder   %s\n", r.h264_encoder.empty() ? "MISSING (only .mkv and PNG output)" : r.h264_encoder.c_str());
+  std::printf("VLM client      %s\n", r.vlm_http.empty() ? "NOT BUILT IN (no libcurl: viva eval vlm and data refine cannot run)"
+                                                      : r.vlm_http.c_str());
   if (r.cuda_devices.empty()) std::printf("CUDA devices    none\n");
   for (const auto& d : r.cuda_devices) std::printf("CUDA device     %s\n", d.c_str());
   if (!r.openblas && r.cuda_devices.empty())

@@ -1,8 +1,9 @@
-// viva train sft: supervised fine-tuning of the VIVA DiT on a condition cache.
+// viva train sft | vae | grpo: supervised fine-tuning, VAE training, Edit-GRPO post-training.
 #include <cstdio>
 #include <memory>
 
 #include "viva/cli/cli_common.h"
+#include "viva/train/grpo_trainer.h"
 #include "viva/train/sft_trainer.h"
 #include "viva/train/vae_trainer.h"
 
@@ -51,6 +52,32 @@ void add_train_command(CLI::App& app) {
         std::printf("trained steps %lld..%lld, loss %.4g -> %.4g, reconstruction %.1f dB, scaling factor %.4f; model: %s\n",
                     static_cast<long long>(r.start_step), static_cast<long long>(r.end_step), r.first_loss, r.last_loss,
                     r.psnr_db, r.scaling_factor, r.model_folder.c_str());
+      else
+        std::printf("stopped at step %lld with a checkpoint; continue with --resume\n",
+                    static_cast<long long>(r.end_step));
+    });
+    if (rc) throw CLI::RuntimeError(rc);
+  });
+
+  auto grpo_config = std::make_shared<std::string>();
+  auto grpo_resume = std::make_shared<bool>(false);
+  auto* grpo = train->add_subcommand(
+      "grpo",
+      "Edit-GRPO: train a LoRA on a VIVA model with group-relative policy optimisation over stochastic "
+      "(Flow-SDE or CPS) samples scored by the CLIP / PickScore edit rewards. Checkpoints go to <out>/checkpoints "
+      "(every checkpoint_every steps and on Ctrl-C), metrics to <out>/metrics.jsonl; at the end <out>/reward.png "
+      "and <out>/lora.safetensors (use it with viva edit --lora)");
+  grpo->add_option("--config", *grpo_config, "Run configuration (JSON; see README)")->required();
+  grpo->add_flag("--resume", *grpo_resume, "Continue from the run's latest checkpoint");
+  grpo->callback([grpo_config, grpo_resume] {
+    const int rc = run_guarded([&] {
+      GrpoRunOptions options;
+      options.resume = *grpo_resume;
+      const GrpoResult r = train_grpo(GrpoConfig::read(*grpo_config), options);
+      if (r.finished)
+        std::printf("trained steps %lld..%lld, mean reward %.4g -> %.4g, max KL %.3g; LoRA: %s\n",
+                    static_cast<long long>(r.start_step), static_cast<long long>(r.end_step), r.first_reward,
+                    r.last_reward, r.max_kl, r.lora_path.c_str());
       else
         std::printf("stopped at step %lld with a checkpoint; continue with --resume\n",
                     static_cast<long long>(r.end_step));

@@ -24,6 +24,7 @@ class ConfigReader {
   ConfigReader(const nlohmann::json& object, std::string file, std::string where = "");
 
   bool has(const std::string& key) const { return object_.contains(key); }
+  const std::string& file() const { return file_; }
 
   template <class T>
   void get(const std::string& key, T& out) {

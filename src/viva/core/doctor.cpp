@@ -14,6 +14,7 @@
 
 #include "viva/core/compat.h"
 #include "viva/core/version.h"
+#include "viva/eval/vlm/http_post.h"
 #include "viva/io/ffmpeg_backend.h"
 
 namespace viva {
@@ -80,6 +81,7 @@ DoctorReport run_doctor(int matmul_size) {
     if (lib.find("openblas") != std::string::npos) report.openblas = true;
   report.ffmpeg_version = ffmpeg_version();
   report.h264_encoder = h264_encoder_name();
+  report.vlm_http = http_backend_version();
   if (torch::cuda::is_available()) {
     const int64_t count = static_cast<int64_t>(torch::cuda::device_count());  // size_t in 1.13, int8 in 2.x
     for (int64_t i = 0; i < count; ++i) report.cuda_devices.push_back("cuda:" + std::to_string(i));

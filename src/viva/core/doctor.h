@@ -1,6 +1,6 @@
 #pragma once
 // What `viva doctor` reports: the libtorch build, the BLAS actually loaded, threads, a
-// measured matmul rate, FFmpeg and its H.264 encoder, CUDA devices.
+// measured matmul rate, FFmpeg and its H.264 encoder, the VLM client's HTTP library, CUDA devices.
 #include <string>
 #include <vector>
 
@@ -20,6 +20,7 @@ struct DoctorReport {
   int matmul_size = 0;
   std::string ffmpeg_version;
   std::string h264_encoder;  // empty when none
+  std::string vlm_http;      // the VLM client's HTTP library (libcurl's version); empty when built without
   std::vector<std::string> cuda_devices;
 };
 

@@ -2,7 +2,9 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
+#include <fstream>
 
 #include "viva/core/error.h"
 
@@ -28,6 +30,21 @@ void JsonlLog::write(const std::string& event, nlohmann::json fields) {
   const std::string text = line.dump() + "\n";
   if (std::fwrite(text.data(), 1, text.size(), file_) != text.size() || std::fflush(file_) != 0)
     throw file_error(path_, "cannot write log line (disk full?)");
+}
+
+std::vector<double> logged_step_series(const std::string& path, const std::string& key) {
+  std::vector<double> values;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || j.value("event", "") != "step" || !j.contains(key) || !j[key].is_number()) continue;
+    const int64_t step = j.value("step", int64_t{0});
+    if (step < 1) continue;
+    if (static_cast<std::size_t>(step) > values.size()) values.resize(static_cast<std::size_t>(step), NAN);
+    values[static_cast<std::size_t>(step - 1)] = j[key].get<double>();
+  }
+  return values;
 }
 
 }  // namespace viva

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace viva {
 
@@ -23,5 +24,9 @@ class JsonlLog {
   std::string path_;
   std::FILE* file_ = nullptr;
 };
+
+// The value of `key` in every "step" event of a training log, indexed by step − 1 (NaN where a
+// step has none). A resumed run re-logs the steps after its checkpoint: the latest line wins.
+std::vector<double> logged_step_series(const std::string& path, const std::string& key);
 
 }  // namespace viva

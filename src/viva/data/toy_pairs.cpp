@@ -61,6 +61,8 @@ std::string write_inversion_pairs(const std::string& folder, int count, int size
     r.target = (fs::path(folder) / (r.id + "_target.mkv")).string();
     r.mask = (fs::path(folder) / (r.id + "_mask.mkv")).string();
     r.instruction = "invert the colours in box " + std::to_string(i);
+    r.source_caption = "a yellow disc moving over a colour gradient";
+    r.target_caption = r.source_caption + ", with the colours inverted in box " + std::to_string(i);
     write_video(r.source, source);
     write_video(r.target, target);
     write_video(r.mask, mask);

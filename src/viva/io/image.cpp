@@ -22,8 +22,9 @@ void append_bytes(void* context, void* data, int size) {
 
 }  // namespace
 
-Image read_image(const std::string& path) {
-  const std::string bytes = read_file(path);
+Image read_image(const std::string& path) { return decode_image(read_file(path), path); }
+
+Image decode_image(const std::string& bytes, const std::string& path) {
   if (bytes.empty()) throw file_error(path, "file is empty");
   int width = 0, height = 0, channels = 0;
   uint8_t* pixels = stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()), static_cast<int>(bytes.size()),
@@ -35,6 +36,14 @@ Image read_image(const std::string& path) {
   image.rgb.assign(pixels, pixels + static_cast<std::size_t>(width) * height * 3);
   stbi_image_free(pixels);
   return image;
+}
+
+std::string encode_png(const Image& image) {
+  if (image.width <= 0 || image.height <= 0) throw Error("encoding a PNG", "the image is empty");
+  std::string bytes;
+  if (!stbi_write_png_to_func(append_bytes, &bytes, image.width, image.height, 3, image.rgb.data(), image.width * 3))
+    throw Error("encoding a PNG", "stb_image_write failed");
+  return bytes;
 }
 
 void write_image(const std::string& path, const Image& image, int jpeg_quality) {

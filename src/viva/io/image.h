@@ -23,4 +23,8 @@ Image read_image(const std::string& path);
 // The format follows the extension (.png or .jpg/.jpeg); written atomically.
 void write_image(const std::string& path, const Image& image, int jpeg_quality = 95);
 
+// PNG file bytes in memory (images sent inline, e.g. to a VLM), and back; `name` labels errors.
+std::string encode_png(const Image& image);
+Image decode_image(const std::string& bytes, const std::string& name);
+
 }  // namespace viva

@@ -157,22 +157,36 @@ torch::Tensor VivaPipeline::velocity(const torch::Tensor& x, const torch::Tensor
   return transformer_->forward(in).to(torch::kFloat32);
 }
 
+VelocityFn VivaPipeline::guided_velocity(const EditConditions& c, double guidance, double embedded_guidance) {
+  // Conditions are [1, ...]; expand() broadcasts them over the batch without copying.
+  auto batch = [](const torch::Tensor& t, int64_t b) {
+    if (!t.defined() || t.size(0) == b) return t;
+    std::vector<int64_t> sizes = t.sizes().vec();
+    sizes[0] = b;
+    return t.expand(sizes).contiguous();
+  };
+  const VelocityFn conditional = [this, c, batch, embedded_guidance](const torch::Tensor& x, const torch::Tensor& t) {
+    const int64_t b = x.size(0);
+    return velocity(x, t, batch(c.source, b), batch(c.reference, b), batch(c.tokens, b), batch(c.mask, b),
+                    batch(c.pooled, b), embedded_guidance);
+  };
+  const VelocityFn unconditional = [this, c, batch, embedded_guidance](const torch::Tensor& x, const torch::Tensor& t) {
+    const int64_t b = x.size(0);
+    return velocity(x, t, batch(c.source, b), batch(c.reference, b), batch(c.uncond_tokens, b),
+                    batch(c.uncond_mask, b), batch(c.uncond_pooled, b), embedded_guidance);
+  };
+  return classifier_free_guidance(conditional, unconditional, guidance);
+}
+
 torch::Tensor VivaPipeline::sample(const EditConditions& c, const SamplingOptions& options,
                                    const std::function<void(int, int)>& on_step) {
   torch::NoGradGuard no_grad;
   // Noise is drawn on the CPU from the seed alone, so a seed gives the same edit on any device.
   auto generator = at::detail::createCPUGenerator(options.seed);
   const auto noise = torch::randn(c.source.sizes(), generator, torch::kFloat32).to(device_);
-  const VelocityFn conditional = [&](const torch::Tensor& x, const torch::Tensor& t) {
-    return velocity(x, t, c.source, c.reference, c.tokens, c.mask, c.pooled, options.embedded_guidance);
-  };
-  const VelocityFn unconditional = [&](const torch::Tensor& x, const torch::Tensor& t) {
-    return velocity(x, t, c.source, c.reference, c.uncond_tokens, c.uncond_mask, c.uncond_pooled,
-                    options.embedded_guidance);
-  };
   EulerStep euler;
   return sample_flow(noise, FlowSchedule::shifted(options.steps, options.shift),
-                     classifier_free_guidance(conditional, unconditional, options.guidance), euler, on_step);
+                     guided_velocity(c, options.guidance, options.embedded_guidance), euler, on_step);
 }
 
 }  // namespace viva

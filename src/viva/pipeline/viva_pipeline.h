@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "viva/diffusion/flow_sampler.h"
 #include "viva/io/image.h"
 #include "viva/io/video_frames.h"
 #include "viva/models/clip/clip_model.h"
@@ -58,6 +59,10 @@ class VivaPipeline {
   // Samples the edited latent; `on_step(done, steps)` after each step.
   torch::Tensor sample(const EditConditions& conditions, const SamplingOptions& options,
                        const std::function<void(int, int)>& on_step = {});
+  // The guided velocity for a batch of B samples of one edit (conditions broadcast over B), as
+  // sampling uses it: classifier-free guidance on the instruction; at guidance 1 the
+  // unconditional branch is never evaluated. Differentiable when called with grad enabled.
+  VelocityFn guided_velocity(const EditConditions& conditions, double guidance, double embedded_guidance);
   // The DiT's velocity for a batch of conditions at timesteps t (used by sampling and training).
   torch::Tensor velocity(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& source,
                          const torch::Tensor& reference, const torch::Tensor& tokens, const torch::Tensor& mask,

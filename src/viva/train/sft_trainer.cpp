@@ -27,14 +27,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// splitmix64: independent, reproducible seeds for each step.
-uint64_t step_seed(uint64_t seed, int64_t step) {
-  uint64_t z = seed + 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(step + 1);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
 struct Batch {
   torch::Tensor x0, source, reference, mask, tokens, token_mask, pooled;
 };
@@ -70,23 +62,6 @@ Batch assemble(const ConditionCache& cache, const std::vector<int64_t>& indices,
   b.token_mask = torch::stack(valid).to(device);
   b.pooled = torch::stack(pooled).to(device, torch::kFloat32);
   return b;
-}
-
-std::vector<double> logged_losses(const std::string& path) {
-  std::vector<double> losses;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto j = nlohmann::json::parse(line, nullptr, false);
-    if (!j.is_discarded() && j.value("event", "") == "step" && j.contains("loss")) {
-      const int64_t step = j.value("step", int64_t{0});
-      if (step < 1) continue;
-      // A resumed run re-logs steps after its checkpoint: the latest line for a step wins.
-      if (static_cast<std::size_t>(step) > losses.size()) losses.resize(static_cast<std::size_t>(step), NAN);
-      losses[static_cast<std::size_t>(step - 1)] = j["loss"].get<double>();
-    }
-  }
-  return losses;
 }
 
 }  // namespace
@@ -198,7 +173,7 @@ SftResult train_sft(const SftConfig& config, const SftRunOptions& options) {
   result.end_step = step;
   if (step < config.steps) return result;
 
-  const std::vector<double> losses = logged_losses(log.path());
+  const std::vector<double> losses = logged_step_series(log.path(), "loss");
   write_image((fs::path(config.out) / "loss.png").string(), plot_series(losses, "SFT loss per step"));
   // The trained transformer (its EMA when on) inside a copy of the base model folder.
   const std::string weights = (fs::path(config.out) / "transformer.safetensors").string();

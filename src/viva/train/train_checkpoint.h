@@ -48,5 +48,9 @@ class TrainCheckpoints {
 double warmup_learning_rate(double lr, int64_t warmup, int64_t step, bool cosine = false, int64_t steps = 0);
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
 
+// The seed of step `step`'s generator (splitmix64 of seed and step): independent, reproducible
+// draws per step, so a resumed run draws exactly what an uninterrupted one would.
+uint64_t step_seed(uint64_t seed, int64_t step);
+
 
 }  // namespace viva

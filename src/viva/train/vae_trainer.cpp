@@ -39,6 +39,7 @@ VaeTrainConfig VaeTrainConfig::read(const std::string& path) {
   r.get("width", c.width);
   r.get("height", c.height);
   r.get("frames", c.frames);
+  r.get("sample_posterior", c.sample_posterior);
   r.get("crop", c.crop);
   r.get("crop_frames", c.crop_frames);
   r.get("checkpoint_every", c.checkpoint_every);
@@ -55,7 +56,7 @@ VaeTrainConfig VaeTrainConfig::read(const std::string& path) {
 nlohmann::json VaeTrainConfig::to_json() const {
   return {{"model", model}, {"manifest", manifest}, {"out", out}, {"architecture", architecture}, {"steps", steps}, {"lr", lr},
           {"weight_decay", weight_decay}, {"kl_weight", kl_weight}, {"warmup", warmup}, {"cosine", cosine}, {"grad_clip", grad_clip},
-          {"width", width}, {"height", height}, {"frames", frames}, {"crop", crop}, {"crop_frames", crop_frames},
+          {"width", width}, {"height", height}, {"frames", frames}, {"sample_posterior", sample_posterior}, {"crop", crop}, {"crop_frames", crop_frames},
           {"checkpoint_every", checkpoint_every},
           {"seed", seed}, {"device", device}};
 }
@@ -129,7 +130,7 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
     optimizer.zero_grad();
     const VaePosterior posterior = vae->encode_posterior(x);
     const auto eps = torch::randn(posterior.mean.sizes(), generator, torch::kFloat32).to(device);
-    const auto z = posterior.mean + torch::exp(0.5 * posterior.logvar) * eps;
+    const auto z = config.sample_posterior ? posterior.mean + torch::exp(0.5 * posterior.logvar) * eps : posterior.mean;
     const auto reconstruction = vae->decode_untiled(z);
     const auto mse = (reconstruction - x).pow(2).mean();
     const auto kl = 0.5 * (posterior.mean.pow(2) + posterior.logvar.exp() - 1 - posterior.logvar).mean();

@@ -20,6 +20,10 @@ struct VaeTrainConfig {
   double lr = 1e-3;
   double weight_decay = 0.0;
   double kl_weight = 1e-6;
+  // Decode a sample of the posterior (the usual VAE objective) or its mean. Sampling makes the
+  // decoder learn through noise of std exp(logvar/2) ~ 1 until the tiny KL weight lets logvar
+  // fall, which takes far more steps than a small run has; editing decodes means anyway.
+  bool sample_posterior = false;
   int64_t warmup = 50;
   bool cosine = true;  // cosine decay of the learning rate to 5% after the warm-up
   double grad_clip = 1.0;

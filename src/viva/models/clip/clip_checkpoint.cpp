@@ -1,5 +1,8 @@
 #include "viva/models/clip/clip_checkpoint.h"
 
+#include <filesystem>
+
+#include "viva/core/atomic_file.h"
 #include "viva/core/error.h"
 #include "viva/core/strings.h"
 
@@ -38,6 +41,15 @@ WeightLoadReport load_clip_text(ClipTextTransformer& model, const Checkpoint& ch
   if (!checkpoint.contains("text_model.embeddings.token_embedding.weight"))
     throw Error(checkpoint.path(), "no CLIP text tower found (text_model.embeddings.token_embedding.weight)");
   return load_under_prefix(*model, checkpoint, "text_model.");
+}
+
+void write_clip_folder(const ClipModel& model, const std::string& folder, const std::string& merges_path) {
+  namespace fs = std::filesystem;
+  fs::create_directories(folder);
+  save_parameters(*model, (fs::path(folder) / "model.safetensors").string());
+  write_file_atomically((fs::path(folder) / "config.json").string(), model->options.to_hf_config().dump(2) + "\n");
+  const fs::path merges = fs::path(folder) / fs::path(merges_path).filename();
+  if (fs::absolute(merges_path) != fs::absolute(merges)) fs::copy_file(merges_path, merges, fs::copy_options::overwrite_existing);
 }
 
 }  // namespace viva

@@ -17,5 +17,8 @@ WeightLoadReport load_clip(ClipModel& model, const Checkpoint& checkpoint);
 // Finds the vision tower under any of the prefixes above; other tensors are ignored.
 WeightLoadReport load_clip_vision(ClipVisionTransformer& model, const Checkpoint& checkpoint);
 WeightLoadReport load_clip_text(ClipTextTransformer& model, const Checkpoint& checkpoint);
+// Writes `model` as a Hugging Face CLIPModel folder (config.json, model.safetensors) with the
+// BPE merges file copied beside them: the layout ClipScorer and load_clip read.
+void write_clip_folder(const ClipModel& model, const std::string& folder, const std::string& merges_path);
 
 }  // namespace viva

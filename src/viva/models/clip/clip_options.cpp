@@ -101,4 +101,26 @@ ClipOptions ClipOptions::from_hf_config(const nlohmann::json& c, const std::stri
   return o;
 }
 
+ClipOptions ClipOptions::tiny() {
+  ClipOptions o;
+  o.vision.hidden_size = 32;
+  o.vision.intermediate_size = 64;
+  o.vision.num_layers = 2;
+  o.vision.num_heads = 2;
+  o.vision.image_size = 32;
+  o.vision.patch_size = 8;
+  o.text.hidden_size = 32;
+  o.text.intermediate_size = 64;
+  o.text.num_layers = 2;
+  o.text.num_heads = 2;
+  o.projection_dim = 32;
+  return o;
+}
+
+nlohmann::json ClipOptions::to_hf_config() const {
+  return {{"model_type", "clip"}, {"architectures", {"CLIPModel"}}, {"projection_dim", projection_dim},
+          {"logit_scale_init_value", 2.6592}, {"vision_config", clip_vision_options_to_hf(vision)},
+          {"text_config", clip_text_options_to_hf(text)}};
+}
+
 }  // namespace viva

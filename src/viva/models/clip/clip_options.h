@@ -47,6 +47,10 @@ struct ClipOptions {
   static ClipOptions vit_large_patch14_336();
   // From a Hugging Face CLIPConfig (with text_config and vision_config).
   static ClipOptions from_hf_config(const nlohmann::json& config, const std::string& source);
+  // A few-layer CLIP for tests and ShapesWorld (32-px images, the OpenAI vocabulary).
+  static ClipOptions tiny();
+  // The Hugging Face CLIPConfig for these options.
+  nlohmann::json to_hf_config() const;
 };
 
 ClipVisionOptions clip_vision_options_from_hf(const nlohmann::json& vision_config, const std::string& source);

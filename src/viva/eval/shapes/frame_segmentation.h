@@ -1,0 +1,47 @@
+#pragma once
+// Per-frame segmentation for the scene parser: pixels that differ from the background, their
+// connected components, small components as weather particles (rain streaks are elongated,
+// snowflakes round), and large ones as objects with their colour, exact pixel set and shade map.
+#include <cstdint>
+#include <vector>
+
+#include "viva/eval/shapes/background_model.h"
+
+namespace viva::shapes {
+
+struct SegmentationOptions {
+  float foreground_distance = 20;  // RGB distance from the background row that makes a pixel foreground
+  float min_object_area = 30;      // pixels at 64x64 (scaled with the frame's area); smaller: particles
+  float min_particle_area = 2;     // pixels; smaller specks are noise
+};
+
+struct Component {
+  std::vector<int> pixels;  // indices y * width + x
+};
+
+// Foreground components of one frame (8-connected).
+struct FrameComponents {
+  std::vector<Component> objects;  // candidates, area >= min_object_area
+  int round_particles = 0;         // small components shaped like snowflakes
+  int long_particles = 0;          // small components shaped like rain streaks
+};
+
+FrameComponents find_components(const uint8_t* rgb, int width, int height, const BackgroundModel& background,
+                                const SegmentationOptions& options);
+
+// One object in one frame.
+struct ObjectRegion {
+  Colour colour = Colour::Red;
+  std::vector<int> pixels;     // the object's pixels (nearer the object's colours than anything else)
+  std::vector<uint8_t> shade;  // per pixel: 1 where nearer the texture shade than the object colour
+  std::vector<uint8_t> rim;    // per pixel: 1 where a neighbour (8-connected) is not the object's
+  double area = 0;             // anti-aliasing included: sum of coverage estimates
+  double x = 0, y = 0;         // coverage-weighted centroid, pixel-centre coordinates (+0.5)
+};
+
+// The object in a component: its colour, then its exact pixels. Particles of `weather` (rain or
+// snow) touching the object are left out. Empty pixels when nothing is left.
+ObjectRegion extract_object(const uint8_t* rgb, int width, int height, const Component& component,
+                            const BackgroundModel& background, Weather weather);
+
+}  // namespace viva::shapes

@@ -1,0 +1,19 @@
+#pragma once
+// Texture from local statistics inside an object: how much of it is drawn in the texture shade,
+// and where. An outline is shade along the whole rim; stripes cross the rim in places; dots stay
+// inside it; a solid object has (almost) no shade.
+#include "viva/data/shapes/attributes.h"
+#include "viva/eval/shapes/frame_segmentation.h"
+
+namespace viva::shapes {
+
+struct TextureStatistics {
+  double shade_share = 0;       // of all the object's pixels
+  double rim_shade_share = 0;   // of its rim pixels
+  int shade_pixels = 0;
+};
+
+TextureStatistics texture_statistics(const ObjectRegion& region);
+Texture classify_texture(const ObjectRegion& region, ShapeKind shape);
+
+}  // namespace viva::shapes

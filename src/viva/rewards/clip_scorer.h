@@ -1,0 +1,48 @@
+#pragma once
+// A CLIP model used as a scorer (rewards, metrics): L2-normalised embeddings of videos and
+// texts. A video's embedding is the mean of its normalised frame embeddings over F evenly
+// spaced frames, normalised again (viva.md §2, grpo.md §3).
+//
+// Folder layout (Hugging Face CLIPModel: openai/clip-vit-large-patch14, PickScore_v1, or a
+// CLIP viva trained): config.json, model.safetensors (or an index), and the BPE merges as
+// merges.txt or bpe_simple_vocab_16e6.txt.gz (also looked for under tokenizer/).
+#include <torch/torch.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "viva/models/clip/clip_model.h"
+#include "viva/tokenizers/clip_tokenizer.h"
+
+namespace viva {
+
+class ClipScorer {
+ public:
+  ClipScorer(const std::string& folder, torch::Device device);
+
+  // videos: [B, 3, T, H, W] in [-1, 1] (decoded frames) -> [B, F, D], each unit norm.
+  torch::Tensor frame_embeddings(const torch::Tensor& videos, int64_t sampled_frames);
+  // -> [B, D]: the normalised mean of the frame embeddings.
+  torch::Tensor video_embeddings(const torch::Tensor& videos, int64_t sampled_frames);
+  // -> [N, D], unit norm.
+  torch::Tensor text_embeddings(const std::vector<std::string>& texts);
+  // exp(logit_scale): PickScore's score is this times the cosine similarity.
+  double logit_scale() const;
+
+  const std::string& folder() const { return folder_; }
+
+ private:
+  std::string folder_;
+  torch::Device device_;
+  ClipModel model_{nullptr};
+  std::optional<ClipTokenizer> tokenizer_;
+};
+
+// The merges file of a CLIP folder (see above), or "" when it holds none.
+std::string find_clip_merges(const std::string& folder);
+
+// F indices spread evenly over T frames (first and last included when F > 1).
+std::vector<int64_t> evenly_spaced_frames(int64_t frames, int64_t count);
+
+}  // namespace viva

@@ -1,0 +1,74 @@
+#include "viva/train/grpo_config.h"
+
+#include <filesystem>
+
+#include "viva/core/config.h"
+#include "viva/core/error.h"
+
+namespace viva {
+
+GrpoConfig GrpoConfig::read(const std::string& path) {
+  const nlohmann::json json = load_json_file(path);
+  GrpoConfig c;
+  ConfigReader r(json, path);
+  r.require("model", c.model);
+  r.require("prompts", c.prompts);
+  r.require("out", c.out);
+  r.get("split", c.split);
+  if (!r.has("rewards")) throw Error(path, "missing required key 'rewards'");
+  c.rewards = RewardOptions::read(r.child("rewards"), std::filesystem::path(path).parent_path().string());
+  if (r.has("lora")) {
+    ConfigReader l = r.child("lora");
+    l.get("rank", c.lora.rank);
+    l.get("alpha", c.lora.alpha);
+    l.get("targets", c.lora.targets);
+    l.get("init_std", c.lora.init_std);
+    l.finish();
+  }
+  r.get("steps", c.steps);
+  r.get("group_size", c.group_size);
+  r.get("prompts_per_step", c.prompts_per_step);
+  r.get("sampler", c.sampler);
+  r.get("eta", c.eta);
+  r.get("sampling_steps", c.sampling_steps);
+  r.get("guidance", c.guidance);
+  r.get("shift", c.shift);
+  r.get("width", c.width);
+  r.get("height", c.height);
+  r.get("frames", c.frames);
+  r.get("timestep_fraction", c.timestep_fraction);
+  r.get("clip_range", c.clip_range);
+  r.get("kl_weight", c.kl_weight);
+  r.get("advantage_clip", c.advantage_clip);
+  r.get("lr", c.lr);
+  r.get("weight_decay", c.weight_decay);
+  r.get("warmup", c.warmup);
+  r.get("grad_clip", c.grad_clip);
+  r.get("checkpoint_every", c.checkpoint_every);
+  r.get("keep_checkpoints", c.keep_checkpoints);
+  r.get("seed", c.seed);
+  r.get("device", c.device);
+  r.finish();
+  if (c.steps < 1 || c.prompts_per_step < 1 || c.sampling_steps < 2 || c.checkpoint_every < 1 || c.keep_checkpoints < 1)
+    throw Error(path, "steps, prompts_per_step, checkpoint_every and keep_checkpoints must be positive and sampling_steps >= 2");
+  if (c.group_size < 2) throw Error(path, "group_size must be >= 2 (advantages are relative within a group)");
+  if (c.sampler != "flow_sde" && c.sampler != "cps") throw Error(path, "sampler must be \"flow_sde\" or \"cps\", not \"" + c.sampler + "\"");
+  if (!(c.eta > 0)) throw Error(path, "eta must be positive (eta = 0 samples no distinct edits)");
+  if (!(c.timestep_fraction > 0 && c.timestep_fraction <= 1)) throw Error(path, "timestep_fraction must be within (0, 1]");
+  if (!(c.clip_range > 0) || c.kl_weight < 0 || !(c.lr > 0)) throw Error(path, "clip_range and lr must be positive, kl_weight >= 0");
+  if (c.lora.rank < 1 || c.lora.targets.empty()) throw Error(path, "lora.rank must be >= 1 and lora.targets non-empty");
+  return c;
+}
+
+nlohmann::json GrpoConfig::to_json() const {
+  return {{"model", model}, {"prompts", prompts}, {"split", split}, {"out", out}, {"rewards", rewards.to_json()},
+          {"lora", {{"rank", lora.rank}, {"alpha", lora.alpha}, {"targets", lora.targets}, {"init_std", lora.init_std}}},
+          {"steps", steps}, {"group_size", group_size}, {"prompts_per_step", prompts_per_step}, {"sampler", sampler},
+          {"eta", eta}, {"sampling_steps", sampling_steps}, {"guidance", guidance}, {"shift", shift}, {"width", width},
+          {"height", height}, {"frames", frames}, {"timestep_fraction", timestep_fraction}, {"clip_range", clip_range},
+          {"kl_weight", kl_weight}, {"advantage_clip", advantage_clip}, {"lr", lr}, {"weight_decay", weight_decay},
+          {"warmup", warmup}, {"grad_clip", grad_clip}, {"checkpoint_every", checkpoint_every},
+          {"keep_checkpoints", keep_checkpoints}, {"seed", seed}, {"device", device}};
+}
+
+}  // namespace viva

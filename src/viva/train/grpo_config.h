@@ -1,0 +1,49 @@
+#pragma once
+// `viva train grpo --config run.json`: Edit-GRPO post-training (paper §3.3, grpo.md) of a LoRA
+// on a VIVA model, with stochastic Flow-SDE / CPS sampling and the edit rewards.
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "viva/nn/lora.h"
+#include "viva/rewards/edit_rewards.h"
+
+namespace viva {
+
+struct GrpoConfig {
+  std::string model;    // VIVA model folder (the SFT result); its weights stay frozen
+  std::string prompts;  // GRPO prompts: grpo.jsonl or a dataset manifest (data/grpo_prompts.h)
+  std::string split = "train";
+  std::string out;      // run folder: checkpoints, metrics.jsonl, reward.png, lora.safetensors
+  RewardOptions rewards;
+  LoraOptions lora;
+  int64_t steps = 100;           // optimizer steps
+  int64_t group_size = 8;        // G edits sampled per prompt
+  int64_t prompts_per_step = 1;  // groups per optimizer step
+  // Sampling during training (fewer steps than inference; grpo.md §2).
+  std::string sampler = "flow_sde";  // "flow_sde" | "cps"
+  double eta = 0.7;
+  int64_t sampling_steps = 10;
+  double guidance = 0;       // 0: the model's sampling guidance
+  double shift = 0;          // 0: the model's sampling shift
+  int width = 0, height = 0, frames = 0;  // 0: the model's video size
+  // The objective.
+  double timestep_fraction = 0.6;  // share of the stochastic steps trained on, drawn per group
+  double clip_range = 1e-3;        // ε
+  double kl_weight = 0.004;        // β
+  double advantage_clip = 5.0;     // |A| ≤ this; 0 disables
+  // The optimizer (LoRA weights only).
+  double lr = 1e-4;
+  double weight_decay = 0.0;
+  int64_t warmup = 0;
+  double grad_clip = 1.0;
+  int64_t checkpoint_every = 10;
+  int64_t keep_checkpoints = 2;
+  uint64_t seed = 0;
+  std::string device = "cpu";
+
+  static GrpoConfig read(const std::string& path);
+  nlohmann::json to_json() const;
+};
+
+}  // namespace viva

@@ -1,0 +1,251 @@
+#include "viva/train/grpo_trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <memory>
+
+#include "viva/core/device.h"
+#include "viva/core/error.h"
+#include "viva/core/jsonl_log.h"
+#include "viva/core/tensor_utils.h"
+#include "viva/data/grpo_prompts.h"
+#include "viva/diffusion/stochastic_steps.h"
+#include "viva/io/image.h"
+#include "viva/io/line_plot.h"
+#include "viva/io/video_reader.h"
+#include "viva/pipeline/viva_pipeline.h"
+#include "viva/train/grpo_objective.h"
+#include "viva/train/stop_signal.h"
+#include "viva/train/train_checkpoint.h"
+
+namespace viva {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct EncodedPrompt {
+  GrpoPrompt prompt;
+  EditConditions conditions;
+  torch::Tensor source_video;  // [1, 3, T, H, W] in [-1, 1], for R_SP
+};
+
+// One group's trajectories: states[k] is x at σ_k ([G, ...]); log_probs[k] the log-probability
+// of the step σ_k -> σ_k+1 under the sampling policy (undefined for a deterministic step).
+struct Trajectories {
+  std::vector<torch::Tensor> states, log_probs;
+};
+
+std::unique_ptr<StochasticFlowStep> make_step(const std::string& sampler, double eta, const torch::Generator& g) {
+  if (sampler == "cps") return std::make_unique<CpsStep>(eta, g);
+  return std::make_unique<FlowSdeStep>(eta, g);
+}
+
+Trajectories sample_group(const VelocityFn& velocity, const FlowSchedule& schedule, StochasticFlowStep& step,
+                          torch::Tensor x) {
+  torch::NoGradGuard no_grad;
+  Trajectories tr;
+  tr.states.push_back(x);
+  for (int k = 0; k < schedule.steps(); ++k) {
+    const auto t = torch::full({x.size(0)}, schedule.timestep(k), x.options());
+    const StepResult r = step.step(x, velocity(x, t), schedule.sigmas[k], schedule.sigmas[k + 1]);
+    x = r.x;
+    tr.states.push_back(x);
+    tr.log_probs.push_back(r.log_prob);
+  }
+  return tr;
+}
+
+torch::Tensor decode_group(CausalVae& vae, const torch::Tensor& latents) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> videos;
+  for (int64_t i = 0; i < latents.size(0); ++i) videos.push_back(vae->decode(latents.narrow(0, i, 1)).to(torch::kFloat32));
+  return torch::cat(videos).clamp(-1, 1);
+}
+
+std::vector<EncodedPrompt> encode_prompts(VivaPipeline& pipeline, const std::vector<GrpoPrompt>& prompts, int width,
+                                          int height, int frames, const ProgressOptions& progress_options) {
+  std::vector<EncodedPrompt> encoded;
+  Progress progress("encoding GRPO prompts", static_cast<int64_t>(prompts.size()),
+                    ProgressOptions(progress_options).set_unit("prompt"));
+  for (const GrpoPrompt& p : prompts) {
+    const VideoFrames video = read_video_for_model(p.source, width, height, frames);
+    std::optional<Image> reference;
+    if (!p.reference.empty()) reference = read_image(p.reference);
+    EncodedPrompt e{p, pipeline.encode(video, p.instruction, reference), video_to_tensor(video).unsqueeze(0)};
+    encoded.push_back(std::move(e));
+    progress.update(static_cast<int64_t>(encoded.size()));
+  }
+  progress.finish();
+  pipeline.release_encoders();
+  return encoded;
+}
+
+double mean_of(const torch::Tensor& t) { return t.defined() ? t.mean().item<double>() : NAN; }
+
+}  // namespace
+
+GrpoResult train_grpo(const GrpoConfig& config, const GrpoRunOptions& options) {
+  const torch::Device device = parse_device(config.device);
+  check_device_dtype(device, torch::kFloat32);
+  VivaPipeline pipeline(config.model, device, torch::kFloat32);
+  const VivaModelConfig& model = pipeline.config();
+  const int width = config.width > 0 ? config.width : model.width;
+  const int height = config.height > 0 ? config.height : model.height;
+  const int frames = config.frames > 0 ? config.frames : model.frames;
+  const double guidance = config.guidance > 0 ? config.guidance : model.sampling.guidance;
+  const double shift = config.shift > 0 ? config.shift : model.sampling.shift;
+  const FlowSchedule schedule = FlowSchedule::shifted(static_cast<int>(config.sampling_steps), shift);
+
+  const std::vector<EncodedPrompt> prompts =
+      encode_prompts(pipeline, read_grpo_prompts(config.prompts, config.split), width, height, frames, options.progress);
+  EditRewardModel rewards(config.rewards, device);
+
+  HunyuanDit& dit = pipeline.transformer();
+  dit->eval();  // no dropout; the LoRA is what trains
+  torch::manual_seed(config.seed);  // the LoRA's Gaussian A: the same adapter for the same seed
+  LoraAdapter lora(*dit, config.lora);
+  lora.to(device);
+  std::vector<torch::Tensor> parameters = lora.parameters();
+  torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(config.lr).weight_decay(config.weight_decay));
+
+  fs::create_directories(config.out);
+  const TrainCheckpoints checkpoints(config.out, config.keep_checkpoints);
+  std::vector<std::pair<std::string, torch::Tensor>> no_ema;
+  GrpoResult result;
+  result.start_step = checkpoints.start(options.resume, lora, optimizer, no_ema);
+  JsonlLog log((fs::path(config.out) / "metrics.jsonl").string());
+  log.write(options.resume ? "resume" : "start", {{"step", result.start_step}, {"prompts", prompts.size()},
+                                                  {"lora_layers", lora.layers()}, {"config", config.to_json()}});
+  StopSignal stop;
+  Progress progress("Edit-GRPO", config.steps, ProgressOptions(options.progress).set_unit("step"));
+  progress.update(result.start_step);
+  const auto started = std::chrono::steady_clock::now();
+
+  int64_t step = result.start_step;
+  bool first = true;
+  while (step < config.steps) {
+    torch::Generator generator = at::detail::createCPUGenerator(step_seed(config.seed, step));
+    const double lr = warmup_learning_rate(config.lr, config.warmup, step);
+    set_learning_rate(optimizer, lr);
+    optimizer.zero_grad();
+    std::vector<double> reward_means, reward_stds, instruction, preservation, pickscore, brightness;
+    double policy_sum = 0, kl_sum = 0, clip_sum = 0, ratio_sum = 0, adv_abs_sum = 0;
+    int64_t trained = 0;
+    for (int64_t g = 0; g < config.prompts_per_step; ++g) {
+      const auto pick = torch::randint(static_cast<int64_t>(prompts.size()), {1}, generator, torch::kInt64).item<int64_t>();
+      const EncodedPrompt& p = prompts[static_cast<std::size_t>(pick)];
+      const VelocityFn velocity = pipeline.guided_velocity(p.conditions, guidance, model.sampling.embedded_guidance);
+      auto sampler = make_step(config.sampler, config.eta, generator);
+
+      // 1. A group of G edits from the current policy, recorded step by step.
+      std::vector<int64_t> shape = p.conditions.source.sizes().vec();
+      shape[0] = config.group_size;
+      const auto noise = torch::randn(shape, generator, torch::kFloat32).to(device);
+      {
+        torch::NoGradGuard no_grad;
+        lora.refresh();
+      }
+      const Trajectories tr = sample_group(velocity, schedule, *sampler, noise);
+
+      // 2. Rewards and advantages.
+      const torch::Tensor videos = decode_group(pipeline.vae(), tr.states.back());
+      const RewardBreakdown r = rewards.score(p.source_video, videos, p.prompt.source_caption, p.prompt.target_caption);
+      const torch::Tensor advantages = group_advantages(r.total, config.advantage_clip).to(device);
+      reward_means.push_back(r.total.mean().item<double>());
+      reward_stds.push_back(r.total.std(false).item<double>());
+      instruction.push_back(mean_of(r.instruction));
+      preservation.push_back(mean_of(r.preservation));
+      pickscore.push_back(mean_of(r.pickscore));
+      brightness.push_back(mean_of(r.brightness));
+      adv_abs_sum += advantages.abs().mean().item<double>();
+
+      // 3. The objective on a random subset of the stochastic steps (the last, σ' = 0, never is).
+      std::vector<int64_t> stochastic;
+      for (int64_t k = 0; k < static_cast<int64_t>(tr.log_probs.size()); ++k)
+        if (tr.log_probs[static_cast<std::size_t>(k)].defined()) stochastic.push_back(k);
+      const auto order = torch::randperm(static_cast<int64_t>(stochastic.size()), generator, torch::kInt64);
+      const int64_t chosen = std::max<int64_t>(
+          1, static_cast<int64_t>(std::ceil(config.timestep_fraction * static_cast<double>(stochastic.size()))));
+      const double weight = 1.0 / static_cast<double>(chosen * config.prompts_per_step);
+      for (int64_t c = 0; c < chosen && c < static_cast<int64_t>(stochastic.size()); ++c) {
+        const int64_t k = stochastic[static_cast<std::size_t>(order[c].item<int64_t>())];
+        const auto& x = tr.states[static_cast<std::size_t>(k)];
+        const auto& x_next = tr.states[static_cast<std::size_t>(k + 1)];
+        const double sigma = schedule.sigmas[static_cast<std::size_t>(k)], sigma_next = schedule.sigmas[static_cast<std::size_t>(k + 1)];
+        const auto t = torch::full({x.size(0)}, schedule.timestep(static_cast<int>(k)), x.options());
+        torch::Tensor ref_mean;
+        {
+          torch::NoGradGuard no_grad;
+          lora.set_strength(0.0);
+          lora.refresh();
+          ref_mean = sampler->transition(x, velocity(x, t), sigma, sigma_next).mean;
+          lora.set_strength(1.0);
+        }
+        lora.refresh();
+        const GaussianStep current = sampler->transition(x, velocity(x, t), sigma, sigma_next);
+        const auto log_prob = gaussian_step_log_prob(current, x_next);
+        const GrpoLoss loss = grpo_step_loss(log_prob, tr.log_probs[static_cast<std::size_t>(k)], advantages,
+                                             current.mean, ref_mean, current.std, config.clip_range, config.kl_weight);
+        (loss.loss * weight).backward();
+        policy_sum += loss.policy_loss.item<double>();
+        kl_sum += loss.kl.item<double>();
+        clip_sum += loss.clip_fraction;
+        ratio_sum += loss.ratio.mean().item<double>();
+        ++trained;
+      }
+    }
+    const double grad_norm = torch::nn::utils::clip_grad_norm_(
+        parameters, config.grad_clip > 0 ? config.grad_clip : std::numeric_limits<double>::infinity());
+    optimizer.step();
+    ++step;
+
+    auto average = [](const std::vector<double>& v) {
+      double s = 0;
+      for (double x : v) s += x;
+      return v.empty() ? NAN : s / static_cast<double>(v.size());
+    };
+    const double reward = average(reward_means), kl = kl_sum / static_cast<double>(std::max<int64_t>(1, trained));
+    if (first) result.first_reward = reward;
+    first = false;
+    result.last_reward = reward;
+    result.max_kl = std::max(result.max_kl, kl);
+    nlohmann::json fields = {{"step", step}, {"reward", reward}, {"reward_std", average(reward_stds)},
+                             {"advantage_abs_mean", adv_abs_sum / static_cast<double>(config.prompts_per_step)},
+                             {"policy_loss", policy_sum / static_cast<double>(std::max<int64_t>(1, trained))},
+                             {"kl", kl}, {"clip_fraction", clip_sum / static_cast<double>(std::max<int64_t>(1, trained))},
+                             {"ratio_mean", ratio_sum / static_cast<double>(std::max<int64_t>(1, trained))},
+                             {"trained_steps", trained}, {"lr", lr}, {"grad_norm", grad_norm},
+                             {"elapsed_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}};
+    const std::pair<const char*, const std::vector<double>*> components[] = {
+        {"reward_instruction", &instruction}, {"reward_preservation", &preservation},
+        {"reward_pickscore", &pickscore}, {"reward_brightness", &brightness}};
+    for (const auto& [name, values] : components)
+      if (!std::isnan(average(*values))) fields[name] = average(*values);
+    log.write("step", fields);
+    progress.update(step);
+    const bool stopping = stop.requested() || (options.stop_after > 0 && step - result.start_step >= options.stop_after);
+    if (step % config.checkpoint_every == 0 || step == config.steps || stopping) {
+      checkpoints.save(TrainState{step, config.to_json()}, lora, optimizer, no_ema);
+      log.write("checkpoint", {{"step", step}});
+    }
+    if (stopping) {
+      log.write("stopped", {{"step", step}, {"reason", stop.requested() ? "signal" : "stop_after"}});
+      break;
+    }
+  }
+  progress.finish();
+  result.end_step = step;
+  if (step < config.steps) return result;
+
+  write_image((fs::path(config.out) / "reward.png").string(),
+              plot_series(logged_step_series(log.path(), "reward"), "Edit-GRPO mean group reward per step"));
+  result.lora_path = (fs::path(config.out) / "lora.safetensors").string();
+  lora.save(result.lora_path);
+  log.write("finished", {{"step", step}, {"lora", result.lora_path}, {"reward", result.last_reward}});
+  result.finished = true;
+  return result;
+}
+
+}  // namespace viva
