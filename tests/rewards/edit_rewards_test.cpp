@@ -60,6 +60,30 @@ TEST(EditRewards, ComponentsFollowTheirDefinitions) {
   EXPECT_TRUE(torch::allclose(e.norm(2, -1), torch::ones({4}), 1e-5, 1e-6));
 }
 
+// The reward checkpoints' own configs: openai/clip-vit-large-patch14 (R_IF, R_SP) and
+// PickScore_v1, a CLIP ViT-H/14 (laion/CLIP-ViT-H-14-laion2B-s32B-b79K) fine-tuned on preferences.
+TEST(EditRewards, ReadsTheRewardModelsConfigs) {
+  const nlohmann::json pickscore = {
+      {"projection_dim", 1024},
+      {"text_config", {{"hidden_size", 1024}, {"intermediate_size", 4096}, {"num_attention_heads", 16},
+                       {"num_hidden_layers", 24}, {"hidden_act", "gelu"}, {"vocab_size", 49408}}},
+      {"vision_config", {{"hidden_size", 1280}, {"intermediate_size", 5120}, {"num_attention_heads", 16},
+                         {"num_hidden_layers", 32}, {"patch_size", 14}, {"image_size", 224}, {"hidden_act", "gelu"}}}};
+  const ClipOptions h = ClipOptions::from_hf_config(pickscore, "PickScore_v1/config.json");
+  EXPECT_EQ(h.projection_dim, 1024);
+  EXPECT_EQ(h.vision.num_layers, 32);
+  EXPECT_EQ(h.vision.hidden_size, 1280);
+  EXPECT_EQ(h.vision.activation, ClipActivation::Gelu);
+  EXPECT_EQ(h.text.num_layers, 24);
+  EXPECT_EQ(h.text.activation, ClipActivation::Gelu);
+  // A config written by to_hf_config reads back to the same options.
+  const ClipOptions l = ClipOptions::vit_large_patch14();
+  const ClipOptions back = ClipOptions::from_hf_config(l.to_hf_config(), "round trip");
+  EXPECT_EQ(back.to_hf_config(), l.to_hf_config());
+  EXPECT_EQ(back.vision.patch_size, 14);
+  EXPECT_EQ(back.projection_dim, 768);
+}
+
 TEST(EditRewards, SwitchedOffComponentsAreNotComputed) {
   RewardOptions o;
   o.w_instruction = o.w_preservation = o.w_pickscore = 0;

@@ -8,6 +8,7 @@
 #include "viva/core/checkpoint.h"
 #include "viva/core/config.h"
 #include "viva/data/toy_pairs.h"
+#include "viva/models/clip/clip_checkpoint.h"
 #include "viva/pipeline/viva_pipeline.h"
 #include "viva/train/grpo_objective.h"
 #include "viva/train/grpo_trainer.h"
@@ -143,6 +144,37 @@ TEST(GrpoTrainer, ResumedRunEqualsUninterruptedRun) {
   const Checkpoint la(a.lora_path), lb(b.lora_path);
   ASSERT_EQ(la.names(), lb.names());
   for (const auto& name : la.names()) EXPECT_TRUE(torch::equal(la.load(name), lb.load(name))) << name;
+}
+
+// The paper's rewards through the trainer, with tiny CLIPs standing in for CLIP-L and PickScore.
+TEST(GrpoTrainer, RunsWithTheClipAndPickScoreRewards) {
+  if (!testing::have_test_tokenizers()) GTEST_SKIP() << "test tokenizers absent";
+  GrpoRun run;
+  for (const char* name : {"clip", "pickscore"}) {
+    ClipModel clip(ClipOptions::tiny());
+    write_clip_folder(clip, run.dir.file(name), testing::test_tokenizers() + "/clip/bpe_simple_vocab_16e6.txt.gz");
+  }
+  GrpoConfig config = run.config(2);
+  config.rewards.clip = run.dir.file("clip");
+  config.rewards.pickscore = run.dir.file("pickscore");
+  config.rewards.w_instruction = config.rewards.w_preservation = config.rewards.w_pickscore = 1.0;
+  config.rewards.w_brightness = 0.0;
+  GrpoRunOptions options;
+  options.progress = ProgressOptions().set_mode(ProgressMode::Silent);
+  ASSERT_TRUE(train_grpo(config, options).finished);
+  std::ifstream in(config.out + "/metrics.jsonl");
+  std::string line;
+  int steps = 0;
+  while (std::getline(in, line)) {
+    const auto j = nlohmann::json::parse(line);
+    if (j["event"] != "step") continue;
+    ++steps;
+    for (const char* key : {"reward_instruction", "reward_preservation", "reward_pickscore", "kl", "clip_fraction"})
+      EXPECT_TRUE(j.contains(key) && std::isfinite(j[key].get<double>())) << key;
+    EXPECT_FALSE(j.contains("reward_brightness"));
+    EXPECT_GT(j["reward_preservation"].get<double>(), 0.0);  // cosine of an edit with its source
+  }
+  EXPECT_EQ(steps, 2);
 }
 
 TEST(GrpoConfig, RejectsBadValues) {
