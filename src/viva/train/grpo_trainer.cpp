@@ -17,8 +17,8 @@
 #include "viva/io/video_reader.h"
 #include "viva/pipeline/viva_pipeline.h"
 #include "viva/train/grpo_objective.h"
-#include "viva/train/stop_signal.h"
 #include "viva/train/train_checkpoint.h"
+#include "viva/train/train_loop.h"
 
 namespace viva {
 namespace fs = std::filesystem;
@@ -118,9 +118,8 @@ GrpoResult train_grpo(const GrpoConfig& config, const GrpoRunOptions& options) {
   JsonlLog log((fs::path(config.out) / "metrics.jsonl").string());
   log.write(options.resume ? "resume" : "start", {{"step", result.start_step}, {"prompts", prompts.size()},
                                                   {"lora_layers", lora.layers()}, {"config", config.to_json()}});
-  StopSignal stop;
-  Progress progress("Edit-GRPO", config.steps, ProgressOptions(options.progress).set_unit("step"));
-  progress.update(result.start_step);
+  TrainLoop loop("Edit-GRPO", config.steps, result.start_step, config.checkpoint_every, options.stop_after,
+                 options.progress, log);
   const auto started = std::chrono::steady_clock::now();
 
   int64_t step = result.start_step;
@@ -224,18 +223,10 @@ GrpoResult train_grpo(const GrpoConfig& config, const GrpoRunOptions& options) {
     for (const auto& [name, values] : components)
       if (!std::isnan(average(*values))) fields[name] = average(*values);
     log.write("step", fields);
-    progress.update(step);
-    const bool stopping = stop.requested() || (options.stop_after > 0 && step - result.start_step >= options.stop_after);
-    if (step % config.checkpoint_every == 0 || step == config.steps || stopping) {
-      checkpoints.save(TrainState{step, config.to_json()}, lora, optimizer, no_ema);
-      log.write("checkpoint", {{"step", step}});
-    }
-    if (stopping) {
-      log.write("stopped", {{"step", step}, {"reason", stop.requested() ? "signal" : "stop_after"}});
+    if (!loop.step_done(step, [&] { checkpoints.save(TrainState{step, config.to_json()}, lora, optimizer, no_ema); }))
       break;
-    }
   }
-  progress.finish();
+  loop.finish();
   result.end_step = step;
   if (step < config.steps) return result;
 

@@ -19,8 +19,8 @@
 #include "viva/pipeline/viva_pipeline.h"
 #include "viva/train/batch_sampler.h"
 #include "viva/train/model_output.h"
-#include "viva/train/stop_signal.h"
 #include "viva/train/train_checkpoint.h"
+#include "viva/train/train_loop.h"
 
 namespace viva {
 namespace fs = std::filesystem;
@@ -106,9 +106,8 @@ SftResult train_sft(const SftConfig& config, const SftRunOptions& options) {
   log.write(options.resume ? "resume" : "start",
             {{"step", result.start_step}, {"samples", cache.size()}, {"video_samples", sampler.video_samples()},
              {"image_samples", sampler.image_samples()}, {"config", config.to_json()}});
-  StopSignal stop;
-  Progress progress("training", config.steps, ProgressOptions(options.progress).set_unit("step"));
-  progress.update(result.start_step);
+  TrainLoop loop("training", config.steps, result.start_step, config.checkpoint_every, options.stop_after,
+                 options.progress, log);
   const auto started = std::chrono::steady_clock::now();
 
   int64_t step = result.start_step;
@@ -158,18 +157,10 @@ SftResult train_sft(const SftConfig& config, const SftRunOptions& options) {
                        {"sigma_mean", sigma_sum / static_cast<double>(config.grad_accum)},
                        {"video_batches", video_batches}, {"batch_size", config.batch_size},
                        {"elapsed_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}});
-    progress.update(step);
-    const bool stopping = stop.requested() || (options.stop_after > 0 && step - result.start_step >= options.stop_after);
-    if (step % config.checkpoint_every == 0 || step == config.steps || stopping) {
-      checkpoints.save(TrainState{step, config.to_json()}, *dit, optimizer, ema);
-      log.write("checkpoint", {{"step", step}});
-    }
-    if (stopping) {
-      log.write("stopped", {{"step", step}, {"reason", stop.requested() ? "signal" : "stop_after"}});
+    if (!loop.step_done(step, [&] { checkpoints.save(TrainState{step, config.to_json()}, *dit, optimizer, ema); }))
       break;
-    }
   }
-  progress.finish();
+  loop.finish();
   result.end_step = step;
   if (step < config.steps) return result;
 

@@ -15,8 +15,8 @@
 #include "viva/nn/weight_loading.h"
 #include "viva/pipeline/viva_model_config.h"
 #include "viva/train/model_output.h"
-#include "viva/train/stop_signal.h"
 #include "viva/train/train_checkpoint.h"
+#include "viva/train/train_loop.h"
 
 namespace viva {
 namespace fs = std::filesystem;
@@ -105,9 +105,8 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
   result.start_step = checkpoints.start(resume, *vae, optimizer, no_ema);
   JsonlLog log((fs::path(config.out) / "metrics.jsonl").string());
   log.write(resume ? "resume" : "start", {{"step", result.start_step}, {"clips", clips.size()}, {"config", config.to_json()}});
-  StopSignal stop;
-  Progress progress("training the VAE", config.steps, ProgressOptions(progress_options).set_unit("step"));
-  progress.update(result.start_step);
+  TrainLoop loop("training the VAE", config.steps, result.start_step, config.checkpoint_every, stop_after,
+                 progress_options, log);
 
   int64_t step = result.start_step;
   bool first = true;
@@ -145,13 +144,10 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
     result.last_loss = value;
     log.write("step", {{"step", step}, {"loss", value}, {"mse", mse.item<double>()}, {"kl", kl.item<double>()},
                        {"lr", lr}, {"grad_norm", grad_norm}});
-    progress.update(step);
-    const bool stopping = stop.requested() || (stop_after > 0 && step - result.start_step >= stop_after);
-    if (step % config.checkpoint_every == 0 || step == config.steps || stopping)
-      checkpoints.save(TrainState{step, config.to_json()}, *vae, optimizer, no_ema);
-    if (stopping) break;
+    if (!loop.step_done(step, [&] { checkpoints.save(TrainState{step, config.to_json()}, *vae, optimizer, no_ema); }))
+      break;
   }
-  progress.finish();
+  loop.finish();
   result.end_step = step;
   if (step < config.steps) return result;
 
