@@ -1,8 +1,10 @@
-// viva train sft | vae | grpo: supervised fine-tuning, VAE training, Edit-GRPO post-training.
+// viva train sft | vae | grpo | clip: supervised fine-tuning, VAE training, Edit-GRPO post-training,
+// CLIP / PickScore-like reward models.
 #include <cstdio>
 #include <memory>
 
 #include "viva/cli/cli_common.h"
+#include "viva/train/clip_trainer.h"
 #include "viva/train/grpo_trainer.h"
 #include "viva/train/sft_trainer.h"
 #include "viva/train/vae_trainer.h"
@@ -78,6 +80,30 @@ void add_train_command(CLI::App& app) {
         std::printf("trained steps %lld..%lld, mean reward %.4g -> %.4g, max KL %.3g; LoRA: %s\n",
                     static_cast<long long>(r.start_step), static_cast<long long>(r.end_step), r.first_reward,
                     r.last_reward, r.max_kl, r.lora_path.c_str());
+      else
+        std::printf("stopped at step %lld with a checkpoint; continue with --resume\n",
+                    static_cast<long long>(r.end_step));
+    });
+    if (rc) throw CLI::RuntimeError(rc);
+  });
+
+  auto clip_config = std::make_shared<std::string>();
+  auto clip_resume = std::make_shared<bool>(false);
+  auto* clip = train->add_subcommand(
+      "clip",
+      "Train a CLIP on a manifest's clips and captions: \"contrastive\" (CLIP's objective; reports held-out "
+      "caption->clip retrieval accuracy) or \"preference\" (PickScore's, clean against degraded frames; reports "
+      "held-out preference accuracy). <out>/model is a CLIP folder usable as a reward model");
+  clip->add_option("--config", *clip_config, "Run configuration (JSON; see README)")->required();
+  clip->add_flag("--resume", *clip_resume, "Continue from the run's latest checkpoint");
+  clip->callback([clip_config, clip_resume] {
+    const int rc = run_guarded([&] {
+      const ClipTrainResult r = train_clip(ClipTrainConfig::read(*clip_config), *clip_resume);
+      if (r.finished)
+        std::printf("trained steps %lld..%lld, loss %.4g -> %.4g, held-out (%s, %lld clips) accuracy %.3f; model: %s\n",
+                    static_cast<long long>(r.start_step), static_cast<long long>(r.end_step), r.first_loss,
+                    r.last_loss, r.heldout_split.c_str(), static_cast<long long>(r.heldout_items),
+                    r.heldout_accuracy, r.folder.c_str());
       else
         std::printf("stopped at step %lld with a checkpoint; continue with --resume\n",
                     static_cast<long long>(r.end_step));

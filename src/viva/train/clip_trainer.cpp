@@ -1,0 +1,266 @@
+#include "viva/train/clip_trainer.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "viva/core/checkpoint.h"
+#include "viva/core/config.h"
+#include "viva/core/device.h"
+#include "viva/core/error.h"
+#include "viva/core/jsonl_log.h"
+#include "viva/core/tensor_utils.h"
+#include "viva/data/manifest.h"
+#include "viva/io/video_reader.h"
+#include "viva/models/clip/clip_checkpoint.h"
+#include "viva/models/clip/clip_image_processor.h"
+#include "viva/rewards/clip_scorer.h"
+#include "viva/tokenizers/clip_tokenizer.h"
+#include "viva/train/train_checkpoint.h"
+#include "viva/train/train_loop.h"
+
+namespace viva {
+namespace fs = std::filesystem;
+
+ClipTrainConfig ClipTrainConfig::read(const std::string& path) {
+  const nlohmann::json json = load_json_file(path);
+  ClipTrainConfig c;
+  ConfigReader r(json, path);
+  r.require("manifest", c.manifest);
+  r.require("out", c.out);
+  r.get("init", c.init);
+  r.get("architecture", c.architecture);
+  r.get("merges", c.merges);
+  r.get("objective", c.objective);
+  r.get("steps", c.steps);
+  r.get("batch_size", c.batch_size);
+  r.get("lr", c.lr);
+  r.get("weight_decay", c.weight_decay);
+  r.get("warmup", c.warmup);
+  r.get("cosine", c.cosine);
+  r.get("grad_clip", c.grad_clip);
+  r.get("frames_per_clip", c.frames_per_clip);
+  r.get("checkpoint_every", c.checkpoint_every);
+  r.get("keep_checkpoints", c.keep_checkpoints);
+  r.get("seed", c.seed);
+  r.get("device", c.device);
+  r.finish();
+  if (c.objective != "contrastive" && c.objective != "preference")
+    throw Error(path, "objective must be \"contrastive\" or \"preference\", not \"" + c.objective + "\"");
+  if (c.steps < 1 || c.batch_size < 2 || c.frames_per_clip < 1 || c.checkpoint_every < 1 || c.keep_checkpoints < 1)
+    throw Error(path, "steps, frames_per_clip, checkpoint_every and keep_checkpoints must be positive and batch_size >= 2");
+  if (!(c.lr > 0)) throw Error(path, "lr must be positive");
+  if (c.init.empty() && c.merges.empty()) throw Error(path, "a fresh CLIP (no \"init\") needs the tokenizer's \"merges\" file");
+  return c;
+}
+
+nlohmann::json ClipTrainConfig::to_json() const {
+  return {{"manifest", manifest}, {"out", out}, {"init", init}, {"architecture", architecture}, {"merges", merges},
+          {"objective", objective}, {"steps", steps}, {"batch_size", batch_size}, {"lr", lr},
+          {"weight_decay", weight_decay}, {"warmup", warmup}, {"cosine", cosine}, {"grad_clip", grad_clip},
+          {"frames_per_clip", frames_per_clip}, {"checkpoint_every", checkpoint_every},
+          {"keep_checkpoints", keep_checkpoints}, {"seed", seed}, {"device", device}};
+}
+
+namespace {
+
+struct CaptionedClip {
+  torch::Tensor frames;  // [F, 3, S, S], CLIP-normalised
+  torch::Tensor ids;     // [L] caption tokens
+  std::string caption;
+};
+
+std::vector<CaptionedClip> load_clips(const Manifest& manifest, const std::string& split, int64_t frames_per_clip,
+                                      int64_t image_size, int64_t context, const ClipTokenizer& tokenizer) {
+  std::vector<CaptionedClip> clips;
+  for (const ManifestRow& row : manifest.rows) {
+    if (row.split != split) continue;
+    for (const auto& [path, caption] : {std::pair{row.source, row.source_caption}, std::pair{row.target, row.target_caption}}) {
+      if (path.empty() || caption.empty()) continue;
+      try {
+        const torch::Tensor video = video_to_tensor(read_video(path));  // [3, T, H, W]
+        std::vector<torch::Tensor> frames;
+        for (int64_t t : evenly_spaced_frames(video.size(1), frames_per_clip))
+          frames.push_back(clip_preprocess(video.select(1, t), image_size));
+        const auto ids = tokenizer.encode_row(caption, static_cast<int>(context), tokenizer.end_id());
+        clips.push_back({torch::stack(frames), torch::tensor(ids, torch::kInt64), caption});
+      } catch (const Error& e) {
+        std::fprintf(stderr, "viva: warning: %s:%lld (%s): %s (skipped)\n", manifest.path.c_str(),
+                     static_cast<long long>(row.line), row.id.c_str(), e.what());
+      }
+    }
+  }
+  return clips;
+}
+
+torch::Tensor normalized(const torch::Tensor& x) { return x / x.norm(2, -1, true); }
+
+// A degraded copy of each image [B, 3, S, S] (CLIP-normalised): blur, noise, pixelation or a
+// colour cast, one drawn per image — the "worse" side of the preference pairs.
+torch::Tensor degrade(const torch::Tensor& images, torch::Generator& g) {
+  namespace F = torch::nn::functional;
+  const int64_t b = images.size(0), s = images.size(2);
+  const auto blur = F::avg_pool2d(F::avg_pool2d(images, F::AvgPool2dFuncOptions(3).stride(1).padding(1)),
+                                  F::AvgPool2dFuncOptions(3).stride(1).padding(1));
+  const auto noise = images + 0.6 * torch::randn(images.sizes(), g, torch::kFloat32).to(images.device());
+  const int64_t cell = std::max<int64_t>(2, s / 8);
+  const auto pixelated =
+      F::interpolate(F::avg_pool2d(images, F::AvgPool2dFuncOptions(cell)),
+                     F::InterpolateFuncOptions().size(std::vector<int64_t>{s, s}).mode(torch::kNearest));
+  // A cast of 0.5..1.2 (normalised units) per channel, either sign: never too faint to see.
+  const auto magnitude = 0.5 + 0.7 * torch::rand({b, 3, 1, 1}, g, torch::kFloat32);
+  const auto sign = torch::randint(2, {b, 3, 1, 1}, g, torch::kInt64).to(torch::kFloat32) * 2 - 1;
+  const auto cast = images + (magnitude * sign).to(images.device());
+  const auto kind = torch::randint(4, {b}, g, torch::kInt64).to(images.device()).view({b, 1, 1, 1});
+  return torch::where(kind == 0, blur, torch::where(kind == 1, noise, torch::where(kind == 2, pixelated, cast)));
+}
+
+// Retrieval: each held-out caption picks the clip whose embedding matches it best; correct when
+// that clip carries the same caption (captions may repeat).
+double retrieval_accuracy(ClipModel& model, const std::vector<CaptionedClip>& clips, torch::Device device) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> images, texts;
+  for (const auto& c : clips) {
+    images.push_back(normalized(normalized(model->image_embeds(c.frames.to(device))).mean(0)));
+    texts.push_back(c.ids);
+  }
+  const auto text = normalized(model->text_embeds(torch::stack(texts).to(device)));
+  const auto best = torch::matmul(text, torch::stack(images).t()).argmax(1).cpu();
+  int64_t correct = 0;
+  for (std::size_t i = 0; i < clips.size(); ++i)
+    correct += clips[static_cast<std::size_t>(best[static_cast<int64_t>(i)].item<int64_t>())].caption == clips[i].caption;
+  return static_cast<double>(correct) / static_cast<double>(clips.size());
+}
+
+double preference_accuracy(ClipModel& model, const std::vector<CaptionedClip>& clips, torch::Device device, uint64_t seed) {
+  torch::NoGradGuard no_grad;
+  torch::Generator g = at::detail::createCPUGenerator(seed);
+  int64_t correct = 0, total = 0;
+  for (const auto& c : clips) {
+    const auto clean = c.frames.to(device);
+    const auto worse = degrade(clean, g);
+    const auto text = normalized(model->text_embeds(c.ids.unsqueeze(0).to(device)));
+    const auto sc = (normalized(model->image_embeds(clean)) * text).sum(-1);
+    const auto sd = (normalized(model->image_embeds(worse)) * text).sum(-1);
+    correct += (sc > sd).sum().item<int64_t>();
+    total += sc.size(0);
+  }
+  return static_cast<double>(correct) / static_cast<double>(std::max<int64_t>(1, total));
+}
+
+}  // namespace
+
+ClipTrainResult train_clip(const ClipTrainConfig& config, bool resume, int64_t stop_after,
+                           const ProgressOptions& progress_options) {
+  const torch::Device device = parse_device(config.device);
+  check_device_dtype(device, torch::kFloat32);
+  ClipOptions options = ClipOptions::tiny();
+  std::string merges = config.merges;
+  if (!config.init.empty()) {
+    const std::string where = (fs::path(config.init) / "config.json").string();
+    options = ClipOptions::from_hf_config(load_json_file(where), where);
+    if (merges.empty()) merges = find_clip_merges(config.init);
+    if (merges.empty()) throw file_error(config.init, "holds no CLIP tokenizer (merges.txt or bpe_simple_vocab_16e6.txt.gz)");
+  } else if (!config.architecture.is_null()) {
+    options = ClipOptions::from_hf_config(config.architecture, config.manifest);
+  }
+  torch::manual_seed(config.seed);
+  ClipModel model(options);
+  if (!config.init.empty()) load_clip(model, Checkpoint(config.init));
+  model->to(device);
+  model->train();
+  const ClipTokenizer tokenizer = ClipTokenizer::from_file(merges);
+
+  const Manifest manifest = read_manifest(config.manifest);
+  const int64_t size = options.vision.image_size, context = options.text.max_positions;
+  const std::vector<CaptionedClip> train = load_clips(manifest, "train", config.frames_per_clip, size, context, tokenizer);
+  if (static_cast<int64_t>(train.size()) < config.batch_size)
+    throw file_error(config.manifest, "has " + std::to_string(train.size()) + " captioned training clips, fewer than batch_size");
+  ClipTrainResult result;
+  std::vector<CaptionedClip> heldout = load_clips(manifest, "validation", config.frames_per_clip, size, context, tokenizer);
+  result.heldout_split = heldout.empty() ? "train" : "validation";
+  if (heldout.empty()) heldout = train;
+
+  std::vector<torch::Tensor> parameters = model->parameters();
+  torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(config.lr).weight_decay(config.weight_decay));
+  fs::create_directories(config.out);
+  const TrainCheckpoints checkpoints(config.out, config.keep_checkpoints);
+  std::vector<std::pair<std::string, torch::Tensor>> no_ema;
+  result.start_step = checkpoints.start(resume, *model, optimizer, no_ema);
+  JsonlLog log((fs::path(config.out) / "metrics.jsonl").string());
+  log.write(resume ? "resume" : "start", {{"step", result.start_step}, {"train_clips", train.size()},
+                                          {"heldout_clips", heldout.size()}, {"config", config.to_json()}});
+  TrainLoop loop("training CLIP (" + config.objective + ")", config.steps, result.start_step, config.checkpoint_every,
+                 stop_after, progress_options, log);
+
+  const bool contrastive = config.objective == "contrastive";
+  int64_t step = result.start_step;
+  bool first = true;
+  while (step < config.steps) {
+    torch::Generator g = at::detail::createCPUGenerator(step_seed(config.seed, step));
+    const double lr = warmup_learning_rate(config.lr, config.warmup, step, config.cosine, config.steps);
+    set_learning_rate(optimizer, lr);
+    const auto picks = torch::randperm(static_cast<int64_t>(train.size()), g, torch::kInt64).narrow(0, 0, config.batch_size);
+    std::vector<torch::Tensor> images, ids;
+    for (int64_t i = 0; i < config.batch_size; ++i) {
+      const CaptionedClip& c = train[static_cast<std::size_t>(picks[i].item<int64_t>())];
+      images.push_back(c.frames[torch::randint(c.frames.size(0), {1}, g, torch::kInt64).item<int64_t>()]);
+      ids.push_back(c.ids);
+    }
+    const auto image_batch = torch::stack(images).to(device);
+    optimizer.zero_grad();
+    const auto text = normalized(model->text_embeds(torch::stack(ids).to(device)));
+    const auto image = normalized(model->image_embeds(image_batch));
+    const auto scale = model->logit_scale.exp();
+    torch::Tensor loss;
+    if (contrastive) {
+      const auto logits = scale * torch::matmul(image, text.t());
+      const auto labels = torch::arange(config.batch_size, torch::TensorOptions().dtype(torch::kInt64).device(device));
+      loss = 0.5 * (torch::nn::functional::cross_entropy(logits, labels) +
+                    torch::nn::functional::cross_entropy(logits.t(), labels));
+    } else {
+      const auto worse = normalized(model->image_embeds(degrade(image_batch, g)));
+      // Cross-entropy over {clean, degraded} with the clean one preferred = softplus(s_d − s_c).
+      loss = torch::nn::functional::softplus(scale * ((worse - image) * text).sum(-1)).mean();
+    }
+    loss.backward();
+    const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, config.grad_clip > 0 ? config.grad_clip : 1e30);
+    optimizer.step();
+    {
+      torch::NoGradGuard no_grad;
+      model->logit_scale.clamp_(0.0, std::log(100.0));  // CLIP caps the temperature at 1/100
+    }
+    ++step;
+    const double value = loss.item<double>();
+    if (first) result.first_loss = value;
+    first = false;
+    result.last_loss = value;
+    log.write("step", {{"step", step}, {"loss", value}, {"lr", lr}, {"grad_norm", grad_norm},
+                       {"logit_scale", model->logit_scale.exp().item<double>()}});
+    if (!loop.step_done(step, [&] { checkpoints.save(TrainState{step, config.to_json()}, *model, optimizer, no_ema); }))
+      break;
+  }
+  loop.finish();
+  result.end_step = step;
+  if (step < config.steps) return result;
+
+  model->eval();
+  result.heldout_items = static_cast<int64_t>(heldout.size());
+  result.heldout_accuracy = contrastive ? retrieval_accuracy(model, heldout, device)
+                                        : preference_accuracy(model, heldout, device, config.seed + 1);
+  // The folder appears whole or not at all.
+  const fs::path folder = fs::path(config.out) / "model", staging = fs::path(config.out) / "model.partial";
+  fs::remove_all(staging);
+  model->to(torch::kCPU);
+  write_clip_folder(model, staging.string(), merges);
+  fs::remove_all(folder);
+  fs::rename(staging, folder);
+  result.folder = folder.string();
+  log.write("finished", {{"step", step}, {"heldout_accuracy", result.heldout_accuracy},
+                         {"heldout_items", result.heldout_items}, {"heldout_split", result.heldout_split},
+                         {"model", result.folder}});
+  result.finished = true;
+  return result;
+}
+
+}  // namespace viva

@@ -1,0 +1,56 @@
+#pragma once
+// `viva train clip --config CLIP.json`: trains a CLIP on a manifest's clips and captions, for the
+// rewards and metrics of a world without downloadable weights (viva.md §3, "Pretraining the
+// stand-ins"). Two objectives:
+//   contrastive  CLIP's symmetric InfoNCE over (frame, caption) pairs of a batch, learnable
+//                temperature; held-out metric: caption -> clip retrieval top-1 accuracy.
+//   preference   PickScore's: for a caption, a clean frame against a degraded copy (blur, noise,
+//                pixelation, colour cast), cross-entropy on the two scores logit_scale·cos;
+//                held-out metric: how often the clean frame scores higher.
+// Source clips pair with source captions and targets with target captions; held-out rows are
+// the manifest's "validation" split (the training rows themselves when it has none).
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "viva/core/progress.h"
+
+namespace viva {
+
+struct ClipTrainConfig {
+  std::string manifest, out;  // required
+  std::string init;           // a CLIP folder to continue from; empty: a fresh model
+  nlohmann::json architecture;  // Hugging Face CLIPConfig of a fresh model; empty: ClipOptions::tiny()
+  std::string merges;         // BPE merges of a fresh model (init's own are used otherwise)
+  std::string objective = "contrastive";  // | "preference"
+  int64_t steps = 2000;
+  int64_t batch_size = 64;
+  double lr = 5e-4;
+  double weight_decay = 0.1;
+  int64_t warmup = 100;
+  bool cosine = true;
+  double grad_clip = 1.0;
+  int64_t frames_per_clip = 2;  // frames kept per clip (evenly spaced); each step draws one
+  int64_t checkpoint_every = 500;
+  int64_t keep_checkpoints = 2;
+  uint64_t seed = 0;
+  std::string device = "cpu";
+
+  static ClipTrainConfig read(const std::string& path);
+  nlohmann::json to_json() const;
+};
+
+struct ClipTrainResult {
+  int64_t start_step = 0, end_step = 0;
+  bool finished = false;
+  double first_loss = 0, last_loss = 0;
+  double heldout_accuracy = 0;  // retrieval top-1 (contrastive) or preference accuracy
+  int64_t heldout_items = 0;
+  std::string heldout_split;    // "validation", or "train" when the manifest has no validation rows
+  std::string folder;           // <out>/model: a CLIP folder (ClipScorer's layout)
+};
+
+ClipTrainResult train_clip(const ClipTrainConfig& config, bool resume = false, int64_t stop_after = 0,
+                           const ProgressOptions& progress = {});
+
+}  // namespace viva
