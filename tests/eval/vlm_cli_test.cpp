@@ -157,7 +157,6 @@ TEST_F(VlmCli, RefineRewritesInstructionsIntoANewManifest) {
   Manifest m = read_manifest(manifest);
   for (auto& row : m.rows) row.target = dir.file("pred/a");
   write_manifest(manifest, m.rows);
-  std::filesystem::create_directories(dir.file("out"));
   run = run_viva(dir, "data refine " + manifest + " --out " + dir.file("out/refined.jsonl") + " --vlm-endpoint " +
                           server.base_url() + " --vlm-model m --rewrite-instructions --frames 2");
   ASSERT_EQ(run.status, 0) << run.out << run.err;

@@ -275,6 +275,12 @@ TEST_F(VlmClientTest, JsonModeAsksForJsonOutput) {
   EXPECT_EQ(body["max_tokens"], 77);
 }
 
+TEST(VlmClientOptionsCheck, WithoutLibcurlTheClientSaysSo) {
+  if (!http_backend_version().empty()) GTEST_SKIP() << "viva was built with libcurl";
+  expect_error_containing([] { VlmClient(VlmClientOptions().set_endpoint("http://127.0.0.1:9/v1").set_model("m")); },
+                          {"built without libcurl", "127.0.0.1:9"});
+}
+
 TEST(VlmClientOptionsCheck, BadOptionsAreErrors) {
   expect_error_containing([] { VlmClient(VlmClientOptions().set_endpoint("http://h/v1")); }, {"--vlm-model"});
   expect_error_containing([] { VlmClient(VlmClientOptions().set_model("m")); }, {"--vlm-endpoint"});

@@ -78,6 +78,12 @@ TEST(VlmFrames, SamplesEvenlySpacedFramesOfAFrameFolder) {
   }
   EXPECT_EQ(sample_frames(clip, 1, 0).at(0).at(0, 0)[0], 40);  // the middle of 10 frames: index 4
   EXPECT_EQ(sample_frames(clip, 20, 0).size(), 10u);
+  // Only the first 5 frames: 0, 2, 4.
+  const std::vector<Image> first = sample_frames(clip, 3, 0, 5);
+  ASSERT_EQ(first.size(), 3u);
+  EXPECT_EQ(first[1].at(0, 0)[0], 20);
+  EXPECT_EQ(first[2].at(0, 0)[0], 40);
+  EXPECT_EQ(count_frames(clip), 10);
 }
 
 TEST(VlmFrames, SamplesEvenlySpacedFramesOfAVideoFile) {
@@ -90,6 +96,9 @@ TEST(VlmFrames, SamplesEvenlySpacedFramesOfAVideoFile) {
   ASSERT_EQ(frames.size(), 5u);
   const int expected[] = {0, 30, 60, 90, 120};
   for (int i = 0; i < 5; ++i) EXPECT_EQ(frames[i].at(3, 3)[0], expected[i]) << i;
+  const std::vector<Image> first = sample_frames(dir.file("clip.mkv"), 4, 0, 7);
+  ASSERT_EQ(first.size(), 4u);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(first[i].at(3, 3)[0], 20 * i) << i;
 }
 
 TEST(VlmPrompts, JudgeAsksForTheReferenceScoreOnlyWithAReference) {
@@ -333,6 +342,7 @@ TEST(VlmParallel, EveryItemOnceOnSeveralThreadsAndErrorsRethrown) {
 }
 
 TEST(VlmRefineOptionsCheck, NothingToDoIsAnError) {
+  if (http_backend_version().empty()) GTEST_SKIP() << "viva was built without libcurl";
   VlmRefineOptions o;
   o.manifest = "m.jsonl";
   o.out = "o.jsonl";

@@ -17,12 +17,6 @@ std::string write_tiny_clip(const TempDir& dir, const std::string& name, uint64_
   return dir.file(name);
 }
 
-TEST(EvenlySpacedFrames, CoversFirstAndLast) {
-  EXPECT_EQ(evenly_spaced_frames(9, 3), (std::vector<int64_t>{0, 4, 8}));
-  EXPECT_EQ(evenly_spaced_frames(9, 1), (std::vector<int64_t>{0}));
-  EXPECT_EQ(evenly_spaced_frames(2, 5), (std::vector<int64_t>{0, 1}));
-}
-
 // Each reward against its definition (paper Eq. 4–7) computed from the scorer's embeddings.
 TEST(EditRewards, ComponentsFollowTheirDefinitions) {
   if (!testing::have_test_tokenizers()) GTEST_SKIP() << "test tokenizers absent";

@@ -168,6 +168,10 @@ VlmRefineSummary refine_manifest(const VlmClient& client, const VlmRefineOptions
   }
 
   const std::string report_path = options.report.empty() ? options.out + ".refine.jsonl" : options.report;
+  for (const std::string& file : {options.out, report_path}) {
+    const std::filesystem::path folder = std::filesystem::path(file).parent_path();
+    if (!folder.empty()) std::filesystem::create_directories(folder);
+  }
   std::error_code ignored;
   std::filesystem::remove(report_path, ignored);  // the report describes this run only
   JsonlLog log(report_path);

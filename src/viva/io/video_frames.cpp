@@ -100,4 +100,18 @@ std::pair<int, int> parse_frame_size(const std::string& text) {
   return {parse_int(text.substr(0, x)), parse_int(text.substr(x + 1))};
 }
 
+std::vector<int> evenly_spaced_indices(int total, int count) {
+  std::vector<int> out;
+  if (total <= 0 || count <= 0) return out;
+  if (count >= total) {
+    for (int i = 0; i < total; ++i) out.push_back(i);
+    return out;
+  }
+  if (count == 1) return {(total - 1) / 2};
+  for (int i = 0; i < count; ++i)
+    out.push_back(static_cast<int>(std::lround(static_cast<double>(i) * (total - 1) / (count - 1))));
+  return out;
+}
+
+
 }  // namespace viva

@@ -44,6 +44,10 @@ FrameCountPolicy parse_frame_count_policy(const std::string& name);  // "truncat
 // "WxH" or "N" (square) -> {width, height}; anything else is an error quoting the text.
 std::pair<int, int> parse_frame_size(const std::string& text);
 
+// `count` frame indices spread evenly over `total` frames, first and last included (one frame:
+// the middle one; count >= total: every frame).
+std::vector<int> evenly_spaced_indices(int total, int count);
+
 // Peak signal-to-noise ratio in dB between two videos of the same shape (infinity if equal).
 double psnr(const VideoFrames& a, const VideoFrames& b);
 

@@ -8,6 +8,7 @@
 #include "viva/core/config.h"
 #include "viva/core/error.h"
 #include "viva/models/clip/clip_checkpoint.h"
+#include "viva/io/video_frames.h"
 #include "viva/models/clip/clip_image_processor.h"
 
 namespace fs = std::filesystem;
@@ -21,14 +22,6 @@ std::string find_clip_merges(const std::string& folder) {
       if (fs::is_regular_file(p)) return p.string();
     }
   return "";
-}
-
-std::vector<int64_t> evenly_spaced_frames(int64_t frames, int64_t count) {
-  count = std::max<int64_t>(1, std::min(count, frames));
-  std::vector<int64_t> indices;
-  for (int64_t i = 0; i < count; ++i)
-    indices.push_back(count == 1 ? 0 : static_cast<int64_t>(std::lround(static_cast<double>(i) * (frames - 1) / (count - 1))));
-  return indices;
 }
 
 ClipScorer::ClipScorer(const std::string& folder, torch::Device device) : folder_(folder), device_(device) {
@@ -46,10 +39,10 @@ torch::Tensor ClipScorer::frame_embeddings(const torch::Tensor& videos, int64_t 
   if (videos.dim() != 5 || videos.size(1) != 3) throw Error(folder_, "expected videos [B, 3, T, H, W]");
   torch::NoGradGuard no_grad;
   const int64_t size = model_->options.vision.image_size;
-  const std::vector<int64_t> picked = evenly_spaced_frames(videos.size(2), sampled_frames);
+  const std::vector<int> picked = evenly_spaced_indices(static_cast<int>(videos.size(2)), static_cast<int>(sampled_frames));
   std::vector<torch::Tensor> pixels;
   for (int64_t b = 0; b < videos.size(0); ++b)
-    for (int64_t t : picked) pixels.push_back(clip_preprocess(videos[b].select(1, t).to(torch::kCPU), size));
+    for (int t : picked) pixels.push_back(clip_preprocess(videos[b].select(1, t).to(torch::kCPU), size));
   auto frames = model_->image_embeds(torch::stack(pixels).to(device_)).to(torch::kFloat32);
   frames = frames / frames.norm(2, -1, true);
   return frames.view({videos.size(0), static_cast<int64_t>(picked.size()), -1});

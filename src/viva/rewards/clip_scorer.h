@@ -42,7 +42,4 @@ class ClipScorer {
 // The merges file of a CLIP folder (see above), or "" when it holds none.
 std::string find_clip_merges(const std::string& folder);
 
-// F indices spread evenly over T frames (first and last included when F > 1).
-std::vector<int64_t> evenly_spaced_frames(int64_t frames, int64_t count);
-
 }  // namespace viva

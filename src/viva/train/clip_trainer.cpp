@@ -80,7 +80,7 @@ std::vector<CaptionedClip> load_clips(const Manifest& manifest, const std::strin
       try {
         const torch::Tensor video = video_to_tensor(read_video(path));  // [3, T, H, W]
         std::vector<torch::Tensor> frames;
-        for (int64_t t : evenly_spaced_frames(video.size(1), frames_per_clip))
+        for (int t : evenly_spaced_indices(static_cast<int>(video.size(1)), static_cast<int>(frames_per_clip)))
           frames.push_back(clip_preprocess(video.select(1, t), image_size));
         const auto ids = tokenizer.encode_row(caption, static_cast<int>(context), tokenizer.end_id());
         clips.push_back({torch::stack(frames), torch::tensor(ids, torch::kInt64), caption});

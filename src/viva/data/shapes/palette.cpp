@@ -124,6 +124,11 @@ bool object_visible(Colour c, Texture t, Background b, Weather w) {
   if (min_over_rows(b, [&](const Rgb& row) { return colour_distance(main, row); }) < kMinColourContrast) return false;
   if (textured && min_over_rows(b, [&](const Rgb& row) { return colour_distance(shade, row); }) < kMinShadeContrast)
     return false;
+  // Where stripes and dots meet the colour, pixels blend colour and shade; such blends must not
+  // look like the background (white and its grey shade on a grey backdrop would).
+  if (textured &&
+      min_over_rows(b, [&](const Rgb& row) { return distance_to_blend(row, main, shade); }) < kMinBlendContrast)
+    return false;
   if (w == Weather::Rain || w == Weather::Snow) {
     const Rgb particle = w == Weather::Rain ? rain_rgb() : snow_rgb();
     auto blend_distance = [&](const Rgb& colour) {

@@ -40,6 +40,7 @@ bool weather_allowed(Background b, Weather w);
 inline constexpr float kMinColourContrast = 90.0f;   // object colour vs background rows
 inline constexpr float kMinShadeContrast = 60.0f;    // texture shade vs background rows
 inline constexpr float kMinParticleContrast = 60.0f;  // object colours vs particle/background blends
+inline constexpr float kMinBlendContrast = 40.0f;     // background rows vs blends of colour and shade
 
 // Whether an object of this colour and texture stays clearly visible on the background under
 // the weather (the scene sampler draws only such objects; the pair filter rejects the rest).

@@ -64,20 +64,26 @@ float shade_weight(const DrawnObject& o, float lx, float ly, float d, float scal
   switch (o.texture) {
     case Texture::Solid: return 0;
     case Texture::Striped: {
-      // Stripes across the object's local y axis, a colour stripe through the centre.
-      const float period = std::max(4.0f * scale, size / 3.2f);
-      const float m = ly - period * std::round(ly / period);
+      // Diagonal stripes in the object's frame, a colour stripe through the centre: at 45 degrees
+      // to every straight edge, so they cross the whole outline and never run along one.
+      const float period = std::max(4.5f * scale, size / 3.2f);
+      const float v = (lx + ly) * 0.70710678f;
+      const float m = v - period * std::round(v / period);
       return coverage_from_distance(period / 4 - std::abs(m));
     }
     case Texture::Dotted: {
-      // Dots on a grid centred on the object, only those wholly inside the outline.
-      const float grid = std::max(5.0f * scale, 0.3f * size), radius = std::max(1.2f * scale, 0.09f * size);
+      // Dots on a grid centred on the object, only those well inside the outline (so dots never
+      // touch the edge, where stripes do), the centre one always so that every dotted object has
+      // a dot. A radius of at least 1.6 px covers a pixel or two fully wherever the dot falls.
+      const float grid = std::max(5.5f * scale, 0.32f * size), radius = std::max(1.6f * scale, 0.1f * size);
       const float qx = grid * std::round(lx / grid), qy = grid * std::round(ly / grid);
-      if (unit_signed_distance(o.shape, qx / size, qy / size) * size > -(radius + scale)) return 0;
+      const bool centre = qx == 0 && qy == 0;
+      if (!centre && unit_signed_distance(o.shape, qx / size, qy / size) * size > -(radius + 1.5f * scale)) return 0;
       return coverage_from_distance(std::hypot(lx - qx, ly - qy) - radius);
     }
     case Texture::Outlined: {
-      const float band = std::max(1.5f * scale, 0.1f * size);
+      // Wide enough that every edge pixel is shade, so an outline never reads as stripes.
+      const float band = std::max(2.0f * scale, 0.12f * size);
       return std::clamp(0.5f + (d + band), 0.0f, 1.0f);
     }
   }
@@ -104,7 +110,9 @@ void draw_object(Canvas& canvas, const DrawnObject& o, float scale, uint8_t* cov
       if (cover <= 0) continue;
       const float w = shade_weight(o, lx, ly, d, scale);
       canvas.blend(x, y, w > 0 ? mix(main, shade, w) : main, cover);
-      if (coverage) coverage[static_cast<std::size_t>(y) * canvas.width + x] = static_cast<uint8_t>(std::lround(cover * 255));
+      // Never 0 where the object touches the pixel at all: edit masks are built from this.
+      if (coverage)
+        coverage[static_cast<std::size_t>(y) * canvas.width + x] = static_cast<uint8_t>(std::max(1L, std::lround(cover * 255)));
     }
 }
 

@@ -76,6 +76,16 @@ float polygon_signed_distance(const Polygon& poly, float x, float y) {
   return inside ? -d : d;
 }
 
+bool polygon_contains(const Polygon& poly, float x, float y) {
+  bool inside = false;
+  const std::size_t n = poly.size();
+  for (std::size_t i = 0, j = n - 1; i < n; j = i++) {
+    const Point a = poly[j], b = poly[i];
+    if ((a.y > y) != (b.y > y) && x < a.x + (y - a.y) / (b.y - a.y) * (b.x - a.x)) inside = !inside;
+  }
+  return inside;
+}
+
 float polygon_area(const Polygon& poly) {
   float twice = 0;
   for (std::size_t i = 0, j = poly.size() - 1; i < poly.size(); j = i++)
@@ -123,6 +133,23 @@ float unit_signed_distance(ShapeKind shape, float x, float y) {
       return outside + std::min(std::max(qx, qy), 0.0f);
     }
     default: return polygon_signed_distance(polygon_of(shape), x, y);
+  }
+}
+
+bool unit_contains(ShapeKind shape, float x, float y) {
+  switch (shape) {
+    case ShapeKind::Circle: return x * x + y * y < kCircleRadius * kCircleRadius;
+    case ShapeKind::Ring: {
+      const float r2 = x * x + y * y;
+      return r2 < kRingOuter * kRingOuter && r2 > kRingInner * kRingInner;
+    }
+    case ShapeKind::Square: return std::abs(x) < kSquareHalf && std::abs(y) < kSquareHalf;
+    case ShapeKind::Diamond: return std::abs(x) / kDiamondHalfWidth + std::abs(y) / kDiamondHalfHeight < 1;
+    case ShapeKind::Cross: {
+      const float ax = std::abs(x), ay = std::abs(y);
+      return (ax < kCrossHalfWidth && ay < kCrossHalfLength) || (ax < kCrossHalfLength && ay < kCrossHalfWidth);
+    }
+    default: return polygon_contains(polygon_of(shape), x, y);
   }
 }
 

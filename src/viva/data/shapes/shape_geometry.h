@@ -18,4 +18,8 @@ const ShapeGeometry& geometry_of(ShapeKind shape);
 // down, so an unrotated triangle and star point up.
 float unit_signed_distance(ShapeKind shape, float x, float y);
 
+// Whether (x, y) lies inside the outline at size 1: the sign of unit_signed_distance, computed
+// without distances (the parser's shape fitting calls it millions of times).
+bool unit_contains(ShapeKind shape, float x, float y);
+
 }  // namespace viva::shapes

@@ -98,17 +98,51 @@ Colour best_colour(const uint8_t* rgb, int width, int height, const Component& c
   return best;
 }
 
+struct Coverage {
+  float alpha = 0;        // share of the pixel the object covers
+  bool shaded = false;    // the covering colour is the shade rather than the object colour
+  float residual = 1e9f;  // RGB distance left unexplained
+};
+
+// p ~ bg + alpha * (mix(main, shade, beta) - bg), alpha and beta in [0, 1]: beta on a grid,
+// alpha in closed form. Where the background lies near the colour-shade blends (white on grey,
+// allowed only for solid objects), beta is 0 or 1, or the background itself would fit as a blend.
+Coverage fit_coverage(const Rgb& p, const Rgb& bg, const Rgb& main, const Rgb& shade) {
+  const bool blends = distance_to_blend(bg, main, shade) >= 0.5f * kMinBlendContrast;
+  const int steps = blends ? 8 : 1;
+  Coverage best;
+  for (int k = 0; k <= steps; ++k) {
+    const float beta = static_cast<float>(k) / steps;
+    const Rgb c = mix(main, shade, beta);
+    const float cr = c.r - bg.r, cg = c.g - bg.g, cb = c.b - bg.b;
+    const float length2 = cr * cr + cg * cg + cb * cb;
+    if (length2 <= 0) continue;
+    const float alpha = std::clamp(((p.r - bg.r) * cr + (p.g - bg.g) * cg + (p.b - bg.b) * cb) / length2, 0.0f, 1.0f);
+    const float residual = colour_distance(p, {bg.r + alpha * cr, bg.g + alpha * cg, bg.b + alpha * cb});
+    if (residual < best.residual) best = {alpha, false, residual};
+  }
+  // Which colour covers the pixel: the nearer blend line from the background, which is better
+  // determined at the edge than beta (a blend of background and shade can be fitted with a
+  // little more of a colour-shade mixture).
+  best.shaded = distance_to_blend(p, bg, shade) < distance_to_blend(p, bg, main);
+  return best;
+}
+
 }  // namespace
 
 FrameComponents find_components(const uint8_t* rgb, int width, int height, const BackgroundModel& background,
-                                const SegmentationOptions& options) {
+                                const SegmentationOptions& options, Weather weather) {
   const float area_scale = static_cast<float>(width) * height / 4096.0f;
+  const bool particles = weather == Weather::Rain || weather == Weather::Snow;
+  const Rgb particle = weather == Weather::Rain ? rain_rgb() : snow_rgb();
   std::vector<uint8_t> foreground(static_cast<std::size_t>(width) * height);
   for (int y = 0; y < height; ++y)
     for (int x = 0; x < width; ++x) {
       const int i = y * width + x;
+      const Rgb p = pixel_at(rgb, i), bg = background.rows[static_cast<std::size_t>(y)];
       foreground[static_cast<std::size_t>(i)] =
-          colour_distance(pixel_at(rgb, i), background.rows[static_cast<std::size_t>(y)]) > options.foreground_distance;
+          colour_distance(p, bg) > options.foreground_distance &&
+          !(particles && distance_to_blend(p, bg, particle) < options.particle_distance);
     }
   FrameComponents out;
   for (Component& c : connected_components(foreground, width, height)) {
@@ -142,49 +176,53 @@ ObjectRegion extract_object(const uint8_t* rgb, int width, int height, const Com
         if (nx >= 0 && ny >= 0 && nx < width && ny < height) candidate[static_cast<std::size_t>(ny * width + nx)] = 1;
       }
   }
-  std::vector<uint8_t> member(candidate.size(), 0);
+  // Every pixel near the object is explained as the background row covered to a fraction alpha
+  // by a blend of the colour and its shade (stripe and dot edges); the object's pixels are those
+  // covered at least half, which puts the outline where the renderer drew it.
+  const std::size_t n = candidate.size();
+  std::vector<Coverage> cover(n);
+  std::vector<uint8_t> member(n, 0), particle_pixel(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!candidate[i]) continue;
+    const Rgb p = pixel_at(rgb, static_cast<int>(i)), bg = background.rows[i / static_cast<std::size_t>(width)];
+    cover[i] = fit_coverage(p, bg, main, shade);
+    if (particles && colour_distance(p, bg) > 20.0f && distance_to_blend(p, bg, particle) < cover[i].residual) {
+      particle_pixel[i] = 1;  // a raindrop or flake behind the object's edge
+      continue;
+    }
+    member[i] = cover[i].alpha >= 0.5f;
+  }
+  auto is_member = [&](int x, int y) {
+    return x >= 0 && y >= 0 && x < width && y < height && member[static_cast<std::size_t>(y * width + x)];
+  };
+  auto is_particle = [&](int x, int y) {
+    return x >= 0 && y >= 0 && x < width && y < height && particle_pixel[static_cast<std::size_t>(y * width + x)];
+  };
   double sum = 0, sx = 0, sy = 0;
-  for (int i = 0; i < static_cast<int>(candidate.size()); ++i) {
-    if (!candidate[static_cast<std::size_t>(i)]) continue;
-    const int x = i % width, y = i / width;
-    const Rgb p = pixel_at(rgb, i), bg = background.rows[static_cast<std::size_t>(y)];
-    const float to_main = colour_distance(p, main), to_shade = colour_distance(p, shade);
-    const float to_background = colour_distance(p, bg);
-    const float to_particle = particles ? distance_to_blend(p, bg, particle) : std::numeric_limits<float>::max();
-    // Coverage: where the pixel lies between the background and the nearer object colour.
-    // Blend distances, not point distances: an anti-aliased edge pixel mixes the colour with the
-    // background, and that mixture can lie nearer the shade than the colour itself.
-    const bool shaded = distance_to_blend(p, bg, shade) < distance_to_blend(p, bg, main);
-    const Rgb& colour = shaded ? shade : main;
-    const float cr = colour.r - bg.r, cg = colour.g - bg.g, cb = colour.b - bg.b;
-    const float length2 = cr * cr + cg * cg + cb * cb;
-    float alpha = length2 > 0 ? ((p.r - bg.r) * cr + (p.g - bg.g) * cg + (p.b - bg.b) * cb) / length2 : 0.0f;
-    alpha = std::clamp(alpha, 0.0f, 1.0f);
-    const float to_object = std::min(to_main, to_shade);
-    if (to_particle < to_object && to_particle < to_background) continue;  // a raindrop or flake
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!candidate[i] || particle_pixel[i]) continue;
+    const int x = static_cast<int>(i) % width, y = static_cast<int>(i) / width;
+    const float alpha = cover[i].alpha;
     sum += alpha;
     sx += alpha * (x + 0.5);
     sy += alpha * (y + 0.5);
-    if (to_object < to_background) {
-      member[static_cast<std::size_t>(i)] = 1;
-      region.pixels.push_back(i);
-      region.shade.push_back(shaded);
-    }
+    if (!member[i]) continue;
+    bool rim = false, touches_particle = false;
+    for (int dy = -1; dy <= 1; ++dy)
+      for (int dx = -1; dx <= 1; ++dx) {
+        rim = rim || !is_member(x + dx, y + dy);
+        touches_particle = touches_particle || is_particle(x + dx, y + dy);
+      }
+    region.pixels.push_back(static_cast<int>(i));
+    // A particle at the object's edge blends with it into colours that can pass for the shade
+    // (black and white make grey); such pixels say nothing about the texture.
+    region.shade.push_back(cover[i].shaded && !touches_particle);
+    region.rim.push_back(rim);
   }
   region.area = sum;
   if (sum > 0) {
     region.x = sx / sum;
     region.y = sy / sum;
-  }
-  for (int i : region.pixels) {
-    const int x = i % width, y = i / width;
-    bool rim = false;
-    for (int dy = -1; dy <= 1 && !rim; ++dy)
-      for (int dx = -1; dx <= 1 && !rim; ++dx) {
-        const int nx = x + dx, ny = y + dy;
-        rim = nx < 0 || ny < 0 || nx >= width || ny >= height || !member[static_cast<std::size_t>(ny * width + nx)];
-      }
-    region.rim.push_back(rim);
   }
   return region;
 }

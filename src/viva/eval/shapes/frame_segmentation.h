@@ -13,13 +13,15 @@ struct SegmentationOptions {
   float foreground_distance = 20;  // RGB distance from the background row that makes a pixel foreground
   float min_object_area = 30;      // pixels at 64x64 (scaled with the frame's area); smaller: particles
   float min_particle_area = 2;     // pixels; smaller specks are noise
+  float particle_distance = 12;    // RGB distance from a background/particle blend that marks a particle pixel
 };
 
 struct Component {
   std::vector<int> pixels;  // indices y * width + x
 };
 
-// Foreground components of one frame (8-connected).
+// Foreground components of one frame (8-connected). With rain or snow known, pixels that blend
+// the background with the particle colour are left out first, so particles cannot bridge objects.
 struct FrameComponents {
   std::vector<Component> objects;  // candidates, area >= min_object_area
   int round_particles = 0;         // small components shaped like snowflakes
@@ -27,7 +29,7 @@ struct FrameComponents {
 };
 
 FrameComponents find_components(const uint8_t* rgb, int width, int height, const BackgroundModel& background,
-                                const SegmentationOptions& options);
+                                const SegmentationOptions& options, Weather weather = Weather::None);
 
 // One object in one frame.
 struct ObjectRegion {

@@ -59,6 +59,10 @@ ParsedScene parse_scene(const VideoFrames& video, const ParserOptions& options) 
     long_ones += components.back().long_particles;
   }
   scene.weather = decide_weather(background.fog, round, long_ones, video.frames, options.particles_per_frame);
+  if (scene.weather == Weather::Rain || scene.weather == Weather::Snow)
+    for (int t = 0; t < video.frames; ++t)
+      components[static_cast<std::size_t>(t)] =
+          find_components(video.frame(t), video.width, video.height, background, options.segmentation, scene.weather);
 
   scene.sightings.resize(static_cast<std::size_t>(video.frames));
   const double min_area = options.segmentation.min_object_area * video.width * video.height / 4096.0;

@@ -77,7 +77,7 @@ double overlap(const ObjectRegion& region, const Window& win, ShapeKind shape, d
   for (int y = win.y0; y < win.y0 + win.h; ++y)
     for (int x = win.x0; x < win.x0 + win.w; ++x) {
       const float dx = x + 0.5f - cx, dy = y + 0.5f - cy;
-      const bool in = unit_signed_distance(shape, (c * dx + s * dy) * inv, (-s * dx + c * dy) * inv) < 0;
+      const bool in = unit_contains(shape, (c * dx + s * dy) * inv, (-s * dx + c * dy) * inv);
       inside += in;
       both += in && win.at(x, y);
     }
@@ -102,32 +102,41 @@ ShapeFit fit_shape(const ObjectRegion& region, int width, int height) {
     for (ShapeKind s : all_shapes())
       if (s != ShapeKind::Ring) candidates.push_back(s);
   }
-  best.iou = -1;
+  // Every candidate on a coarse grid of angles, then the two best refined around their best angle.
+  struct Coarse {
+    ShapeKind shape;
+    double size, angle, iou, step;
+  };
+  std::vector<Coarse> coarse;
   for (ShapeKind shape : candidates) {
     const ShapeGeometry& g = geometry_of(shape);
     // Hole pixels are part of a ring's outline area but not of its pixels.
     const double size = std::sqrt(region.area / g.area);
-    auto consider = [&](double angle) {
-      const double iou = overlap(region, win, shape, size, angle);
-      if (iou > best.iou) best = {shape, size, angle, iou, best.hole};
-      return iou;
-    };
-    if (g.symmetry <= 0) {
-      consider(0);
-      continue;
-    }
-    const int steps = static_cast<int>(std::ceil(g.symmetry / (kPi / 24)));
-    const double step = g.symmetry / steps;
-    double best_angle = 0, best_iou = -1;
+    const int steps = g.symmetry > 0 ? static_cast<int>(std::ceil(g.symmetry / (kPi / 18))) : 1;
+    const double step = g.symmetry > 0 ? g.symmetry / steps : 0;
+    Coarse c{shape, size, 0, -1, step};
     for (int k = 0; k < steps; ++k) {
-      const double iou = consider(k * step);
-      if (iou > best_iou) {
-        best_iou = iou;
-        best_angle = k * step;
+      const double iou = overlap(region, win, shape, size, k * step);
+      if (iou > c.iou) {
+        c.iou = iou;
+        c.angle = k * step;
       }
     }
-    for (int k = -2; k <= 2; ++k)
-      if (k) consider(best_angle + k * step / 5);
+    coarse.push_back(c);
+  }
+  std::sort(coarse.begin(), coarse.end(), [](const Coarse& a, const Coarse& b) { return a.iou > b.iou; });
+  best.iou = -1;
+  for (std::size_t i = 0; i < std::min<std::size_t>(2, coarse.size()); ++i) {
+    Coarse c = coarse[i];
+    for (int k = -3; k <= 3 && c.step > 0; ++k) {
+      const double angle = coarse[i].angle + k * c.step / 7;
+      const double iou = k ? overlap(region, win, c.shape, c.size, angle) : coarse[i].iou;
+      if (iou > c.iou) {
+        c.iou = iou;
+        c.angle = angle;
+      }
+    }
+    if (c.iou > best.iou) best = {c.shape, c.size, c.angle, c.iou, best.hole};
   }
   if (best.iou < 0) best.iou = 0;
   best.angle = std::fmod(best.angle, std::max(geometry_of(best.shape).symmetry, 1e-6f));

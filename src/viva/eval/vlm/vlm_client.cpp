@@ -107,6 +107,8 @@ VlmClient::VlmClient(VlmClientOptions options) : options_(std::move(options)) {
   if (!(options_.timeout_s > 0)) throw Error("setting up the VLM client", "the timeout must be positive");
   if (options_.max_retries < 0) throw Error("setting up the VLM client", "retries must not be negative");
   url_ = chat_completions_url(options_.endpoint);
+  // Fail before a long run starts rather than on each of its items.
+  if (http_backend_version().empty()) http_post(HttpRequest{url_, {}, "", options_.timeout_s});
   if (!options_.api_key_env.empty())
     if (const char* key = std::getenv(options_.api_key_env.c_str())) api_key_ = key;
 }

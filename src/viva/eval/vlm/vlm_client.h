@@ -73,6 +73,7 @@ struct VlmReply {
 class VlmClient {
  public:
   // Checks the options (an http:// or https:// endpoint, a model name) and reads the API key.
+  // In a viva built without libcurl it throws, saying so.
   explicit VlmClient(VlmClientOptions options);
 
   const VlmClientOptions& options() const { return options_; }

@@ -54,8 +54,10 @@ void judge_row(const VlmClient& client, const ManifestRow& row, const VlmEvalOpt
     if (row.instruction.empty()) throw Error("row has no instruction");
     JudgeInput input;
     input.instruction = row.instruction;
-    input.source_frames = sample_frames(row.source, options.frames, options.max_side);
+    // An edit covers the source's first frames (viva edit cuts to 4k+1 of them), so the source is
+    // cut to the prediction's length and both rows of frames show the same moments.
     input.edited_frames = sample_frames(item.prediction, options.frames, options.max_side);
+    input.source_frames = sample_frames(row.source, options.frames, options.max_side, count_frames(item.prediction));
     if (!row.reference.empty()) input.reference = fit_within(read_image(row.reference), options.max_side);
     const JudgeResult result = judge_edit(client, input);
     item.scores = result.scores;

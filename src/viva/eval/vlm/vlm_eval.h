@@ -1,6 +1,8 @@
 #pragma once
 // `viva eval vlm`: every manifest row that has a prediction is scored by the VLM judge
-// (vlm_judge.h); scores are averaged per task and overall. A row whose prediction is missing
+// (vlm_judge.h); scores are averaged per task and overall. The judge sees evenly spaced frames
+// of the prediction and of the source's first as many frames as the prediction has (an edit
+// covers the start of its source). A row whose prediction is missing
 // is counted, not scored; a row the judge could not score is counted as failed and the run
 // goes on.
 #include <cstdint>

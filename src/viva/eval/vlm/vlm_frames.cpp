@@ -17,37 +17,23 @@ bool is_frame_file(const std::filesystem::path& p) {
   return ext == ".png" || ext == ".jpg" || ext == ".jpeg";
 }
 
-// How many frames the clip has, cheaply and roughly (containers may only estimate); 0 when
-// it cannot tell.
-int64_t rough_frame_count(const std::string& path) {
+}  // namespace
+
+int64_t count_frames(const std::string& path) {
   namespace fs = std::filesystem;
   if (fs::is_directory(path)) {
     int64_t n = 0;
-    for (const auto& item : fs::directory_iterator(path))
-      if (item.is_regular_file() && is_frame_file(item.path())) ++n;
-    return n;
+    std::error_code error;
+    for (fs::directory_iterator it(path, error), end; !error && it != end; it.increment(error))
+      if (it->is_regular_file() && is_frame_file(it->path())) ++n;
+    return error ? 0 : n;
   }
   if (is_frame_file(path)) return 1;
   try {
     return probe_video(path).frame_count;
   } catch (const Error&) {
-    return 0;  // read_video below reports the real problem
+    return 0;  // read_video reports the real problem when the clip is read
   }
-}
-
-}  // namespace
-
-std::vector<int> evenly_spaced_indices(int total, int count) {
-  std::vector<int> out;
-  if (total <= 0 || count <= 0) return out;
-  if (count >= total) {
-    for (int i = 0; i < total; ++i) out.push_back(i);
-    return out;
-  }
-  if (count == 1) return {(total - 1) / 2};
-  for (int i = 0; i < count; ++i)
-    out.push_back(static_cast<int>(std::lround(static_cast<double>(i) * (total - 1) / (count - 1))));
-  return out;
 }
 
 Image fit_within(const Image& image, int max_side) {
@@ -88,19 +74,22 @@ Image frame_image(const VideoFrames& video, int t) {
   return image;
 }
 
-std::vector<Image> sample_frames(const std::string& path, int count, int max_side) {
+std::vector<Image> sample_frames(const std::string& path, int count, int max_side, int64_t span) {
   if (count <= 0) throw Error("sampling frames of " + path, "the frame count must be positive");
-  const int64_t total = rough_frame_count(path);
+  int64_t total = count_frames(path);
+  if (span > 0) total = total > 0 ? std::min(total, span) : span;
   DecodeOptions options;
   // A stride that still decodes at least `count` frames (one: the middle one) and, when the
   // count is right, lands exactly on the evenly spaced ones.
   if (total > count) {
-    const int64_t stride = count == 1 ? (total - 1) / 2 : (total - 1) / (count - 1);
-    options.set_stride(static_cast<int>(std::max<int64_t>(1, stride)));
+    const int64_t stride = std::max<int64_t>(1, count == 1 ? (total - 1) / 2 : (total - 1) / (count - 1));
+    options.set_stride(static_cast<int>(stride));
   }
+  if (span > 0) options.set_max_frames(static_cast<int>((total - 1) / options.stride + 1));
   VideoFrames video = read_video(path, options);
   // The container overstated its length: fewer frames came back than asked for.
-  if (video.frames < count && options.stride > 1) video = read_video(path, DecodeOptions());
+  if (video.frames < count && options.stride > 1)
+    video = read_video(path, DecodeOptions().set_max_frames(span > 0 ? static_cast<int>(span) : 0));
   if (video.frames == 0) throw file_error(path, "holds no frames");
   std::vector<Image> frames;
   for (int t : evenly_spaced_indices(video.frames, count)) frames.push_back(fit_within(frame_image(video, t), max_side));

@@ -2,6 +2,7 @@
 // Frames a VLM is shown: a few evenly spaced frames of a clip, shrunk so that requests stay
 // small (a VLM sees a few hundred pixels per side anyway; full-size PNGs of a 720p clip would
 // make each request tens of megabytes).
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -10,9 +11,6 @@
 
 namespace viva {
 
-// `count` frame indices spread evenly over `total` frames, first and last included (one
-// frame: the middle one); all of them when count >= total.
-std::vector<int> evenly_spaced_indices(int total, int count);
 
 // Scaled down (area average, aspect kept) so neither side exceeds max_side; unchanged when it
 // already fits or max_side <= 0.
@@ -20,8 +18,13 @@ Image fit_within(const Image& image, int max_side);
 
 Image frame_image(const VideoFrames& video, int t);
 
+// How many frames a clip has: exact for frame folders and images, the container's figure
+// (sometimes an estimate) for video files; 0 when it cannot tell.
+int64_t count_frames(const std::string& path);
+
 // `count` evenly spaced frames of a video file, PNG/JPEG frame folder or still image, each fit
-// within max_side. Decodes with a stride so a long clip is not held whole in memory.
-std::vector<Image> sample_frames(const std::string& path, int count, int max_side);
+// within max_side; with span > 0 only from the clip's first `span` frames. Decodes with a
+// stride so a long clip is not held whole in memory.
+std::vector<Image> sample_frames(const std::string& path, int count, int max_side, int64_t span = 0);
 
 }  // namespace viva
