@@ -1,5 +1,5 @@
-// viva train sft | vae | grpo | clip: supervised fine-tuning, VAE training, Edit-GRPO post-training,
-// CLIP / PickScore-like reward models.
+// viva train sft | vae | grpo | clip | vlm: supervised fine-tuning, VAE training, Edit-GRPO post-training,
+// CLIP / PickScore-like reward models, the LLaVA instructor's captioning pretraining.
 #include <cstdio>
 #include <memory>
 
@@ -7,6 +7,7 @@
 #include "viva/train/clip_trainer.h"
 #include "viva/train/grpo_trainer.h"
 #include "viva/train/sft_trainer.h"
+#include "viva/train/vlm_trainer.h"
 #include "viva/train/vae_trainer.h"
 
 namespace viva::cli {
@@ -104,6 +105,31 @@ void add_train_command(CLI::App& app) {
                     static_cast<long long>(r.start_step), static_cast<long long>(r.end_step), r.first_loss,
                     r.last_loss, r.heldout_split.c_str(), static_cast<long long>(r.heldout_items),
                     r.heldout_accuracy, r.folder.c_str());
+      else
+        std::printf("stopped at step %lld with a checkpoint; continue with --resume\n",
+                    static_cast<long long>(r.end_step));
+    });
+    if (rc) throw CLI::RuntimeError(rc);
+  });
+
+  auto vlm_config = std::make_shared<std::string>();
+  auto vlm_resume = std::make_shared<bool>(false);
+  auto* vlm = train->add_subcommand(
+      "vlm",
+      "Train a model folder's LLaVA instructor to caption frames (next-token loss on a manifest's captions given the "
+      "first frame); reports held-out caption loss and token accuracy; <out>/model is the model folder with the "
+      "trained text_encoder");
+  vlm->add_option("--config", *vlm_config, "Run configuration (JSON; see README)")->required();
+  vlm->add_flag("--resume", *vlm_resume, "Continue from the run's latest checkpoint");
+  vlm->callback([vlm_config, vlm_resume] {
+    const int rc = run_guarded([&] {
+      const VlmTrainResult r = train_vlm(VlmTrainConfig::read(*vlm_config), *vlm_resume);
+      if (r.finished)
+        std::printf("trained steps %lld..%lld, loss %.4g -> %.4g, held-out (%s, %lld frames) loss %.4g, token "
+                    "accuracy %.3f; model: %s\n",
+                    static_cast<long long>(r.start_step), static_cast<long long>(r.end_step), r.first_loss,
+                    r.last_loss, r.heldout_split.c_str(), static_cast<long long>(r.heldout_items), r.heldout_loss,
+                    r.heldout_token_accuracy, r.model_folder.c_str());
       else
         std::printf("stopped at step %lld with a checkpoint; continue with --resume\n",
                     static_cast<long long>(r.end_step));

@@ -81,13 +81,7 @@ void write_components(const fs::path& root, const Preset& p, const ModelInitOpti
 
   LlavaModel vlm(p.vlm);
   write_json(root / c.vlm / "config.json", p.vlm.to_hf_config());
-  std::vector<NamedTensor> vlm_tensors;
-  for (const auto& t : vlm->named_parameters()) {
-    const std::string& name = t.key();
-    const std::string saved = name.rfind("language_model.", 0) == 0 ? "language_model.model." + name.substr(15) : name;
-    vlm_tensors.push_back({saved, t.value().detach()});
-  }
-  save_safetensors((root / c.vlm / "model.safetensors").string(), vlm_tensors);
+  save_llava(vlm, (root / c.vlm / "model.safetensors").string());
 
   ClipTextTransformer clip(p.clip_text);
   write_json(root / c.clip_text / "config.json", clip_text_options_to_hf(p.clip_text));

@@ -8,14 +8,10 @@ namespace fs = std::filesystem;
 
 namespace viva {
 
-RewardOptions RewardOptions::read(ConfigReader r, const std::string& base_dir) {
+RewardOptions RewardOptions::read(ConfigReader r) {
   RewardOptions o;
-  auto path = [&](const char* key, std::string& out) {
-    r.get(key, out);
-    if (!out.empty() && !fs::path(out).is_absolute()) out = (fs::path(base_dir) / out).string();
-  };
-  path("clip", o.clip);
-  path("pickscore", o.pickscore);
+  r.get("clip", o.clip);
+  r.get("pickscore", o.pickscore);
   r.get("frames", o.frames);
   if (r.has("weights")) {
     ConfigReader w = r.child("weights");
@@ -35,6 +31,15 @@ RewardOptions RewardOptions::read(ConfigReader r, const std::string& base_dir) {
   if (o.w_instruction == 0 && o.w_preservation == 0 && o.w_pickscore == 0 && o.w_brightness == 0)
     throw Error(file, "rewards: every weight is 0");
   return o;
+}
+
+void RewardOptions::check_folders() const {
+  auto check = [](const std::string& folder) {
+    if (!fs::is_regular_file(fs::path(folder) / "config.json"))
+      throw file_error(folder, "is not a CLIP folder (no config.json)");
+  };
+  if (w_instruction != 0 || w_preservation != 0) check(clip);
+  if (w_pickscore != 0) check(pickscore);
 }
 
 nlohmann::json RewardOptions::to_json() const {

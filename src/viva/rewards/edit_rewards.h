@@ -28,8 +28,11 @@ struct RewardOptions {
   int64_t frames = 4;  // frames sampled per video
 
   // Reads {"clip", "pickscore", "weights": {"instruction", "preservation", "pickscore",
-  // "brightness"}, "frames"} (unknown keys are errors); paths relative to `base_dir`.
-  static RewardOptions read(ConfigReader reader, const std::string& base_dir);
+  // "brightness"}, "frames"} (unknown keys are errors).
+  static RewardOptions read(ConfigReader reader);
+  // Throws unless every folder an enabled reward needs holds a config.json (a cheap check to
+  // run before hours of other work).
+  void check_folders() const;
   nlohmann::json to_json() const;
 };
 

@@ -1,7 +1,5 @@
 #include "viva/train/grpo_config.h"
 
-#include <filesystem>
-
 #include "viva/core/config.h"
 #include "viva/core/error.h"
 
@@ -16,7 +14,7 @@ GrpoConfig GrpoConfig::read(const std::string& path) {
   r.require("out", c.out);
   r.get("split", c.split);
   if (!r.has("rewards")) throw Error(path, "missing required key 'rewards'");
-  c.rewards = RewardOptions::read(r.child("rewards"), std::filesystem::path(path).parent_path().string());
+  c.rewards = RewardOptions::read(r.child("rewards"));
   if (r.has("lora")) {
     ConfigReader l = r.child("lora");
     l.get("rank", c.lora.rank);

@@ -89,6 +89,7 @@ double mean_of(const torch::Tensor& t) { return t.defined() ? t.mean().item<doub
 GrpoResult train_grpo(const GrpoConfig& config, const GrpoRunOptions& options) {
   const torch::Device device = parse_device(config.device);
   check_device_dtype(device, torch::kFloat32);
+  config.rewards.check_folders();
   VivaPipeline pipeline(config.model, device, torch::kFloat32);
   const VivaModelConfig& model = pipeline.config();
   const int width = config.width > 0 ? config.width : model.width;

@@ -38,7 +38,10 @@ Scene apply_edit(const Scene& before, const EditOperation& op) {
       if (it != after.objects.end()) throw Error("edit add: object " + std::to_string(op.object_id) + " exists");
       ShapeObject added = op.object;
       added.id = op.object_id;
-      after.objects.push_back(added);
+      // Objects stay in id order, so removing and re-adding one gives back the same scene.
+      const auto at = std::find_if(after.objects.begin(), after.objects.end(),
+                                   [&](const ShapeObject& o) { return o.id > added.id; });
+      after.objects.insert(at, added);
       break;
     }
     case EditKind::Remove: after.objects.erase(it); break;

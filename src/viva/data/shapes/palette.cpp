@@ -136,6 +136,9 @@ bool object_visible(Colour c, Texture t, Background b, Weather w) {
     };
     if (blend_distance(main) < kMinParticleContrast) return false;
     if (textured && blend_distance(shade) < kMinParticleContrast) return false;
+    // A particle at the object's edge blends with it; that blend must not pass for the texture
+    // shade (black and a white snowflake make grey, black's shade).
+    if (distance_to_blend(shade, main, particle) < kMinBlendContrast) return false;
   }
   return true;
 }

@@ -120,7 +120,7 @@ PairRecord make_pair(int64_t index, const ShapesDatasetOptions& options) {
   row.source_caption = pair.source_caption;
   row.target_caption = pair.target_caption;
   row.split = name_of(pair.split);
-  record.grpo = pair.split == Split::Train && pair.kind == SampleKind::Video && !pair.reference;
+  record.grpo = pair.kind == SampleKind::Video;
 
   // The scene file is written last: it marks the pair complete for a resumed run.
   const std::string scene_path = (fs::path(options.out) / "scenes" / (id + ".json")).string();
@@ -177,14 +177,17 @@ std::vector<PairRecord> make_all_pairs(const ShapesDatasetOptions& options) {
 
 void write_grpo(const std::string& path, const std::vector<PairRecord>& records) {
   const fs::path folder = fs::absolute(path).parent_path();
+  auto relative = [&](const std::string& p) { return p.empty() ? p : fs::absolute(p).lexically_relative(folder).string(); };
   std::string text;
   for (const PairRecord& r : records) {
     if (!r.grpo) continue;
-    const nlohmann::json j = {{"id", r.row.id},
-                              {"source", fs::absolute(r.row.source).lexically_relative(folder).string()},
-                              {"source_caption", r.row.source_caption},
-                              {"target_caption", r.row.target_caption},
-                              {"instruction", r.row.instruction}};
+    nlohmann::json j = {{"id", r.row.id},
+                        {"source", relative(r.row.source)},
+                        {"source_caption", r.row.source_caption},
+                        {"target_caption", r.row.target_caption},
+                        {"instruction", r.row.instruction},
+                        {"split", r.row.split}};
+    if (!r.row.reference.empty()) j["reference"] = relative(r.row.reference);
     text += j.dump() + "\n";
   }
   write_file_atomically(path, text);

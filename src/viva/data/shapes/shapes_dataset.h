@@ -3,8 +3,9 @@
 //
 //   DIR/manifest.jsonl          one row per pair (data/manifest.h); written last, so its presence
 //                               means the dataset is complete
-//   DIR/grpo.jsonl              GRPO triplets of the train split's video pairs without reference:
-//                               {id, source, source_caption (t_src), target_caption (t_edit), instruction}
+//   DIR/grpo.jsonl              GRPO triplets (data/grpo_prompts.h) of every video pair: {id, source,
+//                               source_caption (t_src), target_caption (t_edit), instruction, split,
+//                               reference (reference pairs)}; the GRPO trainer keeps one split
 //   DIR/scenes/<id>.json        ground truth for the oracle judge: task, kind, split, operations,
 //                               source_scene, target_scene (scene.h JSON), reference_object
 //   DIR/media/<id>_{source,target,mask}.mkv   videos (lossless FFV1); image pairs as .png

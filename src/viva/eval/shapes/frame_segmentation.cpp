@@ -214,10 +214,11 @@ ObjectRegion extract_object(const uint8_t* rgb, int width, int height, const Com
         touches_particle = touches_particle || is_particle(x + dx, y + dy);
       }
     region.pixels.push_back(static_cast<int>(i));
+    region.shade.push_back(cover[i].shaded);
+    region.rim.push_back(rim);
     // A particle at the object's edge blends with it into colours that can pass for the shade
     // (black and white make grey); such pixels say nothing about the texture.
-    region.shade.push_back(cover[i].shaded && !touches_particle);
-    region.rim.push_back(rim);
+    region.texture_evidence.push_back(!touches_particle);
   }
   region.area = sum;
   if (sum > 0) {

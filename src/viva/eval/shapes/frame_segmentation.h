@@ -37,6 +37,7 @@ struct ObjectRegion {
   std::vector<int> pixels;     // the object's pixels (nearer the object's colours than anything else)
   std::vector<uint8_t> shade;  // per pixel: 1 where nearer the texture shade than the object colour
   std::vector<uint8_t> rim;    // per pixel: 1 where a neighbour (8-connected) is not the object's
+  std::vector<uint8_t> texture_evidence;  // per pixel: 0 where a particle touching it blurs its colour
   double area = 0;             // anti-aliasing included: sum of coverage estimates
   double x = 0, y = 0;         // coverage-weighted centroid, pixel-centre coordinates (+0.5)
 };

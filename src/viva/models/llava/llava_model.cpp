@@ -1,6 +1,7 @@
 #include "viva/models/llava/llava_model.h"
 
 #include "viva/core/error.h"
+#include "viva/core/safetensors.h"
 #include "viva/models/clip/clip_checkpoint.h"
 #include "viva/models/llama/llama_checkpoint.h"
 #include "viva/nn/weight_loading.h"
@@ -98,6 +99,17 @@ void load_llava(LlavaModel& model, const Checkpoint& checkpoint) {
   options.set_name_map([prefix](const std::string& name) { return prefix + name; });
   options.set_strict(false);  // the tower and decoder were loaded above
   load_weights(*model->multi_modal_projector, checkpoint, options);
+}
+
+void save_llava(const LlavaModel& model, const std::string& path) {
+  std::vector<NamedTensor> tensors;
+  for (const auto& t : model->named_parameters()) {
+    std::string name = t.key();
+    if (name.rfind("language_model.lm_head.", 0) != 0 && name.rfind("language_model.", 0) == 0)
+      name = "language_model.model." + name.substr(15);
+    tensors.push_back({name, t.value().detach().to(torch::kCPU)});
+  }
+  save_safetensors(path, tensors);
 }
 
 }  // namespace viva

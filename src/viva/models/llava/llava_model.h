@@ -55,5 +55,8 @@ TORCH_MODULE(LlavaModel);
 // Loads the three parts from one checkpoint (either transformers layout; see
 // llama_checkpoint.h and clip_checkpoint.h for the prefixes).
 void load_llava(LlavaModel& model, const Checkpoint& checkpoint);
+// Saves in the transformers < 4.52 layout (vision_tower.*, multi_modal_projector.*,
+// language_model.model.*, language_model.lm_head.weight), which load_llava reads.
+void save_llava(const LlavaModel& model, const std::string& path);
 
 }  // namespace viva

@@ -1,0 +1,225 @@
+#include "viva/train/vlm_trainer.h"
+
+#include <cstdio>
+#include <filesystem>
+
+#include "viva/core/checkpoint.h"
+#include "viva/core/config.h"
+#include "viva/core/device.h"
+#include "viva/core/error.h"
+#include "viva/core/jsonl_log.h"
+#include "viva/core/tensor_utils.h"
+#include "viva/data/manifest.h"
+#include "viva/io/video_reader.h"
+#include "viva/models/clip/clip_image_processor.h"
+#include "viva/models/llava/llava_model.h"
+#include "viva/pipeline/viva_model_config.h"
+#include "viva/tokenizers/bpe_tokenizer.h"
+#include "viva/train/model_output.h"
+#include "viva/train/train_checkpoint.h"
+#include "viva/train/train_loop.h"
+
+namespace viva {
+namespace fs = std::filesystem;
+
+VlmTrainConfig VlmTrainConfig::read(const std::string& path) {
+  const nlohmann::json json = load_json_file(path);
+  VlmTrainConfig c;
+  ConfigReader r(json, path);
+  r.require("model", c.model);
+  r.require("manifest", c.manifest);
+  r.require("out", c.out);
+  r.get("system_prompt", c.system_prompt);
+  r.get("question", c.question);
+  r.get("steps", c.steps);
+  r.get("grad_accum", c.grad_accum);
+  r.get("lr", c.lr);
+  r.get("weight_decay", c.weight_decay);
+  r.get("warmup", c.warmup);
+  r.get("cosine", c.cosine);
+  r.get("grad_clip", c.grad_clip);
+  r.get("checkpoint_every", c.checkpoint_every);
+  r.get("keep_checkpoints", c.keep_checkpoints);
+  r.get("seed", c.seed);
+  r.get("device", c.device);
+  r.finish();
+  if (c.steps < 1 || c.grad_accum < 1 || c.checkpoint_every < 1 || c.keep_checkpoints < 1)
+    throw Error(path, "steps, grad_accum, checkpoint_every and keep_checkpoints must be positive");
+  if (!(c.lr > 0)) throw Error(path, "lr must be positive");
+  return c;
+}
+
+nlohmann::json VlmTrainConfig::to_json() const {
+  return {{"model", model}, {"manifest", manifest}, {"out", out}, {"system_prompt", system_prompt},
+          {"question", question}, {"steps", steps}, {"grad_accum", grad_accum}, {"lr", lr},
+          {"weight_decay", weight_decay}, {"warmup", warmup}, {"cosine", cosine}, {"grad_clip", grad_clip},
+          {"checkpoint_every", checkpoint_every}, {"keep_checkpoints", keep_checkpoints}, {"seed", seed},
+          {"device", device}};
+}
+
+namespace {
+
+// One frame with its caption as a chat: the ids, and where the answer (caption + <|eot_id|>) is.
+struct CaptionExample {
+  torch::Tensor pixels;  // [1, 3, S, S]
+  torch::Tensor ids;     // [1, L]
+  int64_t answer_begin = 0, answer_end = 0;
+};
+
+std::vector<CaptionExample> load_examples(const Manifest& manifest, const std::string& split, const VlmTrainConfig& c,
+                                          const BpeTokenizer& tokenizer, const LlavaOptions& options) {
+  std::vector<int64_t> prefix{tokenizer.token_id("<|begin_of_text|>")};
+  auto append = [&](std::vector<int64_t>& ids, const std::string& text) {
+    for (int id : tokenizer.encode(text)) ids.push_back(id);
+  };
+  append(prefix, "<|start_header_id|>system<|end_header_id|>\n\n" + c.system_prompt +
+                     "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n");
+  prefix.push_back(options.image_token_id);
+  append(prefix, "\n" + c.question + "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n");
+  const int64_t eot = tokenizer.token_id("<|eot_id|>");
+
+  std::vector<CaptionExample> examples;
+  for (const ManifestRow& row : manifest.rows) {
+    if (row.split != split) continue;
+    for (const auto& [path, caption] : {std::pair{row.source, row.source_caption}, std::pair{row.target, row.target_caption}}) {
+      if (path.empty() || caption.empty()) continue;
+      try {
+        const VideoFrames first = read_video(path, DecodeOptions().set_max_frames(1));
+        CaptionExample e;
+        e.pixels = clip_preprocess(video_to_tensor(first).select(1, 0), options.vision.image_size).unsqueeze(0);
+        std::vector<int64_t> ids = prefix;
+        e.answer_begin = static_cast<int64_t>(ids.size());
+        append(ids, caption);
+        ids.push_back(eot);
+        e.answer_end = static_cast<int64_t>(ids.size());
+        e.ids = torch::tensor(ids, torch::kInt64).unsqueeze(0);
+        examples.push_back(std::move(e));
+      } catch (const Error& err) {
+        std::fprintf(stderr, "viva: warning: %s:%lld (%s): %s (skipped)\n", manifest.path.c_str(),
+                     static_cast<long long>(row.line), row.id.c_str(), err.what());
+      }
+    }
+  }
+  return examples;
+}
+
+// Next-token logits at the answer positions -> (cross-entropy, correct predictions, tokens).
+struct CaptionLoss {
+  torch::Tensor loss;
+  int64_t correct = 0, tokens = 0;
+};
+
+CaptionLoss caption_loss(LlavaModel& vlm, const CaptionExample& e, torch::Device device) {
+  const SplicedInput input = vlm->splice(e.ids.to(device), vlm->image_features(e.pixels.to(device)));
+  const auto hidden = vlm->language_model->forward(input.embeddings);
+  // The image token before the answer became image_length positions.
+  const int64_t shift = input.image_length - 1;
+  const int64_t n = e.answer_end - e.answer_begin;
+  const auto h = hidden.narrow(1, e.answer_begin + shift - 1, n)[0];  // the positions predicting the answer
+  auto& lm = vlm->language_model;
+  const auto logits = lm->lm_head ? lm->logits(h.unsqueeze(0))[0] : torch::matmul(h, lm->embed_tokens->weight.t());
+  const auto targets = e.ids[0].narrow(0, e.answer_begin, n).to(device);
+  CaptionLoss out;
+  out.loss = torch::nn::functional::cross_entropy(logits, targets);
+  out.correct = (logits.argmax(-1) == targets).sum().item<int64_t>();
+  out.tokens = n;
+  return out;
+}
+
+}  // namespace
+
+VlmTrainResult train_vlm(const VlmTrainConfig& config, bool resume, int64_t stop_after,
+                         const ProgressOptions& progress_options) {
+  const torch::Device device = parse_device(config.device);
+  check_device_dtype(device, torch::kFloat32);
+  const VivaModelConfig model_config = VivaModelConfig::read(config.model);
+  const fs::path vlm_folder = fs::path(config.model) / model_config.vlm;
+  const std::string config_path = (vlm_folder / "config.json").string();
+  const LlavaOptions options = LlavaOptions::from_hf_config(load_json_file(config_path), config_path);
+  LlavaModel vlm(options);
+  load_llava(vlm, Checkpoint(vlm_folder.string()));
+  vlm->to(device);
+  vlm->train();
+  const BpeTokenizer tokenizer = BpeTokenizer::from_file((fs::path(config.model) / model_config.tokenizer).string());
+
+  const Manifest manifest = read_manifest(config.manifest);
+  const std::vector<CaptionExample> train = load_examples(manifest, "train", config, tokenizer, options);
+  if (train.empty()) throw file_error(config.manifest, "has no captioned training clips");
+  VlmTrainResult result;
+  std::vector<CaptionExample> heldout = load_examples(manifest, "validation", config, tokenizer, options);
+  result.heldout_split = heldout.empty() ? "train" : "validation";
+  if (heldout.empty()) heldout = train;
+
+  std::vector<torch::Tensor> parameters = vlm->parameters();
+  torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(config.lr).weight_decay(config.weight_decay));
+  fs::create_directories(config.out);
+  const TrainCheckpoints checkpoints(config.out, config.keep_checkpoints);
+  std::vector<std::pair<std::string, torch::Tensor>> no_ema;
+  result.start_step = checkpoints.start(resume, *vlm, optimizer, no_ema);
+  JsonlLog log((fs::path(config.out) / "metrics.jsonl").string());
+  log.write(resume ? "resume" : "start", {{"step", result.start_step}, {"train_examples", train.size()},
+                                          {"heldout_examples", heldout.size()}, {"config", config.to_json()}});
+  TrainLoop loop("training the VLM", config.steps, result.start_step, config.checkpoint_every, stop_after,
+                 progress_options, log);
+
+  int64_t step = result.start_step;
+  bool first = true;
+  while (step < config.steps) {
+    torch::Generator g = at::detail::createCPUGenerator(step_seed(config.seed, step));
+    const double lr = warmup_learning_rate(config.lr, config.warmup, step, config.cosine, config.steps);
+    set_learning_rate(optimizer, lr);
+    optimizer.zero_grad();
+    double loss_sum = 0;
+    int64_t correct = 0, tokens = 0;
+    for (int64_t micro = 0; micro < config.grad_accum; ++micro) {
+      const auto pick = torch::randint(static_cast<int64_t>(train.size()), {1}, g, torch::kInt64).item<int64_t>();
+      const CaptionLoss l = caption_loss(vlm, train[static_cast<std::size_t>(pick)], device);
+      (l.loss / static_cast<double>(config.grad_accum)).backward();
+      loss_sum += l.loss.item<double>();
+      correct += l.correct;
+      tokens += l.tokens;
+    }
+    const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, config.grad_clip > 0 ? config.grad_clip : 1e30);
+    optimizer.step();
+    ++step;
+    const double loss = loss_sum / static_cast<double>(config.grad_accum);
+    if (first) result.first_loss = loss;
+    first = false;
+    result.last_loss = loss;
+    log.write("step", {{"step", step}, {"loss", loss}, {"token_accuracy", static_cast<double>(correct) / tokens},
+                       {"lr", lr}, {"grad_norm", grad_norm}});
+    if (!loop.step_done(step, [&] { checkpoints.save(TrainState{step, config.to_json()}, *vlm, optimizer, no_ema); }))
+      break;
+  }
+  loop.finish();
+  result.end_step = step;
+  if (step < config.steps) return result;
+
+  vlm->eval();
+  {
+    torch::NoGradGuard no_grad;
+    double loss_sum = 0;
+    int64_t correct = 0, tokens = 0;
+    for (const auto& e : heldout) {
+      const CaptionLoss l = caption_loss(vlm, e, device);
+      loss_sum += l.loss.item<double>();
+      correct += l.correct;
+      tokens += l.tokens;
+    }
+    result.heldout_items = static_cast<int64_t>(heldout.size());
+    result.heldout_loss = loss_sum / static_cast<double>(heldout.size());
+    result.heldout_token_accuracy = static_cast<double>(correct) / static_cast<double>(tokens);
+  }
+  const std::string weights = (fs::path(config.out) / "text_encoder.safetensors").string();
+  save_llava(vlm, weights);
+  result.model_folder = (fs::path(config.out) / "model").string();
+  write_model_with_component(config.model, model_config.vlm, weights, result.model_folder);
+  fs::remove(weights);
+  log.write("finished", {{"step", step}, {"heldout_loss", result.heldout_loss},
+                         {"heldout_token_accuracy", result.heldout_token_accuracy},
+                         {"heldout_split", result.heldout_split}, {"model", result.model_folder}});
+  result.finished = true;
+  return result;
+}
+
+}  // namespace viva

@@ -1,0 +1,52 @@
+#pragma once
+// `viva train vlm --config VLM.json`: trains a model folder's LLaVA (vision tower, projector and
+// Llama decoder) to describe frames — next-token cross-entropy on a manifest's captions given
+// the frame (viva.md §3, "Pretraining the stand-ins"): the first frame of every source clip with
+// its source caption and of every target clip with its target caption. A decoder without an
+// lm_head predicts through its input embeddings (tied), which adds no parameters. The held-out
+// metrics are the caption loss and next-token accuracy on the "validation" split (the training
+// rows when there are none). <out>/model is the model folder with the trained text_encoder.
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "viva/core/progress.h"
+
+namespace viva {
+
+struct VlmTrainConfig {
+  std::string model, manifest, out;  // required
+  std::string system_prompt =
+      "You describe images: the background, the weather, and every object with its colour, shape, size, texture "
+      "and position.";
+  std::string question = "Describe this image.";
+  int64_t steps = 1000;
+  int64_t grad_accum = 4;  // examples per optimizer step (one at a time: images splice per sequence)
+  double lr = 1e-3;
+  double weight_decay = 0.0;
+  int64_t warmup = 50;
+  bool cosine = true;
+  double grad_clip = 1.0;
+  int64_t checkpoint_every = 200;
+  int64_t keep_checkpoints = 2;
+  uint64_t seed = 0;
+  std::string device = "cpu";
+
+  static VlmTrainConfig read(const std::string& path);
+  nlohmann::json to_json() const;
+};
+
+struct VlmTrainResult {
+  int64_t start_step = 0, end_step = 0;
+  bool finished = false;
+  double first_loss = 0, last_loss = 0;
+  double heldout_loss = 0, heldout_token_accuracy = 0;
+  int64_t heldout_items = 0;
+  std::string heldout_split;
+  std::string model_folder;
+};
+
+VlmTrainResult train_vlm(const VlmTrainConfig& config, bool resume = false, int64_t stop_after = 0,
+                         const ProgressOptions& progress = {});
+
+}  // namespace viva

@@ -1,0 +1,35 @@
+#include <gtest/gtest.h>
+
+#include "../support/colour_clips.h"
+#include "../support/temp_dir.h"
+#include "../support/tiny_model.h"
+#include "viva/pipeline/viva_pipeline.h"
+#include "viva/train/vlm_trainer.h"
+
+namespace viva {
+namespace {
+
+using testing::TempDir;
+
+TEST(VlmTrainer, LearnsToCaptionFramesAndWritesALoadableModel) {
+  if (!testing::have_test_tokenizers()) GTEST_SKIP() << "test tokenizers absent";
+  TempDir dir;
+  VlmTrainConfig c;
+  c.model = testing::write_tiny_model(dir);
+  c.manifest = testing::write_colour_manifest(dir);
+  c.out = dir.file("vlm");
+  c.steps = 200;
+  c.grad_accum = 2;
+  c.lr = 3e-3;
+  c.warmup = 5;
+  const VlmTrainResult r = train_vlm(c, false, 0, ProgressOptions().set_mode(ProgressMode::Silent));
+  ASSERT_TRUE(r.finished);
+  EXPECT_EQ(r.heldout_split, "train");
+  EXPECT_EQ(r.heldout_items, 6);
+  EXPECT_LT(r.heldout_loss, r.first_loss / 10) << r.first_loss << " -> " << r.heldout_loss;
+  EXPECT_GE(r.heldout_token_accuracy, 0.9);
+  VivaPipeline pipeline(r.model_folder, torch::kCPU, torch::kFloat32);  // every component loads
+}
+
+}  // namespace
+}  // namespace viva
