@@ -5,6 +5,7 @@
 #include "../support/temp_dir.h"
 #include "../support/tiny_model.h"
 #include "../support/colour_clips.h"
+#include "viva/core/checkpoint.h"
 #include "viva/rewards/clip_scorer.h"
 #include "viva/train/clip_trainer.h"
 
@@ -50,6 +51,27 @@ TEST(ClipTrainer, LearnsToRetrieveCaptionsThenToPreferCleanFrames) {
   const ClipTrainResult pr = train_clip(p, false, 0, quiet);
   ASSERT_TRUE(pr.finished);
   EXPECT_GE(pr.heldout_accuracy, 0.9);
+}
+
+TEST(ClipTrainer, ResumedRunEqualsUninterruptedRun) {
+  if (!testing::have_test_tokenizers()) GTEST_SKIP() << "test tokenizers absent";
+  TempDir dir;
+  ClipTrainConfig c;
+  c.manifest = testing::write_colour_manifest(dir);
+  c.merges = testing::test_tokenizers() + "/clip/bpe_simple_vocab_16e6.txt.gz";
+  c.steps = 6;
+  c.batch_size = 4;
+  c.warmup = 2;
+  const ProgressOptions quiet = ProgressOptions().set_mode(ProgressMode::Silent);
+  c.out = dir.file("straight");
+  const ClipTrainResult a = train_clip(c, false, 0, quiet);
+  c.out = dir.file("interrupted");
+  EXPECT_FALSE(train_clip(c, false, 3, quiet).finished);
+  const ClipTrainResult b = train_clip(c, true, 0, quiet);
+  ASSERT_TRUE(a.finished && b.finished);
+  const Checkpoint wa(a.folder), wb(b.folder);
+  ASSERT_EQ(wa.names(), wb.names());
+  for (const auto& name : wa.names()) EXPECT_TRUE(torch::equal(wa.load(name), wb.load(name))) << name;
 }
 
 }  // namespace
