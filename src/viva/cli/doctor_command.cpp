@@ -30,7 +30,7 @@ void print_report(const DoctorReport& r) {
 }  // namespace
 
 void add_doctor_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("doctor", "Report libtorch, BLAS, threads, matmul speed, FFmpeg and CUDA");
+  auto* cmd = app.add_subcommand("doctor", "Report libtorch, BLAS, threads, matmul speed, FFmpeg, the VLM client (libcurl) and CUDA");
   auto size = std::make_shared<int>(1024);
   cmd->add_option("--matmul-size", *size, "Matrix side for the fp32 matmul benchmark")->check(CLI::Range(64, 8192));
   cmd->callback([size] {
