@@ -1,6 +1,8 @@
 // Training and editing benchmark on the tiny preset: SFT steps/s against a bare forward+backward
-// of the same DiT on the same batch shape, and `viva edit` latency per stage with the sampling
-// stage against its floor (steps x 2 DiT forwards for guidance), measured in the same run.
+// of the same DiT on the same batch shape, `viva edit` latency per stage with the sampling
+// stage against its floor (steps x 2 DiT forwards for guidance), and an Edit-GRPO step split
+// into its phases with the group sampling against its floor (steps x 2 forwards of batch G),
+// all measured in the same run.
 // Usage: viva_bench_train [TOKENIZERS_DIR]   (default: ../shared/tokenizers beside the source)
 #include <chrono>
 #include <cstdio>
@@ -10,7 +12,10 @@
 #include "viva/data/toy_pairs.h"
 #include "viva/pipeline/edit_job.h"
 #include "viva/pipeline/model_init.h"
+#include "viva/train/grpo_trainer.h"
 #include "viva/train/sft_trainer.h"
+
+#include <fstream>
 
 namespace {
 
@@ -97,6 +102,42 @@ int main(int argc, char** argv) {
   std::printf("edit (64x64, 9 frames, 20 steps): read %.3f s, encode %.3f s, sample %.3f s, decode %.3f s, write %.3f s\n",
               r.times.read_s, r.times.encode_s, r.times.sample_s, r.times.decode_s, r.times.write_s);
   std::printf("sampling floor (20 x 2 DiT forwards) %.3f s; ratio %.2f\n", 40 * forward_s, 40 * forward_s / r.times.sample_s);
+
+  // Edit-GRPO: 3 steps, G = 8, 10 sampling steps with guidance, brightness reward (no reward model).
+  GrpoConfig g;
+  g.model = model;
+  g.prompts = manifest;
+  g.out = (dir / "grpo").string();
+  g.steps = 3;
+  g.group_size = 8;
+  g.sampling_steps = 10;
+  g.checkpoint_every = 1000;
+  g.lora.rank = 8;
+  g.lora.alpha = 8;
+  g.rewards.w_instruction = g.rewards.w_preservation = g.rewards.w_pickscore = 0;
+  g.rewards.w_brightness = 1;
+  GrpoRunOptions grpo_run;
+  grpo_run.progress = quiet;
+  const double grpo_s = seconds([&] { train_grpo(g, grpo_run); });
+  double phase[4] = {0, 0, 0, 0};
+  std::ifstream metrics(g.out + "/metrics.jsonl");
+  for (std::string line; std::getline(metrics, line);) {
+    const auto j = nlohmann::json::parse(line);
+    if (j["event"] != "step") continue;
+    int k = 0;
+    for (const char* key : {"sample_s", "decode_s", "reward_s", "objective_s"}) phase[k++] += j[key].get<double>() / g.steps;
+  }
+  const auto group = x.narrow(0, 0, 1).expand({8, -1, -1, -1, -1}).contiguous();
+  const double group_forward_s = seconds([&] {
+    for (int i = 0; i < 3; ++i)
+      dit_only.velocity(group, torch::full({8}, 500.0), group, {}, tokens.narrow(0, 0, 1).expand({8, -1, -1}),
+                        mask.narrow(0, 0, 1).expand({8, -1}), pooled.narrow(0, 0, 1).expand({8, -1}), 6.0);
+  }) / 3;
+  std::printf("grpo (G 8, 10 steps, 64x64, 9 frames): %.2f s/step (incl. prompt encoding once); sample %.2f s, decode "
+              "%.2f s, reward %.3f s, objective %.2f s\n",
+              grpo_s / g.steps, phase[0], phase[1], phase[2], phase[3]);
+  std::printf("grpo sampling floor (10 x 2 forwards of batch 8) %.2f s; ratio %.2f\n", 20 * group_forward_s,
+              20 * group_forward_s / phase[0]);
   fs::remove_all(dir);
   return 0;
 }

@@ -161,6 +161,7 @@ TEST(GrpoTrainer, RunsWithTheClipAndPickScoreRewards) {
   config.rewards.w_brightness = 0.0;
   GrpoRunOptions options;
   options.progress = ProgressOptions().set_mode(ProgressMode::Silent);
+  torch::NoGradGuard callers_mode;  // a trainer must train whatever grad mode its caller is in
   ASSERT_TRUE(train_grpo(config, options).finished);
   std::ifstream in(config.out + "/metrics.jsonl");
   std::string line;

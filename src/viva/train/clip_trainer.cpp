@@ -152,6 +152,7 @@ double preference_accuracy(ClipModel& model, const std::vector<CaptionedClip>& c
 
 ClipTrainResult train_clip(const ClipTrainConfig& config, bool resume, int64_t stop_after,
                            const ProgressOptions& progress_options) {
+  torch::AutoGradMode grad_mode(true);  // trains even when the caller holds a NoGradGuard
   const torch::Device device = parse_device(config.device);
   check_device_dtype(device, torch::kFloat32);
   ClipOptions options = ClipOptions::tiny();

@@ -87,6 +87,7 @@ double mean_of(const torch::Tensor& t) { return t.defined() ? t.mean().item<doub
 }  // namespace
 
 GrpoResult train_grpo(const GrpoConfig& config, const GrpoRunOptions& options) {
+  torch::AutoGradMode grad_mode(true);  // trains even when the caller holds a NoGradGuard
   const torch::Device device = parse_device(config.device);
   check_device_dtype(device, torch::kFloat32);
   config.rewards.check_folders();
@@ -132,6 +133,10 @@ GrpoResult train_grpo(const GrpoConfig& config, const GrpoRunOptions& options) {
     optimizer.zero_grad();
     std::vector<double> reward_means, reward_stds, instruction, preservation, pickscore, brightness;
     double policy_sum = 0, kl_sum = 0, clip_sum = 0, ratio_sum = 0, adv_abs_sum = 0;
+    double sample_s = 0, decode_s = 0, reward_s = 0, objective_s = 0;  // where a step's time goes
+    auto since = [](std::chrono::steady_clock::time_point t0) {
+      return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    };
     int64_t trained = 0;
     for (int64_t g = 0; g < config.prompts_per_step; ++g) {
       const auto pick = torch::randint(static_cast<int64_t>(prompts.size()), {1}, generator, torch::kInt64).item<int64_t>();
@@ -147,11 +152,18 @@ GrpoResult train_grpo(const GrpoConfig& config, const GrpoRunOptions& options) {
         torch::NoGradGuard no_grad;
         lora.refresh();
       }
+      auto t0 = std::chrono::steady_clock::now();
       const Trajectories tr = sample_group(velocity, schedule, *sampler, noise);
+      sample_s += since(t0);
 
       // 2. Rewards and advantages.
+      t0 = std::chrono::steady_clock::now();
       const torch::Tensor videos = decode_group(pipeline.vae(), tr.states.back());
+      decode_s += since(t0);
+      t0 = std::chrono::steady_clock::now();
       const RewardBreakdown r = rewards.score(p.source_video, videos, p.prompt.source_caption, p.prompt.target_caption);
+      reward_s += since(t0);
+      t0 = std::chrono::steady_clock::now();
       const torch::Tensor advantages = group_advantages(r.total, config.advantage_clip).to(device);
       reward_means.push_back(r.total.mean().item<double>());
       reward_stds.push_back(r.total.std(false).item<double>());
@@ -195,6 +207,7 @@ GrpoResult train_grpo(const GrpoConfig& config, const GrpoRunOptions& options) {
         ratio_sum += loss.ratio.mean().item<double>();
         ++trained;
       }
+      objective_s += since(t0);
     }
     const double grad_norm = torch::nn::utils::clip_grad_norm_(
         parameters, config.grad_clip > 0 ? config.grad_clip : std::numeric_limits<double>::infinity());
@@ -217,6 +230,8 @@ GrpoResult train_grpo(const GrpoConfig& config, const GrpoRunOptions& options) {
                              {"kl", kl}, {"clip_fraction", clip_sum / static_cast<double>(std::max<int64_t>(1, trained))},
                              {"ratio_mean", ratio_sum / static_cast<double>(std::max<int64_t>(1, trained))},
                              {"trained_steps", trained}, {"lr", lr}, {"grad_norm", grad_norm},
+                             {"sample_s", sample_s}, {"decode_s", decode_s}, {"reward_s", reward_s},
+                             {"objective_s", objective_s},
                              {"elapsed_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}};
     const std::pair<const char*, const std::vector<double>*> components[] = {
         {"reward_instruction", &instruction}, {"reward_preservation", &preservation},

@@ -67,6 +67,7 @@ Batch assemble(const ConditionCache& cache, const std::vector<int64_t>& indices,
 }  // namespace
 
 SftResult train_sft(const SftConfig& config, const SftRunOptions& options) {
+  torch::AutoGradMode grad_mode(true);  // trains even when the caller holds a NoGradGuard
   const torch::Device device = parse_device(config.device);
   const torch::ScalarType dtype = parse_compute_dtype(config.dtype);
   check_device_dtype(device, dtype);

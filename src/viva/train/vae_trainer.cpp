@@ -63,6 +63,7 @@ nlohmann::json VaeTrainConfig::to_json() const {
 
 VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop_after,
                          const ProgressOptions& progress_options) {
+  torch::AutoGradMode grad_mode(true);  // trains even when the caller holds a NoGradGuard
   const torch::Device device = parse_device(config.device);
   check_device_dtype(device, torch::kFloat32);
   const VivaModelConfig model_config = VivaModelConfig::read(config.model);

@@ -130,6 +130,7 @@ CaptionLoss caption_loss(LlavaModel& vlm, const CaptionExample& e, torch::Device
 
 VlmTrainResult train_vlm(const VlmTrainConfig& config, bool resume, int64_t stop_after,
                          const ProgressOptions& progress_options) {
+  torch::AutoGradMode grad_mode(true);  // trains even when the caller holds a NoGradGuard
   const torch::Device device = parse_device(config.device);
   check_device_dtype(device, torch::kFloat32);
   const VivaModelConfig model_config = VivaModelConfig::read(config.model);
