@@ -58,7 +58,8 @@ TEST(ShapesDataset, WritesAManifestThatPassesCheck) {
   EXPECT_FALSE(prompts.front().target_caption.empty());
   const nlohmann::json summary = nlohmann::json::parse(read_file(dir.file("d/summary.json")));
   EXPECT_EQ(summary.at("pairs"), 40);
-  EXPECT_EQ(summary_table(s).find("| **all** | | 34 | 2 | 2 | 2 | 40 |") != std::string::npos, true) << summary_table(s);
+  EXPECT_EQ(summary_table(s).find("| **all** | | 34 | 2 | 2 | 2 | 40 |") != std::string::npos, true)
+      << summary_table(s);
 }
 
 TEST(ShapesDataset, RefusesAFinishedFolderAndResumesAnInterruptedRun) {
@@ -66,7 +67,8 @@ TEST(ShapesDataset, RefusesAFinishedFolderAndResumesAnInterruptedRun) {
   const std::string out = dir.file("d");
   write_shapes_dataset(small_dataset(out, 12));
   const std::string first = read_file(out + "/manifest.jsonl");
-  testing::expect_error_containing([&] { write_shapes_dataset(small_dataset(out, 12)); }, {"already holds a finished dataset"});
+  testing::expect_error_containing([&] { write_shapes_dataset(small_dataset(out, 12)); },
+                                   {"already holds a finished dataset"});
 
   // An interrupted run: no manifest yet, two pairs unfinished (one without its scene file, one
   // also without its target).
@@ -85,7 +87,8 @@ TEST(ShapesDataset, RefusesAFinishedFolderAndResumesAnInterruptedRun) {
   testing::expect_error_containing([&] { write_shapes_dataset(other); }, {"generation.json", "other options"});
   fs::create_directories(dir.file("busy"));
   write_file_atomically(dir.file("busy/notes.txt"), "x");
-  testing::expect_error_containing([&] { write_shapes_dataset(small_dataset(dir.file("busy"), 2)); }, {"busy", "not an empty folder"});
+  testing::expect_error_containing([&] { write_shapes_dataset(small_dataset(dir.file("busy"), 2)); },
+                                   {"busy", "not an empty folder"});
 }
 
 struct CliRun {
@@ -95,7 +98,8 @@ struct CliRun {
 
 CliRun run_viva(const TempDir& dir, const std::string& args) {
   const std::string out = dir.file("stdout.txt"), err = dir.file("stderr.txt");
-  const int raw = std::system((std::string(VIVA_CLI_PATH) + " " + args + " >" + out + " 2>" + err + " </dev/null").c_str());
+  const int raw =
+      std::system((std::string(VIVA_CLI_PATH) + " " + args + " >" + out + " 2>" + err + " </dev/null").c_str());
   CliRun run;
   run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
   run.out = read_file(out);
@@ -118,8 +122,8 @@ TEST(ShapesCli, GeneratesChecksAndJudgesADataset) {
     fs::copy_file(r.target, dir.file("pred/" + r.id + fs::path(r.target).extension().string()));
   const ManifestRow dropped = read_manifest(dir.file("d/manifest.jsonl")).rows[1];
   fs::remove(dir.file("pred/" + dropped.id + fs::path(dropped.target).extension().string()));
-  const CliRun eval = run_viva(dir, "eval shapes --manifest " + dir.file("d/manifest.jsonl") + " --pred " + dir.file("pred") +
-                                        " --json " + dir.file("scores.json"));
+  const CliRun eval = run_viva(dir, "eval shapes --manifest " + dir.file("d/manifest.jsonl") + " --pred " +
+                                        dir.file("pred") + " --json " + dir.file("scores.json"));
   ASSERT_EQ(eval.status, 0) << eval.err;
   const nlohmann::json scores = nlohmann::json::parse(read_file(dir.file("scores.json")));
   EXPECT_EQ(scores.at("all").at("missing"), 1);

@@ -37,7 +37,8 @@ Scene empty_scene(int frames = 1) {
 }
 
 bool has_held_out(const Scene& s) {
-  return std::any_of(s.objects.begin(), s.objects.end(), [](const ShapeObject& o) { return is_held_out(o.colour, o.shape); });
+  return std::any_of(s.objects.begin(), s.objects.end(),
+                     [](const ShapeObject& o) { return is_held_out(o.colour, o.shape); });
 }
 
 TEST(ShapesWorld, PaletteKeepsObjectColoursApartAndVisible) {
@@ -83,7 +84,9 @@ TEST(ShapesWorld, SceneGraphsRoundTripThroughJson) {
     EXPECT_EQ(to_json(again), j);
     EXPECT_EQ(render_scene(again).video.pixels, render_scene(scene).video.pixels);
   }
-  EXPECT_THROW(scene_from_json(nlohmann::json::parse(R"({"width": 64, "height": 64, "frames": 1, "background": "mars"})")), Error);
+  EXPECT_THROW(
+      scene_from_json(nlohmann::json::parse(R"({"width": 64, "height": 64, "frames": 1, "background": "mars"})")),
+      Error);
 }
 
 TEST(ShapesWorld, ObjectsBounceInsideTheFrameAndKeepApart) {
@@ -137,7 +140,8 @@ TEST(ShapesWorld, PairsFollowTheirOperationsAndMasksCoverEveryChange) {
         ++masked;
         continue;
       }
-      for (int c = 0; c < 3; ++c) ASSERT_EQ(p.source_video.pixels[3 * k + c], p.target_video.pixels[3 * k + c]) << "pair " << i;
+      for (int c = 0; c < 3; ++c)
+        ASSERT_EQ(p.source_video.pixels[3 * k + c], p.target_video.pixels[3 * k + c]) << "pair " << i;
     }
     const bool global = p.task == "background" || p.task == "weather" || p.task == "style";
     if (global) {
@@ -182,7 +186,8 @@ TEST(ShapesWorld, SplitsHoldOutCombinationsStylesAndHybrids) {
 TEST(ShapesWorld, ReferringExpressionsSingleObjectsOut) {
   Rng rng(1);
   Scene s = empty_scene();
-  s.objects = {object(0, Colour::Red, ShapeKind::Circle, 14, 14, 20), object(1, Colour::Red, ShapeKind::Circle, 23, 44, 40),
+  s.objects = {object(0, Colour::Red, ShapeKind::Circle, 14, 14, 20),
+               object(1, Colour::Red, ShapeKind::Circle, 23, 44, 40),
                object(2, Colour::Blue, ShapeKind::Square, 14, 44, 12)};
   for (int k = 0; k < 20; ++k) {
     const std::string small = *referring_expression(s, 0, rng), large = *referring_expression(s, 1, rng);
@@ -196,7 +201,8 @@ TEST(ShapesWorld, ReferringExpressionsSingleObjectsOut) {
         << square;
   }
   // Identical objects: told apart by position, or not at all.
-  s.objects = {object(0, Colour::Red, ShapeKind::Star, 14, 12, 30), object(1, Colour::Red, ShapeKind::Star, 14, 50, 32)};
+  s.objects = {object(0, Colour::Red, ShapeKind::Star, 14, 12, 30),
+               object(1, Colour::Red, ShapeKind::Star, 14, 50, 32)};
   EXPECT_NE(referring_expression(s, 0, rng)->find("on the left"), std::string::npos);
   EXPECT_NE(referring_expression(s, 1, rng)->find("on the right"), std::string::npos);
   s.objects[1].x = 14;
@@ -207,7 +213,8 @@ TEST(ShapesWorld, ReferringExpressionsSingleObjectsOut) {
 TEST(ShapesWorld, InverseEditsRestoreTheScene) {
   Scene s = empty_scene();
   s.background = Background::Sky;
-  s.objects = {object(0, Colour::Red, ShapeKind::Circle, 14, 14, 20), object(1, Colour::Yellow, ShapeKind::Star, 22, 44, 40)};
+  s.objects = {object(0, Colour::Red, ShapeKind::Circle, 14, 14, 20),
+               object(1, Colour::Yellow, ShapeKind::Star, 22, 44, 40)};
   std::vector<EditOperation> ops(6);
   ops[0].kind = EditKind::Add;
   ops[0].object_id = 2;

@@ -39,7 +39,8 @@ struct Fixture {
     fs::create_directories(folder);
     for (const ManifestRow& r : read_manifest(manifest).rows) {
       const std::string& clip = targets ? r.target : r.source;
-      fs::copy_file(clip, folder + "/" + r.id + fs::path(clip).extension().string(), fs::copy_options::overwrite_existing);
+      fs::copy_file(clip, folder + "/" + r.id + fs::path(clip).extension().string(),
+                    fs::copy_options::overwrite_existing);
     }
     return folder;
   }
@@ -132,7 +133,8 @@ TEST(ShapesJudge, MaskedMetricsMatchClosedForms) {
   EXPECT_TRUE(std::isnan(psnr_outside_mask(a, b, mask)));
   EXPECT_DOUBLE_EQ(mean_frame_change(a), 0.0);
   VideoFrames moving = a;
-  std::fill(moving.pixels.begin() + static_cast<std::ptrdiff_t>(moving.frame_bytes()), moving.pixels.end(), uint8_t{104});
+  std::fill(moving.pixels.begin() + static_cast<std::ptrdiff_t>(moving.frame_bytes()), moving.pixels.end(),
+            uint8_t{104});
   EXPECT_DOUBLE_EQ(mean_frame_change(moving), 4.0);
 }
 

@@ -38,7 +38,8 @@ double exact_share(int count, int frames, uint64_t seed, int noise = 0, bool blu
     }
     if (noise) {
       Rng noise_rng(seed + 1, static_cast<uint64_t>(i));
-      for (uint8_t& p : video.pixels) p = static_cast<uint8_t>(std::clamp(p + noise_rng.below(2 * noise + 1) - noise, 0, 255));
+      for (uint8_t& p : video.pixels)
+        p = static_cast<uint8_t>(std::clamp(p + noise_rng.below(2 * noise + 1) - noise, 0, 255));
     }
     const ParseComparison c = compare_with_scene(parse_scene(video), scene, object_ids(scene), 1.5);
     exact += c.exact();

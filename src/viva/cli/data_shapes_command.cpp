@@ -43,9 +43,13 @@ void add_data_shapes_command(CLI::App& data) {
   cmd->add_option("--out", a->options.out, "Output folder (new or empty, or an interrupted run to resume)")->required();
   cmd->add_option("--n", a->options.count, "Number of pairs")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--seed", a->options.pairs.seed, "Random seed")->capture_default_str();
-  cmd->add_option("--size", a->size, "Frame size WIDTHxHEIGHT or N (at least 32)")->capture_default_str();
-  cmd->add_option("--frames", a->options.pairs.frames, "Frames per video pair")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--fps", a->options.pairs.fps, "Frame rate of the videos")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--size", a->size, "Frame size WIDTHxHEIGHT or N (at least 48)")->capture_default_str();
+  cmd->add_option("--frames", a->options.pairs.frames, "Frames per video pair")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--fps", a->options.pairs.fps, "Frame rate of the videos")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->add_option("--image-fraction", a->options.pairs.image_fraction,
                   "Share of one-frame image pairs (hybrid pairs are always videos)")
       ->check(CLI::Range(0.0, 1.0))

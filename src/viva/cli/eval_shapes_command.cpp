@@ -49,7 +49,9 @@ void add_eval_shapes_command(CLI::App& eval) {
                   "Position tolerance for objects the edit leaves alone, pixels at 64x64")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_option("--jobs", a->options.jobs, "Worker threads (0: one per core)")->check(CLI::NonNegativeNumber)->capture_default_str();
+  cmd->add_option("--jobs", a->options.jobs, "Worker threads (0: one per core)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   cmd->callback([a] {
     const int rc = run_guarded([&] { eval_shapes(*a); });
     if (rc) throw CLI::RuntimeError(rc);

@@ -7,8 +7,8 @@
 namespace viva::shapes {
 namespace {
 
-constexpr std::array<const char*, 10> kColourNames = {"red",    "orange", "yellow", "green", "cyan",
-                                                      "blue",   "purple", "pink",   "white", "black"};
+constexpr std::array<const char*, 10> kColourNames = {"red",  "orange", "yellow", "green", "cyan",
+                                                      "blue", "purple", "pink",   "white", "black"};
 constexpr std::array<const char*, 7> kShapeNames = {"circle", "square", "triangle", "diamond", "star", "cross", "ring"};
 constexpr std::array<const char*, 4> kTextureNames = {"solid", "striped", "dotted", "outlined"};
 constexpr std::array<const char*, 2> kSizeNames = {"small", "large"};

@@ -9,15 +9,24 @@ namespace viva::shapes {
 
 const char* name_of(EditKind kind) {
   switch (kind) {
-    case EditKind::Add: return "add";
-    case EditKind::Remove: return "remove";
-    case EditKind::Replace: return "replace";
-    case EditKind::Recolour: return "recolour";
-    case EditKind::Resize: return "resize";
-    case EditKind::Retexture: return "retexture";
-    case EditKind::Background: return "background";
-    case EditKind::Weather: return "weather";
-    case EditKind::Style: return "style";
+    case EditKind::Add:
+      return "add";
+    case EditKind::Remove:
+      return "remove";
+    case EditKind::Replace:
+      return "replace";
+    case EditKind::Recolour:
+      return "recolour";
+    case EditKind::Resize:
+      return "resize";
+    case EditKind::Retexture:
+      return "retexture";
+    case EditKind::Background:
+      return "background";
+    case EditKind::Weather:
+      return "weather";
+    case EditKind::Style:
+      return "style";
   }
   return "?";
 }
@@ -44,7 +53,9 @@ Scene apply_edit(const Scene& before, const EditOperation& op) {
       after.objects.insert(at, added);
       break;
     }
-    case EditKind::Remove: after.objects.erase(it); break;
+    case EditKind::Remove:
+      after.objects.erase(it);
+      break;
     case EditKind::Replace:
     case EditKind::Recolour:
     case EditKind::Resize:
@@ -52,9 +63,15 @@ Scene apply_edit(const Scene& before, const EditOperation& op) {
       *it = op.object;
       it->id = op.object_id;
       break;
-    case EditKind::Background: after.background = op.background; break;
-    case EditKind::Weather: after.weather = op.weather; break;
-    case EditKind::Style: after.style = op.style; break;
+    case EditKind::Background:
+      after.background = op.background;
+      break;
+    case EditKind::Weather:
+      after.weather = op.weather;
+      break;
+    case EditKind::Style:
+      after.style = op.style;
+      break;
   }
   return after;
 }
@@ -63,7 +80,9 @@ EditOperation inverse_edit(const Scene& before, const EditOperation& op) {
   EditOperation inverse = op;
   inverse.from_reference = false;
   switch (op.kind) {
-    case EditKind::Add: inverse.kind = EditKind::Remove; break;
+    case EditKind::Add:
+      inverse.kind = EditKind::Remove;
+      break;
     case EditKind::Remove:
       inverse.kind = EditKind::Add;
       inverse.object = *before.find(op.object_id);
@@ -73,13 +92,19 @@ EditOperation inverse_edit(const Scene& before, const EditOperation& op) {
     case EditKind::Resize:
     case EditKind::Retexture: {
       const ShapeObject* original = before.find(op.object_id);
-      if (!original) throw Error(std::string("edit ") + name_of(op.kind) + ": no object " + std::to_string(op.object_id));
+      if (!original)
+        throw Error(std::string("edit ") + name_of(op.kind) + ": no object " + std::to_string(op.object_id));
       inverse.object = *original;
       break;
     }
-    case EditKind::Background: inverse.background = before.background; break;
-    case EditKind::Weather: inverse.weather = before.weather; break;
-    case EditKind::Style: throw Error("a style edit has no inverse");
+    case EditKind::Background:
+      inverse.background = before.background;
+      break;
+    case EditKind::Weather:
+      inverse.weather = before.weather;
+      break;
+    case EditKind::Style:
+      throw Error("a style edit has no inverse");
   }
   return inverse;
 }
@@ -87,10 +112,18 @@ EditOperation inverse_edit(const Scene& before, const EditOperation& op) {
 nlohmann::json to_json(const EditOperation& op, int width, int height) {
   nlohmann::json j = {{"type", name_of(op.kind)}};
   switch (op.kind) {
-    case EditKind::Remove: j["object_id"] = op.object_id; break;
-    case EditKind::Background: j["background"] = name_of(op.background); break;
-    case EditKind::Weather: j["weather"] = name_of(op.weather); break;
-    case EditKind::Style: j["style"] = name_of(op.style); break;
+    case EditKind::Remove:
+      j["object_id"] = op.object_id;
+      break;
+    case EditKind::Background:
+      j["background"] = name_of(op.background);
+      break;
+    case EditKind::Weather:
+      j["weather"] = name_of(op.weather);
+      break;
+    case EditKind::Style:
+      j["style"] = name_of(op.style);
+      break;
     default:
       j["object_id"] = op.object_id;
       j["object"] = to_json(op.object, width, height);

@@ -13,12 +13,12 @@ const char* name_of(EditKind kind);
 
 struct EditOperation {
   EditKind kind = EditKind::Add;
-  int object_id = -1;           // the object added, removed or changed
-  ShapeObject object;           // Add, Replace, Recolour, Resize, Retexture: the object after the edit
+  int object_id = -1;                        // the object added, removed or changed
+  ShapeObject object;                        // Add, Replace, Recolour, Resize, Retexture: the object after the edit
   Background background = Background::Grey;  // Background: the new one
   Weather weather = Weather::None;           // Weather: the new one (None removes it)
   Style style = Style::None;                 // Style
-  bool from_reference = false;  // the new look is shown by a reference image, not named
+  bool from_reference = false;               // the new look is shown by a reference image, not named
 };
 
 bool is_object_edit(EditKind kind);  // touches one object (vs the whole frame)

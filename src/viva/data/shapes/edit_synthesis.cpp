@@ -30,7 +30,7 @@ bool all_visible(const Scene& scene, Background b, Weather w) {
 
 Operation add_object(Rng& rng, const Scene& scene, LookRequest request, bool from_reference) {
   if (from_reference) {
-    request.textured = true;  // a distinctive look the instruction does not name
+    request.textured = true;             // a distinctive look the instruction does not name
     request.not_colour = Colour::White;  // the reference backdrop is near white
   }
   std::optional<ShapeObject> look = sample_look(rng, scene, request);
@@ -72,8 +72,10 @@ Operation replace_object(Rng& rng, const Scene& scene, const ShapeObject& old, H
     request.not_colour = Colour::White;
   } else {
     if (held_out != HeldOut::Require && rng.chance(0.4)) request.colour = old.colour;
-    if (rng.chance(0.7) && old.texture != Texture::Solid) request.texture = old.texture;
-    else if (rng.chance(0.7)) request.texture = Texture::Solid;
+    if (rng.chance(0.7) && old.texture != Texture::Solid)
+      request.texture = old.texture;
+    else if (rng.chance(0.7))
+      request.texture = Texture::Solid;
   }
   for (int attempt = 0; attempt < 20; ++attempt) {
     std::optional<ShapeObject> look = sample_look(rng, scene, request);
@@ -111,7 +113,8 @@ Operation recolour(Rng& rng, const Scene& scene, const ShapeObject& old, HeldOut
 
 Operation resize(Rng& rng, const Scene& scene, const ShapeObject& old) {
   const SizeClass now = size_class_of(old.size, scene.width, scene.height);
-  const SizeRange range = size_range(now == SizeClass::Small ? SizeClass::Large : SizeClass::Small, scene.width, scene.height);
+  const SizeRange range =
+      size_range(now == SizeClass::Small ? SizeClass::Large : SizeClass::Small, scene.width, scene.height);
   EditOperation op;
   op.kind = EditKind::Resize;
   op.object_id = old.id;
@@ -124,7 +127,8 @@ Operation resize(Rng& rng, const Scene& scene, const ShapeObject& old) {
 Operation retexture(Rng& rng, const Scene& scene, const ShapeObject& old) {
   std::vector<Texture> textures;
   for (Texture t : all_textures())
-    if (t != old.texture && texture_allowed(old.shape, t) && object_visible(old.colour, t, scene.background, scene.weather))
+    if (t != old.texture && texture_allowed(old.shape, t) &&
+        object_visible(old.colour, t, scene.background, scene.weather))
       textures.push_back(t);
   if (textures.empty()) return std::nullopt;
   EditOperation op;
@@ -138,7 +142,8 @@ Operation retexture(Rng& rng, const Scene& scene, const ShapeObject& old) {
 Operation change_background(Rng& rng, const Scene& scene) {
   std::vector<Background> choices;
   for (Background b : all_backgrounds())
-    if (b != scene.background && weather_allowed(b, scene.weather) && all_visible(scene, b, scene.weather)) choices.push_back(b);
+    if (b != scene.background && weather_allowed(b, scene.weather) && all_visible(scene, b, scene.weather))
+      choices.push_back(b);
   if (choices.empty()) return std::nullopt;
   EditOperation op;
   op.kind = EditKind::Background;
@@ -163,15 +168,18 @@ Operation change_weather(Rng& rng, const Scene& scene) {
 Operation change_attribute(Rng& rng, const Scene& scene, const ShapeObject& old, HeldOut held_out) {
   if (held_out == HeldOut::Require) return recolour(rng, scene, old, held_out);
   switch (rng.weighted({0.5, 0.25, 0.25})) {
-    case 0: return recolour(rng, scene, old, held_out);
-    case 1: return resize(rng, scene, old);
-    default: return retexture(rng, scene, old);
+    case 0:
+      return recolour(rng, scene, old, held_out);
+    case 1:
+      return resize(rng, scene, old);
+    default:
+      return retexture(rng, scene, old);
   }
 }
 
 // Two or three different kinds of operation, each on its own object, applied in turn.
 std::vector<EditOperation> hybrid_operations(Rng& rng, const Scene& real) {
-  std::vector<EditKind> kinds = {EditKind::Add,    EditKind::Remove,     EditKind::Replace,   EditKind::Recolour,
+  std::vector<EditKind> kinds = {EditKind::Add,    EditKind::Remove,    EditKind::Replace,    EditKind::Recolour,
                                  EditKind::Resize, EditKind::Retexture, EditKind::Background, EditKind::Weather};
   const int wanted = rng.chance(0.6) ? 2 : 3;
   std::vector<EditOperation> ops;
@@ -195,11 +203,21 @@ std::vector<EditOperation> hybrid_operations(Rng& rng, const Scene& real) {
       const std::optional<ShapeObject> old = pick_object(rng, scene, not_in_source);
       if (!old) continue;
       switch (kind) {
-        case EditKind::Remove: op = EditOperation{EditKind::Remove, old->id, *old}; break;
-        case EditKind::Replace: op = replace_object(rng, scene, *old, HeldOut::Exclude, false); break;
-        case EditKind::Recolour: op = recolour(rng, scene, *old, HeldOut::Exclude); break;
-        case EditKind::Resize: op = resize(rng, scene, *old); break;
-        default: op = retexture(rng, scene, *old); break;
+        case EditKind::Remove:
+          op = EditOperation{EditKind::Remove, old->id, *old};
+          break;
+        case EditKind::Replace:
+          op = replace_object(rng, scene, *old, HeldOut::Exclude, false);
+          break;
+        case EditKind::Recolour:
+          op = recolour(rng, scene, *old, HeldOut::Exclude);
+          break;
+        case EditKind::Resize:
+          op = resize(rng, scene, *old);
+          break;
+        default:
+          op = retexture(rng, scene, *old);
+          break;
       }
     }
     if (!op) continue;
@@ -226,8 +244,12 @@ std::optional<SynthesisedEdit> synthesise_edit(const TrackedClip& real, Recipe r
   };
   const std::optional<ShapeObject> old = pick_object(rng, scene);
   switch (recipe) {
-    case Recipe::AddObject: push(add_object(rng, scene, request, false)); break;
-    case Recipe::ReferenceAdd: push(add_object(rng, scene, request, true)); break;
+    case Recipe::AddObject:
+      push(add_object(rng, scene, request, false));
+      break;
+    case Recipe::ReferenceAdd:
+      push(add_object(rng, scene, request, true));
+      break;
     case Recipe::ReplaceObject:
       if (old) push(replace_object(rng, scene, *old, held_out, false));
       break;
@@ -237,8 +259,12 @@ std::optional<SynthesisedEdit> synthesise_edit(const TrackedClip& real, Recipe r
     case Recipe::ChangeAttribute:
       if (old) push(change_attribute(rng, scene, *old, held_out));
       break;
-    case Recipe::ChangeBackground: push(change_background(rng, scene)); break;
-    case Recipe::ChangeWeather: push(change_weather(rng, scene)); break;
+    case Recipe::ChangeBackground:
+      push(change_background(rng, scene));
+      break;
+    case Recipe::ChangeWeather:
+      push(change_weather(rng, scene));
+      break;
     case Recipe::Stylise: {
       EditOperation op;
       op.kind = EditKind::Style;
@@ -246,7 +272,9 @@ std::optional<SynthesisedEdit> synthesise_edit(const TrackedClip& real, Recipe r
       ops.push_back(op);
       break;
     }
-    case Recipe::Hybrid: ops = hybrid_operations(rng, scene); break;
+    case Recipe::Hybrid:
+      ops = hybrid_operations(rng, scene);
+      break;
   }
   if (ops.empty()) return std::nullopt;
   SynthesisedEdit edit;

@@ -35,13 +35,20 @@ std::string list_of(const Words& items) {
 
 std::string shape_word(ShapeKind s, Rng& rng) {
   switch (s) {
-    case ShapeKind::Circle: return pick(rng, {"circle", "ball", "disk", "disc"});
-    case ShapeKind::Square: return pick(rng, {"square", "box", "block"});
-    case ShapeKind::Triangle: return "triangle";
-    case ShapeKind::Diamond: return pick(rng, {"diamond", "rhombus"});
-    case ShapeKind::Star: return "star";
-    case ShapeKind::Cross: return pick(rng, {"cross", "plus sign"});
-    case ShapeKind::Ring: return pick(rng, {"ring", "donut", "hoop"});
+    case ShapeKind::Circle:
+      return pick(rng, {"circle", "ball", "disk", "disc"});
+    case ShapeKind::Square:
+      return pick(rng, {"square", "box", "block"});
+    case ShapeKind::Triangle:
+      return "triangle";
+    case ShapeKind::Diamond:
+      return pick(rng, {"diamond", "rhombus"});
+    case ShapeKind::Star:
+      return "star";
+    case ShapeKind::Cross:
+      return pick(rng, {"cross", "plus sign"});
+    case ShapeKind::Ring:
+      return pick(rng, {"ring", "donut", "hoop"});
   }
   return "shape";
 }
@@ -58,49 +65,71 @@ std::string size_word(SizeClass s, Rng& rng) {
 // Texture as an adjective; solid is unmarked unless `say_solid`.
 std::string texture_word(Texture t, Rng& rng, bool say_solid = false) {
   switch (t) {
-    case Texture::Solid: return say_solid ? pick(rng, {"plain", "solid"}) : "";
-    case Texture::Striped: return "striped";
-    case Texture::Dotted: return pick(rng, {"dotted", "spotted", "polka-dot"});
-    case Texture::Outlined: return "outlined";
+    case Texture::Solid:
+      return say_solid ? pick(rng, {"plain", "solid"}) : "";
+    case Texture::Striped:
+      return "striped";
+    case Texture::Dotted:
+      return pick(rng, {"dotted", "spotted", "polka-dot"});
+    case Texture::Outlined:
+      return "outlined";
   }
   return "";
 }
 
 std::string background_phrase(Background b, Rng& rng) {
   switch (b) {
-    case Background::Sky: return pick(rng, {"a blue sky", "the sky", "a clear blue sky"});
-    case Background::Grass: return pick(rng, {"green grass", "a grassy field", "a lawn"});
-    case Background::Sand: return pick(rng, {"sand", "a sandy beach", "the desert sand"});
-    case Background::Night: return pick(rng, {"a night sky", "the dark night sky"});
-    case Background::Grey: return pick(rng, {"a plain grey background", "a grey backdrop", "a gray background"});
-    case Background::Cream: return pick(rng, {"a cream backdrop", "a plain cream background"});
+    case Background::Sky:
+      return pick(rng, {"a blue sky", "the sky", "a clear blue sky"});
+    case Background::Grass:
+      return pick(rng, {"green grass", "a grassy field", "a lawn"});
+    case Background::Sand:
+      return pick(rng, {"sand", "a sandy beach", "the desert sand"});
+    case Background::Night:
+      return pick(rng, {"a night sky", "the dark night sky"});
+    case Background::Grey:
+      return pick(rng, {"a plain grey background", "a grey backdrop", "a gray background"});
+    case Background::Cream:
+      return pick(rng, {"a cream backdrop", "a plain cream background"});
   }
   return "a background";
 }
 
 std::string weather_phrase(Weather w, Rng& rng) {
   switch (w) {
-    case Weather::None: return "";
-    case Weather::Rain: return pick(rng, {" in the rain", " while it rains", " in pouring rain"});
-    case Weather::Snow: return pick(rng, {" in falling snow", " while it snows", " in a snowfall"});
-    case Weather::Fog: return pick(rng, {" in thick fog", " on a foggy day", " in the fog"});
+    case Weather::None:
+      return "";
+    case Weather::Rain:
+      return pick(rng, {" in the rain", " while it rains", " in pouring rain"});
+    case Weather::Snow:
+      return pick(rng, {" in falling snow", " while it snows", " in a snowfall"});
+    case Weather::Fog:
+      return pick(rng, {" in thick fog", " on a foggy day", " in the fog"});
   }
   return "";
 }
 
 std::string style_phrase(Style s, Rng& rng) {
   switch (s) {
-    case Style::None: return "";
-    case Style::Sketch: return pick(rng, {", drawn as a pencil sketch", ", as a line drawing"});
-    case Style::Pixelate: return pick(rng, {", pixelated", ", in big blocky pixels"});
-    case Style::Posterise: return pick(rng, {", posterised", ", in a few flat colours"});
-    case Style::Invert: return pick(rng, {", with inverted colours", ", as a colour negative"});
-    case Style::Grayscale: return pick(rng, {", in black and white", ", in grayscale"});
+    case Style::None:
+      return "";
+    case Style::Sketch:
+      return pick(rng, {", drawn as a pencil sketch", ", as a line drawing"});
+    case Style::Pixelate:
+      return pick(rng, {", pixelated", ", in big blocky pixels"});
+    case Style::Posterise:
+      return pick(rng, {", posterised", ", in a few flat colours"});
+    case Style::Invert:
+      return pick(rng, {", with inverted colours", ", as a colour negative"});
+    case Style::Grayscale:
+      return pick(rng, {", in black and white", ", in grayscale"});
   }
   return "";
 }
 
-SizeClass class_of(const Scene& scene, const ShapeObject& o) { return size_class_of(o.size, scene.width, scene.height); }
+SizeClass class_of(const Scene& scene, const ShapeObject& o) {
+  return size_class_of(o.size, scene.width, scene.height);
+}
 
 // Which attributes a name uses.
 struct NameParts {
@@ -163,35 +192,51 @@ std::string add_clause(const Scene& before, const EditOperation& op, Rng& rng) {
   if (op.from_reference) {
     const std::string size = size_word(class_of(before, op.object), rng);
     switch (rng.below(3)) {
-      case 0: return "add " + with_article(size) + " copy of " + reference_noun(rng);
-      case 1: return "put " + with_article(size) + " version of " + reference_noun(rng) + " into the " + scene_word(before, rng);
-      default: return "insert " + reference_noun(rng) + ", " + size;
+      case 0:
+        return "add " + with_article(size) + " copy of " + reference_noun(rng);
+      case 1:
+        return "put " + with_article(size) + " version of " + reference_noun(rng) + " into the " +
+               scene_word(before, rng);
+      default:
+        return "insert " + reference_noun(rng) + ", " + size;
     }
   }
   const std::string thing = object_phrase(op.object, before.width, before.height, rng);
   switch (rng.below(4)) {
-    case 0: return "add " + thing;
-    case 1: return "insert " + thing;
-    case 2: return "put " + thing + " in the " + scene_word(before, rng);
-    default: return "place " + thing + " somewhere in the " + scene_word(before, rng);
+    case 0:
+      return "add " + thing;
+    case 1:
+      return "insert " + thing;
+    case 2:
+      return "put " + thing + " in the " + scene_word(before, rng);
+    default:
+      return "place " + thing + " somewhere in the " + scene_word(before, rng);
   }
 }
 
 std::string weather_clause(Weather from, Weather to, Rng& rng) {
   if (from == Weather::None) {
     switch (to) {
-      case Weather::Rain: return pick(rng, {"make it rain", "add rain", "add falling rain"});
-      case Weather::Snow: return pick(rng, {"make it snow", "add falling snow", "add snowfall"});
-      case Weather::Fog: return pick(rng, {"add fog", "make it foggy", "cover the scene in fog"});
-      case Weather::None: break;
+      case Weather::Rain:
+        return pick(rng, {"make it rain", "add rain", "add falling rain"});
+      case Weather::Snow:
+        return pick(rng, {"make it snow", "add falling snow", "add snowfall"});
+      case Weather::Fog:
+        return pick(rng, {"add fog", "make it foggy", "cover the scene in fog"});
+      case Weather::None:
+        break;
     }
   }
   if (to == Weather::None) {
     switch (from) {
-      case Weather::Rain: return pick(rng, {"stop the rain", "remove the rain", "make the rain stop"});
-      case Weather::Snow: return pick(rng, {"stop the snow", "remove the snow", "make it stop snowing"});
-      case Weather::Fog: return pick(rng, {"clear the fog", "remove the fog", "make the fog lift"});
-      case Weather::None: break;
+      case Weather::Rain:
+        return pick(rng, {"stop the rain", "remove the rain", "make the rain stop"});
+      case Weather::Snow:
+        return pick(rng, {"stop the snow", "remove the snow", "make it stop snowing"});
+      case Weather::Fog:
+        return pick(rng, {"clear the fog", "remove the fog", "make the fog lift"});
+      case Weather::None:
+        break;
     }
   }
   const std::string a = name_of(from), b = name_of(to);
@@ -201,22 +246,33 @@ std::string weather_clause(Weather from, Weather to, Rng& rng) {
 
 std::string style_clause(Style s, Rng& rng) {
   switch (s) {
-    case Style::Sketch: return pick(rng, {"turn it into a pencil sketch", "make it look like a sketch", "redraw the picture as a line drawing"});
-    case Style::Pixelate: return pick(rng, {"pixelate the image", "make it look pixelated", "render it in big pixels"});
-    case Style::Posterise: return pick(rng, {"posterise the image", "reduce the picture to a few flat colours", "posterize it"});
-    case Style::Invert: return pick(rng, {"invert the colours", "make it look like a colour negative", "invert the image"});
-    case Style::Grayscale: return pick(rng, {"make it black and white", "convert the picture to grayscale", "remove all colour"});
-    case Style::None: break;
+    case Style::Sketch:
+      return pick(
+          rng, {"turn it into a pencil sketch", "make it look like a sketch", "redraw the picture as a line drawing"});
+    case Style::Pixelate:
+      return pick(rng, {"pixelate the image", "make it look pixelated", "render it in big pixels"});
+    case Style::Posterise:
+      return pick(rng, {"posterise the image", "reduce the picture to a few flat colours", "posterize it"});
+    case Style::Invert:
+      return pick(rng, {"invert the colours", "make it look like a colour negative", "invert the image"});
+    case Style::Grayscale:
+      return pick(rng, {"make it black and white", "convert the picture to grayscale", "remove all colour"});
+    case Style::None:
+      break;
   }
   return "leave it as it is";
 }
 
 std::string texture_clause(const std::string& ref, Texture t, Rng& rng) {
   switch (t) {
-    case Texture::Striped: return pick(rng, {"give " + ref + " stripes", "make " + ref + " striped", "paint stripes on " + ref});
-    case Texture::Dotted: return pick(rng, {"give " + ref + " polka dots", "make " + ref + " dotted", "cover " + ref + " in dots"});
-    case Texture::Outlined: return pick(rng, {"give " + ref + " an outline", "outline " + ref, "draw an outline around " + ref});
-    case Texture::Solid: return pick(rng, {"make " + ref + " plain", "remove the pattern from " + ref, "make " + ref + " a solid colour"});
+    case Texture::Striped:
+      return pick(rng, {"give " + ref + " stripes", "make " + ref + " striped", "paint stripes on " + ref});
+    case Texture::Dotted:
+      return pick(rng, {"give " + ref + " polka dots", "make " + ref + " dotted", "cover " + ref + " in dots"});
+    case Texture::Outlined:
+      return pick(rng, {"give " + ref + " an outline", "outline " + ref, "draw an outline around " + ref});
+    case Texture::Solid:
+      return pick(rng, {"make " + ref + " plain", "remove the pattern from " + ref, "make " + ref + " a solid colour"});
   }
   return "";
 }
@@ -254,8 +310,8 @@ std::optional<std::string> referring_expression(const Scene& scene, int object_i
   const ShapeObject* target = scene.find(object_id);
   if (!target) return std::nullopt;
   // From the barest name to the fullest; half the time skip the bare shape for variety.
-  std::vector<NameParts> tries = {{false, false, false}, {true, false, false}, {true, true, false}, {true, false, true},
-                                  {true, true, true}};
+  std::vector<NameParts> tries = {
+      {false, false, false}, {true, false, false}, {true, true, false}, {true, false, true}, {true, true, true}};
   if (rng.chance(0.5)) tries.erase(tries.begin());
   for (const NameParts& parts : tries) {
     const auto same = alike(scene, *target, parts);
@@ -281,41 +337,51 @@ std::optional<std::string> referring_expression(const Scene& scene, int object_i
 
 std::optional<std::string> instruction_clause(const Scene& before, const EditOperation& op, Rng& rng) {
   switch (op.kind) {
-    case EditKind::Add: return add_clause(before, op, rng);
+    case EditKind::Add:
+      return add_clause(before, op, rng);
     case EditKind::Background: {
       const std::string bg = background_phrase(op.background, rng);
       return pick(rng, {"change the background to " + bg, "replace the background with " + bg,
                         "put everything on " + bg, "swap the background for " + bg});
     }
-    case EditKind::Weather: return weather_clause(before.weather, op.weather, rng);
-    case EditKind::Style: return style_clause(op.style, rng);
-    default: break;
+    case EditKind::Weather:
+      return weather_clause(before.weather, op.weather, rng);
+    case EditKind::Style:
+      return style_clause(op.style, rng);
+    default:
+      break;
   }
   const std::optional<std::string> ref = referring_expression(before, op.object_id, rng);
   const ShapeObject* old = before.find(op.object_id);
   if (!ref || !old) return std::nullopt;
   switch (op.kind) {
     case EditKind::Remove:
-      return pick(rng, {"remove " + *ref, "delete " + *ref, "take " + *ref + " out", "get rid of " + *ref, "erase " + *ref});
+      return pick(rng,
+                  {"remove " + *ref, "delete " + *ref, "take " + *ref + " out", "get rid of " + *ref, "erase " + *ref});
     case EditKind::Replace: {
       if (op.from_reference)
-        return pick(rng, {"replace " + *ref + " with " + reference_noun(rng), "swap " + *ref + " for " + reference_noun(rng),
-                          "turn " + *ref + " into " + reference_noun(rng)});
+        return pick(rng,
+                    {"replace " + *ref + " with " + reference_noun(rng), "swap " + *ref + " for " + reference_noun(rng),
+                     "turn " + *ref + " into " + reference_noun(rng)});
       const std::string look = new_look_phrase(before, *old, op.object, rng);
-      return pick(rng, {"replace " + *ref + " with " + look, "swap " + *ref + " for " + look, "turn " + *ref + " into " + look,
-                        "change " + *ref + " into " + look});
+      return pick(rng, {"replace " + *ref + " with " + look, "swap " + *ref + " for " + look,
+                        "turn " + *ref + " into " + look, "change " + *ref + " into " + look});
     }
     case EditKind::Recolour: {
       const std::string c = colour_word(op.object.colour, rng);
-      return pick(rng, {"make " + *ref + " " + c, "paint " + *ref + " " + c, "change the colour of " + *ref + " to " + c,
-                        "turn " + *ref + " " + c, "recolour " + *ref + " " + c});
+      return pick(rng,
+                  {"make " + *ref + " " + c, "paint " + *ref + " " + c, "change the colour of " + *ref + " to " + c,
+                   "turn " + *ref + " " + c, "recolour " + *ref + " " + c});
     }
     case EditKind::Resize:
       if (class_of(before, op.object) == SizeClass::Large)
-        return pick(rng, {"make " + *ref + " bigger", "make " + *ref + " larger", "enlarge " + *ref, "scale up " + *ref});
+        return pick(rng,
+                    {"make " + *ref + " bigger", "make " + *ref + " larger", "enlarge " + *ref, "scale up " + *ref});
       return pick(rng, {"make " + *ref + " smaller", "shrink " + *ref, "scale down " + *ref});
-    case EditKind::Retexture: return texture_clause(*ref, op.object.texture, rng);
-    default: return std::nullopt;
+    case EditKind::Retexture:
+      return texture_clause(*ref, op.object.texture, rng);
+    default:
+      return std::nullopt;
   }
 }
 

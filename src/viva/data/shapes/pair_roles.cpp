@@ -11,15 +11,22 @@ std::string task_of(const std::vector<EditOperation>& ops) {
   if (ops.size() > 1) return "hybrid";
   const EditOperation& op = ops.front();
   switch (op.kind) {
-    case EditKind::Add: return op.from_reference ? "reference_add" : "add";
-    case EditKind::Remove: return "remove";
-    case EditKind::Replace: return op.from_reference ? "reference_replace" : "replace";
+    case EditKind::Add:
+      return op.from_reference ? "reference_add" : "add";
+    case EditKind::Remove:
+      return "remove";
+    case EditKind::Replace:
+      return op.from_reference ? "reference_replace" : "replace";
     case EditKind::Recolour:
     case EditKind::Resize:
-    case EditKind::Retexture: return "attribute";
-    case EditKind::Background: return "background";
-    case EditKind::Weather: return "weather";
-    case EditKind::Style: return "style";
+    case EditKind::Retexture:
+      return "attribute";
+    case EditKind::Background:
+      return "background";
+    case EditKind::Weather:
+      return "weather";
+    case EditKind::Style:
+      return "style";
   }
   return "hybrid";
 }
@@ -38,7 +45,8 @@ void mark_objects(VideoFrames& mask, const RenderedClip& render, const std::vect
 
 }  // namespace
 
-VideoFrames edit_mask(const RenderedClip& source, const RenderedClip& target, const std::vector<EditOperation>& operations) {
+VideoFrames edit_mask(const RenderedClip& source, const RenderedClip& target,
+                      const std::vector<EditOperation>& operations) {
   const VideoFrames& like = source.video;
   VideoFrames mask(like.frames, like.height, like.width, like.fps);
   const bool global = std::any_of(operations.begin(), operations.end(),
@@ -82,7 +90,8 @@ ShapesPair choose_roles(const TrackedClip& real, const SynthesisedEdit& edit, co
     pair.target_caption = text.real_caption;
   }
   pair.task = task_of(pair.operations);
-  pair.mask = swap ? edit_mask(edit.render, real.render, pair.operations) : edit_mask(real.render, edit.render, pair.operations);
+  pair.mask = swap ? edit_mask(edit.render, real.render, pair.operations)
+                   : edit_mask(real.render, edit.render, pair.operations);
   if (edit.reference) pair.reference = render_reference(*edit.reference, real.scene.width, real.scene.height);
   return pair;
 }

@@ -8,31 +8,47 @@ namespace viva::shapes {
 
 const char* name_of(Recipe recipe) {
   switch (recipe) {
-    case Recipe::AddObject: return "add_object";
-    case Recipe::ReplaceObject: return "replace_object";
-    case Recipe::ChangeAttribute: return "change_attribute";
-    case Recipe::ChangeBackground: return "change_background";
-    case Recipe::ChangeWeather: return "change_weather";
-    case Recipe::ReferenceAdd: return "reference_add";
-    case Recipe::ReferenceReplace: return "reference_replace";
-    case Recipe::Stylise: return "stylise";
-    case Recipe::Hybrid: return "hybrid";
+    case Recipe::AddObject:
+      return "add_object";
+    case Recipe::ReplaceObject:
+      return "replace_object";
+    case Recipe::ChangeAttribute:
+      return "change_attribute";
+    case Recipe::ChangeBackground:
+      return "change_background";
+    case Recipe::ChangeWeather:
+      return "change_weather";
+    case Recipe::ReferenceAdd:
+      return "reference_add";
+    case Recipe::ReferenceReplace:
+      return "reference_replace";
+    case Recipe::Stylise:
+      return "stylise";
+    case Recipe::Hybrid:
+      return "hybrid";
   }
   return "?";
 }
 
 const char* name_of(Rejection rejection) {
   switch (rejection) {
-    case Rejection::Ambiguous: return "ambiguous";
-    case Rejection::Occluded: return "occluded";
-    case Rejection::OffFrame: return "off_frame";
-    case Rejection::Invisible: return "invisible";
-    case Rejection::NoRoom: return "no_room";
+    case Rejection::Ambiguous:
+      return "ambiguous";
+    case Rejection::Occluded:
+      return "occluded";
+    case Rejection::OffFrame:
+      return "off_frame";
+    case Rejection::Invisible:
+      return "invisible";
+    case Rejection::NoRoom:
+      return "no_room";
   }
   return "?";
 }
 
-Scene sample_real_clip(Rng& rng, const SceneSamplerOptions& options) { return sample_scene(rng, options, HeldOut::Exclude); }
+Scene sample_real_clip(Rng& rng, const SceneSamplerOptions& options) {
+  return sample_scene(rng, options, HeldOut::Exclude);
+}
 
 DescribedClip describe_clip(const Scene& real, Rng& rng) {
   DescribedClip clip;

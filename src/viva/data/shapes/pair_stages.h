@@ -59,7 +59,7 @@ struct SynthesisedEdit {
   std::vector<EditOperation> operations;  // applied to the real clip's scene, in order
   Scene scene;
   RenderedClip render;
-  std::optional<ShapeObject> reference;   // the look a reference image shows
+  std::optional<ShapeObject> reference;  // the look a reference image shows
 };
 
 // Stage 4 output. Instructions are absent when an object cannot be named unambiguously.
@@ -102,6 +102,7 @@ ShapesPair choose_roles(const TrackedClip& real, const SynthesisedEdit& edit, co
 
 // The edit mask: white wherever an edited object covers a pixel in either clip (frame by frame),
 // the whole frame when an operation changes the background, weather or style.
-VideoFrames edit_mask(const RenderedClip& source, const RenderedClip& target, const std::vector<EditOperation>& operations);
+VideoFrames edit_mask(const RenderedClip& source, const RenderedClip& target,
+                      const std::vector<EditOperation>& operations);
 
 }  // namespace viva::shapes

@@ -16,8 +16,10 @@ bool roles_may_swap(Recipe recipe, Split split) {
     case Recipe::ReplaceObject:
     case Recipe::ChangeAttribute:
     case Recipe::ChangeBackground:
-    case Recipe::ChangeWeather: return true;
-    default: return false;
+    case Recipe::ChangeWeather:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -32,8 +34,10 @@ PairText rewrite_text(const TrackedClip& real, const SynthesisedEdit& edit, Reci
   bool named = true;
   for (const EditOperation& op : edit.operations) {
     const std::optional<std::string> clause = instruction_clause(real.scene, op, rng);
-    if (!clause) named = false;
-    else clauses.push_back(*clause);
+    if (!clause)
+      named = false;
+    else
+      clauses.push_back(*clause);
   }
   if (named) text.forward = instruction_sentence(clauses);
   if (roles_may_swap(recipe, split) && edit.operations.size() == 1) {

@@ -15,12 +15,18 @@ struct BackgroundLook {
 // keep kMinColourContrast on each.
 BackgroundLook look_of(Background b) {
   switch (b) {
-    case Background::Sky: return {{40, 90, 180}, {110, 160, 225}};
-    case Background::Grass: return {{40, 95, 35}, {95, 145, 55}};
-    case Background::Sand: return {{220, 195, 135}, {185, 155, 100}};
-    case Background::Night: return {{10, 15, 40}, {40, 45, 90}};
-    case Background::Grey: return {{150, 150, 150}, {150, 150, 150}};
-    case Background::Cream: return {{235, 228, 205}, {235, 228, 205}};
+    case Background::Sky:
+      return {{40, 90, 180}, {110, 160, 225}};
+    case Background::Grass:
+      return {{40, 95, 35}, {95, 145, 55}};
+    case Background::Sand:
+      return {{220, 195, 135}, {185, 155, 100}};
+    case Background::Night:
+      return {{10, 15, 40}, {40, 45, 90}};
+    case Background::Grey:
+      return {{150, 150, 150}, {150, 150, 150}};
+    case Background::Cream:
+      return {{235, 228, 205}, {235, 228, 205}};
   }
   return {};
 }
@@ -61,22 +67,33 @@ float distance_to_blend(const Rgb& p, const Rgb& a, const Rgb& b) {
   const float ab[3] = {b.r - a.r, b.g - a.g, b.b - a.b};
   const float ap[3] = {p.r - a.r, p.g - a.g, p.b - a.b};
   const float length2 = ab[0] * ab[0] + ab[1] * ab[1] + ab[2] * ab[2];
-  const float t = length2 > 0 ? std::clamp((ab[0] * ap[0] + ab[1] * ap[1] + ab[2] * ap[2]) / length2, 0.0f, 1.0f) : 0.0f;
+  const float t =
+      length2 > 0 ? std::clamp((ab[0] * ap[0] + ab[1] * ap[1] + ab[2] * ap[2]) / length2, 0.0f, 1.0f) : 0.0f;
   return colour_distance(p, mix(a, b, t));
 }
 
 Rgb colour_rgb(Colour c) {
   switch (c) {
-    case Colour::Red: return {220, 40, 40};
-    case Colour::Orange: return {250, 140, 20};
-    case Colour::Yellow: return {245, 220, 40};
-    case Colour::Green: return {40, 190, 60};
-    case Colour::Cyan: return {40, 210, 220};
-    case Colour::Blue: return {40, 80, 230};
-    case Colour::Purple: return {140, 50, 210};
-    case Colour::Pink: return {250, 130, 200};
-    case Colour::White: return {245, 245, 245};
-    case Colour::Black: return {25, 25, 25};
+    case Colour::Red:
+      return {220, 40, 40};
+    case Colour::Orange:
+      return {250, 140, 20};
+    case Colour::Yellow:
+      return {245, 220, 40};
+    case Colour::Green:
+      return {40, 190, 60};
+    case Colour::Cyan:
+      return {40, 210, 220};
+    case Colour::Blue:
+      return {40, 80, 230};
+    case Colour::Purple:
+      return {140, 50, 210};
+    case Colour::Pink:
+      return {250, 130, 200};
+    case Colour::White:
+      return {245, 245, 245};
+    case Colour::Black:
+      return {25, 25, 25};
   }
   return {};
 }
@@ -103,9 +120,12 @@ Rgb apply_fog(const Rgb& c) { return mix(c, fog_rgb(), fog_amount()); }
 
 bool weather_allowed(Background b, Weather w) {
   switch (w) {
-    case Weather::None: return true;
-    case Weather::Rain: return min_over_rows(b, [](const Rgb& row) { return colour_distance(row, rain_rgb()); }) >= 80;
-    case Weather::Snow: return min_over_rows(b, [](const Rgb& row) { return colour_distance(row, snow_rgb()); }) >= 80;
+    case Weather::None:
+      return true;
+    case Weather::Rain:
+      return min_over_rows(b, [](const Rgb& row) { return colour_distance(row, rain_rgb()); }) >= 80;
+    case Weather::Snow:
+      return min_over_rows(b, [](const Rgb& row) { return colour_distance(row, snow_rgb()); }) >= 80;
     case Weather::Fog:
       if (mean_template_distance(b, false, b, true) < 40) return false;
       for (Background other : all_backgrounds()) {

@@ -37,8 +37,8 @@ Rgb apply_fog(const Rgb& c);
 bool weather_allowed(Background b, Weather w);
 
 // Minimum RGB distances an object keeps from what lies around it.
-inline constexpr float kMinColourContrast = 90.0f;   // object colour vs background rows
-inline constexpr float kMinShadeContrast = 60.0f;    // texture shade vs background rows
+inline constexpr float kMinColourContrast = 90.0f;    // object colour vs background rows
+inline constexpr float kMinShadeContrast = 60.0f;     // texture shade vs background rows
 inline constexpr float kMinParticleContrast = 60.0f;  // object colours vs particle/background blends
 inline constexpr float kMinBlendContrast = 40.0f;     // background rows vs blends of colour and shade
 

@@ -62,7 +62,8 @@ void draw_particles(Canvas& canvas, const std::vector<Particle>& particles, cons
 float shade_weight(const DrawnObject& o, float lx, float ly, float d, float scale) {
   const float size = static_cast<float>(o.size);
   switch (o.texture) {
-    case Texture::Solid: return 0;
+    case Texture::Solid:
+      return 0;
     case Texture::Striped: {
       // Diagonal stripes in the object's frame, a colour stripe through the centre: at 45 degrees
       // to every straight edge, so they cross the whole outline and never run along one.
@@ -112,7 +113,8 @@ void draw_object(Canvas& canvas, const DrawnObject& o, float scale, uint8_t* cov
       canvas.blend(x, y, w > 0 ? mix(main, shade, w) : main, cover);
       // Never 0 where the object touches the pixel at all: edit masks are built from this.
       if (coverage)
-        coverage[static_cast<std::size_t>(y) * canvas.width + x] = static_cast<uint8_t>(std::max(1L, std::lround(cover * 255)));
+        coverage[static_cast<std::size_t>(y) * canvas.width + x] =
+            static_cast<uint8_t>(std::max(1L, std::lround(cover * 255)));
     }
 }
 

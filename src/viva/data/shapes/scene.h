@@ -16,11 +16,11 @@ struct ShapeObject {
   Colour colour = Colour::Red;
   ShapeKind shape = ShapeKind::Circle;
   Texture texture = Texture::Solid;
-  double size = 14;             // width in pixels (the outline of shape_geometry.h scaled by it)
-  double x = 32, y = 32;        // centre at frame 0, pixels
-  double vx = 0, vy = 0;        // pixels per frame
-  double angle = 0, spin = 0;   // radians, radians per frame
-  int depth = 0;                // drawing order: larger is nearer
+  double size = 14;            // width in pixels (the outline of shape_geometry.h scaled by it)
+  double x = 32, y = 32;       // centre at frame 0, pixels
+  double vx = 0, vy = 0;       // pixels per frame
+  double angle = 0, spin = 0;  // radians, radians per frame
+  int depth = 0;               // drawing order: larger is nearer
 
   // Discrete attributes compared by the judge: colour, shape, size class, texture.
   bool same_look(const ShapeObject& other, int width, int height) const;

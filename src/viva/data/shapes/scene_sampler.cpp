@@ -22,7 +22,8 @@ Texture draw_texture(Rng& rng, const LookRequest& request) {
   if (request.texture) return *request.texture;
   if (request.textured) return rng.pick(std::vector<Texture>{Texture::Striped, Texture::Dotted, Texture::Outlined});
   // Solid is as common as the three patterns together.
-  return rng.chance(0.4) ? Texture::Solid : rng.pick(std::vector<Texture>{Texture::Striped, Texture::Dotted, Texture::Outlined});
+  return rng.chance(0.4) ? Texture::Solid
+                         : rng.pick(std::vector<Texture>{Texture::Striped, Texture::Dotted, Texture::Outlined});
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ struct LookRequest {
   std::optional<ShapeKind> shape;
   std::optional<SizeClass> size_class;
   std::optional<Texture> texture;
-  bool textured = false;            // a texture other than solid (reference objects are distinctive)
+  bool textured = false;             // a texture other than solid (reference objects are distinctive)
   std::optional<Colour> not_colour;  // e.g. the reference backdrop's
 };
 

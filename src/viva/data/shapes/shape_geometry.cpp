@@ -14,7 +14,8 @@ constexpr float kPi = 3.14159265358979f;
 constexpr float kCircleRadius = 0.5f;
 constexpr float kSquareHalf = 0.45f;
 constexpr float kTriangleRadius = 0.62f;
-constexpr float kDiamondHalfWidth = 0.36f, kDiamondHalfHeight = 0.55f;  // elongated, so rotation cannot make it a square
+constexpr float kDiamondHalfWidth = 0.36f,
+                kDiamondHalfHeight = 0.55f;  // elongated, so rotation cannot make it a square
 constexpr float kStarOuter = 0.6f, kStarInner = 0.3f;
 constexpr float kCrossHalfLength = 0.5f, kCrossHalfWidth = 0.18f;
 constexpr float kRingOuter = 0.5f, kRingInner = 0.26f;
@@ -37,8 +38,10 @@ Polygon regular(int corners, float radius, float inner_radius = 0) {
 }
 
 const Polygon& polygon_of(ShapeKind shape) {
-  static const Polygon square = {
-      {-kSquareHalf, -kSquareHalf}, {kSquareHalf, -kSquareHalf}, {kSquareHalf, kSquareHalf}, {-kSquareHalf, kSquareHalf}};
+  static const Polygon square = {{-kSquareHalf, -kSquareHalf},
+                                 {kSquareHalf, -kSquareHalf},
+                                 {kSquareHalf, kSquareHalf},
+                                 {-kSquareHalf, kSquareHalf}};
   static const Polygon triangle = regular(3, kTriangleRadius);
   static const Polygon diamond = {
       {0, -kDiamondHalfHeight}, {kDiamondHalfWidth, 0}, {0, kDiamondHalfHeight}, {-kDiamondHalfWidth, 0}};
@@ -50,12 +53,18 @@ const Polygon& polygon_of(ShapeKind shape) {
   }();
   static const Polygon none;
   switch (shape) {
-    case ShapeKind::Square: return square;
-    case ShapeKind::Triangle: return triangle;
-    case ShapeKind::Diamond: return diamond;
-    case ShapeKind::Star: return star;
-    case ShapeKind::Cross: return cross;
-    default: return none;
+    case ShapeKind::Square:
+      return square;
+    case ShapeKind::Triangle:
+      return triangle;
+    case ShapeKind::Diamond:
+      return diamond;
+    case ShapeKind::Star:
+      return star;
+    case ShapeKind::Cross:
+      return cross;
+    default:
+      return none;
   }
 }
 
@@ -121,7 +130,8 @@ const ShapeGeometry& geometry_of(ShapeKind shape) {
 
 float unit_signed_distance(ShapeKind shape, float x, float y) {
   switch (shape) {
-    case ShapeKind::Circle: return std::hypot(x, y) - kCircleRadius;
+    case ShapeKind::Circle:
+      return std::hypot(x, y) - kCircleRadius;
     case ShapeKind::Ring: {
       const float centre = (kRingOuter + kRingInner) / 2, half = (kRingOuter - kRingInner) / 2;
       return std::abs(std::hypot(x, y) - centre) - half;
@@ -132,24 +142,29 @@ float unit_signed_distance(ShapeKind shape, float x, float y) {
       const float outside = std::hypot(std::max(qx, 0.0f), std::max(qy, 0.0f));
       return outside + std::min(std::max(qx, qy), 0.0f);
     }
-    default: return polygon_signed_distance(polygon_of(shape), x, y);
+    default:
+      return polygon_signed_distance(polygon_of(shape), x, y);
   }
 }
 
 bool unit_contains(ShapeKind shape, float x, float y) {
   switch (shape) {
-    case ShapeKind::Circle: return x * x + y * y < kCircleRadius * kCircleRadius;
+    case ShapeKind::Circle:
+      return x * x + y * y < kCircleRadius * kCircleRadius;
     case ShapeKind::Ring: {
       const float r2 = x * x + y * y;
       return r2 < kRingOuter * kRingOuter && r2 > kRingInner * kRingInner;
     }
-    case ShapeKind::Square: return std::abs(x) < kSquareHalf && std::abs(y) < kSquareHalf;
-    case ShapeKind::Diamond: return std::abs(x) / kDiamondHalfWidth + std::abs(y) / kDiamondHalfHeight < 1;
+    case ShapeKind::Square:
+      return std::abs(x) < kSquareHalf && std::abs(y) < kSquareHalf;
+    case ShapeKind::Diamond:
+      return std::abs(x) / kDiamondHalfWidth + std::abs(y) / kDiamondHalfHeight < 1;
     case ShapeKind::Cross: {
       const float ax = std::abs(x), ay = std::abs(y);
       return (ax < kCrossHalfWidth && ay < kCrossHalfLength) || (ax < kCrossHalfLength && ay < kCrossHalfWidth);
     }
-    default: return polygon_contains(polygon_of(shape), x, y);
+    default:
+      return polygon_contains(polygon_of(shape), x, y);
   }
 }
 

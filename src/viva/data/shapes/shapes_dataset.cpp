@@ -49,7 +49,8 @@ void prepare_folder(const ShapesDatasetOptions& options) {
   const fs::path out(options.out);
   const fs::path generation = out / "generation.json";
   if (fs::exists(out / "manifest.jsonl"))
-    throw file_error(options.out, "already holds a finished dataset (manifest.jsonl); remove it or choose another --out");
+    throw file_error(options.out,
+                     "already holds a finished dataset (manifest.jsonl); remove it or choose another --out");
   if (fs::exists(generation)) {
     nlohmann::json previous;
     try {
@@ -75,13 +76,16 @@ void prepare_folder(const ShapesDatasetOptions& options) {
 
 Image first_frame(const VideoFrames& video) {
   Image image(video.width, video.height);
-  std::copy(video.pixels.begin(), video.pixels.begin() + static_cast<std::ptrdiff_t>(video.frame_bytes()), image.rgb.begin());
+  std::copy(video.pixels.begin(), video.pixels.begin() + static_cast<std::ptrdiff_t>(video.frame_bytes()),
+            image.rgb.begin());
   return image;
 }
 
 void write_media(const std::string& path, const VideoFrames& video, SampleKind kind) {
-  if (kind == SampleKind::Image) write_image(path, first_frame(video));
-  else write_video(path, video);
+  if (kind == SampleKind::Image)
+    write_image(path, first_frame(video));
+  else
+    write_video(path, video);
 }
 
 nlohmann::json scene_record(const std::string& id, const ShapesPair& pair) {
@@ -177,7 +181,9 @@ std::vector<PairRecord> make_all_pairs(const ShapesDatasetOptions& options) {
 
 void write_grpo(const std::string& path, const std::vector<PairRecord>& records) {
   const fs::path folder = fs::absolute(path).parent_path();
-  auto relative = [&](const std::string& p) { return p.empty() ? p : fs::absolute(p).lexically_relative(folder).string(); };
+  auto relative = [&](const std::string& p) {
+    return p.empty() ? p : fs::absolute(p).lexically_relative(folder).string();
+  };
   std::string text;
   for (const PairRecord& r : records) {
     if (!r.grpo) continue;
@@ -205,8 +211,10 @@ ShapesDatasetSummary write_shapes_dataset(const ShapesDatasetOptions& options) {
   if (options.out.empty()) throw Error("ShapesWorld: no output folder given");
   if (options.count <= 0) throw Error("ShapesWorld: the number of pairs must be positive");
   const PairGeneratorOptions& p = options.pairs;
-  if (p.width < 32 || p.height < 32) throw Error("ShapesWorld: frames must be at least 32x32 pixels");
-  if (p.frames < 1) throw Error("ShapesWorld: clips need at least one frame");
+  // Below 48 pixels small objects are a few pixels wide and the oracle judge stops being exact
+  // (measured: 100% of target clips parsed exactly at 64x64 and up, 99% at 48x48, 71% at 32x32).
+  if (p.width < 48 || p.height < 48) throw Error("ShapesWorld: frames must be at least 48x48 pixels");
+  if (p.frames < 2) throw Error("ShapesWorld: video pairs need at least 2 frames (image pairs are --image-fraction)");
   if (!(p.fps > 0)) throw Error("ShapesWorld: the frame rate must be positive");
   if (p.image_fraction < 0 || p.image_fraction > 1) throw Error("ShapesWorld: the image fraction must be within 0..1");
   const auto start = std::chrono::steady_clock::now();
@@ -236,7 +244,8 @@ ShapesDatasetSummary write_shapes_dataset(const ShapesDatasetOptions& options) {
 }
 
 std::string summary_table(const ShapesDatasetSummary& s) {
-  std::string text = "| task | kind | train | validation | test | hybrid | total |\n|---|---|---:|---:|---:|---:|---:|\n";
+  std::string text =
+      "| task | kind | train | validation | test | hybrid | total |\n|---|---|---:|---:|---:|---:|---:|\n";
   std::map<std::string, int64_t> column_totals;
   char line[256];
   for (const auto& [task, kinds] : s.counts)
@@ -267,8 +276,8 @@ std::string summary_table(const ShapesDatasetSummary& s) {
 nlohmann::json to_json(const ShapesDatasetSummary& s) {
   nlohmann::json held_out = nlohmann::json::array();
   for (const auto& [colour, shape] : held_out_combinations()) held_out.push_back({name_of(colour), name_of(shape)});
-  return {{"pairs", s.pairs},   {"resumed", s.resumed}, {"seconds", s.seconds}, {"counts", s.counts},
-          {"rejections", s.rejections}, {"held_out_test_combinations", held_out}};
+  return {{"pairs", s.pairs},   {"resumed", s.resumed},       {"seconds", s.seconds},
+          {"counts", s.counts}, {"rejections", s.rejections}, {"held_out_test_combinations", held_out}};
 }
 
 }  // namespace viva::shapes

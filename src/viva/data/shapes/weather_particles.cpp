@@ -16,7 +16,6 @@ float wrap(float v, float lo, float span) {
 
 }  // namespace
 
-
 std::vector<Particle> weather_particles(Weather weather, uint64_t seed, int frame, int width, int height) {
   std::vector<Particle> particles;
   if (weather != Weather::Rain && weather != Weather::Snow) return particles;

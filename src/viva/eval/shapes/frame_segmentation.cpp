@@ -157,7 +157,7 @@ FrameComponents find_components(const uint8_t* rgb, int width, int height, const
 }
 
 ObjectRegion extract_object(const uint8_t* rgb, int width, int height, const Component& component,
-                            const BackgroundModel& background, Weather weather) {
+                            const BackgroundModel& background, Weather weather, const SegmentationOptions& options) {
   ObjectRegion region;
   region.colour = best_colour(rgb, width, height, component, background);
   const Rgb main = background.appearance(colour_rgb(region.colour));
@@ -186,7 +186,8 @@ ObjectRegion extract_object(const uint8_t* rgb, int width, int height, const Com
     if (!candidate[i]) continue;
     const Rgb p = pixel_at(rgb, static_cast<int>(i)), bg = background.rows[i / static_cast<std::size_t>(width)];
     cover[i] = fit_coverage(p, bg, main, shade);
-    if (particles && colour_distance(p, bg) > 20.0f && distance_to_blend(p, bg, particle) < cover[i].residual) {
+    if (particles && colour_distance(p, bg) > options.foreground_distance &&
+        distance_to_blend(p, bg, particle) < cover[i].residual) {
       particle_pixel[i] = 1;  // a raindrop or flake behind the object's edge
       continue;
     }

@@ -44,7 +44,8 @@ ClipScore judge_row(const ManifestRow& row, const JudgeRunOptions& options, cons
     try {
       const GroundTruth truth = read_ground_truth((fs::path(scenes) / (row.id + ".json")).string());
       const VideoFrames source = read_video(row.source), target = read_video(row.target);
-      const VideoFrames mask = row.mask.empty() ? VideoFrames(source.frames, source.height, source.width, source.fps) : read_video(row.mask);
+      const VideoFrames mask =
+          row.mask.empty() ? VideoFrames(source.frames, source.height, source.width, source.fps) : read_video(row.mask);
       score = score_clip(truth, source, target, mask, read_video(prediction_path), options.judge);
     } catch (const std::exception& e) {
       score = ClipScore();
@@ -71,7 +72,8 @@ std::string table_row(const std::string& name, const ScoreAggregate& a) {
                 static_cast<long long>(a.clips), static_cast<long long>(a.missing), static_cast<long long>(a.failed),
                 cell(100 * a.followed_share(), "%.1f").c_str(), cell(mean(a.psnr, a.psnr_n), "%.2f").c_str(),
                 cell(mean(a.ssim, a.ssim_n), "%.4f").c_str(), cell(mean(a.stability, a.stability_n), "%.3f").c_str(),
-                cell(mean(a.flicker, a.flicker_n), "%+.2f").c_str(), cell(mean(a.artefact, a.artefact_n), "%.2f").c_str());
+                cell(mean(a.flicker, a.flicker_n), "%+.2f").c_str(),
+                cell(mean(a.artefact, a.artefact_n), "%.2f").c_str());
   return text;
 }
 
@@ -127,24 +129,28 @@ JudgeReport judge_predictions(const JudgeRunOptions& options) {
                                            manifest.problems.front().problem + " (run `viva data check`)");
   const std::string scenes =
       options.scenes.empty() ? (fs::absolute(options.manifest).parent_path() / "scenes").string() : options.scenes;
-  if (!fs::is_directory(scenes)) throw file_error(scenes, "no ground-truth scene folder (written by `viva data shapes`)");
+  if (!fs::is_directory(scenes))
+    throw file_error(scenes, "no ground-truth scene folder (written by `viva data shapes`)");
   std::vector<const ManifestRow*> rows;
   for (const ManifestRow& r : manifest.rows)
     if (options.split.empty() || r.split == options.split) rows.push_back(&r);
-  if (rows.empty()) throw file_error(options.manifest, "no rows" + (options.split.empty() ? "" : " of split '" + options.split + "'"));
+  if (rows.empty())
+    throw file_error(options.manifest, "no rows" + (options.split.empty() ? "" : " of split '" + options.split + "'"));
 
   JudgeReport report;
   report.manifest = options.manifest;
   report.predictions = options.predictions;
   report.clips.resize(rows.size());
   std::atomic<std::size_t> next{0}, done{0};
-  const int jobs = std::max(1, std::min<int>(options.jobs > 0 ? options.jobs : static_cast<int>(std::thread::hardware_concurrency()),
-                                             static_cast<int>(rows.size())));
+  const int jobs =
+      std::max(1, std::min<int>(options.jobs > 0 ? options.jobs : static_cast<int>(std::thread::hardware_concurrency()),
+                                static_cast<int>(rows.size())));
   // judge_row never throws: every failure becomes the clip's error.
   auto worker = [&] {
     for (std::size_t i; (i = next++) < rows.size(); ++done) report.clips[i] = judge_row(*rows[i], options, scenes);
   };
-  Progress progress("judge", static_cast<int64_t>(rows.size()), ProgressOptions().set_mode(options.progress).set_unit("clips"));
+  Progress progress("judge", static_cast<int64_t>(rows.size()),
+                    ProgressOptions().set_mode(options.progress).set_unit("clips"));
   std::vector<std::thread> threads;
   for (int j = 0; j < jobs; ++j) threads.emplace_back(worker);
   while (done < rows.size()) {
@@ -176,7 +182,8 @@ std::string report_table(const JudgeReport& r) {
 }
 
 nlohmann::json to_json(const JudgeReport& r) {
-  nlohmann::json by_task = nlohmann::json::object(), by_split = nlohmann::json::object(), clips = nlohmann::json::array();
+  nlohmann::json by_task = nlohmann::json::object(), by_split = nlohmann::json::object(),
+                 clips = nlohmann::json::array();
   for (const auto& [task, a] : r.by_task) by_task[task] = aggregate_json(a);
   for (const auto& [split, a] : r.by_split) by_split[split] = aggregate_json(a);
   for (const ClipScore& s : r.clips) {

@@ -22,7 +22,7 @@ struct JudgeRunOptions {
   std::string scenes;  // default: <manifest folder>/scenes
   std::string split;   // only rows of this split ("" = all)
   JudgeOptions judge;
-  int jobs = 0;        // 0: one per core
+  int jobs = 0;  // 0: one per core
   ProgressMode progress = ProgressMode::Auto;
 };
 

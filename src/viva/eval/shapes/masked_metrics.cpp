@@ -18,7 +18,8 @@ bool masked(const VideoFrames& mask, std::size_t pixel) {
 
 std::vector<double> luma_of(const uint8_t* rgb, int width, int height) {
   std::vector<double> luma(static_cast<std::size_t>(width) * height);
-  for (std::size_t i = 0; i < luma.size(); ++i) luma[i] = 0.299 * rgb[3 * i] + 0.587 * rgb[3 * i + 1] + 0.114 * rgb[3 * i + 2];
+  for (std::size_t i = 0; i < luma.size(); ++i)
+    luma[i] = 0.299 * rgb[3 * i] + 0.587 * rgb[3 * i + 1] + 0.114 * rgb[3 * i + 2];
   return luma;
 }
 
@@ -26,7 +27,8 @@ std::vector<double> luma_of(const uint8_t* rgb, int width, int height) {
 struct BoxSums {
   int width, height;
   std::vector<double> table;  // (width + 1) x (height + 1)
-  BoxSums(const std::vector<double>& v, int w, int h) : width(w), height(h), table(static_cast<std::size_t>(w + 1) * (h + 1), 0) {
+  BoxSums(const std::vector<double>& v, int w, int h)
+      : width(w), height(h), table(static_cast<std::size_t>(w + 1) * (h + 1), 0) {
     for (int y = 0; y < h; ++y)
       for (int x = 0; x < w; ++x)
         at(x + 1, y + 1) = v[static_cast<std::size_t>(y) * w + x] + at(x, y + 1) + at(x + 1, y) - at(x, y);
@@ -35,7 +37,8 @@ struct BoxSums {
   double at(int x, int y) const { return table[static_cast<std::size_t>(y) * (width + 1) + x]; }
   // Mean over the window around (x, y) and its pixel count.
   double mean(int x, int y, int r) const {
-    const int x0 = std::max(0, x - r), y0 = std::max(0, y - r), x1 = std::min(width, x + r + 1), y1 = std::min(height, y + r + 1);
+    const int x0 = std::max(0, x - r), y0 = std::max(0, y - r), x1 = std::min(width, x + r + 1),
+              y1 = std::min(height, y + r + 1);
     return (at(x1, y1) - at(x0, y1) - at(x1, y0) + at(x0, y0)) / ((x1 - x0) * (y1 - y0));
   }
 };
@@ -71,7 +74,8 @@ double ssim_outside_mask(const VideoFrames& a, const VideoFrames& b, const Video
     const std::size_t first = static_cast<std::size_t>(t) * w * h;
     std::vector<uint8_t> outside(a.frame(t), a.frame(t) + a.frame_bytes());
     for (std::size_t i = 0; i < static_cast<std::size_t>(w) * h; ++i)
-      if (masked(mask, first + i)) std::copy(b.frame(t) + 3 * i, b.frame(t) + 3 * i + 3, outside.begin() + static_cast<std::ptrdiff_t>(3 * i));
+      if (masked(mask, first + i))
+        std::copy(b.frame(t) + 3 * i, b.frame(t) + 3 * i + 3, outside.begin() + static_cast<std::ptrdiff_t>(3 * i));
     const std::vector<double> la = luma_of(outside.data(), w, h), lb = luma_of(b.frame(t), w, h);
     std::vector<double> aa(la.size()), bb(la.size()), ab(la.size());
     for (std::size_t i = 0; i < la.size(); ++i) {
@@ -84,7 +88,8 @@ double ssim_outside_mask(const VideoFrames& a, const VideoFrames& b, const Video
       for (int x = 0; x < w; ++x) {
         if (masked(mask, first + static_cast<std::size_t>(y) * w + x)) continue;
         const double ma = sa.mean(x, y, r), mb = sb.mean(x, y, r);
-        const double va = saa.mean(x, y, r) - ma * ma, vb = sbb.mean(x, y, r) - mb * mb, cov = sab.mean(x, y, r) - ma * mb;
+        const double va = saa.mean(x, y, r) - ma * ma, vb = sbb.mean(x, y, r) - mb * mb,
+                     cov = sab.mean(x, y, r) - ma * mb;
         total += ((2 * ma * mb + c1) * (2 * cov + c2)) / ((ma * ma + mb * mb + c1) * (va + vb + c2));
         ++count;
       }

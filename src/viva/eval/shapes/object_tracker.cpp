@@ -20,13 +20,14 @@ template <class T>
 T majority(const std::vector<T>& values) {
   std::map<T, int> votes;
   for (const T& v : values) ++votes[v];
-  return std::max_element(votes.begin(), votes.end(), [](const auto& a, const auto& b) { return a.second < b.second; })->first;
+  return std::max_element(votes.begin(), votes.end(), [](const auto& a, const auto& b) { return a.second < b.second; })
+      ->first;
 }
 
 }  // namespace
 
-std::vector<ParsedObject> track_objects(const std::vector<std::vector<ObjectSighting>>& sightings, int width, int height,
-                                        double min_track_share) {
+std::vector<ParsedObject> track_objects(const std::vector<std::vector<ObjectSighting>>& sightings, int width,
+                                        int height, double min_track_share) {
   const int frames = static_cast<int>(sightings.size());
   const double reach = 0.35 * std::min(width, height);
   std::vector<Track> tracks;
@@ -41,7 +42,8 @@ std::vector<ParsedObject> track_objects(const std::vector<std::vector<ObjectSigh
       for (std::size_t s = 0; s < seen.size(); ++s) {
         const double d = std::hypot(seen[s].x - px, seen[s].y - py);
         if (d > reach) continue;
-        costs.emplace_back(d + (seen[s].colour != tr.colour ? 30.0 : 0.0) + (seen[s].shape != tr.shape ? 15.0 : 0.0), k, s);
+        costs.emplace_back(d + (seen[s].colour != tr.colour ? 30.0 : 0.0) + (seen[s].shape != tr.shape ? 15.0 : 0.0), k,
+                           s);
       }
     }
     std::sort(costs.begin(), costs.end());

@@ -8,7 +8,7 @@
 
 namespace viva::shapes {
 
-std::vector<ParsedObject> track_objects(const std::vector<std::vector<ObjectSighting>>& sightings, int width, int height,
-                                        double min_track_share);
+std::vector<ParsedObject> track_objects(const std::vector<std::vector<ObjectSighting>>& sightings, int width,
+                                        int height, double min_track_share);
 
 }  // namespace viva::shapes

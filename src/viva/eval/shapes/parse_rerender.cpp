@@ -100,7 +100,9 @@ double artefact_residual(const VideoFrames& video, const ParsedScene& parse) {
     const uint8_t* q = clean.pixels.data() + 3 * i;
     if (particles) {
       const Rgb seen{float(p[0]), float(p[1]), float(p[2])}, drawn{float(q[0]), float(q[1]), float(q[2])};
-      if (colour_distance(seen, drawn) > kParticleDistance && distance_to_blend(seen, drawn, particle) < kParticleDistance) continue;
+      if (colour_distance(seen, drawn) > kParticleDistance &&
+          distance_to_blend(seen, drawn, particle) < kParticleDistance)
+        continue;
     }
     sum += std::abs(int{p[0]} - int{q[0]}) + std::abs(int{p[1]} - int{q[1]}) + std::abs(int{p[2]} - int{q[2]});
     count += 3;

@@ -32,7 +32,8 @@ double track_error(const ParsedObject& parsed, const ShapeObject& truth, const S
     if (t >= static_cast<int>(parsed.seen.size()) || !parsed.seen[static_cast<std::size_t>(t)])
       return std::numeric_limits<double>::infinity();
     const Placement p = placement_at(truth, t, scene.width, scene.height);
-    worst = std::max(worst, std::hypot(parsed.x[static_cast<std::size_t>(t)] - p.x, parsed.y[static_cast<std::size_t>(t)] - p.y));
+    worst = std::max(
+        worst, std::hypot(parsed.x[static_cast<std::size_t>(t)] - p.x, parsed.y[static_cast<std::size_t>(t)] - p.y));
   }
   return worst;
 }
@@ -64,7 +65,8 @@ ParseComparison compare_with_scene(const ParsedScene& parsed, const Scene& truth
   ParseComparison c;
   c.background = parsed.background == truth.background;
   if (!c.background)
-    c.differences.push_back(std::string("background ") + name_of(parsed.background) + ", expected " + name_of(truth.background));
+    c.differences.push_back(std::string("background ") + name_of(parsed.background) + ", expected " +
+                            name_of(truth.background));
   c.weather = parsed.weather == truth.weather;
   if (!c.weather)
     c.differences.push_back(std::string("weather ") + name_of(parsed.weather) + ", expected " + name_of(truth.weather));
@@ -76,14 +78,16 @@ ParseComparison compare_with_scene(const ParsedScene& parsed, const Scene& truth
   for (const auto& [look, n] : balance) {
     if (n == 0) continue;
     c.objects = false;
-    for (int i = 0; i < std::abs(n); ++i) c.differences.push_back((n > 0 ? "missing: " : "unexpected: ") + describe(look));
+    for (int i = 0; i < std::abs(n); ++i)
+      c.differences.push_back((n > 0 ? "missing: " : "unexpected: ") + describe(look));
   }
 
   // Positions, look group by look group.
   c.positions = true;
   std::map<Look, std::vector<const ShapeObject*>> checked;
   for (const ShapeObject& o : truth.objects)
-    if (std::find(position_ids.begin(), position_ids.end(), o.id) != position_ids.end()) checked[look_of(o, truth)].push_back(&o);
+    if (std::find(position_ids.begin(), position_ids.end(), o.id) != position_ids.end())
+      checked[look_of(o, truth)].push_back(&o);
   for (const auto& [look, group] : checked) {
     std::vector<const ParsedObject*> found;
     for (const ParsedObject& o : parsed.objects)

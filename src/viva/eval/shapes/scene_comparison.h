@@ -13,7 +13,7 @@ namespace viva::shapes {
 
 struct ParseComparison {
   bool background = false, weather = false, objects = false, positions = false;
-  double worst_position_error = 0;  // pixels, over the checked objects and frames
+  double worst_position_error = 0;       // pixels, over the checked objects and frames
   std::vector<std::string> differences;  // human-readable, e.g. "missing: a small red striped circle"
   bool exact() const { return background && weather && objects && positions; }
 };

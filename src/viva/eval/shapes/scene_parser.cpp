@@ -35,7 +35,8 @@ double ParsedScene::consistency() const {
   int agreeing = 0;
   for (const auto& frame : sightings) {
     std::vector<Look> looks;
-    for (const ObjectSighting& s : frame) looks.emplace_back(s.colour, s.shape, size_class_of(s.size, width, height), s.texture);
+    for (const ObjectSighting& s : frame)
+      looks.emplace_back(s.colour, s.shape, size_class_of(s.size, width, height), s.texture);
     agreeing += sorted_looks(looks) == clip;
   }
   return static_cast<double>(agreeing) / static_cast<double>(sightings.size());
@@ -68,7 +69,8 @@ ParsedScene parse_scene(const VideoFrames& video, const ParserOptions& options) 
   const double min_area = options.segmentation.min_object_area * video.width * video.height / 4096.0;
   for (int t = 0; t < video.frames; ++t)
     for (const Component& c : components[static_cast<std::size_t>(t)].objects) {
-      const ObjectRegion region = extract_object(video.frame(t), video.width, video.height, c, background, scene.weather);
+      const ObjectRegion region =
+          extract_object(video.frame(t), video.width, video.height, c, background, scene.weather, options.segmentation);
       if (static_cast<double>(region.pixels.size()) < min_area) continue;
       const ShapeFit fit = fit_shape(region, video.width, video.height);
       ObjectSighting s;

@@ -37,8 +37,8 @@ struct ParsedObject {
   ShapeKind shape = ShapeKind::Circle;
   Texture texture = Texture::Solid;
   SizeClass size_class = SizeClass::Small;
-  double size = 0;                // median over its sightings
-  std::vector<uint8_t> seen;      // per frame
+  double size = 0;                  // median over its sightings
+  std::vector<uint8_t> seen;        // per frame
   std::vector<double> x, y, angle;  // per frame (meaningful where seen)
   int sightings = 0;
 };

@@ -32,7 +32,8 @@ Window window_around(const ObjectRegion& region, int width, int height, int marg
   win.w = std::min(width - 1, x_hi + margin) - win.x0 + 1;
   win.h = std::min(height - 1, y_hi + margin) - win.y0 + 1;
   win.member.assign(static_cast<std::size_t>(win.w) * win.h, 0);
-  for (int i : region.pixels) win.member[static_cast<std::size_t>((i / width - win.y0) * win.w + (i % width - win.x0))] = 1;
+  for (int i : region.pixels)
+    win.member[static_cast<std::size_t>((i / width - win.y0) * win.w + (i % width - win.x0))] = 1;
   return win;
 }
 

@@ -47,7 +47,8 @@ void judge_style(const GroundTruth& truth, const VideoFrames& source, const Vide
   }
   // The residual against the source in that style stands in for the re-render of a parse.
   double sum = 0;
-  for (std::size_t i = 0; i < prediction.pixels.size(); ++i) sum += std::abs(int{prediction.pixels[i]} - int{best_video.pixels[i]});
+  for (std::size_t i = 0; i < prediction.pixels.size(); ++i)
+    sum += std::abs(int{prediction.pixels[i]} - int{best_video.pixels[i]});
   score.artefact = prediction.pixels.empty() ? 0.0 : sum / static_cast<double>(prediction.pixels.size());
 }
 
@@ -72,7 +73,8 @@ GroundTruth read_ground_truth(const std::string& path) {
   }
   for (const ShapeObject& o : truth.target.objects) {
     const ShapeObject* before = truth.source.find(o.id);
-    if (before && to_json(*before, truth.source.width, truth.source.height) == to_json(o, truth.target.width, truth.target.height))
+    if (before && to_json(*before, truth.source.width, truth.source.height) ==
+                      to_json(o, truth.target.width, truth.target.height))
       truth.untouched.push_back(o.id);
   }
   return truth;
@@ -85,7 +87,8 @@ ClipScore score_clip(const GroundTruth& truth, const VideoFrames& source, const 
   if (prediction.width != source.width || prediction.height != source.height || prediction.frames != source.frames) {
     score.error = "prediction is " + std::to_string(prediction.width) + "x" + std::to_string(prediction.height) + "x" +
                   std::to_string(prediction.frames) + " (width x height x frames) but the source is " +
-                  std::to_string(source.width) + "x" + std::to_string(source.height) + "x" + std::to_string(source.frames);
+                  std::to_string(source.width) + "x" + std::to_string(source.height) + "x" +
+                  std::to_string(source.frames);
     return score;
   }
   score.psnr = psnr_outside_mask(prediction, source, mask);
@@ -98,7 +101,8 @@ ClipScore score_clip(const GroundTruth& truth, const VideoFrames& source, const 
   }
   const ParsedScene parse = parse_scene(prediction, options.parser);
   const double scale = std::min(source.width, source.height) / 64.0;
-  const ParseComparison c = compare_with_scene(parse, truth.target, truth.untouched, options.position_tolerance * scale);
+  const ParseComparison c =
+      compare_with_scene(parse, truth.target, truth.untouched, options.position_tolerance * scale);
   score.followed = c.exact();
   score.differences = c.differences;
   if (prediction.frames > 1) score.stability = parse.consistency();

@@ -8,11 +8,11 @@
 namespace viva::shapes {
 
 struct TextureStatistics {
-  double shade_share = 0;       // of all the object's pixels
-  double rim_shade_share = 0;   // of its rim pixels
+  double shade_share = 0;      // of all the object's pixels
+  double rim_shade_share = 0;  // of its rim pixels
   int shade_pixels = 0;
-  int inner_shade_pixels = 0;   // shade pixels off the rim (a solid object has none)
-  int rim_shade_pixels = 0;     // shade pixels on the rim (dots have none)
+  int inner_shade_pixels = 0;  // shade pixels off the rim (a solid object has none)
+  int rim_shade_pixels = 0;    // shade pixels on the rim (dots have none)
 };
 
 TextureStatistics texture_statistics(const ObjectRegion& region);
