@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "../support/temp_dir.h"
+#include "viva/core/error.h"
 #include "viva/data/manifest_check.h"
 #include "viva/data/toy_pairs.h"
 #include "viva/io/test_pattern.h"
@@ -36,6 +37,31 @@ TEST(Manifest, RoundTripsWithPathsRelativeToTheManifest) {
   std::getline(in, first);
   EXPECT_NE(first.find("\"source\":\"pair0_source.mkv\""), std::string::npos) << first;
   EXPECT_TRUE(check_manifest(manifest).problems.empty());
+}
+
+TEST(Manifest, ForEachClipVisitsSourcesAndTargetsOfASplitAndSkipsFailures) {
+  Manifest m;
+  m.path = "m.jsonl";
+  auto row = [](std::string id, std::string split, std::string target) {
+    ManifestRow r;
+    r.id = id;
+    r.split = split;
+    r.source = id + "_s";
+    r.source_caption = id + " before";
+    r.target = target;
+    r.target_caption = id + " after";
+    return r;
+  };
+  m.rows = {row("a", "train", "a_t"), row("b", "validation", "b_t"), row("c", "train", "")};
+  std::vector<std::string> seen;
+  for_each_clip(m, "train", [&](const ManifestRow&, const std::string& path, const std::string& caption) {
+    if (path == "a_t") throw viva::Error(path, "unreadable");  // skipped with a warning, the walk goes on
+    seen.push_back(path + ":" + caption);
+  });
+  EXPECT_EQ(seen, (std::vector<std::string>{"a_s:a before", "c_s:c before"}));  // c has no target
+  int all = 0;
+  for_each_clip(m, "", [&](const ManifestRow&, const std::string&, const std::string&) { ++all; });
+  EXPECT_EQ(all, 5);
 }
 
 TEST(Manifest, CheckFindsEveryKindOfBadRow) {

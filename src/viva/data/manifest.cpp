@@ -1,6 +1,7 @@
 #include "viva/data/manifest.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -113,6 +114,22 @@ void write_manifest(const std::string& path, const std::vector<ManifestRow>& row
     text += j.dump() + "\n";
   }
   write_file_atomically(path, text);
+}
+
+void for_each_clip(const Manifest& manifest, const std::string& split,
+                   const std::function<void(const ManifestRow& row, const std::string& path, const std::string& caption)>& use) {
+  for (const ManifestRow& row : manifest.rows) {
+    if (!split.empty() && row.split != split) continue;
+    for (const auto& [path, caption] : {std::pair{row.source, row.source_caption}, std::pair{row.target, row.target_caption}}) {
+      if (path.empty()) continue;
+      try {
+        use(row, path, caption);
+      } catch (const Error& e) {
+        std::fprintf(stderr, "viva: warning: %s:%lld (%s): %s (skipped)\n", manifest.path.c_str(),
+                     static_cast<long long>(row.line), row.id.c_str(), e.what());
+      }
+    }
+  }
 }
 
 }  // namespace viva

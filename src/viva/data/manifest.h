@@ -9,6 +9,7 @@
 // Media paths are relative to the manifest's folder (absolute paths are kept). `mask` is a
 // video (or PNG folder) whose non-black pixels mark the edited region; it may be empty.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -49,5 +50,11 @@ Manifest read_manifest(const std::string& path);
 void write_manifest(const std::string& path, const std::vector<ManifestRow>& rows);
 
 const char* kind_name(SampleKind kind);
+
+// Calls `use` for the source and then the target clip of every row of `split` ("" = every row)
+// that has one, with that clip's caption. A viva::Error thrown by `use` skips the clip with a
+// warning naming the manifest line, as every trainer treats an unreadable clip.
+void for_each_clip(const Manifest& manifest, const std::string& split,
+                   const std::function<void(const ManifestRow& row, const std::string& path, const std::string& caption)>& use);
 
 }  // namespace viva

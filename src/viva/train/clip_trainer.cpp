@@ -1,7 +1,6 @@
 #include "viva/train/clip_trainer.h"
 
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 
 #include "viva/core/checkpoint.h"
@@ -73,23 +72,15 @@ struct CaptionedClip {
 std::vector<CaptionedClip> load_clips(const Manifest& manifest, const std::string& split, int64_t frames_per_clip,
                                       int64_t image_size, int64_t context, const ClipTokenizer& tokenizer) {
   std::vector<CaptionedClip> clips;
-  for (const ManifestRow& row : manifest.rows) {
-    if (row.split != split) continue;
-    for (const auto& [path, caption] : {std::pair{row.source, row.source_caption}, std::pair{row.target, row.target_caption}}) {
-      if (path.empty() || caption.empty()) continue;
-      try {
-        const torch::Tensor video = video_to_tensor(read_video(path));  // [3, T, H, W]
-        std::vector<torch::Tensor> frames;
-        for (int t : evenly_spaced_indices(static_cast<int>(video.size(1)), static_cast<int>(frames_per_clip)))
-          frames.push_back(clip_preprocess(video.select(1, t), image_size));
-        const auto ids = tokenizer.encode_row(caption, static_cast<int>(context), tokenizer.end_id());
-        clips.push_back({torch::stack(frames), torch::tensor(ids, torch::kInt64), caption});
-      } catch (const Error& e) {
-        std::fprintf(stderr, "viva: warning: %s:%lld (%s): %s (skipped)\n", manifest.path.c_str(),
-                     static_cast<long long>(row.line), row.id.c_str(), e.what());
-      }
-    }
-  }
+  for_each_clip(manifest, split, [&](const ManifestRow&, const std::string& path, const std::string& caption) {
+    if (caption.empty()) return;
+    const torch::Tensor video = video_to_tensor(read_video(path));  // [3, T, H, W]
+    std::vector<torch::Tensor> frames;
+    for (int t : evenly_spaced_indices(static_cast<int>(video.size(1)), static_cast<int>(frames_per_clip)))
+      frames.push_back(clip_preprocess(video.select(1, t), image_size));
+    const auto ids = tokenizer.encode_row(caption, static_cast<int>(context), tokenizer.end_id());
+    clips.push_back({torch::stack(frames), torch::tensor(ids, torch::kInt64), caption});
+  });
   return clips;
 }
 

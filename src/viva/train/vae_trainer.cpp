@@ -1,6 +1,5 @@
 #include "viva/train/vae_trainer.h"
 
-#include <cstdio>
 #include <filesystem>
 
 #include "viva/core/checkpoint.h"
@@ -83,18 +82,10 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
   const int height = config.height > 0 ? config.height : model_config.height;
   const int frames = config.frames > 0 ? config.frames : model_config.frames;
   std::vector<torch::Tensor> clips;
-  for (const ManifestRow& row : manifest.rows)
-    for (const std::string& path : {row.source, row.target}) {
-      if (path.empty()) continue;
-      try {
-        const VideoFrames video =
-            read_video_for_model(path, width, height, row.kind == SampleKind::Image ? 1 : frames);
-        clips.push_back(video_to_tensor(video).unsqueeze(0).to(device));
-      } catch (const Error& e) {  // a bad row is reported and skipped, as by data encode
-        std::fprintf(stderr, "viva: warning: %s:%lld (%s): %s (skipped)\n", config.manifest.c_str(),
-                     static_cast<long long>(row.line), row.id.c_str(), e.what());
-      }
-    }
+  for_each_clip(manifest, "", [&](const ManifestRow& row, const std::string& path, const std::string&) {
+    const VideoFrames video = read_video_for_model(path, width, height, row.kind == SampleKind::Image ? 1 : frames);
+    clips.push_back(video_to_tensor(video).unsqueeze(0).to(device));
+  });
   if (clips.empty()) throw file_error(config.manifest, "holds no clips to train the VAE on");
 
   std::vector<torch::Tensor> parameters = vae->parameters();

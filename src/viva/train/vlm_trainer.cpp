@@ -1,6 +1,5 @@
 #include "viva/train/vlm_trainer.h"
 
-#include <cstdio>
 #include <filesystem>
 
 #include "viva/core/checkpoint.h"
@@ -79,27 +78,19 @@ std::vector<CaptionExample> load_examples(const Manifest& manifest, const std::s
   const int64_t eot = tokenizer.token_id("<|eot_id|>");
 
   std::vector<CaptionExample> examples;
-  for (const ManifestRow& row : manifest.rows) {
-    if (row.split != split) continue;
-    for (const auto& [path, caption] : {std::pair{row.source, row.source_caption}, std::pair{row.target, row.target_caption}}) {
-      if (path.empty() || caption.empty()) continue;
-      try {
-        const VideoFrames first = read_video(path, DecodeOptions().set_max_frames(1));
-        CaptionExample e;
-        e.pixels = clip_preprocess(video_to_tensor(first).select(1, 0), options.vision.image_size).unsqueeze(0);
-        std::vector<int64_t> ids = prefix;
-        e.answer_begin = static_cast<int64_t>(ids.size());
-        append(ids, caption);
-        ids.push_back(eot);
-        e.answer_end = static_cast<int64_t>(ids.size());
-        e.ids = torch::tensor(ids, torch::kInt64).unsqueeze(0);
-        examples.push_back(std::move(e));
-      } catch (const Error& err) {
-        std::fprintf(stderr, "viva: warning: %s:%lld (%s): %s (skipped)\n", manifest.path.c_str(),
-                     static_cast<long long>(row.line), row.id.c_str(), err.what());
-      }
-    }
-  }
+  for_each_clip(manifest, split, [&](const ManifestRow&, const std::string& path, const std::string& caption) {
+    if (caption.empty()) return;
+    const VideoFrames first = read_video(path, DecodeOptions().set_max_frames(1));
+    CaptionExample e;
+    e.pixels = clip_preprocess(video_to_tensor(first).select(1, 0), options.vision.image_size).unsqueeze(0);
+    std::vector<int64_t> ids = prefix;
+    e.answer_begin = static_cast<int64_t>(ids.size());
+    append(ids, caption);
+    ids.push_back(eot);
+    e.answer_end = static_cast<int64_t>(ids.size());
+    e.ids = torch::tensor(ids, torch::kInt64).unsqueeze(0);
+    examples.push_back(std::move(e));
+  });
   return examples;
 }
 
