@@ -183,6 +183,19 @@ TEST(ShapesWorld, SplitsHoldOutCombinationsStylesAndHybrids) {
   EXPECT_GT(style_pairs, 0);
 }
 
+TEST(ShapesWorld, VideoStyleProbeSetIsAllVideoStylisations) {
+  PairGeneratorOptions options = PairGeneratorOptions().set_seed(3).set_frames(5);
+  options.video_styles = true;
+  for (int i = 0; i < 20; ++i) {
+    const ShapesPair p = generate_pair(i, options).pair;
+    EXPECT_EQ(p.task, "style") << i;
+    EXPECT_EQ(p.kind, SampleKind::Video) << i;
+    EXPECT_EQ(p.target_video.frames, 5) << i;
+    ASSERT_EQ(p.operations.size(), 1u);
+    EXPECT_NE(p.source_video.pixels, p.target_video.pixels) << i << ": " << p.instruction;
+  }
+}
+
 TEST(ShapesWorld, ReferringExpressionsSingleObjectsOut) {
   Rng rng(1);
   Scene s = empty_scene();

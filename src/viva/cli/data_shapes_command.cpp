@@ -54,6 +54,9 @@ void add_data_shapes_command(CLI::App& data) {
                   "Share of one-frame image pairs (hybrid pairs are always videos)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  cmd->add_flag("--video-styles", a->options.pairs.video_styles,
+               "A transfer probe set instead: every pair a video stylisation (training data has styles only as "
+               "image pairs)");
   cmd->add_option("--jobs", a->options.jobs, "Worker threads (0: twice the cores; writers mostly wait on disk)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();

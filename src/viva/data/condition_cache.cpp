@@ -165,7 +165,7 @@ CachedSample ConditionCache::load(int64_t i) const {
   s.split = e.split;
   for (const char* name : kFields)
     if (shard.contains(e.id + "/" + name)) *field(s, name) = shard.load(e.id + "/" + name);
-  if (!s.source.defined() || !s.target.defined() || !s.tokens.defined())
+  if (!s.target.defined() || !s.tokens.defined())  // text-to-video samples have no source
     throw file_error(shard.path(), "sample '" + e.id + "' is incomplete");
   return s;
 }

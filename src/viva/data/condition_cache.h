@@ -23,7 +23,7 @@ struct CachedSample {
   std::string id;
   SampleKind kind = SampleKind::Video;
   std::string task, split;
-  torch::Tensor source, target;     // scaled VAE latents
+  torch::Tensor source, target;     // scaled VAE latents; no source in text-to-video samples
   torch::Tensor mask;               // [1, T', H', W'] edit mask on the latent grid (max-pooled), 0/1
   torch::Tensor reference;          // [C, 1, H', W'] or undefined
   torch::Tensor tokens, uncond_tokens;  // [K, D] instructor states, unpadded

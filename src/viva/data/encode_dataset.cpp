@@ -1,6 +1,8 @@
 #include "viva/data/encode_dataset.h"
 
+#include <functional>
 #include <optional>
+#include <tuple>
 
 #include "viva/core/error.h"
 #include "viva/io/video_reader.h"
@@ -55,6 +57,24 @@ CachedSample encode_row(VivaPipeline& pipeline, const ManifestRow& row, int widt
   return s;
 }
 
+CachedSample encode_caption_clip(VivaPipeline& pipeline, const ManifestRow& row, const std::string& clip,
+                                 const std::string& caption, int width, int height, int frames) {
+  const VideoFrames video = read_video_for_model(clip, width, height, row.kind == SampleKind::Image ? 1 : frames);
+  const EditConditions c = pipeline.encode_caption(caption);
+  CachedSample s;
+  s.id = row.id;
+  s.kind = row.kind;
+  s.task = "text_to_video";
+  s.split = row.split;
+  s.target = pipeline.encode_video(video)[0].to(torch::kCPU);
+  s.tokens = unpadded(c.tokens, c.mask);
+  s.uncond_tokens = unpadded(c.uncond_tokens, c.uncond_mask);
+  s.pooled = c.pooled[0].to(torch::kCPU);
+  s.uncond_pooled = c.uncond_pooled[0].to(torch::kCPU);
+  s.mask = torch::zeros({1, s.target.size(1), s.target.size(2), s.target.size(3)});
+  return s;
+}
+
 EncodeSummary encode_dataset(VivaPipeline& pipeline, const EncodeDatasetOptions& o) {
   const Manifest manifest = read_manifest(o.manifest);
   const VivaModelConfig& c = pipeline.config();
@@ -77,19 +97,35 @@ EncodeSummary encode_dataset(VivaPipeline& pipeline, const EncodeDatasetOptions&
       progress.advance();
       continue;
     }
-    if (writer.done(row.id)) {
-      ++summary.already_cached;
-      progress.advance();
-      continue;
+    // One sample per row, or for text-to-video one per captioned clip ("<id>#source", "<id>#target").
+    std::vector<std::pair<ManifestRow, std::function<CachedSample()>>> samples;
+    if (!o.text_to_video) {
+      samples.push_back({row, [&] { return encode_row(pipeline, row, width, height, frames); }});
+    } else {
+      for (const auto& [role, clip, caption] : {std::tuple{"source", row.source, row.source_caption},
+                                                 std::tuple{"target", row.target, row.target_caption}}) {
+        if (clip.empty() || caption.empty()) continue;
+        ManifestRow clip_row = row;
+        clip_row.id = row.id + "#" + role;
+        samples.push_back({clip_row, [&pipeline, clip_row, clip, caption, width, height, frames] {
+                             return encode_caption_clip(pipeline, clip_row, clip, caption, width, height, frames);
+                           }});
+      }
     }
-    try {
-      writer.add(encode_row(pipeline, row, width, height, frames));
-      ++summary.encoded;
-    } catch (const std::exception& e) {
-      writer.add_error(row, e.what());
-      std::fprintf(stderr, "viva: warning: %s:%lld (%s): %s (skipped)\n", o.manifest.c_str(),
-                   static_cast<long long>(row.line), row.id.c_str(), e.what());
-      ++summary.failed;
+    for (auto& [sample_row, encode] : samples) {
+      if (writer.done(sample_row.id)) {
+        ++summary.already_cached;
+        continue;
+      }
+      try {
+        writer.add(encode());
+        ++summary.encoded;
+      } catch (const std::exception& e) {
+        writer.add_error(sample_row, e.what());
+        std::fprintf(stderr, "viva: warning: %s:%lld (%s): %s (skipped)\n", o.manifest.c_str(),
+                     static_cast<long long>(sample_row.line), sample_row.id.c_str(), e.what());
+        ++summary.failed;
+      }
     }
     progress.advance();
   }

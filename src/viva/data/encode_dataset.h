@@ -14,6 +14,9 @@ struct EncodeDatasetOptions {
   int64_t shard_size = 64;  // samples per shard
   int width = 0, height = 0, frames = 0;  // 0: the model's defaults; frames are cut to 4k+1
   std::string split;        // only rows of this split ("" = all)
+  // Text-to-video pretraining data instead of edit pairs: every source clip with its source
+  // caption and every target clip with its target caption, ids "<row id>/source|target".
+  bool text_to_video = false;
   ProgressOptions progress;
 };
 
@@ -25,5 +28,8 @@ EncodeSummary encode_dataset(VivaPipeline& pipeline, const EncodeDatasetOptions&
 
 // One manifest row's tensors (used by encode_dataset; exposed for tests).
 CachedSample encode_row(VivaPipeline& pipeline, const ManifestRow& row, int width, int height, int frames);
+// One clip with its caption, for text-to-video pretraining: target = the clip's latent, no source.
+CachedSample encode_caption_clip(VivaPipeline& pipeline, const ManifestRow& row, const std::string& clip,
+                                 const std::string& caption, int width, int height, int frames);
 
 }  // namespace viva

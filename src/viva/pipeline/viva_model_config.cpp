@@ -28,6 +28,7 @@ VivaModelConfig VivaModelConfig::read(const std::string& folder) {
     i.get("keep_after_layer", c.instructor.keep_after_layer);
     i.get("image_stride", c.instructor.image_stride);
     i.get("max_instruction_tokens", c.instructor.max_instruction_tokens);
+    i.get("first_frame", c.instructor.first_frame);
     i.finish();
   }
   if (r.has("sampling")) {
@@ -65,7 +66,8 @@ void VivaModelConfig::write(const std::string& folder) const {
        {{"system_prompt", instructor.system_prompt},
         {"keep_after_layer", instructor.keep_after_layer},
         {"image_stride", instructor.image_stride},
-        {"max_instruction_tokens", instructor.max_instruction_tokens}}},
+        {"max_instruction_tokens", instructor.max_instruction_tokens},
+        {"first_frame", instructor.first_frame}}},
       {"sampling",
        {{"steps", sampling.steps},
         {"guidance", sampling.guidance},

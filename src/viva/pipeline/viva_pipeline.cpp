@@ -15,6 +15,12 @@
 namespace viva {
 namespace fs = std::filesystem;
 
+const char* const kTextToVideoSystemPrompt =
+    "Describe the video by detailing the following aspects: 1. The main content and theme of the video.2. The "
+    "color, shape, size, texture, quantity, text, and spatial relationships of the objects.3. Actions, events, "
+    "behaviors temporal relationships, physical movement changes of the objects.4. background environment, light, "
+    "style and atmosphere.5. camera angles, movements, and transitions used in the video:";
+
 namespace {
 
 nlohmann::json component_config(const std::string& folder, const std::string& name) {
@@ -48,7 +54,8 @@ VivaPipeline::VivaPipeline(const std::string& model_folder, torch::Device device
   if (parts.transformer) {
     const std::string where = component_path(folder_, config_.transformer);
     DitOptions options = DitOptions::from_json(component_config(folder_, config_.transformer), where + "/config.json");
-    if (!options.context_projector) throw Error(where, "is not a VIVA transformer (config has no context_projector)");
+    if (!options.context_projector && !parts.text_to_video)
+      throw Error(where, "is a text-to-video transformer, not a VIVA editor (config has no context_projector)");
     transformer_ = HunyuanDit(options);
     load_dit(transformer_, Checkpoint(where));
     transformer_->to(device_, dtype_);
@@ -124,6 +131,26 @@ EditConditions VivaPipeline::encode(const VideoFrames& video, const std::string&
   return c;
 }
 
+EditConditions VivaPipeline::encode_caption(const std::string& caption) {
+  if (!vlm_ || !clip_text_) throw Error(folder_, "the VLM and CLIP encoders are not loaded (or were released)");
+  torch::NoGradGuard no_grad;
+  VlmInstructorOptions options = config_.instructor;
+  options.first_frame = false;
+  options.system_prompt = kTextToVideoSystemPrompt;
+  VlmInstructor instructor(vlm_, *tokenizer_, options);
+  const Image no_frame;  // not looked at: first_frame is off
+  const InstructorOutput cond = pad_instructor_output(instructor.encode(caption, no_frame), config_.text_tokens);
+  const InstructorOutput uncond = pad_instructor_output(instructor.encode("", no_frame), config_.text_tokens);
+  EditConditions c;
+  c.tokens = cond.tokens;
+  c.mask = cond.mask.to(device_);
+  c.uncond_tokens = uncond.tokens;
+  c.uncond_mask = uncond.mask.to(device_);
+  c.pooled = clip_pooled(caption);
+  c.uncond_pooled = clip_pooled("");
+  return c;
+}
+
 void VivaPipeline::release_encoders() {
   vlm_ = LlavaModel(nullptr);
   clip_text_ = ClipTextTransformer(nullptr);
@@ -146,7 +173,7 @@ torch::Tensor VivaPipeline::velocity(const torch::Tensor& x, const torch::Tensor
   if (!transformer_) throw Error(folder_, "the transformer was not loaded");
   DitInput in;
   in.x = x.to(device_, dtype_);
-  in.source = source.to(device_, dtype_);
+  if (source.defined()) in.source = source.to(device_, dtype_);
   if (reference.defined()) in.reference = reference.to(device_, dtype_);
   in.t = t.to(device_, torch::kFloat32);
   in.text = tokens.to(device_, dtype_);

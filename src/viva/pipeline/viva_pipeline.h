@@ -39,7 +39,13 @@ struct PipelineParts {
   bool transformer = true;
   bool vae = true;
   bool encoders = true;  // VLM instructor and CLIP text
+  // Accept a text-to-video transformer (no context projector): the pretraining stage before
+  // VIVA's (text_to_video.h). Such a pipeline trains and encodes captions but does not edit.
+  bool text_to_video = false;
 };
+
+// HunyuanVideo's system prompt for text-to-video prompts (hunyuanvideo.md, "dit-llm-encode-video").
+extern const char* const kTextToVideoSystemPrompt;
 
 class VivaPipeline {
  public:
@@ -53,6 +59,9 @@ class VivaPipeline {
   // resized and cropped to the video's size).
   EditConditions encode(const VideoFrames& video, const std::string& instruction,
                         const std::optional<Image>& reference = std::nullopt);
+  // A caption's conditions for text-to-video pretraining: the instructor's prompt without any
+  // image and with kTextToVideoSystemPrompt; `source` and `reference` stay undefined.
+  EditConditions encode_caption(const std::string& caption);
   // Frees the VLM and CLIP (their memory is not needed while sampling).
   void release_encoders();
 
@@ -63,7 +72,8 @@ class VivaPipeline {
   // sampling uses it: classifier-free guidance on the instruction; at guidance 1 the
   // unconditional branch is never evaluated. Differentiable when called with grad enabled.
   VelocityFn guided_velocity(const EditConditions& conditions, double guidance, double embedded_guidance);
-  // The DiT's velocity for a batch of conditions at timesteps t (used by sampling and training).
+  // The DiT's velocity for a batch of conditions at timesteps t (used by sampling and training);
+  // `source` is undefined for a text-to-video transformer.
   torch::Tensor velocity(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& source,
                          const torch::Tensor& reference, const torch::Tensor& tokens, const torch::Tensor& mask,
                          const torch::Tensor& pooled, double embedded_guidance);

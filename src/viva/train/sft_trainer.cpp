@@ -43,7 +43,7 @@ Batch assemble(const ConditionCache& cache, const std::vector<int64_t>& indices,
     pooled.push_back(drop ? s.uncond_pooled : s.pooled);
     longest = std::max(longest, tokens.back().size(0));
     x0.push_back(s.target);
-    source.push_back(s.source);
+    if (s.source.defined()) source.push_back(s.source);
     mask.push_back(s.mask);
     if (s.reference.defined()) reference.push_back(s.reference);
   }
@@ -55,7 +55,8 @@ Batch assemble(const ConditionCache& cache, const std::vector<int64_t>& indices,
     valid.push_back(torch::cat({torch::ones({n}, torch::kInt64), torch::zeros({longest - n}, torch::kInt64)}));
   }
   b.x0 = torch::stack(x0).to(device, torch::kFloat32);
-  b.source = torch::stack(source).to(device, torch::kFloat32);
+  if (source.size() == samples.size()) b.source = torch::stack(source).to(device, torch::kFloat32);
+  else if (!source.empty()) throw Error("SFT batch", "mixes edit pairs with text-to-video samples");
   if (!reference.empty()) b.reference = torch::stack(reference).to(device, torch::kFloat32);
   b.mask = torch::stack(mask).to(device, torch::kFloat32);
   b.tokens = torch::stack(padded).to(device, torch::kFloat32);
@@ -78,11 +79,16 @@ SftResult train_sft(const SftConfig& config, const SftRunOptions& options) {
 
   PipelineParts parts;
   parts.vae = parts.encoders = false;
+  parts.text_to_video = true;  // the same loss pretrains a text-to-video DiT on a caption cache
   VivaPipeline pipeline(config.model, device, torch::kFloat32, parts);
   HunyuanDit& dit = pipeline.transformer();
   dit->train();
   dit->activation_checkpointing = config.activation_checkpointing;
   const ConditionCache cache(config.cache);
+  if (cache.size() > 0 && dit->options.context_projector != cache.load(0).source.defined())
+    throw Error(config.cache, dit->options.context_projector
+                                  ? "holds text-to-video samples (no source latents) but " + config.model + " is a VIVA editor"
+                                  : "holds edit pairs but " + config.model + " has a text-to-video transformer");
   const BatchSampler sampler(cache, config.video_probability);
   const double shift = config.shift > 0 ? config.shift : pipeline.config().sampling.shift;
   const double embedded_guidance = pipeline.config().sampling.embedded_guidance;

@@ -25,10 +25,11 @@ Recipe choose_recipe(Rng& rng, Split split, SampleKind kind) {
 GeneratedPair generate_pair(int64_t index, const PairGeneratorOptions& options) {
   Rng rng(options.seed, static_cast<uint64_t>(index));
   const Split split = split_for_index(index);
-  const SampleKind kind =
-      split != Split::Hybrid && rng.chance(options.image_fraction) ? SampleKind::Image : SampleKind::Video;
+  const SampleKind kind = !options.video_styles && split != Split::Hybrid && rng.chance(options.image_fraction)
+                              ? SampleKind::Image
+                              : SampleKind::Video;
   GeneratedPair out;
-  out.recipe = choose_recipe(rng, split, kind);
+  out.recipe = options.video_styles ? Recipe::Stylise : choose_recipe(rng, split, kind);
   SceneSamplerOptions scene_options;
   scene_options.width = options.width;
   scene_options.height = options.height;

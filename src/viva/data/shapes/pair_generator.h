@@ -15,6 +15,9 @@ struct PairGeneratorOptions {
   double fps = 8;
   double image_fraction = 0.3;  // share of one-frame image pairs (hybrid pairs are always videos)
   int max_attempts = 500;
+  // A probe set, never training data: every pair is a video stylisation (which the training
+  // data has only as image pairs), to measure whether editing types transfer from images.
+  bool video_styles = false;
 
   PairGeneratorOptions& set_seed(uint64_t s) { seed = s; return *this; }
   PairGeneratorOptions& set_size(int w, int h) { width = w; height = h; return *this; }

@@ -41,7 +41,8 @@ nlohmann::json generation_json(const ShapesDatasetOptions& o) {
           {"height", o.pairs.height},
           {"frames", o.pairs.frames},
           {"fps", o.pairs.fps},
-          {"image_fraction", o.pairs.image_fraction}};
+          {"image_fraction", o.pairs.image_fraction},
+          {"video_styles", o.pairs.video_styles}};
 }
 
 // Fresh folder, or the resumption of an interrupted run with the same options.

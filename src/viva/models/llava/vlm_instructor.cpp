@@ -20,8 +20,10 @@ VlmInstructor::Prompt VlmInstructor::build_prompt(const std::string& instruction
   p.ids.push_back(tokenizer_.token_id("<|begin_of_text|>"));
   append("<|start_header_id|>system<|end_header_id|>\n\n" + options_.system_prompt +
          "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n");
-  p.ids.push_back(model_->options.image_token_id);
-  append("\nThis is the first frame of the source video.\n");
+  if (options_.first_frame) {
+    p.ids.push_back(model_->options.image_token_id);
+    append("\nThis is the first frame of the source video.\n");
+  }
   if (with_reference) {
     p.ids.push_back(model_->options.image_token_id);
     append("\nThis is the reference image.\n");
@@ -44,9 +46,11 @@ InstructorOutput VlmInstructor::encode(const std::string& instruction, const Ima
   const auto dtype = model_->language_model->embed_tokens->weight.scalar_type();
   const Prompt prompt = build_prompt(instruction, reference.has_value());
 
-  std::vector<torch::Tensor> pixels{clip_preprocess(first_frame, model_->options.vision.image_size)};
+  std::vector<torch::Tensor> pixels;
+  if (options_.first_frame) pixels.push_back(clip_preprocess(first_frame, model_->options.vision.image_size));
   if (reference) pixels.push_back(clip_preprocess(*reference, model_->options.vision.image_size));
-  auto features = model_->image_features(torch::stack(pixels).to(device, dtype));
+  torch::Tensor features;
+  if (!pixels.empty()) features = model_->image_features(torch::stack(pixels).to(device, dtype));
 
   auto ids = torch::tensor(prompt.ids, torch::kInt64).unsqueeze(0).to(device);
   SplicedInput input = model_->splice(ids, features);

@@ -6,6 +6,8 @@
 //   <|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n{system}<|eot_id|>
 //   <|start_header_id|>user<|end_header_id|>\n\n<image>\nThis is the first frame of the source video.
 //   [\n<image>\nThis is the reference image.]\nInstruction: {instruction}<|eot_id|>
+// With first_frame off (the paper's "Vanilla" ablation and text-to-video pretraining) the
+// first-frame image and its sentence are left out and only the text (and a reference) remain.
 // Kept: the residual stream after layer `keep_after_layer` (no final norm), at every
 // `image_stride`-th position of each image span, then at the instruction's tokens and the
 // closing <|eot_id|>; everything else (system text, headers, sentences) is cropped.
@@ -27,6 +29,7 @@ struct VlmInstructorOptions {
   int64_t keep_after_layer = 30;  // HunyuanVideo keeps the stream after layer 30 of 32
   int64_t image_stride = 4;       // keep every 4th image token (as HunyuanVideo-I2V)
   int64_t max_instruction_tokens = 256;
+  bool first_frame = true;        // show the VLM the first source frame
 };
 
 struct InstructorOutput {
@@ -39,7 +42,8 @@ class VlmInstructor {
  public:
   VlmInstructor(LlavaModel model, const BpeTokenizer& tokenizer, VlmInstructorOptions options = {});
 
-  // instruction: empty for the unconditional branch (the images stay, viva.md §2).
+  // instruction: empty for the unconditional branch (the images stay, viva.md §2). The first
+  // frame is ignored when options.first_frame is off.
   InstructorOutput encode(const std::string& instruction, const Image& first_frame,
                           const std::optional<Image>& reference = std::nullopt);
 
