@@ -14,7 +14,7 @@ void add_model_command(CLI::App& app) {
   auto out = std::make_shared<std::string>();
   auto* init = model->add_subcommand("init", "Write a model folder with freshly initialised weights");
   init->add_option("--out", *out, "Model folder to create (must not exist or be empty)")->required();
-  init->add_option("--preset", options->preset, "Size preset")->check(CLI::IsMember({"tiny"}))->capture_default_str();
+  init->add_option("--preset", options->preset, "Size preset")->check(CLI::IsMember({"tiny", "shapes"}))->capture_default_str();
   init->add_option("--tokenizers", options->tokenizers,
                    "Folder with llama3/tokenizer.json and clip/bpe_simple_vocab_16e6.txt.gz")
       ->required();

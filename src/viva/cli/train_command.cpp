@@ -52,9 +52,11 @@ void add_train_command(CLI::App& app) {
     const int rc = run_guarded([&] {
       const VaeTrainResult r = train_vae(VaeTrainConfig::read(*vae_config), *vae_resume);
       if (r.finished)
-        std::printf("trained steps %lld..%lld, loss %.4g -> %.4g, reconstruction %.1f dB, scaling factor %.4f; model: %s\n",
+        std::printf("trained steps %lld..%lld, loss %.4g -> %.4g, reconstruction %.1f dB (held out: %.1f dB over %lld "
+                    "clips), scaling factor %.4f; model: %s\n",
                     static_cast<long long>(r.start_step), static_cast<long long>(r.end_step), r.first_loss, r.last_loss,
-                    r.psnr_db, r.scaling_factor, r.model_folder.c_str());
+                    r.psnr_db, r.heldout_psnr_db, static_cast<long long>(r.heldout_clips), r.scaling_factor,
+                    r.model_folder.c_str());
       else
         std::printf("stopped at step %lld with a checkpoint; continue with --resume\n",
                     static_cast<long long>(r.end_step));

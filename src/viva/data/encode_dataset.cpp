@@ -92,11 +92,13 @@ EncodeSummary encode_dataset(VivaPipeline& pipeline, const EncodeDatasetOptions&
   }
   Progress progress("encoding " + o.manifest, static_cast<int64_t>(manifest.rows.size()),
                     ProgressOptions(o.progress).set_unit("sample"));
+  int64_t rows_seen = 0;
   for (const ManifestRow& row : manifest.rows) {
-    if (!o.split.empty() && row.split != o.split) {
+    if ((!o.split.empty() && row.split != o.split) || (o.max_rows > 0 && rows_seen >= o.max_rows)) {
       progress.advance();
       continue;
     }
+    ++rows_seen;
     // One sample per row, or for text-to-video one per captioned clip ("<id>#source", "<id>#target").
     std::vector<std::pair<ManifestRow, std::function<CachedSample()>>> samples;
     if (!o.text_to_video) {

@@ -14,6 +14,7 @@ struct EncodeDatasetOptions {
   int64_t shard_size = 64;  // samples per shard
   int width = 0, height = 0, frames = 0;  // 0: the model's defaults; frames are cut to 4k+1
   std::string split;        // only rows of this split ("" = all)
+  int64_t max_rows = 0;     // only the first this many rows of the split; 0: all
   // Text-to-video pretraining data instead of edit pairs: every source clip with its source
   // caption and every target clip with its target caption, ids "<row id>/source|target".
   bool text_to_video = false;

@@ -61,6 +61,20 @@ Preset tiny_preset() {
   return p;
 }
 
+// The ShapesWorld model the recipe trains and models/shapes ships: the tiny encoders, a VAE with
+// 16 latent channels (sharp flat-colour edges at 4x spatial compression) and a wider, deeper DiT.
+Preset shapes_preset() {
+  Preset p = tiny_preset();
+  p.vae.latent_channels = 16;
+  p.dit.hidden_size = 128;
+  p.dit.heads = 2;
+  p.dit.rope_dims = {16, 24, 24};
+  p.dit.double_blocks = 2;
+  p.dit.single_blocks = 4;
+  p.dit.in_channels = p.dit.out_channels = p.vae.latent_channels;
+  return p;
+}
+
 void write_json(const fs::path& path, const nlohmann::json& json) {
   write_file_atomically(path.string(), json.dump(2) + "\n");
 }
@@ -97,7 +111,8 @@ void write_components(const fs::path& root, const Preset& p, const ModelInitOpti
 }  // namespace
 
 void write_initial_model(const std::string& folder, const ModelInitOptions& options) {
-  if (options.preset != "tiny") throw Error("model init", "unknown preset '" + options.preset + "' (known: tiny)");
+  if (options.preset != "tiny" && options.preset != "shapes")
+    throw Error("model init", "unknown preset '" + options.preset + "' (known: tiny, shapes)");
   const fs::path llama_tokenizer = fs::path(options.tokenizers) / "llama3" / "tokenizer.json";
   const fs::path clip_merges = fs::path(options.tokenizers) / "clip" / "bpe_simple_vocab_16e6.txt.gz";
   for (const auto& p : {llama_tokenizer, clip_merges})
@@ -105,7 +120,7 @@ void write_initial_model(const std::string& folder, const ModelInitOptions& opti
   if (fs::exists(folder) && !(fs::is_directory(folder) && fs::is_empty(folder)))
     throw file_error(folder, "exists and is not empty");
 
-  const Preset p = tiny_preset();
+  const Preset p = options.preset == "shapes" ? shapes_preset() : tiny_preset();
   AtomicFile output(folder);
   const fs::path root = output.temp_path();
   fs::create_directories(root);

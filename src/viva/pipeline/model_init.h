@@ -6,7 +6,9 @@
 namespace viva {
 
 struct ModelInitOptions {
-  std::string preset = "tiny";  // "tiny": a few million parameters, 64x64 video, CPU-friendly
+  // "tiny": a few million parameters, 64x64 video, CPU-friendly (tests); "shapes": what the
+  // ShapesWorld recipe trains (a 16-channel VAE and a larger DiT).
+  std::string preset = "tiny";
   std::string tokenizers;       // folder with llama3/tokenizer.json and clip/bpe_simple_vocab_16e6.txt.gz
   uint64_t seed = 0;
 };

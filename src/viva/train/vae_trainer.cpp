@@ -41,6 +41,10 @@ VaeTrainConfig VaeTrainConfig::read(const std::string& path) {
   r.get("sample_posterior", c.sample_posterior);
   r.get("crop", c.crop);
   r.get("crop_frames", c.crop_frames);
+  r.get("split", c.split);
+  r.get("max_clips", c.max_clips);
+  r.get("heldout_split", c.heldout_split);
+  r.get("heldout_clips", c.heldout_clips);
   r.get("checkpoint_every", c.checkpoint_every);
   r.get("seed", c.seed);
   r.get("device", c.device);
@@ -56,6 +60,7 @@ nlohmann::json VaeTrainConfig::to_json() const {
   return {{"model", model}, {"manifest", manifest}, {"out", out}, {"architecture", architecture}, {"steps", steps}, {"lr", lr},
           {"weight_decay", weight_decay}, {"kl_weight", kl_weight}, {"warmup", warmup}, {"cosine", cosine}, {"grad_clip", grad_clip},
           {"width", width}, {"height", height}, {"frames", frames}, {"sample_posterior", sample_posterior}, {"crop", crop}, {"crop_frames", crop_frames},
+          {"split", split}, {"max_clips", max_clips}, {"heldout_split", heldout_split}, {"heldout_clips", heldout_clips},
           {"checkpoint_every", checkpoint_every},
           {"seed", seed}, {"device", device}};
 }
@@ -81,11 +86,16 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
   const int width = config.width > 0 ? config.width : model_config.width;
   const int height = config.height > 0 ? config.height : model_config.height;
   const int frames = config.frames > 0 ? config.frames : model_config.frames;
-  std::vector<torch::Tensor> clips;
-  for_each_clip(manifest, "", [&](const ManifestRow& row, const std::string& path, const std::string&) {
-    const VideoFrames video = read_video_for_model(path, width, height, row.kind == SampleKind::Image ? 1 : frames);
-    clips.push_back(video_to_tensor(video).unsqueeze(0).to(device));
-  });
+  auto read_clips = [&](const std::string& split, int64_t limit) {
+    std::vector<torch::Tensor> out;
+    for_each_clip(manifest, split, [&](const ManifestRow& row, const std::string& path, const std::string&) {
+      if (limit > 0 && static_cast<int64_t>(out.size()) >= limit) return;
+      const VideoFrames video = read_video_for_model(path, width, height, row.kind == SampleKind::Image ? 1 : frames);
+      out.push_back(video_to_tensor(video).unsqueeze(0).to(device));
+    });
+    return out;
+  };
+  const std::vector<torch::Tensor> clips = read_clips(config.split, config.max_clips);
   if (clips.empty()) throw file_error(config.manifest, "holds no clips to train the VAE on");
 
   std::vector<torch::Tensor> parameters = vae->parameters();
@@ -147,14 +157,24 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
   torch::NoGradGuard no_grad;
   vae->eval();
   std::vector<torch::Tensor> means;
+  auto psnr_of = [&](const torch::Tensor& x, const torch::Tensor& mean) {
+    const double mse = (vae->decode_untiled(mean).clamp(-1, 1) - x).pow(2).mean().item<double>() / 4.0;  // in [0,1]^2
+    return 10.0 * std::log10(1.0 / std::max(mse, 1e-12));
+  };
   double psnr_sum = 0;
   for (const auto& x : clips) {
     const auto mean = vae->encode_posterior(x).mean;
     means.push_back(mean.flatten());
-    const double mse = (vae->decode_untiled(mean).clamp(-1, 1) - x).pow(2).mean().item<double>() / 4.0;  // in [0,1]^2
-    psnr_sum += 10.0 * std::log10(1.0 / std::max(mse, 1e-12));
+    psnr_sum += psnr_of(x, mean);
   }
   result.psnr_db = psnr_sum / static_cast<double>(clips.size());
+  if (!config.heldout_split.empty() && config.heldout_clips > 0) {
+    const std::vector<torch::Tensor> heldout = read_clips(config.heldout_split, config.heldout_clips);
+    double sum = 0;
+    for (const auto& x : heldout) sum += psnr_of(x, vae->encode_posterior(x).mean);
+    result.heldout_clips = static_cast<int64_t>(heldout.size());
+    if (!heldout.empty()) result.heldout_psnr_db = sum / static_cast<double>(heldout.size());
+  }
   result.scaling_factor = 1.0 / std::max(torch::cat(means).std().item<double>(), 1e-6);
   options.scaling_factor = result.scaling_factor;
   const std::string weights = (fs::path(config.out) / "vae.safetensors").string();
@@ -162,7 +182,8 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
   result.model_folder = (fs::path(config.out) / "model").string();
   write_model_with_component(config.model, model_config.vae, weights, result.model_folder, options.to_json());
   fs::remove(weights);
-  log.write("finished", {{"step", step}, {"psnr_db", result.psnr_db}, {"scaling_factor", result.scaling_factor}});
+  log.write("finished", {{"step", step}, {"psnr_db", result.psnr_db}, {"heldout_psnr_db", result.heldout_psnr_db},
+                         {"heldout_clips", result.heldout_clips}, {"scaling_factor", result.scaling_factor}});
   result.finished = true;
   return result;
 }

@@ -32,6 +32,10 @@ struct VaeTrainConfig {
   // (4k+1) frames. Whole frames learn faster per second here: GroupNorm sees a crop's statistics,
   // not a frame's.
   int crop = 0, crop_frames = 5;
+  std::string split;          // train on the clips of this split only ("" = every row)
+  int64_t max_clips = 0;      // at most this many clips in memory (the first ones); 0: all
+  std::string heldout_split = "validation";  // reconstruction PSNR at the end on these clips
+  int64_t heldout_clips = 32;
   int64_t checkpoint_every = 200;
   uint64_t seed = 0;
   std::string device = "cpu";
@@ -44,7 +48,9 @@ struct VaeTrainResult {
   int64_t start_step = 0, end_step = 0;
   bool finished = false;
   double first_loss = 0, last_loss = 0;
-  double psnr_db = 0;           // mean reconstruction PSNR over the clips at the end
+  double psnr_db = 0;           // mean reconstruction PSNR over the training clips at the end
+  double heldout_psnr_db = 0;   // the same over up to heldout_clips clips of heldout_split
+  int64_t heldout_clips = 0;    // 0 when the manifest has no such rows
   double scaling_factor = 0;
   std::string model_folder;
 };

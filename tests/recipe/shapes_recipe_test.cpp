@@ -1,0 +1,97 @@
+// The ShapesWorld recipe end to end at the smoke plan (every stage, the ablation, resumption)
+// and the ablation table.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "../support/temp_dir.h"
+#include "../support/tiny_model.h"
+#include "viva/core/config.h"
+#include "viva/pipeline/viva_pipeline.h"
+#include "viva/recipe/ablation_table.h"
+#include "viva/recipe/shapes_recipe.h"
+
+namespace viva {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::expect_error_containing;
+using testing::TempDir;
+
+nlohmann::json report(double followed, const nlohmann::json& psnr) {
+  const nlohmann::json all = {{"clips", 4}, {"followed_share", followed}, {"psnr_outside_mask", psnr}, {"artefact", 0.01}};
+  return {{"all", all}, {"by_task", {{"add", all}, {"replace", all}}}};
+}
+
+TEST(AblationTable, HasARowPerVariantAndAColumnPerTaskAndSplit) {
+  std::vector<AblationVariant> variants = {
+      {"vanilla", "Vanilla", "text only", {{"test", report(0.25, 31.0)}, {"hybrid", report(0.0, 29.5)}}},
+      {"vmie", "+V+M+I+E", "everything", {{"test", report(0.75, 33.0)}, {"probe", report(0.5, nlohmann::json())}}}};
+  const nlohmann::json table = ablation_json(variants);
+  const std::string md = ablation_markdown(table);
+  EXPECT_NE(md.find("| Vanilla | – | 25 | 25 |"), std::string::npos) << md;  // attribute absent, add, replace
+  EXPECT_NE(md.find("| +V+M+I+E |"), std::string::npos);
+  EXPECT_NE(md.find("| 29.5 |"), std::string::npos);
+  EXPECT_NE(md.find("video style (probe)"), std::string::npos);
+  EXPECT_EQ(table.at("variants")[1].at("columns").at("video style (probe)").at("followed").get<double>(), 0.5);
+  EXPECT_TRUE(table.at("variants")[1].at("columns").at("video style (probe)").at("psnr").is_null());
+}
+
+TEST(ShapesRecipe, SmokePlanRunsEveryStageTheAblationAndResumes) {
+  if (!testing::have_test_tokenizers()) GTEST_SKIP() << "test tokenizers absent";
+  TempDir dir;
+  ShapesRecipeOptions o;
+  o.out = dir.file("recipe");
+  o.tokenizers = testing::test_tokenizers();
+  o.plan = "smoke";
+  o.ablation = true;
+  o.progress.set_mode(ProgressMode::Silent);
+  const ShapesRecipeResult first = run_shapes_recipe(o);
+  ASSERT_TRUE(first.finished);
+  for (const char* stage : {"data", "init", "vae", "vlm", "clip", "pickscore", "t2v", "sft", "grpo", "eval",
+                            "ablation/vanilla", "ablation/v", "ablation/vm", "ablation/vmi"}) {
+    const std::optional<ModelCard> card = read_model_card(dir.file(std::string("recipe/") + stage));
+    ASSERT_TRUE(card) << stage;
+    EXPECT_TRUE(fs::exists(dir.file(std::string("recipe/") + stage + "/MODEL_CARD.md"))) << stage;
+    EXPECT_GT(card->wall_seconds, 0.0) << stage;
+  }
+  EXPECT_TRUE(read_model_card(dir.file("recipe/vae"))->metrics.contains("heldout_psnr_db"));
+  EXPECT_TRUE(read_model_card(dir.file("recipe/clip"))->metrics.contains("heldout_text_to_clip_top1"));
+  EXPECT_EQ(read_model_card(dir.file("recipe/eval"))->metrics.at("test").at("clips").get<int64_t>(), 1);
+  // The final model edits; the Vanilla variant's instructor does not see the first frame.
+  VivaPipeline final_model(first.model, torch::kCPU, torch::kFloat32);
+  EXPECT_TRUE(final_model.config().instructor.first_frame);
+  EXPECT_FALSE(VivaModelConfig::read(dir.file("recipe/ablation/vanilla/init")).instructor.first_frame);
+  const nlohmann::json table = load_json_file(dir.file("recipe/ablation/ablation.json"));
+  ASSERT_EQ(table.at("variants").size(), 5u);
+  EXPECT_EQ(table.at("variants")[0].at("label"), "Vanilla");
+  EXPECT_EQ(table.at("variants")[4].at("label"), "+V+M+I+E");
+  EXPECT_TRUE(fs::exists(dir.file("recipe/RECIPE.md")));
+
+  // A rerun skips finished stages; a stage whose result is gone resumes from its checkpoint.
+  const double vae_time = read_model_card(dir.file("recipe/vae"))->wall_seconds;
+  fs::remove(dir.file("recipe/sft/card.json"));
+  fs::remove_all(dir.file("recipe/sft/run/model"));
+  const ShapesRecipeResult second = run_shapes_recipe(o);
+  ASSERT_TRUE(second.finished);
+  EXPECT_TRUE(fs::exists(dir.file("recipe/sft/run/model/viva.json")));
+  EXPECT_EQ(read_model_card(dir.file("recipe/vae"))->wall_seconds, vae_time);
+  EXPECT_EQ(read_model_card(dir.file("recipe/sft"))->steps, 3);
+}
+
+TEST(ShapesRecipe, RejectsAnUnknownPlanAndAnOverrideWithAnUnknownKey) {
+  expect_error_containing([] { shapes_recipe_plan("huge"); }, {"unknown plan 'huge'", "full, smoke"});
+  if (!testing::have_test_tokenizers()) GTEST_SKIP() << "test tokenizers absent";
+  TempDir dir;
+  testing::write_bytes(dir.file("override.json"), R"({"vae": {"stepz": 3}})");
+  ShapesRecipeOptions o;
+  o.out = dir.file("recipe");
+  o.tokenizers = testing::test_tokenizers();
+  o.plan = "smoke";
+  o.overrides = dir.file("override.json");
+  o.progress.set_mode(ProgressMode::Silent);
+  expect_error_containing([&] { run_shapes_recipe(o); }, {"vae/config.json", "stepz"});
+}
+
+}  // namespace
+}  // namespace viva
