@@ -29,7 +29,7 @@ TEST(AblationTable, HasARowPerVariantAndAColumnPerTaskAndSplit) {
       {"vmie", "+V+M+I+E", "everything", {{"test", report(0.75, 33.0)}, {"probe", report(0.5, nlohmann::json())}}}};
   const nlohmann::json table = ablation_json(variants);
   const std::string md = ablation_markdown(table);
-  EXPECT_NE(md.find("| Vanilla | – | 25 | 25 |"), std::string::npos) << md;  // attribute absent, add, replace
+  EXPECT_NE(md.find("| Vanilla | 25 | 25 | – |"), std::string::npos) << md;  // add, replace; no attribute pairs
   EXPECT_NE(md.find("| +V+M+I+E |"), std::string::npos);
   EXPECT_NE(md.find("| 29.5 |"), std::string::npos);
   EXPECT_NE(md.find("video style (probe)"), std::string::npos);
@@ -80,7 +80,7 @@ TEST(ShapesRecipe, SmokePlanRunsEveryStageTheAblationAndResumes) {
 }
 
 TEST(ShapesRecipe, RejectsAnUnknownPlanAndAnOverrideWithAnUnknownKey) {
-  expect_error_containing([] { shapes_recipe_plan("huge"); }, {"unknown plan 'huge'", "full, smoke"});
+  expect_error_containing([] { ShapesRecipePlan::named("huge"); }, {"unknown plan 'huge'", "full, smoke"});
   if (!testing::have_test_tokenizers()) GTEST_SKIP() << "test tokenizers absent";
   TempDir dir;
   testing::write_bytes(dir.file("override.json"), R"({"vae": {"stepz": 3}})");
@@ -91,6 +91,10 @@ TEST(ShapesRecipe, RejectsAnUnknownPlanAndAnOverrideWithAnUnknownKey) {
   o.overrides = dir.file("override.json");
   o.progress.set_mode(ProgressMode::Silent);
   expect_error_containing([&] { run_shapes_recipe(o); }, {"vae/config.json", "stepz"});
+  testing::write_bytes(dir.file("override.json"), R"({"data": {"pairz": 3}})");
+  expect_error_containing([&] { run_shapes_recipe(o); }, {"override.json", "data.pairz"});
+  testing::write_bytes(dir.file("override.json"), R"({"eval": {"steps": "many"}})");
+  expect_error_containing([&] { run_shapes_recipe(o); }, {"override.json", "eval.steps", "wrong type"});
 }
 
 }  // namespace

@@ -22,7 +22,9 @@ void encode(EncodeArgs& a) {
   const torch::ScalarType dtype = parse_compute_dtype(a.dtype);
   check_device_dtype(device, dtype);
   if (!a.size.empty()) std::tie(a.options.width, a.options.height) = parse_frame_size(a.size);
-  VivaPipeline pipeline(a.model, device, dtype);
+  PipelineParts parts;
+  parts.transformer = false;  // encoding needs only the VAE, the VLM and CLIP
+  VivaPipeline pipeline(a.model, device, dtype, parts);
   const EncodeSummary s = encode_dataset(pipeline, a.options);
   std::printf("%s: %lld encoded, %lld already cached, %lld failed (see %s/errors.jsonl)\n", a.options.out.c_str(),
               static_cast<long long>(s.encoded), static_cast<long long>(s.already_cached),
@@ -49,6 +51,10 @@ void add_data_command(CLI::App& app) {
   cmd->add_option("--frames", a->options.frames, "Frames per video, cut to 4k+1 (default: the model's)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--split", a->options.split, "Only rows of this split");
+  cmd->add_option("--max-rows", a->options.max_rows, "Only the first N rows (of the split)")->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--text-to-video", a->options.text_to_video,
+                "Text-to-video pretraining data instead: every source and target clip with its caption (ids "
+                "<id>#source, <id>#target), text-only VLM states, no source latent");
   cmd->add_option("--device", a->device, "cpu or cuda[:N]")->capture_default_str();
   cmd->add_option("--dtype", a->dtype, "fp32, bf16 or fp16")->capture_default_str();
   cmd->callback([a] {

@@ -1,8 +1,11 @@
-// viva model init: write a freshly initialised VIVA model folder (the start of a training recipe).
+// viva model init: write a freshly initialised VIVA model folder (the start of a training recipe);
+// viva model convert: the same model with its weights stored in another dtype.
 #include <cstdio>
 #include <memory>
 
 #include "viva/cli/cli_common.h"
+#include "viva/core/device.h"
+#include "viva/pipeline/model_convert.h"
 #include "viva/pipeline/model_init.h"
 
 namespace viva::cli {
@@ -23,6 +26,24 @@ void add_model_command(CLI::App& app) {
     const int rc = run_guarded([&] {
       write_initial_model(*out, *options);
       std::printf("wrote %s (preset %s)\n", out->c_str(), options->preset.c_str());
+    });
+    if (rc) throw CLI::RuntimeError(rc);
+  });
+
+  auto convert_in = std::make_shared<std::string>(), convert_out = std::make_shared<std::string>();
+  auto convert_dtype = std::make_shared<std::string>("bf16");
+  auto* convert = model->add_subcommand("convert", "Copy a model folder with its weights stored in another dtype");
+  convert->add_option("in", *convert_in, "Model folder")->required();
+  convert->add_option("out", *convert_out, "New model folder (must not exist)")->required();
+  convert->add_option("--dtype", *convert_dtype, "Storage dtype of floating-point tensors")
+      ->check(CLI::IsMember({"bf16", "fp16", "fp32"}))
+      ->capture_default_str();
+  convert->callback([convert_in, convert_out, convert_dtype] {
+    const int rc = run_guarded([&] {
+      const ModelConvertSummary s = convert_model_dtype(*convert_in, *convert_out, parse_compute_dtype(*convert_dtype));
+      std::printf("wrote %s: %lld tensors in %lld files, %.1f MB -> %.1f MB\n", convert_out->c_str(),
+                  static_cast<long long>(s.tensors), static_cast<long long>(s.files), s.bytes_before / 1e6,
+                  s.bytes_after / 1e6);
     });
     if (rc) throw CLI::RuntimeError(rc);
   });

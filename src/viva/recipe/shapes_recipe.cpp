@@ -36,10 +36,10 @@ struct Interrupted {
 
 class Recipe {
  public:
-  Recipe(const ShapesRecipeOptions& options, nlohmann::json plan) : o_(options), plan_(std::move(plan)) {}
+  Recipe(const ShapesRecipeOptions& options, ShapesRecipePlan plan) : o_(options), plan_(std::move(plan)) {}
 
   std::string dir(const std::string& stage) const { return (fs::path(o_.out) / stage).string(); }
-  const nlohmann::json& plan(const std::string& stage) const { return plan_.at(stage); }
+  const ShapesRecipePlan& plan() const { return plan_; }
   const ShapesRecipeOptions& options() const { return o_; }
   ProgressOptions progress() const { return o_.progress; }
 
@@ -89,7 +89,7 @@ class Recipe {
 
  private:
   const ShapesRecipeOptions& o_;
-  nlohmann::json plan_;
+  ShapesRecipePlan plan_;
 };
 
 bool has_checkpoint(const std::string& run) { return TrainCheckpoints(run, 1).latest().has_value(); }
@@ -115,26 +115,27 @@ std::string tokenizer_folder(const Recipe& r) {
 
 ModelCard data_stage(Recipe& r) {
   return r.stage("data", [&] {
-    const nlohmann::json& p = r.plan("data");
+    const ShapesRecipePlan::Data& p = r.plan().data;
     auto generate = [&](const std::string& folder, int64_t count, bool video_styles) {
       if (fs::exists(fs::path(folder) / "manifest.jsonl")) return shapes::ShapesDatasetSummary{};
       shapes::ShapesDatasetOptions d;
       d.out = folder;
       d.count = count;
-      d.pairs.seed = p.at("seed").get<uint64_t>() + (video_styles ? 1000 : 0);
-      d.pairs.width = d.pairs.height = p.at("size").get<int>();
-      d.pairs.frames = p.at("frames").get<int>();
-      d.pairs.image_fraction = p.at("image_fraction").get<double>();
+      d.pairs.seed = p.seed + (video_styles ? 1000 : 0);
+      d.pairs.width = d.pairs.height = p.size;
+      d.pairs.frames = p.frames;
+      d.pairs.image_fraction = p.image_fraction;
       d.pairs.video_styles = video_styles;
       d.progress = r.progress().mode;
       return shapes::write_shapes_dataset(d);
     };
-    const auto main = generate(r.dir("data"), p.at("pairs").get<int64_t>(), false);
-    generate(r.dir("data_probe"), p.at("probe_pairs").get<int64_t>(), true);
+    const auto main = generate(r.dir("data"), p.pairs, false);
+    generate(r.dir("data_probe"), p.probe_pairs, true);
     ModelCard card;
     card.title = "ShapesWorld pairs and the video-stylisation probe set";
     card.result = "data";
-    card.config = p;
+    card.config = {{"pairs", p.pairs},   {"seed", p.seed},         {"size", p.size},
+                   {"frames", p.frames}, {"image_fraction", p.image_fraction}, {"probe_pairs", p.probe_pairs}};
     card.data = {{"manifest", "data/manifest.jsonl"}, {"probe", "data_probe/manifest.jsonl"}};
     if (main.pairs > 0) card.metrics = {{"pairs", main.pairs}};
     if (main.pairs > 0) card.data["counts"] = shapes::to_json(main).at("counts");
@@ -144,10 +145,9 @@ ModelCard data_stage(Recipe& r) {
 
 ModelCard init_stage(Recipe& r) {
   return r.stage("init", [&] {
-    const nlohmann::json& p = r.plan("init");
     ModelInitOptions m;
-    m.preset = p.at("preset").get<std::string>();
-    m.seed = p.at("seed").get<uint64_t>();
+    m.preset = r.plan().init.preset;
+    m.seed = r.plan().init.seed;
     m.tokenizers = tokenizer_folder(r);
     const std::string model = (fs::path(r.dir("init")) / "model").string();
     if (fs::exists(model)) fs::remove_all(model);
@@ -155,7 +155,7 @@ ModelCard init_stage(Recipe& r) {
     ModelCard card;
     card.title = "freshly initialised model (" + m.preset + " preset)";
     card.result = rel(r, model);
-    card.config = p;
+    card.config = {{"preset", m.preset}, {"seed", m.seed}};
     return card;
   });
 }
@@ -169,7 +169,7 @@ std::string model_of(const Recipe& r, const std::string& stage, const std::strin
 
 ModelCard vae_stage(Recipe& r) {
   return r.stage("vae", [&] {
-    const std::string path = r.trainer_config("vae", r.plan("vae"),
+    const std::string path = r.trainer_config("vae", r.plan().vae,
                                               {{"model", model_of(r, "init")}, {"manifest", manifest(r)}, {"out", r.dir("vae")}});
     const VaeTrainConfig config = VaeTrainConfig::read(path);
     const VaeTrainResult v = train_vae(config, has_checkpoint(config.out), 0, r.progress());
@@ -190,7 +190,7 @@ ModelCard vae_stage(Recipe& r) {
 ModelCard vlm_stage(Recipe& r) {
   return r.stage("vlm", [&] {
     const std::string path = r.trainer_config(
-        "vlm", r.plan("vlm"), {{"model", model_of(r, "vae")}, {"manifest", manifest(r)}, {"out", r.dir("vlm")}});
+        "vlm", r.plan().vlm, {{"model", model_of(r, "vae")}, {"manifest", manifest(r)}, {"out", r.dir("vlm")}});
     const VlmTrainConfig config = VlmTrainConfig::read(path);
     const VlmTrainResult v = train_vlm(config, has_checkpoint(config.out), 0, r.progress());
     if (!v.finished) interrupted("vlm");
@@ -211,7 +211,7 @@ ModelCard clip_stage(Recipe& r, const std::string& name) {
     nlohmann::json paths = {{"manifest", manifest(r)}, {"out", r.dir(name)}};
     if (name == "pickscore") paths["init"] = model_of(r, "clip");
     else paths["merges"] = (fs::path(model_of(r, "init")) / VivaModelConfig::read(model_of(r, "init")).clip_tokenizer).string();
-    const ClipTrainConfig config = ClipTrainConfig::read(r.trainer_config(name, r.plan(name), paths));
+    const ClipTrainConfig config = ClipTrainConfig::read(r.trainer_config(name, name == "clip" ? r.plan().clip : r.plan().pickscore, paths));
     const ClipTrainResult c = train_clip(config, has_checkpoint(config.out), 0, r.progress());
     if (!c.finished) interrupted(name);
     ModelCard card;
@@ -231,13 +231,13 @@ ModelCard clip_stage(Recipe& r, const std::string& name) {
 // Encodes a cache (resumable) and trains the DiT on it with the SFT loss.
 // `shared_cache`: an existing cache to train on instead of encoding one.
 SftResult encode_and_train(Recipe& r, const std::string& folder, const std::string& model, bool text_to_video,
-                           const nlohmann::json& plan, const nlohmann::json& train_overrides = nlohmann::json::object(),
+                           const ShapesRecipePlan::Dit& plan, const nlohmann::json& train_overrides = nlohmann::json::object(),
                            const std::string& shared_cache = "") {
   EncodeDatasetOptions e;
   e.manifest = manifest(r);
   e.out = shared_cache.empty() ? (fs::path(r.dir(folder)) / "cache").string() : shared_cache;
   e.split = "train";
-  e.max_rows = plan.value("max_rows", int64_t{0});
+  e.max_rows = plan.max_rows;
   e.text_to_video = text_to_video;
   e.progress = r.progress();
   const std::string done_marker = e.out + "/complete";
@@ -249,7 +249,7 @@ SftResult encode_and_train(Recipe& r, const std::string& folder, const std::stri
     if (s.encoded + s.already_cached == 0) throw file_error(e.manifest, "no training sample could be encoded");
     write_file_atomically(done_marker, std::to_string(s.encoded + s.already_cached) + "\n");
   }
-  nlohmann::json keys = plan.at("train");
+  nlohmann::json keys = plan.train;
   if (train_overrides.is_object()) keys.merge_patch(train_overrides);
   const SftConfig config = SftConfig::read(
       r.trainer_config(folder, keys, {{"model", model}, {"cache", e.out}, {"out", (fs::path(r.dir(folder)) / "run").string()}}));
@@ -276,8 +276,8 @@ ModelCard dit_card(const Recipe& r, const std::string& title, const SftResult& s
 ModelCard t2v_stage(Recipe& r) {
   return r.stage("t2v", [&] {
     const std::string init = (fs::path(r.dir("t2v")) / "init").string();
-    if (!fs::exists(init)) write_text_to_video_model(model_of(r, "vlm"), init, r.plan("init").at("seed").get<uint64_t>());
-    const SftResult s = encode_and_train(r, "t2v", init, true, r.plan("t2v"));
+    if (!fs::exists(init)) write_text_to_video_model(model_of(r, "vlm"), init, r.plan().init.seed);
+    const SftResult s = encode_and_train(r, "t2v", init, true, r.plan().t2v);
     return dit_card(r, "text-to-video DiT on the VLM's text-only states of the captions", s, "t2v");
   });
 }
@@ -291,7 +291,7 @@ std::string editor_init(Recipe& r) {
 
 ModelCard sft_stage(Recipe& r) {
   return r.stage("sft", [&] {
-    const SftResult s = encode_and_train(r, "sft", editor_init(r), false, r.plan("sft"));
+    const SftResult s = encode_and_train(r, "sft", editor_init(r), false, r.plan().sft);
     return dit_card(r, "VIVA SFT: masked rectified-flow loss, image and video pairs", s, "sft");
   });
 }
@@ -310,7 +310,7 @@ void write_merged_model(const std::string& model, const std::string& lora, const
 
 ModelCard grpo_stage(Recipe& r) {
   return r.stage("grpo", [&] {
-    nlohmann::json keys = r.plan("grpo");
+    nlohmann::json keys = r.plan().grpo;
     nlohmann::json rewards = keys.value("rewards", nlohmann::json::object());
     rewards["clip"] = model_of(r, "clip");
     rewards["pickscore"] = model_of(r, "pickscore");
@@ -339,7 +339,7 @@ ModelCard grpo_stage(Recipe& r) {
 
 // A model on the test and hybrid splits and the probe set; the reports by role.
 nlohmann::json evaluate(Recipe& r, const std::string& model, const std::string& out) {
-  const nlohmann::json& p = r.plan("eval");
+  const ShapesRecipePlan::Eval& p = r.plan().eval;
   nlohmann::json reports = nlohmann::json::object();
   for (const auto& [role, data, split] : {std::tuple{"test", "data", "test"}, std::tuple{"hybrid", "data", "hybrid"},
                                           std::tuple{"probe", "data_probe", ""}}) {
@@ -348,9 +348,9 @@ nlohmann::json evaluate(Recipe& r, const std::string& model, const std::string& 
     e.manifest = (fs::path(r.dir(data)) / "manifest.jsonl").string();
     e.split = split;
     e.out = out;
-    e.max_rows = p.at("max_rows").get<int64_t>();
-    e.steps = p.at("steps").get<int>();
-    e.guidance = p.at("guidance").get<double>();
+    e.max_rows = p.max_rows;
+    e.steps = p.steps;
+    e.guidance = p.guidance;
     e.device = r.options().device;
     e.progress = r.progress();
     reports[role] = edit_and_judge(e);
@@ -374,7 +374,8 @@ ModelCard eval_stage(Recipe& r) {
     ModelCard card;
     card.title = "the final model judged by the oracle on the test, hybrid and probe sets";
     card.result = "eval";
-    card.config = r.plan("eval");
+    card.config = {{"max_rows", r.plan().eval.max_rows}, {"steps", r.plan().eval.steps},
+                   {"guidance", r.plan().eval.guidance}};
     card.metrics = headline(reports);
     return card;
   });
@@ -426,7 +427,7 @@ void ablation_stage(Recipe& r) {
       }
       // Text-only conditions need their own cache; the others share the SFT stage's.
       const nlohmann::json overrides = {{"mask_weight", v.mask_weight}, {"video_probability", v.video_probability}};
-      const SftResult s = encode_and_train(r, folder, init, false, r.plan("sft"), overrides,
+      const SftResult s = encode_and_train(r, folder, init, false, r.plan().sft, overrides,
                                            v.first_frame ? (fs::path(r.dir("sft")) / "cache").string() : "");
       ModelCard c = dit_card(r, std::string("ablation ") + v.label + ": " + v.description, s, folder);
       c.metrics = headline(evaluate(r, s.model_folder, (fs::path(r.dir(folder)) / "eval").string()));
@@ -491,11 +492,13 @@ void write_summary(const Recipe& r) {
 
 ShapesRecipeResult run_shapes_recipe(const ShapesRecipeOptions& o) {
   if (o.out.empty()) throw Error("viva recipe shapes", "--out is required");
-  nlohmann::json plan = shapes_recipe_plan(o.plan);
+  nlohmann::json plan = ShapesRecipePlan::named(o.plan);
   if (!o.overrides.empty()) plan.merge_patch(load_json_file(o.overrides));
+  const ShapesRecipePlan parsed =
+      ShapesRecipePlan::from_json(plan, o.overrides.empty() ? "plan '" + o.plan + "'" : o.overrides);
   fs::create_directories(o.out);
   write_file_atomically((fs::path(o.out) / "plan.json").string(), plan.dump(2) + "\n");
-  Recipe r(o, plan);
+  Recipe r(o, parsed);
   ShapesRecipeResult result;
   try {
     data_stage(r);

@@ -25,6 +25,7 @@
 
 #include "viva/core/progress.h"
 #include "viva/recipe/model_card.h"
+#include "viva/recipe/shapes_recipe_plan.h"
 
 namespace viva {
 
@@ -45,9 +46,6 @@ struct ShapesRecipeResult {
   std::vector<ModelCard> cards;
   std::string model;       // DIR/model when finished
 };
-
-// The named plan as JSON (the keys each stage reads); throws for an unknown name.
-nlohmann::json shapes_recipe_plan(const std::string& name);
 
 ShapesRecipeResult run_shapes_recipe(const ShapesRecipeOptions& options);
 

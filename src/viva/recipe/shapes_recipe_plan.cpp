@@ -1,10 +1,11 @@
-// The recipe's plans: every stage's settings, in the keys of the trainer configs they become.
+#include "viva/recipe/shapes_recipe_plan.h"
+
+#include "viva/core/config.h"
 #include "viva/core/error.h"
-#include "viva/recipe/shapes_recipe.h"
 
 namespace viva {
 
-nlohmann::json shapes_recipe_plan(const std::string& name) {
+nlohmann::json ShapesRecipePlan::named(const std::string& name) {
   if (name == "full")
     return R"({
   "data": {"pairs": 4000, "seed": 1, "size": 64, "frames": 9, "image_fraction": 0.3, "probe_pairs": 40},
@@ -35,6 +36,50 @@ nlohmann::json shapes_recipe_plan(const std::string& name) {
   "eval": {"max_rows": 1, "steps": 2, "guidance": 0}
 })"_json;
   throw Error("viva recipe shapes", "unknown plan '" + name + "' (known: full, smoke)");
+}
+
+ShapesRecipePlan ShapesRecipePlan::from_json(const nlohmann::json& json, const std::string& source) {
+  ShapesRecipePlan p;
+  ConfigReader r(json, source);
+  {
+    ConfigReader d = r.child("data");
+    d.get("pairs", p.data.pairs);
+    d.get("seed", p.data.seed);
+    d.get("size", p.data.size);
+    d.get("frames", p.data.frames);
+    d.get("image_fraction", p.data.image_fraction);
+    d.get("probe_pairs", p.data.probe_pairs);
+    d.finish();
+  }
+  {
+    ConfigReader i = r.child("init");
+    i.get("preset", p.init.preset);
+    i.get("seed", p.init.seed);
+    i.finish();
+  }
+  for (const auto& [key, section] : {std::pair{"vae", &p.vae}, std::pair{"vlm", &p.vlm}, std::pair{"clip", &p.clip},
+                                     std::pair{"pickscore", &p.pickscore}, std::pair{"grpo", &p.grpo}}) {
+    r.get(key, *section);
+    if (!section->is_object()) throw Error(source, std::string("key '") + key + "' must be an object");
+  }
+  for (const auto& [key, dit] : {std::pair{"t2v", &p.t2v}, std::pair{"sft", &p.sft}}) {
+    ConfigReader d = r.child(key);
+    d.get("max_rows", dit->max_rows);
+    d.get("train", dit->train);
+    d.finish();
+    if (!dit->train.is_object()) throw Error(source, std::string("key '") + key + ".train' must be an object");
+  }
+  {
+    ConfigReader e = r.child("eval");
+    e.get("max_rows", p.eval.max_rows);
+    e.get("steps", p.eval.steps);
+    e.get("guidance", p.eval.guidance);
+    e.finish();
+  }
+  r.finish();
+  if (p.data.pairs < 20 || p.data.probe_pairs < 1 || p.eval.max_rows < 0)
+    throw Error(source, "data.pairs must be at least 20 (every split), data.probe_pairs at least 1, eval.max_rows >= 0");
+  return p;
 }
 
 }  // namespace viva
