@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "../support/temp_dir.h"
 #include "../support/tiny_model.h"
@@ -67,6 +68,11 @@ TEST(ShapesRecipe, SmokePlanRunsEveryStageTheAblationAndResumes) {
   EXPECT_EQ(table.at("variants")[0].at("label"), "Vanilla");
   EXPECT_EQ(table.at("variants")[4].at("label"), "+V+M+I+E");
   EXPECT_TRUE(fs::exists(dir.file("recipe/RECIPE.md")));
+  int finished_events = 0;
+  std::ifstream log(dir.file("recipe/recipe.jsonl"));
+  for (std::string line; std::getline(log, line);)
+    finished_events += nlohmann::json::parse(line).at("event") == "stage_finished";
+  EXPECT_EQ(finished_events, 14);
 
   // A rerun skips finished stages; a stage whose result is gone resumes from its checkpoint.
   const double vae_time = read_model_card(dir.file("recipe/vae"))->wall_seconds;

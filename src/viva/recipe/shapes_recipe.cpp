@@ -9,6 +9,7 @@
 #include "viva/core/atomic_file.h"
 #include "viva/core/config.h"
 #include "viva/core/error.h"
+#include "viva/core/jsonl_log.h"
 #include "viva/data/encode_dataset.h"
 #include "viva/data/shapes/shapes_dataset.h"
 #include "viva/nn/weight_loading.h"
@@ -36,7 +37,8 @@ struct Interrupted {
 
 class Recipe {
  public:
-  Recipe(const ShapesRecipeOptions& options, ShapesRecipePlan plan) : o_(options), plan_(std::move(plan)) {}
+  Recipe(const ShapesRecipeOptions& options, ShapesRecipePlan plan)
+      : o_(options), plan_(std::move(plan)), log_((fs::path(options.out) / "recipe.jsonl").string()) {}
 
   std::string dir(const std::string& stage) const { return (fs::path(o_.out) / stage).string(); }
   const ShapesRecipePlan& plan() const { return plan_; }
@@ -48,11 +50,13 @@ class Recipe {
   ModelCard stage(const std::string& name, Body body) {
     if (std::optional<ModelCard> card = read_model_card(dir(name))) {
       std::printf("recipe: %s done (%.1f min), skipped\n", name.c_str(), card->wall_seconds / 60.0);
+      log_.write("stage_skipped", {{"stage", name}});
       cards_.push_back(*card);
       return *card;
     }
     std::printf("recipe: %s ...\n", name.c_str());
     std::fflush(stdout);
+    log_.write("stage_start", {{"stage", name}});
     fs::create_directories(dir(name));
     const std::string clock = (fs::path(dir(name)) / "wall_seconds.txt").string();
     double before = 0;
@@ -62,14 +66,21 @@ class Recipe {
     ModelCard card;
     try {
       card = body();
-    } catch (...) {
+    } catch (const Interrupted&) {
       write_file_atomically(clock, std::to_string(elapsed()) + "\n");
+      log_.write("stage_interrupted", {{"stage", name}, {"wall_seconds", elapsed()}});
+      throw;
+    } catch (const std::exception& e) {
+      write_file_atomically(clock, std::to_string(elapsed()) + "\n");
+      log_.write("stage_failed", {{"stage", name}, {"error", e.what()}});
       throw;
     }
     card.stage = name;
     card.wall_seconds = elapsed();
     write_model_card(dir(name), card);
     fs::remove(clock);
+    log_.write("stage_finished", {{"stage", name}, {"wall_seconds", card.wall_seconds}, {"steps", card.steps},
+                                  {"metrics", card.metrics}});
     std::printf("recipe: %s finished in %.1f min\n", name.c_str(), card.wall_seconds / 60.0);
     cards_.push_back(card);
     return card;
@@ -90,6 +101,7 @@ class Recipe {
  private:
   const ShapesRecipeOptions& o_;
   ShapesRecipePlan plan_;
+  JsonlLog log_;
 };
 
 bool has_checkpoint(const std::string& run) { return TrainCheckpoints(run, 1).latest().has_value(); }
