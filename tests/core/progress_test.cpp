@@ -60,6 +60,18 @@ TEST(Progress, SilentModePrintsNothingAndEtaIsUnknownAtStart) {
   std::fclose(f);
 }
 
+TEST(Progress, ResumedWorkCountsButDoesNotSpeedUpTheRate) {
+  Progress p("training", 1000, ProgressOptions().set_mode(ProgressMode::Silent));
+  p.resume_from(900);
+  EXPECT_EQ(p.done(), 900);
+  EXPECT_LT(p.eta_s(), 0);  // nothing done in this run yet: unknown, not "almost done"
+  while (p.elapsed_s() < 0.02) {
+  }
+  p.advance(10);
+  // 10 steps took >= 20 ms, so the 90 left take >= 180 ms (the 900 resumed ones would make it 2 ms).
+  EXPECT_GE(p.eta_s(), 0.17);
+}
+
 TEST(Progress, FormatsDurations) {
   EXPECT_EQ(format_duration(5.25), "5.2s");
   EXPECT_EQ(format_duration(65), "1:05");

@@ -48,8 +48,14 @@ Progress::~Progress() {
 double Progress::elapsed_s() const { return seconds_between(start_, Clock::now()); }
 
 double Progress::eta_s() const {
-  if (done_ <= 0 || total_ <= 0) return -1;
-  return elapsed_s() / static_cast<double>(done_) * static_cast<double>(std::max<int64_t>(total_ - done_, 0));
+  const int64_t this_run = done_ - resumed_;
+  if (this_run <= 0 || total_ <= 0) return -1;
+  return elapsed_s() / static_cast<double>(this_run) * static_cast<double>(std::max<int64_t>(total_ - done_, 0));
+}
+
+void Progress::resume_from(int64_t done) {
+  resumed_ = done;
+  update(done);
 }
 
 void Progress::update(int64_t done) {
@@ -70,7 +76,7 @@ void Progress::draw(bool final) {
   if (mode_ == ProgressMode::Silent) return;
   last_draw_ = Clock::now();
   const double elapsed = elapsed_s();
-  const double rate = elapsed > 0 ? done_ / elapsed : 0.0;
+  const double rate = elapsed > 0 ? static_cast<double>(done_ - resumed_) / elapsed : 0.0;
   const double fraction = total_ > 0 ? std::min(1.0, static_cast<double>(done_) / total_) : 0.0;
   char rate_text[48];
   if (rate >= 1.0 || rate == 0.0)

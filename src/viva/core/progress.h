@@ -30,6 +30,8 @@ class Progress {
   Progress& operator=(const Progress&) = delete;
 
   void advance(int64_t n = 1) { update(done_ + n); }
+  // Work done before this run (a resumed job): shown in the count, left out of rate and ETA.
+  void resume_from(int64_t done);
   void update(int64_t done);
   // Prints the final state once (total time and rate).
   void finish();
@@ -47,6 +49,7 @@ class Progress {
   ProgressOptions options_;
   ProgressMode mode_;
   int64_t done_ = 0;
+  int64_t resumed_ = 0;  // done before this run
   bool finished_ = false;
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_draw_;

@@ -10,7 +10,7 @@ TrainLoop::TrainLoop(const std::string& label, int64_t steps, int64_t start_step
       stop_after_(stop_after),
       log_(log),
       progress_(label, steps, ProgressOptions(progress).set_unit("step")) {
-  progress_.update(start_step);
+  progress_.resume_from(start_step);
 }
 
 bool TrainLoop::step_done(int64_t step, const std::function<void()>& save_checkpoint) {
