@@ -19,3 +19,29 @@ cp "$recipe/RECIPE.md" "$recipe/plan.json" "$out.new/"
 [ -f "$recipe/ablation/ablation.md" ] && cp "$recipe/ablation/ablation.md" "$recipe/ablation/ablation.json" "$out.new/"
 rm -rf "$out" && mv "$out.new" "$out"
 du -sh "$out"
+
+# The README's sample: the held-out test pair the shipped model edits best (followed, highest
+# PSNR outside the mask), with its ground truth so tests can judge the edit.
+python3 - "$recipe" "$root/samples/shapes" <<'PY'
+import json, os, shutil, sys
+recipe, out = sys.argv[1], sys.argv[2]
+report = json.load(open(os.path.join(recipe, "eval", "test.json")))
+clips = [c for c in report["clips"] if c.get("kind") == "video" and "followed" in c]
+clips.sort(key=lambda c: (c["followed"], c.get("psnr_outside_mask") or 0), reverse=True)
+chosen = clips[0]
+rows = {json.loads(l)["id"]: json.loads(l) for l in open(os.path.join(recipe, "data", "manifest.jsonl"))}
+row = rows[chosen["id"]]
+shutil.rmtree(out, ignore_errors=True)
+os.makedirs(os.path.join(out, "media"))
+os.makedirs(os.path.join(out, "scenes"))
+for key in ("source", "target", "mask", "reference"):
+    if row.get(key):
+        name = os.path.basename(row[key])
+        shutil.copy(os.path.join(recipe, "data", row[key]), os.path.join(out, "media", name))
+        row[key] = "media/" + name
+shutil.copy(os.path.join(recipe, "data", "scenes", row["id"] + ".json"), os.path.join(out, "scenes"))
+with open(os.path.join(out, "manifest.jsonl"), "w") as f:
+    f.write(json.dumps(row) + "\n")
+print(f"sample {row['id']} ({row['task']}): \"{row['instruction']}\" followed={chosen['followed']} "
+      f"psnr={chosen.get('psnr_outside_mask')}")
+PY

@@ -48,7 +48,7 @@ struct VaeTrainResult {
   int64_t start_step = 0, end_step = 0;
   bool finished = false;
   double first_loss = 0, last_loss = 0;
-  double psnr_db = 0;           // mean reconstruction PSNR over the training clips at the end
+  double psnr_db = 0;           // mean reconstruction PSNR over (up to 256 of) the training clips
   double heldout_psnr_db = 0;   // the same over up to heldout_clips clips of heldout_split
   int64_t heldout_clips = 0;    // 0 when the manifest has no such rows
   double scaling_factor = 0;
