@@ -45,6 +45,21 @@ VideoFrames image_as_video(const Image& image) {
   return video;
 }
 
+// The instructor's tokens (padded to `length`) and CLIP's pooled vector for `text` and for the
+// empty text, into `c`: what editing and caption encoding share.
+void encode_text(EditConditions& c, VlmInstructor& instructor, const std::string& text, const Image& first_frame,
+                 const std::optional<Image>& reference, int64_t length, torch::Device device,
+                 const std::function<torch::Tensor(const std::string&)>& pooled) {
+  const InstructorOutput cond = pad_instructor_output(instructor.encode(text, first_frame, reference), length);
+  const InstructorOutput uncond = pad_instructor_output(instructor.encode("", first_frame, reference), length);
+  c.tokens = cond.tokens;
+  c.mask = cond.mask.to(device);
+  c.uncond_tokens = uncond.tokens;
+  c.uncond_mask = uncond.mask.to(device);
+  c.pooled = pooled(text);
+  c.uncond_pooled = pooled("");
+}
+
 }  // namespace
 
 VivaPipeline::VivaPipeline(const std::string& model_folder, torch::Device device, torch::ScalarType dtype,
@@ -120,16 +135,12 @@ EditConditions VivaPipeline::encode(const VideoFrames& video, const std::string&
     c.reference = encode_video(fitted);
   }
   VlmInstructor instructor(vlm_, *tokenizer_, config_.instructor);
-  const InstructorOutput cond = pad_instructor_output(instructor.encode(instruction, first, ref_image), config_.text_tokens);
-  const InstructorOutput uncond = pad_instructor_output(instructor.encode("", first, ref_image), config_.text_tokens);
-  c.tokens = cond.tokens;
-  c.mask = cond.mask.to(device_);
-  c.uncond_tokens = uncond.tokens;
-  c.uncond_mask = uncond.mask.to(device_);
-  c.pooled = clip_pooled(instruction);
-  c.uncond_pooled = clip_pooled("");
+  encode_text(c, instructor, instruction, first, ref_image, config_.text_tokens, device_,
+              [this](const std::string& text) { return clip_pooled(text); });
   return c;
 }
+
+
 
 EditConditions VivaPipeline::encode_caption(const std::string& caption) {
   if (!vlm_ || !clip_text_) throw Error(folder_, "the VLM and CLIP encoders are not loaded (or were released)");
@@ -138,16 +149,10 @@ EditConditions VivaPipeline::encode_caption(const std::string& caption) {
   options.first_frame = false;
   options.system_prompt = kTextToVideoSystemPrompt;
   VlmInstructor instructor(vlm_, *tokenizer_, options);
-  const Image no_frame;  // not looked at: first_frame is off
-  const InstructorOutput cond = pad_instructor_output(instructor.encode(caption, no_frame), config_.text_tokens);
-  const InstructorOutput uncond = pad_instructor_output(instructor.encode("", no_frame), config_.text_tokens);
   EditConditions c;
-  c.tokens = cond.tokens;
-  c.mask = cond.mask.to(device_);
-  c.uncond_tokens = uncond.tokens;
-  c.uncond_mask = uncond.mask.to(device_);
-  c.pooled = clip_pooled(caption);
-  c.uncond_pooled = clip_pooled("");
+  // The frame is not looked at: first_frame is off.
+  encode_text(c, instructor, caption, Image(), std::nullopt, config_.text_tokens, device_,
+              [this](const std::string& text) { return clip_pooled(text); });
   return c;
 }
 
