@@ -72,6 +72,20 @@ TEST_F(VaeParity, ImagesAreOneFrameVideosAndBadShapesAreRejected) {
   expect_error_containing([&] { vae->decode(torch::zeros({1, 3, 2, 4, 4})); }, {"expected latent [B, 4"});
 }
 
+// Training and evaluation pass batches (oneDNN runs them several times faster on a CPU): every
+// clip of a batch must come out as it would alone (GroupNorm is per sample).
+TEST_F(VaeParity, ABatchEncodesAndDecodesLikeItsClipsAlone) {
+  torch::NoGradGuard no_grad;
+  CausalVae vae = load(options_);
+  const auto a = fixture_->load("input.video");
+  const auto b = torch::rand_like(a) * 2 - 1;
+  const auto batch = vae->encode(torch::cat({a, b}));
+  expect_close(batch.narrow(0, 0, 1), vae->encode(a), "encode a");
+  expect_close(batch.narrow(0, 1, 1), vae->encode(b), "encode b");
+  const auto decoded = vae->decode(batch);
+  expect_close(decoded.narrow(0, 1, 1), vae->decode(batch.narrow(0, 1, 1)), "decode b");
+}
+
 // With local functions the tiler must reproduce the untiled result exactly: overlaps carry equal
 // values, so the blends change nothing, and every output position is covered once.
 TEST(VaeTiling, TilerIsExactForLocalFunctions) {

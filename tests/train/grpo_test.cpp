@@ -178,6 +178,26 @@ TEST(GrpoTrainer, RunsWithTheClipAndPickScoreRewards) {
   EXPECT_EQ(steps, 2);
 }
 
+// Only the prompts a run draws are encoded (a ShapesWorld prompt set has thousands).
+TEST(GrpoTrainer, EncodesOnlyThePromptsItDraws) {
+  if (!testing::have_test_tokenizers()) GTEST_SKIP() << "test tokenizers absent";
+  GrpoRun run;
+  run.prompts = write_inversion_pairs(run.dir.file("many"), 12, 32, 1);
+  GrpoConfig config = run.config(1);
+  config.group_size = 2;
+  config.sampling_steps = 2;
+  GrpoRunOptions options;
+  options.progress = ProgressOptions().set_mode(ProgressMode::Silent);
+  ASSERT_TRUE(train_grpo(config, options).finished);
+  std::ifstream in(config.out + "/metrics.jsonl");
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  const auto start = nlohmann::json::parse(line);
+  EXPECT_EQ(start["event"], "start");
+  EXPECT_EQ(start["prompts"].get<int>(), 12);
+  EXPECT_EQ(start["encoded_prompts"].get<int>(), 1);
+}
+
 TEST(GrpoConfig, RejectsBadValues) {
   TempDir dir;
   auto read = [&](nlohmann::json j) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <memory>
 
 #include "viva/core/device.h"
@@ -82,6 +83,16 @@ std::vector<EncodedPrompt> encode_prompts(VivaPipeline& pipeline, const std::vec
   return encoded;
 }
 
+// The prompts of step `step`, drawn from their own stream so that they are known before
+// training starts: only the prompts a run will use are encoded.
+std::vector<std::size_t> prompts_of_step(const GrpoConfig& config, int64_t step, std::size_t available) {
+  torch::Generator generator = at::detail::createCPUGenerator(step_seed(config.seed + 0x9e3779b97f4a7c15ull, step));
+  const auto picks = torch::randint(static_cast<int64_t>(available), {config.prompts_per_step}, generator, torch::kInt64);
+  std::vector<std::size_t> out;
+  for (int64_t g = 0; g < config.prompts_per_step; ++g) out.push_back(static_cast<std::size_t>(picks[g].item<int64_t>()));
+  return out;
+}
+
 double mean_of(const torch::Tensor& t) { return t.defined() ? t.mean().item<double>() : NAN; }
 
 }  // namespace
@@ -100,8 +111,13 @@ GrpoResult train_grpo(const GrpoConfig& config, const GrpoRunOptions& options) {
   const double shift = config.shift > 0 ? config.shift : model.sampling.shift;
   const FlowSchedule schedule = FlowSchedule::shifted(static_cast<int>(config.sampling_steps), shift);
 
-  const std::vector<EncodedPrompt> prompts =
-      encode_prompts(pipeline, read_grpo_prompts(config.prompts, config.split), width, height, frames, options.progress);
+  const std::vector<GrpoPrompt> all_prompts = read_grpo_prompts(config.prompts, config.split);
+  std::map<std::size_t, std::size_t> encoded_index;  // prompt -> its place in `prompts`
+  std::vector<GrpoPrompt> used;
+  for (int64_t s = 0; s < config.steps; ++s)
+    for (std::size_t i : prompts_of_step(config, s, all_prompts.size()))
+      if (encoded_index.emplace(i, used.size()).second) used.push_back(all_prompts[i]);
+  const std::vector<EncodedPrompt> prompts = encode_prompts(pipeline, used, width, height, frames, options.progress);
   EditRewardModel rewards(config.rewards, device);
 
   HunyuanDit& dit = pipeline.transformer();
@@ -118,7 +134,7 @@ GrpoResult train_grpo(const GrpoConfig& config, const GrpoRunOptions& options) {
   GrpoResult result;
   result.start_step = checkpoints.start(options.resume, lora, optimizer, no_ema);
   JsonlLog log((fs::path(config.out) / "metrics.jsonl").string());
-  log.write(options.resume ? "resume" : "start", {{"step", result.start_step}, {"prompts", prompts.size()},
+  log.write(options.resume ? "resume" : "start", {{"step", result.start_step}, {"prompts", all_prompts.size()}, {"encoded_prompts", prompts.size()},
                                                   {"lora_layers", lora.layers()}, {"config", config.to_json()}});
   TrainLoop loop("Edit-GRPO", config.steps, result.start_step, config.checkpoint_every, options.stop_after,
                  options.progress, log);
@@ -138,9 +154,9 @@ GrpoResult train_grpo(const GrpoConfig& config, const GrpoRunOptions& options) {
       return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     };
     int64_t trained = 0;
+    const std::vector<std::size_t> picks = prompts_of_step(config, step, all_prompts.size());
     for (int64_t g = 0; g < config.prompts_per_step; ++g) {
-      const auto pick = torch::randint(static_cast<int64_t>(prompts.size()), {1}, generator, torch::kInt64).item<int64_t>();
-      const EncodedPrompt& p = prompts[static_cast<std::size_t>(pick)];
+      const EncodedPrompt& p = prompts[encoded_index.at(picks[static_cast<std::size_t>(g)])];
       const VelocityFn velocity = pipeline.guided_velocity(p.conditions, guidance, model.sampling.embedded_guidance);
       auto sampler = make_step(config.sampler, config.eta, generator);
 

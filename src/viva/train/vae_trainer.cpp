@@ -1,6 +1,7 @@
 #include "viva/train/vae_trainer.h"
 
 #include <filesystem>
+#include <map>
 
 #include "viva/core/checkpoint.h"
 #include "viva/core/config.h"
@@ -40,6 +41,7 @@ VaeTrainConfig VaeTrainConfig::read(const std::string& path) {
   r.get("height", c.height);
   r.get("frames", c.frames);
   r.get("sample_posterior", c.sample_posterior);
+  r.get("batch", c.batch);
   r.get("crop", c.crop);
   r.get("crop_frames", c.crop_frames);
   r.get("split", c.split);
@@ -50,7 +52,8 @@ VaeTrainConfig VaeTrainConfig::read(const std::string& path) {
   r.get("seed", c.seed);
   r.get("device", c.device);
   r.finish();
-  if (c.steps < 1 || c.checkpoint_every < 1) throw Error(path, "steps and checkpoint_every must be positive");
+  if (c.steps < 1 || c.checkpoint_every < 1 || c.batch < 1)
+    throw Error(path, "steps, batch and checkpoint_every must be positive");
   if (c.crop < 0 || c.crop_frames < 1 || (c.crop_frames - 1) % 4 != 0)
     throw Error(path, "crop must be >= 0 (0: whole frames) and crop_frames of the form 4k+1");
   if (!(c.lr > 0)) throw Error(path, "lr must be positive");
@@ -60,7 +63,7 @@ VaeTrainConfig VaeTrainConfig::read(const std::string& path) {
 nlohmann::json VaeTrainConfig::to_json() const {
   return {{"model", model}, {"manifest", manifest}, {"out", out}, {"architecture", architecture}, {"steps", steps}, {"lr", lr},
           {"weight_decay", weight_decay}, {"kl_weight", kl_weight}, {"warmup", warmup}, {"cosine", cosine}, {"grad_clip", grad_clip},
-          {"width", width}, {"height", height}, {"frames", frames}, {"sample_posterior", sample_posterior}, {"crop", crop}, {"crop_frames", crop_frames},
+          {"width", width}, {"height", height}, {"frames", frames}, {"sample_posterior", sample_posterior}, {"batch", batch}, {"crop", crop}, {"crop_frames", crop_frames},
           {"split", split}, {"max_clips", max_clips}, {"heldout_split", heldout_split}, {"heldout_clips", heldout_clips},
           {"checkpoint_every", checkpoint_every},
           {"seed", seed}, {"device", device}};
@@ -111,14 +114,26 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
   TrainLoop loop("training the VAE", config.steps, result.start_step, config.checkpoint_every, stop_after,
                  progress_options, log);
 
+  // Clips grouped by shape (images and videos of the working size): a batch is one shape.
+  std::map<std::vector<int64_t>, std::vector<std::size_t>> groups;
+  for (std::size_t i = 0; i < clips.size(); ++i) groups[clips[i].sizes().vec()].push_back(i);
+  auto same_shape = [&](std::size_t i) -> const std::vector<std::size_t>& { return groups.at(clips[i].sizes().vec()); };
+
   int64_t step = result.start_step;
   bool first = true;
   while (step < config.steps) {
     torch::Generator generator = at::detail::createCPUGenerator(config.seed * 1000003ull + static_cast<uint64_t>(step));
     const double lr = warmup_learning_rate(config.lr, config.warmup, step, config.cosine, config.steps);
     set_learning_rate(optimizer, lr);
-    const auto pick = torch::randint(static_cast<int64_t>(clips.size()), {1}, generator, torch::kInt64).item<int64_t>();
-    torch::Tensor x = clips[static_cast<std::size_t>(pick)];
+    auto random_index = [&](std::size_t n) {
+      return static_cast<std::size_t>(torch::randint(static_cast<int64_t>(n), {1}, generator, torch::kInt64).item<int64_t>());
+    };
+    // The first clip uniformly over all clips, the others from clips of its shape.
+    const std::size_t pick = random_index(clips.size());
+    std::vector<torch::Tensor> picked{clips[pick]};
+    const std::vector<std::size_t>& group = same_shape(pick);
+    while (static_cast<int>(picked.size()) < config.batch) picked.push_back(clips[group[random_index(group.size())]]);
+    torch::Tensor x = torch::cat(picked, 0);
     // A random crop: `crop` pixels (a multiple of the spatial compression) and a 4k+1 window.
     auto offset = [&](int64_t size, int64_t window) {
       return size > window ? torch::randint(size - window + 1, {1}, generator, torch::kInt64).item<int64_t>() : 0;
@@ -157,27 +172,37 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
   // Scaling factor from the latent means; reconstruction PSNR from the means, as editing decodes.
   torch::NoGradGuard no_grad;
   vae->eval();
-  std::vector<torch::Tensor> means;
-  auto psnr_of = [&](const torch::Tensor& x, const torch::Tensor& mean) {
-    const double mse = (vae->decode_untiled(mean).clamp(-1, 1) - x).pow(2).mean().item<double>() / 4.0;  // in [0,1]^2
-    return 10.0 * std::log10(1.0 / std::max(mse, 1e-12));
+  // Reconstruction PSNR (in [0,1]) of each clip from its latent mean, in batches of one shape;
+  // `means` collects the latent means when given.
+  auto mean_psnr = [&](const std::vector<torch::Tensor>& xs, const std::vector<int>& indices,
+                       std::vector<torch::Tensor>* means) {
+    std::map<std::vector<int64_t>, std::vector<int>> by_shape;
+    for (int i : indices) by_shape[xs[static_cast<std::size_t>(i)].sizes().vec()].push_back(i);
+    double sum = 0;
+    for (const auto& entry : by_shape) {
+      const std::vector<int>& members = entry.second;
+      for (std::size_t begin = 0; begin < members.size(); begin += 8) {
+        std::vector<torch::Tensor> chunk;
+        for (std::size_t k = begin; k < std::min(members.size(), begin + 8); ++k)
+          chunk.push_back(xs[static_cast<std::size_t>(members[k])]);
+        const torch::Tensor x = torch::cat(chunk, 0);
+        const torch::Tensor mean = vae->encode_posterior(x).mean;
+        if (means) means->push_back(mean.flatten());
+        const torch::Tensor mse = (vae->decode_untiled(mean).clamp(-1, 1) - x).pow(2).flatten(1).mean(1) / 4.0;
+        sum += (10.0 * torch::log10(1.0 / mse.clamp_min(1e-12))).sum().item<double>();
+      }
+    }
+    return indices.empty() ? 0.0 : sum / static_cast<double>(indices.size());
   };
   // Up to 256 clips, evenly spaced: enough for a std and a mean PSNR, and minutes less at the end.
-  double psnr_sum = 0;
-  const std::vector<int> measured = evenly_spaced_indices(static_cast<int>(clips.size()), 256);
-  for (int i : measured) {
-    const torch::Tensor& x = clips[static_cast<std::size_t>(i)];
-    const auto mean = vae->encode_posterior(x).mean;
-    means.push_back(mean.flatten());
-    psnr_sum += psnr_of(x, mean);
-  }
-  result.psnr_db = psnr_sum / static_cast<double>(measured.size());
+  std::vector<torch::Tensor> means;
+  result.psnr_db = mean_psnr(clips, evenly_spaced_indices(static_cast<int>(clips.size()), 256), &means);
   if (!config.heldout_split.empty() && config.heldout_clips > 0) {
     const std::vector<torch::Tensor> heldout = read_clips(config.heldout_split, config.heldout_clips);
-    double sum = 0;
-    for (const auto& x : heldout) sum += psnr_of(x, vae->encode_posterior(x).mean);
     result.heldout_clips = static_cast<int64_t>(heldout.size());
-    if (!heldout.empty()) result.heldout_psnr_db = sum / static_cast<double>(heldout.size());
+    std::vector<int> all(heldout.size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
+    result.heldout_psnr_db = mean_psnr(heldout, all, nullptr);
   }
   result.scaling_factor = 1.0 / std::max(torch::cat(means).std().item<double>(), 1e-6);
   options.scaling_factor = result.scaling_factor;

@@ -28,9 +28,11 @@ struct VaeTrainConfig {
   bool cosine = true;  // cosine decay of the learning rate to 5% after the warm-up
   double grad_clip = 1.0;
   int width = 0, height = 0, frames = 0;  // 0: the model's defaults
-  // Each step trains on one clip, cut to crop x crop pixels (0: whole frames) and crop_frames
-  // (4k+1) frames. Whole frames learn faster per second here: GroupNorm sees a crop's statistics,
-  // not a frame's.
+  // Each step trains on `batch` clips of one shape (all images or all videos), cut to crop x crop
+  // pixels (0: whole frames) and crop_frames (4k+1) frames. Whole frames learn faster per second
+  // here: GroupNorm sees a crop's statistics, not a frame's. A batch of 2 or more also runs the
+  // CPU convolutions through oneDNN, which libtorch skips for one small clip (~5x slower).
+  int batch = 4;
   int crop = 0, crop_frames = 5;
   std::string split;          // train on the clips of this split only ("" = every row)
   int64_t max_clips = 0;      // at most this many clips in memory (the first ones); 0: all

@@ -90,6 +90,11 @@ torch::Tensor vae_encode_tiled(CausalVaeImpl& vae, const torch::Tensor& video) {
       return tile_temporal(v, spatial, (o.tile_latent_frames - 1) * tc + 1, o.tile_latent_frame_stride * tc,
                            o.tile_latent_frames - 1 - o.tile_latent_frame_stride, o.tile_latent_frame_stride);
     };
+  // One pass over the whole batch when nothing is tiled: a batch runs the CPU convolutions
+  // through oneDNN, which one small clip does not.
+  const bool fits = (o.tile_latent_size <= 0 || (video.size(3) <= o.tile_latent_size * sc && video.size(4) <= o.tile_latent_size * sc)) &&
+                    (o.tile_latent_frames <= 0 || video.size(2) <= (o.tile_latent_frames - 1) * tc + 1);
+  if (fits) return vae.encode_moments_untiled(video);
   std::vector<torch::Tensor> samples;
   for (int64_t b = 0; b < video.size(0); ++b) samples.push_back(full(video.narrow(0, b, 1)));
   return torch::cat(samples, 0);
@@ -110,6 +115,9 @@ torch::Tensor vae_decode_tiled(CausalVaeImpl& vae, const torch::Tensor& z) {
       return tile_temporal(t, spatial, o.tile_latent_frames, o.tile_latent_frame_stride,
                            (o.tile_latent_frames - 1 - o.tile_latent_frame_stride) * tc, o.tile_latent_frame_stride * tc);
     };
+  const bool fits = (o.tile_latent_size <= 0 || (z.size(3) <= o.tile_latent_size && z.size(4) <= o.tile_latent_size)) &&
+                    (o.tile_latent_frames <= 0 || z.size(2) <= o.tile_latent_frames);
+  if (fits) return vae.decode_untiled(z);
   std::vector<torch::Tensor> samples;
   for (int64_t b = 0; b < z.size(0); ++b) samples.push_back(full(z.narrow(0, b, 1)));
   return torch::cat(samples, 0);
