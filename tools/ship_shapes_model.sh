@@ -42,6 +42,11 @@ for key in ("source", "target", "mask", "reference"):
 shutil.copy(os.path.join(recipe, "data", "scenes", row["id"] + ".json"), os.path.join(out, "scenes"))
 with open(os.path.join(out, "manifest.jsonl"), "w") as f:
     f.write(json.dumps(row) + "\n")
+# What the recipe's evaluation measured on this pair (fp32 weights): the shipped-model test
+# holds the bf16 model to it.
+with open(os.path.join(out, "expected.json"), "w") as f:
+    json.dump({"id": row["id"], "followed": chosen["followed"], "psnr_outside_mask": chosen.get("psnr_outside_mask")}, f)
+    f.write("\n")
 print(f"sample {row['id']} ({row['task']}): \"{row['instruction']}\" followed={chosen['followed']} "
       f"psnr={chosen.get('psnr_outside_mask')}")
 PY

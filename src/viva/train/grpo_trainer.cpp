@@ -83,10 +83,10 @@ std::vector<EncodedPrompt> encode_prompts(VivaPipeline& pipeline, const std::vec
   return encoded;
 }
 
-// The prompts of step `step`, drawn from their own stream so that they are known before
-// training starts: only the prompts a run will use are encoded.
+// The prompts of step `step`, drawn from their own stream (the step's seed hashed once more) so
+// that they are known before training starts: only the prompts a run will use are encoded.
 std::vector<std::size_t> prompts_of_step(const GrpoConfig& config, int64_t step, std::size_t available) {
-  torch::Generator generator = at::detail::createCPUGenerator(step_seed(config.seed + 0x9e3779b97f4a7c15ull, step));
+  torch::Generator generator = at::detail::createCPUGenerator(step_seed(step_seed(config.seed, step), 0));
   const auto picks = torch::randint(static_cast<int64_t>(available), {config.prompts_per_step}, generator, torch::kInt64);
   std::vector<std::size_t> out;
   for (int64_t g = 0; g < config.prompts_per_step; ++g) out.push_back(static_cast<std::size_t>(picks[g].item<int64_t>()));

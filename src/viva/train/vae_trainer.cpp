@@ -122,7 +122,7 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
   int64_t step = result.start_step;
   bool first = true;
   while (step < config.steps) {
-    torch::Generator generator = at::detail::createCPUGenerator(config.seed * 1000003ull + static_cast<uint64_t>(step));
+    torch::Generator generator = at::detail::createCPUGenerator(step_seed(config.seed, step));
     const double lr = warmup_learning_rate(config.lr, config.warmup, step, config.cosine, config.steps);
     set_learning_rate(optimizer, lr);
     auto random_index = [&](std::size_t n) {
