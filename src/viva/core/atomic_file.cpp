@@ -71,6 +71,34 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
   file.commit();
 }
 
+void copy_folder_atomically(const std::string& in, const std::string& out, const FolderFileWriter& write,
+                            const std::function<void(const std::filesystem::path&)>& add) {
+  namespace fs = std::filesystem;
+  AtomicFile folder(out);
+  const fs::path tmp = folder.temp_path();
+  try {
+    for (const auto& e : fs::recursive_directory_iterator(in)) {
+      const fs::path rel = fs::relative(e.path(), in);
+      if (e.is_directory()) {
+        fs::create_directories(tmp / rel);
+        continue;
+      }
+      fs::create_directories((tmp / rel).parent_path());
+      if (write && write(rel, e.path(), tmp / rel)) continue;
+      std::error_code link_error;
+      fs::create_hard_link(e.path(), tmp / rel, link_error);
+      if (link_error) fs::copy_file(e.path(), tmp / rel);
+    }
+    if (add) add(tmp);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(tmp, ignored);
+    throw;
+  }
+  if (fs::exists(out)) fs::remove_all(out);
+  folder.commit();
+}
+
 std::string read_file(const std::string& path) {
   if (std::filesystem::is_directory(path)) throw file_error(path, "is a folder, not a file");
   std::ifstream in(path, std::ios::binary);

@@ -14,39 +14,22 @@ ModelConvertSummary convert_model_dtype(const std::string& in, const std::string
   if (!fs::exists(fs::path(in) / "viva.json")) throw file_error(in, "is not a VIVA model folder (no viva.json)");
   if (fs::exists(out)) throw file_error(out, "exists");
   ModelConvertSummary summary;
-  AtomicFile folder(out);
-  const fs::path tmp = folder.temp_path();
-  try {
-    for (const auto& e : fs::recursive_directory_iterator(in)) {
-      const fs::path rel = fs::relative(e.path(), in);
-      if (e.is_directory()) {
-        fs::create_directories(tmp / rel);
-        continue;
-      }
-      fs::create_directories((tmp / rel).parent_path());
-      if (rel.extension() != ".safetensors") {
-        fs::copy_file(e.path(), tmp / rel);
-        continue;
-      }
-      const Checkpoint file(e.path().string());
-      std::vector<NamedTensor> tensors;
-      for (const std::string& name : file.names()) {
-        torch::Tensor t = file.load(name);
-        if (t.is_floating_point()) t = t.to(dtype);
-        tensors.push_back({name, t});
-      }
-      save_safetensors((tmp / rel).string(), tensors, file.metadata());
-      ++summary.files;
-      summary.tensors += static_cast<int64_t>(tensors.size());
-      summary.bytes_before += static_cast<int64_t>(fs::file_size(e.path()));
-      summary.bytes_after += static_cast<int64_t>(fs::file_size(tmp / rel));
+  copy_folder_atomically(in, out, [&](const fs::path& rel, const fs::path& from, const fs::path& to) {
+    if (rel.extension() != ".safetensors") return false;
+    const Checkpoint file(from.string());
+    std::vector<NamedTensor> tensors;
+    for (const std::string& name : file.names()) {
+      torch::Tensor t = file.load(name);
+      if (t.is_floating_point()) t = t.to(dtype);
+      tensors.push_back({name, t});
     }
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove_all(tmp, ignored);
-    throw;
-  }
-  folder.commit();
+    save_safetensors(to.string(), tensors, file.metadata());
+    ++summary.files;
+    summary.tensors += static_cast<int64_t>(tensors.size());
+    summary.bytes_before += static_cast<int64_t>(fs::file_size(from));
+    summary.bytes_after += static_cast<int64_t>(fs::file_size(to));
+    return true;
+  });
   return summary;
 }
 
