@@ -151,6 +151,16 @@ TEST_F(Sft, LossFallsWhenOverfittingAFewPairs) {
   EXPECT_LT(late, early / 3) << "early " << early / 10 << " late " << late / 10;
 }
 
+// The weight the EMA still gives the initial weights after n steps is the product of the decays.
+TEST(SftEma, WarmsUpSoAShortRunForgetsItsStartingWeights) {
+  EXPECT_NEAR(ema_decay(0.999, 1), 2.0 / 11.0, 1e-12);
+  EXPECT_EQ(ema_decay(0.999, 100000), 0.999);
+  EXPECT_EQ(ema_decay(0.0, 5), 0.0);
+  double initial_share = 1;
+  for (int64_t step = 1; step <= 1200; ++step) initial_share *= ema_decay(0.999, step);
+  EXPECT_LT(initial_share, 1e-3);  // a plain 0.999 would leave 0.30
+}
+
 TEST_F(Sft, ConfigErrorsNameTheKeyAndTheFile) {
   TempDir dir;
   std::ofstream(dir.file("run.json")) << R"({"model": "m", "cache": "c", "out": "o", "learning_rate": 1})";

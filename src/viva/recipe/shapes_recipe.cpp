@@ -404,13 +404,13 @@ nlohmann::json read_reports(const std::string& folder) {
 
 // A copy of `model` whose instructor does not see the first frame ("Vanilla").
 void write_text_only_model(const std::string& model, const std::string& out) {
-  const std::string tmp = out + ".tmp";
-  fs::remove_all(tmp);
-  fs::copy(model, tmp, fs::copy_options::recursive);
-  VivaModelConfig config = VivaModelConfig::read(tmp);
-  config.instructor.first_frame = false;
-  config.write(tmp);
-  fs::rename(tmp, out);
+  copy_folder_atomically(
+      model, out, [](const fs::path& rel, const fs::path&, const fs::path&) { return rel == "viva.json"; },
+      [&](const fs::path& folder) {
+        VivaModelConfig config = VivaModelConfig::read(model);
+        config.instructor.first_frame = false;
+        config.write(folder.string());
+      });
 }
 
 // The paper's Table 2 rows. +V+M+I is the recipe's SFT model and +V+M+I+E its final model; the

@@ -19,7 +19,7 @@ struct SftConfig {
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
   int64_t warmup = 0;                 // linear warm-up steps
   double grad_clip = 1.0;             // max global grad norm; 0 disables
-  double ema = 0.0;                   // EMA decay of the weights (e.g. 0.999); 0 disables
+  double ema = 0.0;                   // EMA decay of the weights (e.g. 0.999; warmed up, ema_decay); 0 disables
   double video_probability = 0.4;     // P(video batch); image batches otherwise (viva.md §2)
   double mask_weight = 1.0;           // w_m in (1 + w_m·M)
   double shift = 0.0;                 // σ shift for training timesteps; 0: the model's sampling shift

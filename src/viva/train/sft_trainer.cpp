@@ -1,5 +1,6 @@
 #include "viva/train/sft_trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -66,6 +67,10 @@ Batch assemble(const ConditionCache& cache, const std::vector<int64_t>& indices,
 }
 
 }  // namespace
+
+double ema_decay(double decay, int64_t step) {
+  return std::min(decay, static_cast<double>(1 + step) / static_cast<double>(10 + step));
+}
 
 SftResult train_sft(const SftConfig& config, const SftRunOptions& options) {
   torch::AutoGradMode grad_mode(true);  // trains even when the caller holds a NoGradGuard
@@ -152,8 +157,9 @@ SftResult train_sft(const SftConfig& config, const SftRunOptions& options) {
     optimizer.step();
     if (!ema.empty()) {
       torch::NoGradGuard no_grad;
+      const double decay = ema_decay(config.ema, step + 1);
       std::size_t i = 0;
-      for (const auto& p : dit->parameters()) ema[i++].second.mul_(config.ema).add_(p.detach(), 1.0 - config.ema);
+      for (const auto& p : dit->parameters()) ema[i++].second.mul_(decay).add_(p.detach(), 1.0 - decay);
     }
     ++step;
     const double loss = loss_sum / static_cast<double>(config.grad_accum);

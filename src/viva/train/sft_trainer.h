@@ -28,5 +28,10 @@ struct SftResult {
 
 SftResult train_sft(const SftConfig& config, const SftRunOptions& options = {});
 
+// The EMA decay applied after optimizer step `step` (1-based): `decay`, warmed up as
+// min(decay, (1 + step) / (10 + step)), so that a short run's average is not its initial weights
+// (a plain 0.999 leaves 0.999^1200 = 30% of them in a 1200-step run's average).
+double ema_decay(double decay, int64_t step);
+
 
 }  // namespace viva
