@@ -197,12 +197,15 @@ TEST_F(Sft, VaeTrainingResumesExactlyAndRefitsTheScalingFactor) {
   // A fresh VAE of another size replaces the model's in the output folder.
   VaeTrainConfig fresh = config("fresh");
   fresh.steps = 1;
+  fresh.reconstruction = "l1";
   fresh.architecture = {{"block_out_channels", {8, 16, 16}}, {"layers_per_block", 1}, {"latent_channels", 4},
                         {"norm_num_groups", 8}, {"spatial_compression_ratio", 4}, {"temporal_compression_ratio", 4}};
   const VaeTrainResult small = train_vae(fresh, false, 0, quiet);
   EXPECT_EQ(load_json_file(runs.file("fresh/model/vae/config.json"))["block_out_channels"],
             nlohmann::json({8, 16, 16}));
   EXPECT_NO_THROW(VivaPipeline(small.model_folder, torch::kCPU, torch::kFloat32));
+  std::ofstream(runs.file("vae.json")) << R"({"model": "m", "manifest": "x.jsonl", "out": "o", "reconstruction": "l2"})";
+  expect_error_containing([&] { VaeTrainConfig::read(runs.file("vae.json")); }, {"vae.json", "reconstruction", "l2"});
   // The trained model folder edits (it shares every other component with the base).
   VivaPipeline pipeline(whole.model_folder, torch::kCPU, torch::kFloat32);
   EXPECT_EQ(pipeline.vae()->options.scaling_factor, whole.scaling_factor);

@@ -34,6 +34,7 @@ VaeTrainConfig VaeTrainConfig::read(const std::string& path) {
   r.get("lr", c.lr);
   r.get("weight_decay", c.weight_decay);
   r.get("kl_weight", c.kl_weight);
+  r.get("reconstruction", c.reconstruction);
   r.get("warmup", c.warmup);
   r.get("cosine", c.cosine);
   r.get("grad_clip", c.grad_clip);
@@ -57,12 +58,14 @@ VaeTrainConfig VaeTrainConfig::read(const std::string& path) {
   if (c.crop < 0 || c.crop_frames < 1 || (c.crop_frames - 1) % 4 != 0)
     throw Error(path, "crop must be >= 0 (0: whole frames) and crop_frames of the form 4k+1");
   if (!(c.lr > 0)) throw Error(path, "lr must be positive");
+  if (c.reconstruction != "mse" && c.reconstruction != "l1")
+    throw Error(path, "reconstruction must be \"mse\" or \"l1\", not \"" + c.reconstruction + "\"");
   return c;
 }
 
 nlohmann::json VaeTrainConfig::to_json() const {
   return {{"model", model}, {"manifest", manifest}, {"out", out}, {"architecture", architecture}, {"steps", steps}, {"lr", lr},
-          {"weight_decay", weight_decay}, {"kl_weight", kl_weight}, {"warmup", warmup}, {"cosine", cosine}, {"grad_clip", grad_clip},
+          {"weight_decay", weight_decay}, {"kl_weight", kl_weight}, {"reconstruction", reconstruction}, {"warmup", warmup}, {"cosine", cosine}, {"grad_clip", grad_clip},
           {"width", width}, {"height", height}, {"frames", frames}, {"sample_posterior", sample_posterior}, {"batch", batch}, {"crop", crop}, {"crop_frames", crop_frames},
           {"split", split}, {"max_clips", max_clips}, {"heldout_split", heldout_split}, {"heldout_clips", heldout_clips},
           {"checkpoint_every", checkpoint_every},
@@ -148,10 +151,11 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
     const VaePosterior posterior = vae->encode_posterior(x);
     const auto eps = torch::randn(posterior.mean.sizes(), generator, torch::kFloat32).to(device);
     const auto z = config.sample_posterior ? posterior.mean + torch::exp(0.5 * posterior.logvar) * eps : posterior.mean;
-    const auto reconstruction = vae->decode_untiled(z);
-    const auto mse = (reconstruction - x).pow(2).mean();
+    const auto decoded = vae->decode_untiled(z);
+    const auto mse = (decoded - x).pow(2).mean();
     const auto kl = 0.5 * (posterior.mean.pow(2) + posterior.logvar.exp() - 1 - posterior.logvar).mean();
-    const auto loss = mse + config.kl_weight * kl;
+    const auto reconstruction_loss = config.reconstruction == "l1" ? (decoded - x).abs().mean() : mse;
+    const auto loss = reconstruction_loss + config.kl_weight * kl;
     loss.backward();
     const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, config.grad_clip > 0 ? config.grad_clip : 1e30);
     optimizer.step();

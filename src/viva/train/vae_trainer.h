@@ -20,6 +20,9 @@ struct VaeTrainConfig {
   double lr = 1e-3;
   double weight_decay = 0.0;
   double kl_weight = 1e-6;
+  // The reconstruction term: "mse", or "l1" (HunyuanVideo's VAE objective uses L1, with LPIPS and
+  // a GAN term that ShapesWorld's recipe leaves out).
+  std::string reconstruction = "mse";
   // Decode a sample of the posterior (the usual VAE objective) or its mean. Sampling makes the
   // decoder learn through noise of std exp(logvar/2) ~ 1 until the tiny KL weight lets logvar
   // fall, which takes far more steps than a small run has; editing decodes means anyway.
