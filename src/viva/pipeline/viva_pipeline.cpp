@@ -140,8 +140,6 @@ EditConditions VivaPipeline::encode(const VideoFrames& video, const std::string&
   return c;
 }
 
-
-
 EditConditions VivaPipeline::encode_caption(const std::string& caption) {
   if (!vlm_ || !clip_text_) throw Error(folder_, "the VLM and CLIP encoders are not loaded (or were released)");
   torch::NoGradGuard no_grad;

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <map>
+#include <numeric>
 
 #include "viva/core/checkpoint.h"
 #include "viva/core/config.h"
@@ -21,6 +22,24 @@
 
 namespace viva {
 namespace fs = std::filesystem;
+
+namespace {
+
+// The clips `indices` of `clips` grouped by shape (images and videos differ): a batch is one shape.
+std::map<std::vector<int64_t>, std::vector<int>> group_by_shape(const std::vector<torch::Tensor>& clips,
+                                                                const std::vector<int>& indices) {
+  std::map<std::vector<int64_t>, std::vector<int>> groups;
+  for (int i : indices) groups[clips[static_cast<std::size_t>(i)].sizes().vec()].push_back(i);
+  return groups;
+}
+
+std::vector<int> all_indices(std::size_t n) {
+  std::vector<int> out(n);
+  std::iota(out.begin(), out.end(), 0);
+  return out;
+}
+
+}  // namespace
 
 VaeTrainConfig VaeTrainConfig::read(const std::string& path) {
   const nlohmann::json json = load_json_file(path);
@@ -117,10 +136,7 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
   TrainLoop loop("training the VAE", config.steps, result.start_step, config.checkpoint_every, stop_after,
                  progress_options, log);
 
-  // Clips grouped by shape (images and videos of the working size): a batch is one shape.
-  std::map<std::vector<int64_t>, std::vector<std::size_t>> groups;
-  for (std::size_t i = 0; i < clips.size(); ++i) groups[clips[i].sizes().vec()].push_back(i);
-  auto same_shape = [&](std::size_t i) -> const std::vector<std::size_t>& { return groups.at(clips[i].sizes().vec()); };
+  const std::map<std::vector<int64_t>, std::vector<int>> groups = group_by_shape(clips, all_indices(clips.size()));
 
   int64_t step = result.start_step;
   bool first = true;
@@ -134,8 +150,9 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
     // The first clip uniformly over all clips, the others from clips of its shape.
     const std::size_t pick = random_index(clips.size());
     std::vector<torch::Tensor> picked{clips[pick]};
-    const std::vector<std::size_t>& group = same_shape(pick);
-    while (static_cast<int>(picked.size()) < config.batch) picked.push_back(clips[group[random_index(group.size())]]);
+    const std::vector<int>& group = groups.at(clips[pick].sizes().vec());
+    while (static_cast<int>(picked.size()) < config.batch)
+      picked.push_back(clips[static_cast<std::size_t>(group[random_index(group.size())])]);
     torch::Tensor x = torch::cat(picked, 0);
     // A random crop: `crop` pixels (a multiple of the spatial compression) and a 4k+1 window.
     auto offset = [&](int64_t size, int64_t window) {
@@ -180,10 +197,8 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
   // `means` collects the latent means when given.
   auto mean_psnr = [&](const std::vector<torch::Tensor>& xs, const std::vector<int>& indices,
                        std::vector<torch::Tensor>* means) {
-    std::map<std::vector<int64_t>, std::vector<int>> by_shape;
-    for (int i : indices) by_shape[xs[static_cast<std::size_t>(i)].sizes().vec()].push_back(i);
     double sum = 0;
-    for (const auto& entry : by_shape) {
+    for (const auto& entry : group_by_shape(xs, indices)) {
       const std::vector<int>& members = entry.second;
       for (std::size_t begin = 0; begin < members.size(); begin += 8) {
         std::vector<torch::Tensor> chunk;
@@ -204,9 +219,7 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
   if (!config.heldout_split.empty() && config.heldout_clips > 0) {
     const std::vector<torch::Tensor> heldout = read_clips(config.heldout_split, config.heldout_clips);
     result.heldout_clips = static_cast<int64_t>(heldout.size());
-    std::vector<int> all(heldout.size());
-    for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
-    result.heldout_psnr_db = mean_psnr(heldout, all, nullptr);
+    result.heldout_psnr_db = mean_psnr(heldout, all_indices(heldout.size()), nullptr);
   }
   result.scaling_factor = 1.0 / std::max(torch::cat(means).std().item<double>(), 1e-6);
   options.scaling_factor = result.scaling_factor;

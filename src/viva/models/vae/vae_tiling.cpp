@@ -18,6 +18,20 @@ torch::Tensor blend(const torch::Tensor& a, torch::Tensor b, int64_t dim, int64_
   return b;
 }
 
+// Whether x ([B, C, T, H, W]) fits one tile of `size` x `size` and `frames` (0: no tiling there).
+bool fits_one_tile(const torch::Tensor& x, int64_t size, int64_t frames) {
+  return (size <= 0 || (x.size(3) <= size && x.size(4) <= size)) && (frames <= 0 || x.size(2) <= frames);
+}
+
+// One pass over the whole batch when nothing is tiled (a batch runs the CPU convolutions through
+// oneDNN, which one small clip does not); otherwise one sample at a time, to bound memory.
+torch::Tensor run_batch(const torch::Tensor& x, int64_t size, int64_t frames, const TileFn& untiled, const TileFn& tiled) {
+  if (fits_one_tile(x, size, frames)) return untiled(x);
+  std::vector<torch::Tensor> samples;
+  for (int64_t b = 0; b < x.size(0); ++b) samples.push_back(tiled(x.narrow(0, b, 1)));
+  return torch::cat(samples, 0);
+}
+
 }  // namespace
 
 torch::Tensor tile_spatial(const torch::Tensor& x, const TileFn& fn, int64_t tile, int64_t stride, int64_t blend_extent,
@@ -78,36 +92,34 @@ torch::Tensor tile_temporal(const torch::Tensor& x, const TileFn& fn, int64_t ti
 torch::Tensor vae_encode_tiled(CausalVaeImpl& vae, const torch::Tensor& video) {
   const auto& o = vae.options;
   const int64_t sc = o.spatial_compression, tc = o.time_compression;
-  TileFn spatial = [&](const torch::Tensor& v) { return vae.encode_moments_untiled(v); };
-  if (o.tile_latent_size > 0)
+  // Tile extents in pixels and frames; 0: no tiling in that dimension.
+  const int64_t size = o.tile_latent_size > 0 ? o.tile_latent_size * sc : 0;
+  const int64_t frames = o.tile_latent_frames > 0 ? (o.tile_latent_frames - 1) * tc + 1 : 0;
+  const TileFn untiled = [&](const torch::Tensor& v) { return vae.encode_moments_untiled(v); };
+  TileFn spatial = untiled;
+  if (size > 0)
     spatial = [&](const torch::Tensor& v) {
-      return tile_spatial(v, [&](const torch::Tensor& t) { return vae.encode_moments_untiled(t); }, o.tile_latent_size * sc,
-                          o.tile_latent_stride * sc, o.tile_latent_size - o.tile_latent_stride, o.tile_latent_stride);
+      return tile_spatial(v, untiled, size, o.tile_latent_stride * sc, o.tile_latent_size - o.tile_latent_stride,
+                          o.tile_latent_stride);
     };
   TileFn full = spatial;
-  if (o.tile_latent_frames > 0)
+  if (frames > 0)
     full = [&](const torch::Tensor& v) {
-      return tile_temporal(v, spatial, (o.tile_latent_frames - 1) * tc + 1, o.tile_latent_frame_stride * tc,
+      return tile_temporal(v, spatial, frames, o.tile_latent_frame_stride * tc,
                            o.tile_latent_frames - 1 - o.tile_latent_frame_stride, o.tile_latent_frame_stride);
     };
-  // One pass over the whole batch when nothing is tiled: a batch runs the CPU convolutions
-  // through oneDNN, which one small clip does not.
-  const bool fits = (o.tile_latent_size <= 0 || (video.size(3) <= o.tile_latent_size * sc && video.size(4) <= o.tile_latent_size * sc)) &&
-                    (o.tile_latent_frames <= 0 || video.size(2) <= (o.tile_latent_frames - 1) * tc + 1);
-  if (fits) return vae.encode_moments_untiled(video);
-  std::vector<torch::Tensor> samples;
-  for (int64_t b = 0; b < video.size(0); ++b) samples.push_back(full(video.narrow(0, b, 1)));
-  return torch::cat(samples, 0);
+  return run_batch(video, size, frames, untiled, full);
 }
 
 torch::Tensor vae_decode_tiled(CausalVaeImpl& vae, const torch::Tensor& z) {
   const auto& o = vae.options;
   const int64_t sc = o.spatial_compression, tc = o.time_compression;
-  TileFn spatial = [&](const torch::Tensor& t) { return vae.decode_untiled(t); };
+  const TileFn untiled = [&](const torch::Tensor& t) { return vae.decode_untiled(t); };
+  TileFn spatial = untiled;
   if (o.tile_latent_size > 0)
     spatial = [&](const torch::Tensor& t) {
-      return tile_spatial(t, [&](const torch::Tensor& s) { return vae.decode_untiled(s); }, o.tile_latent_size,
-                          o.tile_latent_stride, (o.tile_latent_size - o.tile_latent_stride) * sc, o.tile_latent_stride * sc);
+      return tile_spatial(t, untiled, o.tile_latent_size, o.tile_latent_stride,
+                          (o.tile_latent_size - o.tile_latent_stride) * sc, o.tile_latent_stride * sc);
     };
   TileFn full = spatial;
   if (o.tile_latent_frames > 0)
@@ -115,12 +127,7 @@ torch::Tensor vae_decode_tiled(CausalVaeImpl& vae, const torch::Tensor& z) {
       return tile_temporal(t, spatial, o.tile_latent_frames, o.tile_latent_frame_stride,
                            (o.tile_latent_frames - 1 - o.tile_latent_frame_stride) * tc, o.tile_latent_frame_stride * tc);
     };
-  const bool fits = (o.tile_latent_size <= 0 || (z.size(3) <= o.tile_latent_size && z.size(4) <= o.tile_latent_size)) &&
-                    (o.tile_latent_frames <= 0 || z.size(2) <= o.tile_latent_frames);
-  if (fits) return vae.decode_untiled(z);
-  std::vector<torch::Tensor> samples;
-  for (int64_t b = 0; b < z.size(0); ++b) samples.push_back(full(z.narrow(0, b, 1)));
-  return torch::cat(samples, 0);
+  return run_batch(z, o.tile_latent_size, o.tile_latent_frames, untiled, full);
 }
 
 }  // namespace viva

@@ -1,7 +1,8 @@
 #pragma once
 // Tiled VAE passes (hunyuanvideo.md §3.6, the original implementation's scheme): overlapping
 // tiles in time and space, each run on its own, joined with linear blends over the overlaps, so
-// memory is bounded by the tile size instead of the video size. Batches run one sample at a time.
+// memory is bounded by the tile size instead of the video size. A batch that fits one tile runs
+// whole; a larger one runs one sample at a time.
 #include <torch/torch.h>
 
 #include <functional>
