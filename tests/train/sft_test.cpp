@@ -204,6 +204,19 @@ TEST_F(Sft, VaeTrainingResumesExactlyAndRefitsTheScalingFactor) {
   EXPECT_EQ(load_json_file(runs.file("fresh/model/vae/config.json"))["block_out_channels"],
             nlohmann::json({8, 16, 16}));
   EXPECT_NO_THROW(VivaPipeline(small.model_folder, torch::kCPU, torch::kFloat32));
+  // Trained weights from elsewhere (a GPU run): 0 steps measures them and keeps them as they are.
+  VaeTrainConfig imported = config("imported");
+  imported.steps = 0;
+  imported.weights = runs.file("fresh/model/vae");
+  const VaeTrainResult measured = train_vae(imported, false, 0, quiet);
+  ASSERT_TRUE(measured.finished);
+  EXPECT_NEAR(measured.psnr_db, small.psnr_db, 1e-6);
+  const Checkpoint f(runs.file("fresh/model/vae/diffusion_pytorch_model.safetensors"));
+  const Checkpoint g(runs.file("imported/model/vae/diffusion_pytorch_model.safetensors"));
+  for (const auto& name : f.names()) EXPECT_TRUE(torch::equal(f.load(name), g.load(name))) << name;
+  std::ofstream(runs.file("both.json")) << R"({"model": "m", "manifest": "x.jsonl", "out": "o", "weights": "w",
+                                               "architecture": {"latent_channels": 4}})";
+  expect_error_containing([&] { VaeTrainConfig::read(runs.file("both.json")); }, {"both.json", "not both"});
   std::ofstream(runs.file("vae.json")) << R"({"model": "m", "manifest": "x.jsonl", "out": "o", "reconstruction": "l2"})";
   expect_error_containing([&] { VaeTrainConfig::read(runs.file("vae.json")); }, {"vae.json", "reconstruction", "l2"});
   // The trained model folder edits (it shares every other component with the base).

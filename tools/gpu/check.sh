@@ -2,9 +2,8 @@
 # One prepared run on a lent GPU machine (the device tool; it has CUDA and a pip torch, no apt):
 #  1. writes the LLaVA golden fixture with Hugging Face transformers (make_llava_fixture.py) to
 #     $OUT (tests use the committed copy in tests/golden);
-#  2. builds viva against the pip torch's libtorch 2.x with CUDA (no FFmpeg there: video only
-#     as PNG folders), with the header-only and static dependencies carried in .gpu-deps
-#     (tools/gpu/carry_deps.sh makes it on a Debian machine);
+#  2. builds viva against the pip torch's libtorch 2.x with CUDA (tools/gpu/build.sh; no FFmpeg
+#     there: video only as PNG folders);
 #  3. runs the test suite, the CUDA parity tests (fp32 and bf16) included, except the suites that
 #     write video files (they need FFmpeg).
 # Usage there: OUT=<folder> tools/gpu/check.sh
@@ -17,23 +16,9 @@ python3 -c "import torch, transformers; print('torch', torch.__version__, 'trans
 [ "${MAKE_FIXTURE:-1}" = 1 ] &&
   PYTHONUNBUFFERED=1 python3 tools/gpu/make_llava_fixture.py "$OUT/llava_tiny.safetensors" 2>&1 | tee "$OUT/fixture.log" | tail -5
 
-torch_prefix=$(python3 -c "import torch.utils; print(torch.utils.cmake_prefix_path)")
 python3 -c "import torch; print('torch CXX11 ABI', torch._C._GLIBCXX_USE_CXX11_ABI)"
-# GoogleTest built here with this machine's compiler (the carried Debian source).
-cmake -S .gpu-deps/googletest-src -B /tmp/gtest-build -G Ninja -DCMAKE_INSTALL_PREFIX=/tmp/gtest > "$OUT/gtest.log" 2>&1 &&
-  cmake --build /tmp/gtest-build -j16 >> "$OUT/gtest.log" 2>&1 && cmake --install /tmp/gtest-build >> "$OUT/gtest.log" 2>&1 ||
-  { tail -20 "$OUT/gtest.log"; exit 1; }
-deps=$PWD/.gpu-deps/usr
-export LD_LIBRARY_PATH=$deps/runtime:${LD_LIBRARY_PATH:-}
-start=$(date +%s)
-cmake -S . -B build-gpu -G Ninja -DCMAKE_PREFIX_PATH="/tmp/gtest;$torch_prefix;$deps" -DVIVA_BUILD_BENCH=OFF \
-  -DVIVA_FFMPEG=AUTO -DVIVA_SHARED_DIR="$PWD/.gpu-deps/shared" > "$OUT/cmake.log" 2>&1 || { tail -30 "$OUT/cmake.log"; exit 1; }
-grep -i -E "warning|torch|cuda" "$OUT/cmake.log" | head -10
-cmake --build build-gpu -j16 > "$OUT/build.log" 2>&1
-rc=$?
-echo "build rc=$rc in $(( $(date +%s) - start )) s; warnings: $(grep -c 'warning:' "$OUT/build.log")"
-grep -E "error:|warning:" "$OUT/build.log" | head -40
-[ $rc -eq 0 ] || exit 1
+OUT="$OUT" bash tools/gpu/build.sh || exit 1
+export LD_LIBRARY_PATH=$PWD/.gpu-deps/usr/runtime:${LD_LIBRARY_PATH:-}
 build-gpu/bin/viva doctor 2>&1 | tee "$OUT/doctor.txt"
 # ctest runs each test in its own process, so a crash names its test and the rest still run.
 (cd build-gpu && ctest -j8 --output-on-failure -E "^(Video|Cli|SideBySide|TinyModel|Sft|Manifest|GrpoTrainer|ShapesDataset|ShapesCli|ShapesJudge|VlmCli)" 2>&1) > "$OUT/ctest.log"

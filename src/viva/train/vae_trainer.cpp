@@ -49,6 +49,7 @@ VaeTrainConfig VaeTrainConfig::read(const std::string& path) {
   r.require("manifest", c.manifest);
   r.require("out", c.out);
   r.get("architecture", c.architecture);
+  r.get("weights", c.weights);
   r.get("steps", c.steps);
   r.get("lr", c.lr);
   r.get("weight_decay", c.weight_decay);
@@ -72,8 +73,10 @@ VaeTrainConfig VaeTrainConfig::read(const std::string& path) {
   r.get("seed", c.seed);
   r.get("device", c.device);
   r.finish();
-  if (c.steps < 1 || c.checkpoint_every < 1 || c.batch < 1)
-    throw Error(path, "steps, batch and checkpoint_every must be positive");
+  if (c.steps < 0 || c.checkpoint_every < 1 || c.batch < 1)
+    throw Error(path, "steps must be >= 0, batch and checkpoint_every positive");
+  if (!c.weights.empty() && !c.architecture.is_null())
+    throw Error(path, "give either architecture (a fresh VAE) or weights (a trained one), not both");
   if (c.crop < 0 || c.crop_frames < 1 || (c.crop_frames - 1) % 4 != 0)
     throw Error(path, "crop must be >= 0 (0: whole frames) and crop_frames of the form 4k+1");
   if (!(c.lr > 0)) throw Error(path, "lr must be positive");
@@ -83,7 +86,7 @@ VaeTrainConfig VaeTrainConfig::read(const std::string& path) {
 }
 
 nlohmann::json VaeTrainConfig::to_json() const {
-  return {{"model", model}, {"manifest", manifest}, {"out", out}, {"architecture", architecture}, {"steps", steps}, {"lr", lr},
+  return {{"model", model}, {"manifest", manifest}, {"out", out}, {"architecture", architecture}, {"weights", weights}, {"steps", steps}, {"lr", lr},
           {"weight_decay", weight_decay}, {"kl_weight", kl_weight}, {"reconstruction", reconstruction}, {"warmup", warmup}, {"cosine", cosine}, {"grad_clip", grad_clip},
           {"width", width}, {"height", height}, {"frames", frames}, {"sample_posterior", sample_posterior}, {"batch", batch}, {"crop", crop}, {"crop_frames", crop_frames},
           {"split", split}, {"max_clips", max_clips}, {"heldout_split", heldout_split}, {"heldout_clips", heldout_clips},
@@ -99,11 +102,12 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
   const VivaModelConfig model_config = VivaModelConfig::read(config.model);
   const std::string vae_folder = (fs::path(config.model) / model_config.vae).string();
   const bool fresh = !config.architecture.is_null();
+  const std::string start_folder = config.weights.empty() ? vae_folder : config.weights;
   VaeOptions options = fresh ? VaeOptions::from_json(config.architecture, "architecture")
-                             : VaeOptions::from_json(load_json_file(vae_folder + "/config.json"), vae_folder + "/config.json");
+                             : VaeOptions::from_json(load_json_file(start_folder + "/config.json"), start_folder + "/config.json");
   torch::manual_seed(config.seed);
   CausalVae vae(options);
-  if (!fresh) load_vae(vae, Checkpoint(vae_folder));
+  if (!fresh) load_vae(vae, Checkpoint(start_folder));
   vae->to(device);
   vae->train();
 

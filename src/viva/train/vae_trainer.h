@@ -16,7 +16,10 @@ struct VaeTrainConfig {
   // A fresh VAE of this architecture (diffusers vae/config.json keys) instead of the model
   // folder's own weights; empty: continue from the model's VAE.
   nlohmann::json architecture;
-  int64_t steps = 2000;
+  // A trained VAE folder (diffusers layout: config.json and weights) to start from instead of
+  // the model's VAE, e.g. one trained on a GPU (tools/gpu/train_vae.sh).
+  std::string weights;
+  int64_t steps = 2000;  // 0: only measure the starting VAE and set its scaling factor
   double lr = 1e-3;
   double weight_decay = 0.0;
   double kl_weight = 1e-6;
