@@ -1,12 +1,10 @@
 #!/usr/bin/env bash
-# The README's main command: install, build, then run the main job. Until the default model
-# ships, the main job is `viva doctor` and a decode -> resize -> encode round trip of the
-# shipped sample clip, written to out/.
+# The README's main command: install, build, then the main job — `viva edit` with the shipped
+# default model (models/shapes) on the shipped ShapesWorld sample clip (samples/shapes/, a
+# held-out test pair), writing the edited clip and a side-by-side video to out/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/tools/build.sh"
-viva="$root/build/bin/viva"
 mkdir -p "$root/out"
-"$viva" doctor
-"$viva" video convert "$root/samples/sample.mp4" "$root/out/sample_256x256.mp4" --size 256x256 --vae-frames truncate
-"$viva" video info "$root/out/sample_256x256.mp4"
+"$root/build/bin/viva" edit "$root/samples/shapes/media/shapes-000330_source.mkv" "Make the blue plus sign orange." \
+  -o "$root/out/edited.mp4" --side-by-side "$root/out/side_by_side.mp4"

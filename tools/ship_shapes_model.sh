@@ -15,6 +15,9 @@ for card in "$recipe"/*/MODEL_CARD.md "$recipe"/ablation/*/MODEL_CARD.md; do
   stage=$(dirname "${card#"$recipe"/}")
   cp "$card" "$out.new/cards/${stage//\//-}.md"
 done
+# A VAE trained elsewhere (the vae stage's "weights") ships with its training note.
+weights=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1])).get('weights', ''))" "$recipe/vae/config.json")
+[ -n "$weights" ] && [ -f "$weights/TRAINING.md" ] && cp "$weights/TRAINING.md" "$out.new/cards/vae-weights.md"
 cp "$recipe/RECIPE.md" "$recipe/plan.json" "$out.new/"
 [ -f "$recipe/ablation/ablation.md" ] && cp "$recipe/ablation/ablation.md" "$recipe/ablation/ablation.json" "$out.new/"
 rm -rf "$out" && mv "$out.new" "$out"

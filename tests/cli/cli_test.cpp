@@ -133,6 +133,10 @@ TEST(Cli, EditDataAndTrainErrorsAreOneLine) {
                                           " --model " + dir.file("nomodel")),
                         "nomodel");
   expect_one_line_error(run_viva(dir, "edit --model " + dir.file("nomodel")), "INSTRUCTION");
+  // A missing output folder is found before the model loads (even before a missing model).
+  expect_one_line_error(run_viva(dir, "edit " + dir.file("in.mp4") + " \"make it snow\" -o " + dir.file("no/o.mp4") +
+                                          " --model " + dir.file("nomodel")),
+                        "output folder does not exist");
   expect_one_line_error(run_viva(dir, "data encode " + dir.file("m.jsonl") + " --model " + dir.file("nomodel") +
                                           " --out " + dir.file("cache")),
                         "nomodel");

@@ -8,6 +8,9 @@
 #include "../support/temp_dir.h"
 #include "../support/tiny_model.h"
 #include "viva/core/config.h"
+#include "viva/core/tensor_utils.h"
+#include "viva/data/manifest.h"
+#include "viva/io/video_reader.h"
 #include "viva/pipeline/viva_pipeline.h"
 #include "viva/recipe/ablation_table.h"
 #include "viva/recipe/shapes_recipe.h"
@@ -59,6 +62,22 @@ TEST(ShapesRecipe, SmokePlanRunsEveryStageTheAblationAndResumes) {
   EXPECT_TRUE(read_model_card(dir.file("recipe/vae"))->metrics.contains("heldout_psnr_db"));
   EXPECT_TRUE(read_model_card(dir.file("recipe/clip"))->metrics.contains("heldout_text_to_clip_top1"));
   EXPECT_EQ(read_model_card(dir.file("recipe/eval"))->metrics.at("test").at("clips").get<int64_t>(), 1);
+  // The VAE ceiling judges the targets (not the sources) through the final model's VAE.
+  EXPECT_TRUE(read_model_card(dir.file("recipe/eval"))->metrics.at("test").contains("vae_ceiling_followed_share"));
+  {
+    const ManifestRow row = read_manifest(dir.file("recipe/eval/test.jsonl")).rows.at(0);
+    PipelineParts parts;
+    parts.transformer = parts.encoders = false;
+    VivaPipeline vae_only(first.model, torch::kCPU, torch::kFloat32, parts);
+    const VivaModelConfig& c = vae_only.config();
+    const VideoFrames target = read_video_for_model(row.target, c.width, c.height, row.kind == SampleKind::Image ? 1 : c.frames);
+    torch::NoGradGuard no_grad;
+    const torch::Tensor x = video_to_tensor(target).unsqueeze(0);
+    const VideoFrames expected = tensor_to_video(vae_only.vae()->decode(vae_only.vae()->encode(x)).clamp(-1, 1)[0], target.fps);
+    const VideoFrames written = read_video(dir.file("recipe/eval/test_vae_ceiling/" + row.id + ".mkv"));
+    ASSERT_EQ(written.frames, expected.frames);
+    EXPECT_GT(psnr(written, expected), 45.0);
+  }
   // The final model edits; the Vanilla variant's instructor does not see the first frame.
   VivaPipeline final_model(first.model, torch::kCPU, torch::kFloat32);
   EXPECT_TRUE(final_model.config().instructor.first_frame);

@@ -5,16 +5,58 @@
 #include "viva/core/atomic_file.h"
 #include "viva/core/device.h"
 #include "viva/core/error.h"
+#include "viva/core/tensor_utils.h"
 #include "viva/data/manifest.h"
 #include "viva/eval/shapes/judge_report.h"
+#include "viva/io/video_reader.h"
+#include "viva/io/video_writer.h"
 #include "viva/pipeline/edit_job.h"
 
 namespace viva {
 namespace fs = std::filesystem;
 
+namespace {
+
+nlohmann::json judge(const EditAndJudgeOptions& o, const std::string& subset, const fs::path& predictions,
+                     const std::string& name) {
+  shapes::JudgeRunOptions judge;
+  judge.manifest = subset;
+  judge.predictions = predictions.string();
+  judge.scenes = (fs::path(o.manifest).parent_path() / "scenes").string();
+  judge.progress = ProgressMode::Silent;
+  const nlohmann::json report = shapes::to_json(shapes::judge_predictions(judge));
+  write_file_atomically((fs::path(o.out) / (name + ".json")).string(), report.dump(2) + "\n");
+  return report;
+}
+
+// Each row's target through the model's VAE, written where an edit of the row would go.
+void write_vae_round_trips(const EditAndJudgeOptions& o, const std::vector<ManifestRow>& rows,
+                           const fs::path& predictions) {
+  PipelineParts parts;
+  parts.transformer = parts.encoders = false;
+  VivaPipeline pipeline(o.model, parse_device(o.device), torch::kFloat32, parts);
+  const VivaModelConfig& config = pipeline.config();
+  Progress progress("VAE round trips of the targets (" + (o.split.empty() ? std::string("all") : o.split) + ")",
+                    static_cast<int64_t>(rows.size()), ProgressOptions(o.progress).set_unit("clip"));
+  torch::NoGradGuard no_grad;
+  for (const ManifestRow& row : rows) {
+    if (shapes::find_prediction(predictions.string(), row.id).empty()) {
+      const int frames = row.kind == SampleKind::Image ? 1 : config.frames;
+      const VideoFrames target = read_video_for_model(row.target, config.width, config.height, frames);
+      const torch::Tensor x = video_to_tensor(target).unsqueeze(0).to(pipeline.device());
+      const torch::Tensor y = pipeline.vae()->decode(pipeline.vae()->encode(x)).clamp(-1, 1);
+      write_video((predictions / (row.id + ".mkv")).string(), tensor_to_video(y[0].cpu(), target.fps));
+    }
+    progress.advance(1);
+  }
+  progress.finish();
+}
+
+}  // namespace
+
 nlohmann::json edit_and_judge(const EditAndJudgeOptions& o) {
   const Manifest manifest = read_manifest(o.manifest);
-  const std::string name = o.split.empty() ? "all" : o.split;
+  const std::string name = (o.split.empty() ? "all" : o.split) + std::string(o.vae_ceiling ? "_vae_ceiling" : "");
   const fs::path out(o.out);
   const fs::path predictions = out / name;
   fs::create_directories(predictions);
@@ -28,6 +70,10 @@ nlohmann::json edit_and_judge(const EditAndJudgeOptions& o) {
   const std::string subset = (out / (name + ".jsonl")).string();
   write_manifest(subset, rows);
 
+  if (o.vae_ceiling) {
+    write_vae_round_trips(o, rows, predictions);
+    return judge(o, subset, predictions, name);
+  }
   const torch::Device device = parse_device(o.device);
   SamplingOptions sampling = VivaModelConfig::read(o.model).sampling;
   if (o.steps > 0) sampling.steps = o.steps;
@@ -57,15 +103,7 @@ nlohmann::json edit_and_judge(const EditAndJudgeOptions& o) {
     progress.advance(static_cast<int64_t>(part.size()));
   }
   progress.finish();
-
-  shapes::JudgeRunOptions judge;
-  judge.manifest = subset;
-  judge.predictions = predictions.string();
-  judge.scenes = (fs::path(o.manifest).parent_path() / "scenes").string();
-  judge.progress = ProgressMode::Silent;
-  const nlohmann::json report = shapes::to_json(shapes::judge_predictions(judge));
-  write_file_atomically((out / (name + ".json")).string(), report.dump(2) + "\n");
-  return report;
+  return judge(o, subset, predictions, name);
 }
 
 }  // namespace viva

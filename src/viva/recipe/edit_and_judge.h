@@ -17,6 +17,9 @@ struct EditAndJudgeOptions {
   int steps = 0;         // sampling steps; 0: the model's
   double guidance = 0;   // 0: the model's
   std::string device = "cpu";
+  // Instead of editing, pass each row's target through the model's VAE (encode, decode): what a
+  // perfect editor could reach through this VAE. Outputs are named <split>_vae_ceiling.
+  bool vae_ceiling = false;
   ProgressOptions progress;
 };
 

@@ -60,9 +60,9 @@ Trajectories sample_group(const VelocityFn& velocity, const FlowSchedule& schedu
 
 torch::Tensor decode_group(CausalVae& vae, const torch::Tensor& latents) {
   torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> videos;
-  for (int64_t i = 0; i < latents.size(0); ++i) videos.push_back(vae->decode(latents.narrow(0, i, 1)).to(torch::kFloat32));
-  return torch::cat(videos).clamp(-1, 1);
+  // One batch when the group fits one tile (several times faster on a CPU than clip by clip);
+  // larger videos are tiled one clip at a time by the VAE itself.
+  return vae->decode(latents).to(torch::kFloat32).clamp(-1, 1);
 }
 
 std::vector<EncodedPrompt> encode_prompts(VivaPipeline& pipeline, const std::vector<GrpoPrompt>& prompts, int width,
