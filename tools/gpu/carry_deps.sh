@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Copies the build dependencies a GPU machine without apt lacks (header-only libraries, GoogleTest's
 # source, built there by check.sh, PCRE2 and zlib, and ../shared's fixtures) from this Debian machine into .gpu-deps/usr, which the device
-# tool carries (name it in `carry`) and tools/gpu/check.sh puts on CMAKE_PREFIX_PATH.
+# tool carries (name it in `carry`) and tools/gpu/build.sh puts on CMAKE_PREFIX_PATH.
+# Usage: [FIXTURES=0] tools/gpu/carry_deps.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash tools/setup.sh
@@ -15,9 +16,13 @@ cp -r /usr/src/googletest .gpu-deps/googletest-src
 cp -r /usr/share/cmake/nlohmann_json /usr/share/cmake/CLI11 $d/share/cmake/
 cp -L $lib/libpcre2-8.so $lib/libz.so $d/lib/x86_64-linux-gnu/
 cp -L $lib/libpcre2-8.so.0 $d/runtime/
-# The golden fixtures and tokenizers the tests read (../shared does not travel).
-mkdir -p .gpu-deps/shared
-cp -r ../shared/golden ../shared/tokenizers .gpu-deps/shared/
+# The golden fixtures and tokenizers the tests read (../shared does not travel; 21 MB).
+# FIXTURES=0 leaves them out, for runs that need the room (train_vae.sh with its data: the
+# device tool carries at most 64 MiB, models/shapes included).
+if [ "${FIXTURES:-1}" = 1 ]; then
+  mkdir -p .gpu-deps/shared
+  cp -r ../shared/golden ../shared/tokenizers .gpu-deps/shared/
+fi
 gitdir=$(git rev-parse --git-dir)
 mkdir -p "$gitdir/info"
 grep -qx "/.gpu-deps/" "$gitdir/info/exclude" 2>/dev/null || echo "/.gpu-deps/" >> "$gitdir/info/exclude"
