@@ -1,7 +1,6 @@
 // viva_pack_clips DATA OUT TRAIN_ROWS VALIDATION_ROWS: copies the first rows of a manifest's train
 // and validation splits to OUT, with every video clip rewritten as a folder of PNG frames, for a
 // machine without FFmpeg (the lent GPU machines; tools/gpu/train_vae.sh). Masks are left out.
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -9,25 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include "viva/core/error.h"
-#include "viva/io/image.h"
 #include "viva/io/video_reader.h"
+#include "viva/io/video_writer.h"
 
 namespace fs = std::filesystem;
-
-namespace {
-
-void write_png_folder(const viva::VideoFrames& video, const fs::path& folder) {
-  fs::create_directories(folder);
-  for (int t = 0; t < video.frames; ++t) {
-    viva::Image image(video.width, video.height);
-    std::copy(video.frame(t), video.frame(t) + video.frame_bytes(), image.rgb.begin());
-    char name[16];
-    std::snprintf(name, sizeof name, "%05d.png", t);
-    viva::write_image((folder / name).string(), image);
-  }
-}
-
-}  // namespace
 
 int main(int argc, char** argv) try {
   if (argc != 5) {
@@ -55,7 +39,7 @@ int main(int argc, char** argv) try {
         continue;
       }
       const std::string folder = fs::path(path).replace_extension().string();
-      write_png_folder(viva::read_video((data / path).string()), out / folder);
+      viva::write_video((out / folder).string(), viva::read_video((data / path).string()));  // no extension: PNG frames
       row[key] = folder;
     }
     row["mask"] = "";

@@ -17,14 +17,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Judges the predictions of the rows in `subset`; the report is also written to <out>/<name>.json.
 nlohmann::json judge(const EditAndJudgeOptions& o, const std::string& subset, const fs::path& predictions,
                      const std::string& name) {
-  shapes::JudgeRunOptions judge;
-  judge.manifest = subset;
-  judge.predictions = predictions.string();
-  judge.scenes = (fs::path(o.manifest).parent_path() / "scenes").string();
-  judge.progress = ProgressMode::Silent;
-  const nlohmann::json report = shapes::to_json(shapes::judge_predictions(judge));
+  shapes::JudgeRunOptions run;
+  run.manifest = subset;
+  run.predictions = predictions.string();
+  run.scenes = (fs::path(o.manifest).parent_path() / "scenes").string();
+  run.progress = ProgressMode::Silent;
+  const nlohmann::json report = shapes::to_json(shapes::judge_predictions(run));
   write_file_atomically((fs::path(o.out) / (name + ".json")).string(), report.dump(2) + "\n");
   return report;
 }

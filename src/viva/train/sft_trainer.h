@@ -33,5 +33,4 @@ SftResult train_sft(const SftConfig& config, const SftRunOptions& options = {});
 // (a plain 0.999 leaves 0.999^1200 = 30% of them in a 1200-step run's average).
 double ema_decay(double decay, int64_t step);
 
-
 }  // namespace viva
