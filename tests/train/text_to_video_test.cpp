@@ -9,6 +9,9 @@
 #include "viva/data/encode_dataset.h"
 #include "viva/data/toy_pairs.h"
 #include "viva/models/dit/dit_checkpoint.h"
+#include "viva/models/vae/causal_vae.h"
+#include "viva/nn/weight_loading.h"
+#include "viva/train/model_output.h"
 #include "viva/train/sft_trainer.h"
 #include "viva/train/text_to_video_init.h"
 
@@ -114,6 +117,29 @@ TEST(TextToVideo, PretrainsOnCaptionsAndBecomesAnEditorThatStartsEqualToIt) {
   in.source = torch::randn({1, 4, 3, 16, 16});
   EXPECT_TRUE(torch::allclose(edit->forward(in), expected, 1e-4, 1e-5));
   expect_error_containing([&] { write_editor_from_text_to_video(editor, dir.file("again")); }, {"already a VIVA editor"});
+}
+
+TEST(TextToVideo, FreshTransformerFollowsTheLatentWidthOfTheModelsVae) {
+  if (!testing::have_test_tokenizers()) GTEST_SKIP() << "test tokenizers absent";
+  TempDir dir;
+  const std::string base = testing::write_tiny_model(dir);
+  // The base model with a VAE of 8 latent channels (the tiny DiT has 4).
+  VaeOptions vae_options = VaeOptions::from_json(load_json_file(base + "/vae/config.json"), "vae");
+  vae_options.latent_channels = 8;
+  CausalVae vae(vae_options);
+  save_parameters(*vae, dir.file("vae.safetensors"));
+  const std::string wide = dir.file("wide");
+  write_model_with_component(base, "vae", dir.file("vae.safetensors"), wide, vae_options.to_json());
+  expect_error_containing([&] { VivaPipeline(wide, torch::kCPU, torch::kFloat32); },
+                          {"transformer/config.json", "in_channels 4", "8 latent channels"});
+
+  const std::string t2v = dir.file("t2v");
+  write_text_to_video_model(wide, t2v, 0);
+  PipelineParts parts;
+  parts.text_to_video = true;
+  VivaPipeline pipeline(t2v, torch::kCPU, torch::kFloat32, parts);
+  EXPECT_EQ(pipeline.transformer()->options.in_channels, 8);
+  EXPECT_EQ(pipeline.transformer()->options.out_channels, 8);
 }
 
 }  // namespace

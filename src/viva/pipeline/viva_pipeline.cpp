@@ -82,6 +82,11 @@ VivaPipeline::VivaPipeline(const std::string& model_folder, torch::Device device
     load_vae(vae_, Checkpoint(where));
     vae_->to(device_, dtype_);
     vae_->eval();
+    // A VAE retrained with another latent width needs a DiT made for it; say so before sampling.
+    if (transformer_ && transformer_->options.in_channels != vae_->options.latent_channels)
+      throw Error(component_path(folder_, config_.transformer) + "/config.json",
+                  "in_channels " + std::to_string(transformer_->options.in_channels) + " does not match the VAE's " +
+                      std::to_string(vae_->options.latent_channels) + " latent channels");
   }
   if (parts.encoders) {
     const std::string vlm_where = component_path(folder_, config_.vlm);

@@ -7,6 +7,7 @@
 #include "viva/core/error.h"
 #include "viva/core/tensor_utils.h"
 #include "viva/models/dit/dit_checkpoint.h"
+#include "viva/models/vae/vae_options.h"
 #include "viva/nn/weight_loading.h"
 #include "viva/pipeline/viva_model_config.h"
 #include "viva/train/model_output.h"
@@ -47,6 +48,10 @@ void write_with_transformer(const std::string& model, HunyuanDit& dit, const std
 void write_text_to_video_model(const std::string& base, const std::string& out, uint64_t seed) {
   TransformerFolder t = transformer_of(base);
   t.options.context_projector = false;
+  // The DiT is fresh, so it follows the model's VAE (which may have been trained with another
+  // latent width than the initial model's, e.g. on a GPU).
+  const std::string vae_config = (fs::path(base) / VivaModelConfig::read(base).vae / "config.json").string();
+  t.options.in_channels = t.options.out_channels = VaeOptions::from_json(load_json_file(vae_config), vae_config).latent_channels;
   torch::NoGradGuard no_grad;
   seed_everything(seed);
   HunyuanDit dit(t.options);
