@@ -166,7 +166,7 @@ TEST_F(Sft, ConfigErrorsNameTheKeyAndTheFile) {
   std::ofstream(dir.file("run.json")) << R"({"model": "m", "cache": "c", "out": "o", "learning_rate": 1})";
   expect_error_containing([&] { SftConfig::read(dir.file("run.json")); }, {"run.json", "learning_rate"});
   std::ofstream(dir.file("run2.json")) << R"({"model": "m", "cache": "c", "out": "o", "steps": 0})";
-  expect_error_containing([&] { SftConfig::read(dir.file("run2.json")); }, {"run2.json", "positive"});
+  expect_error_containing([&] { SftConfig::read(dir.file("run2.json")); }, {"run2.json", "steps must be >= 1"});
 }
 
 TEST_F(Sft, VaeTrainingResumesExactlyAndRefitsTheScalingFactor) {

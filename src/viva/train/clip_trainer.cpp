@@ -31,34 +31,24 @@ ClipTrainConfig ClipTrainConfig::read(const std::string& path) {
   r.get("architecture", c.architecture);
   r.get("merges", c.merges);
   r.get("objective", c.objective);
-  r.get("steps", c.steps);
+  c.read_training_keys(r);
   r.get("batch_size", c.batch_size);
-  r.get("lr", c.lr);
-  r.get("weight_decay", c.weight_decay);
-  r.get("warmup", c.warmup);
-  r.get("cosine", c.cosine);
-  r.get("grad_clip", c.grad_clip);
   r.get("frames_per_clip", c.frames_per_clip);
-  r.get("checkpoint_every", c.checkpoint_every);
-  r.get("keep_checkpoints", c.keep_checkpoints);
-  r.get("seed", c.seed);
-  r.get("device", c.device);
   r.finish();
   if (c.objective != "contrastive" && c.objective != "preference")
     throw Error(path, "objective must be \"contrastive\" or \"preference\", not \"" + c.objective + "\"");
-  if (c.steps < 1 || c.batch_size < 2 || c.frames_per_clip < 1 || c.checkpoint_every < 1 || c.keep_checkpoints < 1)
-    throw Error(path, "steps, frames_per_clip, checkpoint_every and keep_checkpoints must be positive and batch_size >= 2");
-  if (!(c.lr > 0)) throw Error(path, "lr must be positive");
+  c.check_training_keys(path);
+  if (c.batch_size < 2 || c.frames_per_clip < 1) throw Error(path, "frames_per_clip must be positive and batch_size >= 2");
   if (c.init.empty() && c.merges.empty()) throw Error(path, "a fresh CLIP (no \"init\") needs the tokenizer's \"merges\" file");
   return c;
 }
 
 nlohmann::json ClipTrainConfig::to_json() const {
-  return {{"manifest", manifest}, {"out", out}, {"init", init}, {"architecture", architecture}, {"merges", merges},
-          {"objective", objective}, {"steps", steps}, {"batch_size", batch_size}, {"lr", lr},
-          {"weight_decay", weight_decay}, {"warmup", warmup}, {"cosine", cosine}, {"grad_clip", grad_clip},
-          {"frames_per_clip", frames_per_clip}, {"checkpoint_every", checkpoint_every},
-          {"keep_checkpoints", keep_checkpoints}, {"seed", seed}, {"device", device}};
+  nlohmann::json json = {{"manifest", manifest}, {"out", out}, {"init", init}, {"architecture", architecture},
+                         {"merges", merges}, {"objective", objective}, {"batch_size", batch_size},
+                         {"frames_per_clip", frames_per_clip}};
+  add_training_keys(json);
+  return json;
 }
 
 namespace {
@@ -190,7 +180,7 @@ ClipTrainResult train_clip(const ClipTrainConfig& config, bool resume, int64_t s
   bool first = true;
   while (step < config.steps) {
     torch::Generator g = at::detail::createCPUGenerator(step_seed(config.seed, step));
-    const double lr = warmup_learning_rate(config.lr, config.warmup, step, config.cosine, config.steps);
+    const double lr = config.learning_rate(step);
     set_learning_rate(optimizer, lr);
     const auto picks = torch::randperm(static_cast<int64_t>(train.size()), g, torch::kInt64).narrow(0, 0, config.batch_size);
     std::vector<torch::Tensor> images, ids;
@@ -216,7 +206,7 @@ ClipTrainResult train_clip(const ClipTrainConfig& config, bool resume, int64_t s
       loss = torch::nn::functional::softplus(scale * ((worse - image) * text).sum(-1)).mean();
     }
     loss.backward();
-    const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, config.grad_clip > 0 ? config.grad_clip : 1e30);
+    const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, config.max_grad_norm());
     optimizer.step();
     {
       torch::NoGradGuard no_grad;

@@ -14,27 +14,20 @@
 #include <string>
 
 #include "viva/core/progress.h"
+#include "viva/train/training_options.h"
 
 namespace viva {
 
-struct ClipTrainConfig {
+struct ClipTrainConfig : TrainingOptions {
+  ClipTrainConfig() { steps = 2000; lr = 5e-4; weight_decay = 0.1; warmup = 100; cosine = true; checkpoint_every = 500; }
+
   std::string manifest, out;  // required
   std::string init;           // a CLIP folder to continue from; empty: a fresh model
   nlohmann::json architecture;  // Hugging Face CLIPConfig of a fresh model; empty: ClipOptions::tiny()
   std::string merges;         // BPE merges of a fresh model (init's own are used otherwise)
   std::string objective = "contrastive";  // | "preference"
-  int64_t steps = 2000;
   int64_t batch_size = 64;
-  double lr = 5e-4;
-  double weight_decay = 0.1;
-  int64_t warmup = 100;
-  bool cosine = true;
-  double grad_clip = 1.0;
   int64_t frames_per_clip = 2;  // frames kept per clip (evenly spaced); each step draws one
-  int64_t checkpoint_every = 500;
-  int64_t keep_checkpoints = 2;
-  uint64_t seed = 0;
-  std::string device = "cpu";
 
   static ClipTrainConfig read(const std::string& path);
   nlohmann::json to_json() const;

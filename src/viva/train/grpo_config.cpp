@@ -23,7 +23,7 @@ GrpoConfig GrpoConfig::read(const std::string& path) {
     l.get("init_std", c.lora.init_std);
     l.finish();
   }
-  r.get("steps", c.steps);
+  c.read_training_keys(r);
   r.get("group_size", c.group_size);
   r.get("prompts_per_step", c.prompts_per_step);
   r.get("sampler", c.sampler);
@@ -38,35 +38,29 @@ GrpoConfig GrpoConfig::read(const std::string& path) {
   r.get("clip_range", c.clip_range);
   r.get("kl_weight", c.kl_weight);
   r.get("advantage_clip", c.advantage_clip);
-  r.get("lr", c.lr);
-  r.get("weight_decay", c.weight_decay);
-  r.get("warmup", c.warmup);
-  r.get("grad_clip", c.grad_clip);
-  r.get("checkpoint_every", c.checkpoint_every);
-  r.get("keep_checkpoints", c.keep_checkpoints);
-  r.get("seed", c.seed);
-  r.get("device", c.device);
   r.finish();
-  if (c.steps < 1 || c.prompts_per_step < 1 || c.sampling_steps < 2 || c.checkpoint_every < 1 || c.keep_checkpoints < 1)
-    throw Error(path, "steps, prompts_per_step, checkpoint_every and keep_checkpoints must be positive and sampling_steps >= 2");
+  c.check_training_keys(path);
+  if (c.prompts_per_step < 1 || c.sampling_steps < 2)
+    throw Error(path, "prompts_per_step must be positive and sampling_steps >= 2");
   if (c.group_size < 2) throw Error(path, "group_size must be >= 2 (advantages are relative within a group)");
   if (c.sampler != "flow_sde" && c.sampler != "cps") throw Error(path, "sampler must be \"flow_sde\" or \"cps\", not \"" + c.sampler + "\"");
   if (!(c.eta > 0)) throw Error(path, "eta must be positive (eta = 0 samples no distinct edits)");
   if (!(c.timestep_fraction > 0 && c.timestep_fraction <= 1)) throw Error(path, "timestep_fraction must be within (0, 1]");
-  if (!(c.clip_range > 0) || c.kl_weight < 0 || !(c.lr > 0)) throw Error(path, "clip_range and lr must be positive, kl_weight >= 0");
+  if (!(c.clip_range > 0) || c.kl_weight < 0) throw Error(path, "clip_range must be positive, kl_weight >= 0");
   if (c.lora.rank < 1 || c.lora.targets.empty()) throw Error(path, "lora.rank must be >= 1 and lora.targets non-empty");
   return c;
 }
 
 nlohmann::json GrpoConfig::to_json() const {
-  return {{"model", model}, {"prompts", prompts}, {"split", split}, {"out", out}, {"rewards", rewards.to_json()},
-          {"lora", {{"rank", lora.rank}, {"alpha", lora.alpha}, {"targets", lora.targets}, {"init_std", lora.init_std}}},
-          {"steps", steps}, {"group_size", group_size}, {"prompts_per_step", prompts_per_step}, {"sampler", sampler},
-          {"eta", eta}, {"sampling_steps", sampling_steps}, {"guidance", guidance}, {"shift", shift}, {"width", width},
-          {"height", height}, {"frames", frames}, {"timestep_fraction", timestep_fraction}, {"clip_range", clip_range},
-          {"kl_weight", kl_weight}, {"advantage_clip", advantage_clip}, {"lr", lr}, {"weight_decay", weight_decay},
-          {"warmup", warmup}, {"grad_clip", grad_clip}, {"checkpoint_every", checkpoint_every},
-          {"keep_checkpoints", keep_checkpoints}, {"seed", seed}, {"device", device}};
+  nlohmann::json json = {
+      {"model", model}, {"prompts", prompts}, {"split", split}, {"out", out}, {"rewards", rewards.to_json()},
+      {"lora", {{"rank", lora.rank}, {"alpha", lora.alpha}, {"targets", lora.targets}, {"init_std", lora.init_std}}},
+      {"group_size", group_size}, {"prompts_per_step", prompts_per_step}, {"sampler", sampler}, {"eta", eta},
+      {"sampling_steps", sampling_steps}, {"guidance", guidance}, {"shift", shift}, {"width", width}, {"height", height},
+      {"frames", frames}, {"timestep_fraction", timestep_fraction}, {"clip_range", clip_range},
+      {"kl_weight", kl_weight}, {"advantage_clip", advantage_clip}};
+  add_training_keys(json);
+  return json;
 }
 
 }  // namespace viva

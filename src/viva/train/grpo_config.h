@@ -7,17 +7,19 @@
 
 #include "viva/nn/lora.h"
 #include "viva/rewards/edit_rewards.h"
+#include "viva/train/training_options.h"
 
 namespace viva {
 
-struct GrpoConfig {
+struct GrpoConfig : TrainingOptions {
+  GrpoConfig() { steps = 100; lr = 1e-4; checkpoint_every = 10; }  // the optimizer trains the LoRA only
+
   std::string model;    // VIVA model folder (the SFT result); its weights stay frozen
   std::string prompts;  // GRPO prompts: grpo.jsonl or a dataset manifest (data/grpo_prompts.h)
   std::string split = "train";
   std::string out;      // run folder: checkpoints, metrics.jsonl, reward.png, lora.safetensors
   RewardOptions rewards;
   LoraOptions lora;
-  int64_t steps = 100;           // optimizer steps
   int64_t group_size = 8;        // G edits sampled per prompt
   int64_t prompts_per_step = 1;  // groups per optimizer step
   // Sampling during training (fewer steps than inference; grpo.md §2).
@@ -32,15 +34,6 @@ struct GrpoConfig {
   double clip_range = 1e-3;        // ε
   double kl_weight = 0.004;        // β
   double advantage_clip = 5.0;     // |A| ≤ this; 0 disables
-  // The optimizer (LoRA weights only).
-  double lr = 1e-4;
-  double weight_decay = 0.0;
-  int64_t warmup = 0;
-  double grad_clip = 1.0;
-  int64_t checkpoint_every = 10;
-  int64_t keep_checkpoints = 2;
-  uint64_t seed = 0;
-  std::string device = "cpu";
 
   static GrpoConfig read(const std::string& path);
   nlohmann::json to_json() const;

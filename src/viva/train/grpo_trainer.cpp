@@ -3,7 +3,6 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <limits>
 #include <map>
 #include <memory>
 
@@ -144,7 +143,7 @@ GrpoResult train_grpo(const GrpoConfig& config, const GrpoRunOptions& options) {
   bool first = true;
   while (step < config.steps) {
     torch::Generator generator = at::detail::createCPUGenerator(step_seed(config.seed, step));
-    const double lr = warmup_learning_rate(config.lr, config.warmup, step);
+    const double lr = config.learning_rate(step);
     set_learning_rate(optimizer, lr);
     optimizer.zero_grad();
     std::vector<double> reward_means, reward_stds, instruction, preservation, pickscore, brightness;
@@ -225,8 +224,7 @@ GrpoResult train_grpo(const GrpoConfig& config, const GrpoRunOptions& options) {
       }
       objective_s += since(t0);
     }
-    const double grad_norm = torch::nn::utils::clip_grad_norm_(
-        parameters, config.grad_clip > 0 ? config.grad_clip : std::numeric_limits<double>::infinity());
+    const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, config.max_grad_norm());
     optimizer.step();
     ++step;
 

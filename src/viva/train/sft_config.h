@@ -5,29 +5,24 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "viva/train/training_options.h"
+
 namespace viva {
 
-struct SftConfig {
+struct SftConfig : TrainingOptions {
+  SftConfig() { lr = 2e-5; weight_decay = 0.01; }
+
   std::string model;    // VIVA model folder to start from (its transformer is trained)
   std::string cache;    // condition cache folder (viva data encode)
   std::string out;      // run folder: checkpoints, metrics.jsonl, loss.png, model/
-  int64_t steps = 1000;
   int64_t batch_size = 1;
   int64_t grad_accum = 1;             // micro-batches per optimizer step
-  double lr = 2e-5;
-  double weight_decay = 0.01;
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
-  int64_t warmup = 0;                 // linear warm-up steps
-  double grad_clip = 1.0;             // max global grad norm; 0 disables
   double ema = 0.0;                   // EMA decay of the weights (e.g. 0.999; warmed up, ema_decay); 0 disables
   double video_probability = 0.4;     // P(video batch); image batches otherwise (viva.md §2)
   double mask_weight = 1.0;           // w_m in (1 + w_m·M)
   double shift = 0.0;                 // σ shift for training timesteps; 0: the model's sampling shift
   double instruction_dropout = 0.1;   // P(train a sample on the empty instruction), for guidance
-  int64_t checkpoint_every = 100;
-  int64_t keep_checkpoints = 2;
-  uint64_t seed = 0;
-  std::string device = "cpu";
   std::string dtype = "fp32";         // bf16 on CUDA runs under autocast with fp32 master weights
   bool activation_checkpointing = false;  // recompute block activations in backward (large configs)
 

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <limits>
 #include <filesystem>
 #include <fstream>
 
@@ -126,7 +125,7 @@ SftResult train_sft(const SftConfig& config, const SftRunOptions& options) {
   bool first = true;
   while (step < config.steps) {
     torch::Generator generator = at::detail::createCPUGenerator(step_seed(config.seed, step));
-    const double lr = warmup_learning_rate(config.lr, config.warmup, step);
+    const double lr = config.learning_rate(step);
     set_learning_rate(optimizer, lr);
     optimizer.zero_grad();
     double loss_sum = 0, sigma_sum = 0;
@@ -151,9 +150,7 @@ SftResult train_sft(const SftConfig& config, const SftRunOptions& options) {
     for (const auto& p : parameters)
       if (p.grad().defined()) grads.push_back(p.grad());
     reducer.reduce(grads);
-    const double grad_norm = config.grad_clip > 0
-                                 ? torch::nn::utils::clip_grad_norm_(parameters, config.grad_clip)
-                                 : torch::nn::utils::clip_grad_norm_(parameters, std::numeric_limits<double>::infinity());
+    const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, config.max_grad_norm());
     optimizer.step();
     if (!ema.empty()) {
       torch::NoGradGuard no_grad;

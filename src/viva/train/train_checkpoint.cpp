@@ -1,7 +1,6 @@
 #include "viva/train/train_checkpoint.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
@@ -86,13 +85,6 @@ int64_t TrainCheckpoints::start(bool resume, torch::nn::Module& model, torch::op
   }
   if (found) throw file_error(run, "already holds a run's checkpoints: resume it with --resume or choose another out");
   return 0;
-}
-
-double warmup_learning_rate(double lr, int64_t warmup, int64_t step, bool cosine, int64_t steps) {
-  if (warmup > 0 && step < warmup) return lr * static_cast<double>(step + 1) / static_cast<double>(warmup);
-  if (!cosine || steps <= warmup) return lr;
-  const double progress = static_cast<double>(step - warmup) / static_cast<double>(steps - warmup);
-  return lr * (0.05 + 0.95 * 0.5 * (1.0 + std::cos(3.14159265358979323846 * progress)));
 }
 
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {

@@ -43,9 +43,6 @@ class TrainCheckpoints {
   int64_t keep_;
 };
 
-// Linear warm-up over `warmup` steps (0: none), then constant, or with `cosine` a cosine decay
-// to 5% of lr at `steps`.
-double warmup_learning_rate(double lr, int64_t warmup, int64_t step, bool cosine = false, int64_t steps = 0);
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
 
 // The seed of step `step`'s generator (splitmix64 of seed and step): independent, reproducible

@@ -50,14 +50,9 @@ VaeTrainConfig VaeTrainConfig::read(const std::string& path) {
   r.require("out", c.out);
   r.get("architecture", c.architecture);
   r.get("weights", c.weights);
-  r.get("steps", c.steps);
-  r.get("lr", c.lr);
-  r.get("weight_decay", c.weight_decay);
+  c.read_training_keys(r);
   r.get("kl_weight", c.kl_weight);
   r.get("reconstruction", c.reconstruction);
-  r.get("warmup", c.warmup);
-  r.get("cosine", c.cosine);
-  r.get("grad_clip", c.grad_clip);
   r.get("width", c.width);
   r.get("height", c.height);
   r.get("frames", c.frames);
@@ -69,29 +64,27 @@ VaeTrainConfig VaeTrainConfig::read(const std::string& path) {
   r.get("max_clips", c.max_clips);
   r.get("heldout_split", c.heldout_split);
   r.get("heldout_clips", c.heldout_clips);
-  r.get("checkpoint_every", c.checkpoint_every);
-  r.get("seed", c.seed);
-  r.get("device", c.device);
   r.finish();
-  if (c.steps < 0 || c.checkpoint_every < 1 || c.batch < 1)
-    throw Error(path, "steps must be >= 0, batch and checkpoint_every positive");
+  c.check_training_keys(path, 0);
+  if (c.batch < 1) throw Error(path, "batch must be positive");
   if (!c.weights.empty() && !c.architecture.is_null())
     throw Error(path, "give either architecture (a fresh VAE) or weights (a trained one), not both");
   if (c.crop < 0 || c.crop_frames < 1 || (c.crop_frames - 1) % 4 != 0)
     throw Error(path, "crop must be >= 0 (0: whole frames) and crop_frames of the form 4k+1");
-  if (!(c.lr > 0)) throw Error(path, "lr must be positive");
   if (c.reconstruction != "mse" && c.reconstruction != "l1")
     throw Error(path, "reconstruction must be \"mse\" or \"l1\", not \"" + c.reconstruction + "\"");
   return c;
 }
 
 nlohmann::json VaeTrainConfig::to_json() const {
-  return {{"model", model}, {"manifest", manifest}, {"out", out}, {"architecture", architecture}, {"weights", weights}, {"steps", steps}, {"lr", lr},
-          {"weight_decay", weight_decay}, {"kl_weight", kl_weight}, {"reconstruction", reconstruction}, {"warmup", warmup}, {"cosine", cosine}, {"grad_clip", grad_clip},
-          {"width", width}, {"height", height}, {"frames", frames}, {"sample_posterior", sample_posterior}, {"batch", batch}, {"crop", crop}, {"crop_frames", crop_frames},
-          {"split", split}, {"max_clips", max_clips}, {"heldout_split", heldout_split}, {"heldout_clips", heldout_clips},
-          {"checkpoint_every", checkpoint_every},
-          {"seed", seed}, {"device", device}};
+  nlohmann::json json = {
+      {"model", model}, {"manifest", manifest}, {"out", out}, {"architecture", architecture}, {"weights", weights},
+      {"kl_weight", kl_weight}, {"reconstruction", reconstruction}, {"width", width}, {"height", height},
+      {"frames", frames}, {"sample_posterior", sample_posterior}, {"batch", batch}, {"crop", crop},
+      {"crop_frames", crop_frames}, {"split", split}, {"max_clips", max_clips}, {"heldout_split", heldout_split},
+      {"heldout_clips", heldout_clips}};
+  add_training_keys(json);
+  return json;
 }
 
 VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop_after,
@@ -108,6 +101,7 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
   torch::manual_seed(config.seed);
   CausalVae vae(options);
   if (!fresh) load_vae(vae, Checkpoint(start_folder));
+  vae->tiling = false;  // trains and measures whole clips: encode_posterior and decode_untiled agree
   vae->to(device);
   vae->train();
 
@@ -131,7 +125,7 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
   std::vector<torch::Tensor> parameters = vae->parameters();
   torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(config.lr).weight_decay(config.weight_decay));
   fs::create_directories(config.out);
-  const TrainCheckpoints checkpoints(config.out, 2);
+  const TrainCheckpoints checkpoints(config.out, config.keep_checkpoints);
   VaeTrainResult result;
   std::vector<std::pair<std::string, torch::Tensor>> no_ema;
   result.start_step = checkpoints.start(resume, *vae, optimizer, no_ema);
@@ -146,7 +140,7 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
   bool first = true;
   while (step < config.steps) {
     torch::Generator generator = at::detail::createCPUGenerator(step_seed(config.seed, step));
-    const double lr = warmup_learning_rate(config.lr, config.warmup, step, config.cosine, config.steps);
+    const double lr = config.learning_rate(step);
     set_learning_rate(optimizer, lr);
     auto random_index = [&](std::size_t n) {
       return static_cast<std::size_t>(torch::randint(static_cast<int64_t>(n), {1}, generator, torch::kInt64).item<int64_t>());
@@ -178,7 +172,7 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
     const auto reconstruction_loss = config.reconstruction == "l1" ? (decoded - x).abs().mean() : mse;
     const auto loss = reconstruction_loss + config.kl_weight * kl;
     loss.backward();
-    const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, config.grad_clip > 0 ? config.grad_clip : 1e30);
+    const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, config.max_grad_norm());
     optimizer.step();
     ++step;
     const double value = loss.item<double>();

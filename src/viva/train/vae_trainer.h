@@ -8,10 +8,14 @@
 #include <string>
 
 #include "viva/core/progress.h"
+#include "viva/train/training_options.h"
 
 namespace viva {
 
-struct VaeTrainConfig {
+struct VaeTrainConfig : TrainingOptions {
+  // steps 0: only measure the starting VAE and set its scaling factor.
+  VaeTrainConfig() { steps = 2000; warmup = 50; cosine = true; checkpoint_every = 200; }
+
   std::string model, manifest, out;  // required
   // A fresh VAE of this architecture (diffusers vae/config.json keys) instead of the model
   // folder's own weights; empty: continue from the model's VAE.
@@ -19,9 +23,6 @@ struct VaeTrainConfig {
   // A trained VAE folder (diffusers layout: config.json and weights) to start from instead of
   // the model's VAE, e.g. one trained on a GPU (tools/gpu/train_vae.sh).
   std::string weights;
-  int64_t steps = 2000;  // 0: only measure the starting VAE and set its scaling factor
-  double lr = 1e-3;
-  double weight_decay = 0.0;
   double kl_weight = 1e-6;
   // The reconstruction term: "mse", or "l1" (HunyuanVideo's VAE objective uses L1, with LPIPS and
   // a GAN term that ShapesWorld's recipe leaves out).
@@ -30,9 +31,6 @@ struct VaeTrainConfig {
   // decoder learn through noise of std exp(logvar/2) ~ 1 until the tiny KL weight lets logvar
   // fall, which takes far more steps than a small run has; editing decodes means anyway.
   bool sample_posterior = false;
-  int64_t warmup = 50;
-  bool cosine = true;  // cosine decay of the learning rate to 5% after the warm-up
-  double grad_clip = 1.0;
   int width = 0, height = 0, frames = 0;  // 0: the model's defaults
   // Each step trains on `batch` clips of one shape (all images or all videos), cut to crop x crop
   // pixels (0: whole frames) and crop_frames (4k+1) frames. Whole frames learn faster per second
@@ -44,9 +42,6 @@ struct VaeTrainConfig {
   int64_t max_clips = 0;      // at most this many clips in memory (the first ones); 0: all
   std::string heldout_split = "validation";  // reconstruction PSNR at the end on these clips
   int64_t heldout_clips = 32;
-  int64_t checkpoint_every = 200;
-  uint64_t seed = 0;
-  std::string device = "cpu";
 
   static VaeTrainConfig read(const std::string& path);
   nlohmann::json to_json() const;

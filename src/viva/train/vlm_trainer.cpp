@@ -30,30 +30,19 @@ VlmTrainConfig VlmTrainConfig::read(const std::string& path) {
   r.require("out", c.out);
   r.get("system_prompt", c.system_prompt);
   r.get("question", c.question);
-  r.get("steps", c.steps);
+  c.read_training_keys(r);
   r.get("grad_accum", c.grad_accum);
-  r.get("lr", c.lr);
-  r.get("weight_decay", c.weight_decay);
-  r.get("warmup", c.warmup);
-  r.get("cosine", c.cosine);
-  r.get("grad_clip", c.grad_clip);
-  r.get("checkpoint_every", c.checkpoint_every);
-  r.get("keep_checkpoints", c.keep_checkpoints);
-  r.get("seed", c.seed);
-  r.get("device", c.device);
   r.finish();
-  if (c.steps < 1 || c.grad_accum < 1 || c.checkpoint_every < 1 || c.keep_checkpoints < 1)
-    throw Error(path, "steps, grad_accum, checkpoint_every and keep_checkpoints must be positive");
-  if (!(c.lr > 0)) throw Error(path, "lr must be positive");
+  c.check_training_keys(path);
+  if (c.grad_accum < 1) throw Error(path, "grad_accum must be positive");
   return c;
 }
 
 nlohmann::json VlmTrainConfig::to_json() const {
-  return {{"model", model}, {"manifest", manifest}, {"out", out}, {"system_prompt", system_prompt},
-          {"question", question}, {"steps", steps}, {"grad_accum", grad_accum}, {"lr", lr},
-          {"weight_decay", weight_decay}, {"warmup", warmup}, {"cosine", cosine}, {"grad_clip", grad_clip},
-          {"checkpoint_every", checkpoint_every}, {"keep_checkpoints", keep_checkpoints}, {"seed", seed},
-          {"device", device}};
+  nlohmann::json json = {{"model", model}, {"manifest", manifest}, {"out", out}, {"system_prompt", system_prompt},
+                         {"question", question}, {"grad_accum", grad_accum}};
+  add_training_keys(json);
+  return json;
 }
 
 namespace {
@@ -158,7 +147,7 @@ VlmTrainResult train_vlm(const VlmTrainConfig& config, bool resume, int64_t stop
   bool first = true;
   while (step < config.steps) {
     torch::Generator g = at::detail::createCPUGenerator(step_seed(config.seed, step));
-    const double lr = warmup_learning_rate(config.lr, config.warmup, step, config.cosine, config.steps);
+    const double lr = config.learning_rate(step);
     set_learning_rate(optimizer, lr);
     optimizer.zero_grad();
     double loss_sum = 0;
@@ -171,7 +160,7 @@ VlmTrainResult train_vlm(const VlmTrainConfig& config, bool resume, int64_t stop
       correct += l.correct;
       tokens += l.tokens;
     }
-    const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, config.grad_clip > 0 ? config.grad_clip : 1e30);
+    const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, config.max_grad_norm());
     optimizer.step();
     ++step;
     const double loss = loss_sum / static_cast<double>(config.grad_accum);

@@ -11,26 +11,19 @@
 #include <string>
 
 #include "viva/core/progress.h"
+#include "viva/train/training_options.h"
 
 namespace viva {
 
-struct VlmTrainConfig {
+struct VlmTrainConfig : TrainingOptions {
+  VlmTrainConfig() { warmup = 50; cosine = true; checkpoint_every = 200; }
+
   std::string model, manifest, out;  // required
   std::string system_prompt =
       "You describe images: the background, the weather, and every object with its colour, shape, size, texture "
       "and position.";
   std::string question = "Describe this image.";
-  int64_t steps = 1000;
   int64_t grad_accum = 4;  // examples per optimizer step (one at a time: images splice per sequence)
-  double lr = 1e-3;
-  double weight_decay = 0.0;
-  int64_t warmup = 50;
-  bool cosine = true;
-  double grad_clip = 1.0;
-  int64_t checkpoint_every = 200;
-  int64_t keep_checkpoints = 2;
-  uint64_t seed = 0;
-  std::string device = "cpu";
 
   static VlmTrainConfig read(const std::string& path);
   nlohmann::json to_json() const;
