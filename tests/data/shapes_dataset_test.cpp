@@ -62,6 +62,26 @@ TEST(ShapesDataset, WritesAManifestThatPassesCheck) {
       << summary_table(s);
 }
 
+// Without FFmpeg (a GPU machine with a pip torch) clips are folders of PNG frames.
+TEST(ShapesDataset, StoresClipsAsPngFrameFoldersWhenAskedTo) {
+  TempDir dir;
+  ShapesDatasetOptions o = small_dataset(dir.file("d"), 12);
+  o.video_extension = "";
+  const ShapesDatasetSummary s = write_shapes_dataset(o);
+  EXPECT_TRUE(check_manifest(s.manifest).problems.empty());
+  int64_t videos = 0;
+  for (const ManifestRow& r : read_manifest(s.manifest).rows) {
+    if (r.kind != SampleKind::Video) continue;
+    ++videos;
+    for (const std::string& clip : {r.source, r.target, r.mask}) {
+      ASSERT_TRUE(fs::is_directory(clip)) << clip;
+      EXPECT_TRUE(fs::exists(clip + "/00008.png")) << clip;
+      EXPECT_EQ(read_video(clip).frames, 9) << clip;
+    }
+  }
+  EXPECT_GT(videos, 0);
+}
+
 TEST(ShapesDataset, RefusesAFinishedFolderAndResumesAnInterruptedRun) {
   TempDir dir;
   const std::string out = dir.file("d");

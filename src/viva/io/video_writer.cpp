@@ -30,6 +30,8 @@ VideoCodec codec_for_path(const std::string& path) {
   return VideoCodec::H264;
 }
 
+std::string lossless_video_extension() { return ffmpeg_version().empty() ? "" : ".mkv"; }
+
 struct VideoWriter::Impl {
   std::string path;
   int width, height;

@@ -30,6 +30,10 @@ struct EncodeOptions {
 // The codec Auto picks for `path`.
 VideoCodec codec_for_path(const std::string& path);
 
+// The ending of a lossless video path this build writes: ".mkv" (FFV1) with FFmpeg, "" (a PNG
+// frame folder) without it, e.g. on a GPU machine with a pip torch and no FFmpeg.
+std::string lossless_video_extension();
+
 class VideoWriter {
  public:
   VideoWriter(const std::string& path, int width, int height, double fps, const EncodeOptions& options = {});

@@ -46,7 +46,7 @@ void write_vae_round_trips(const EditAndJudgeOptions& o, const std::vector<Manif
       const VideoFrames target = read_video_for_model(row.target, config.width, config.height, frames);
       const torch::Tensor x = video_to_tensor(target).unsqueeze(0).to(pipeline.device());
       const torch::Tensor y = pipeline.vae()->decode(pipeline.vae()->encode(x)).clamp(-1, 1);
-      write_video((predictions / (row.id + ".mkv")).string(), tensor_to_video(y[0].cpu(), target.fps));
+      write_video((predictions / (row.id + lossless_video_extension())).string(), tensor_to_video(y[0].cpu(), target.fps));
     }
     progress.advance(1);
   }
@@ -86,7 +86,7 @@ nlohmann::json edit_and_judge(const EditAndJudgeOptions& o) {
     job.video = row.source;
     job.instruction = row.instruction;
     job.reference = row.reference;
-    job.output = (predictions / (row.id + ".mkv")).string();
+    job.output = (predictions / (row.id + lossless_video_extension())).string();
     job.sampling = sampling;
     jobs.push_back(job);
   }

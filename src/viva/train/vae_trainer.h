@@ -1,7 +1,7 @@
 #pragma once
 // `viva train vae --config vae.json`: trains a model folder's causal VAE on the clips of a
-// manifest (sources and targets): reconstruction MSE of a posterior sample plus a small KL term,
-// AdamW, checkpoints and exact resume as the SFT trainer. At the end the scaling factor is set
+// manifest (sources and targets): reconstruction error (MSE or L1) of the posterior mean (or of a
+// sample) plus a small KL term, AdamW, checkpoints and exact resume as the SFT trainer. At the end the scaling factor is set
 // to 1 / std of the latent means over the data, so the DiT sees unit-variance latents, and
 // <out>/model is the base model folder with the trained VAE.
 #include <nlohmann/json.hpp>

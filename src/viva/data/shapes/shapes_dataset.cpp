@@ -110,7 +110,7 @@ PairRecord make_pair(int64_t index, const ShapesDatasetOptions& options) {
   const ShapesPair& pair = generated.pair;
   const std::string id = pair_id(index);
   const fs::path media = fs::path(options.out) / "media";
-  const std::string ext = pair.kind == SampleKind::Image ? ".png" : ".mkv";
+  const std::string ext = pair.kind == SampleKind::Image ? ".png" : options.video_extension;
   PairRecord record;
   record.rejections = generated.rejections;
   ManifestRow& row = record.row;

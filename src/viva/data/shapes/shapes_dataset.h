@@ -24,6 +24,7 @@
 
 #include "viva/core/progress.h"
 #include "viva/data/shapes/pair_generator.h"
+#include "viva/io/video_writer.h"
 
 namespace viva::shapes {
 
@@ -32,6 +33,9 @@ struct ShapesDatasetOptions {
   int64_t count = 1000;
   PairGeneratorOptions pairs;
   int jobs = 0;  // worker threads; 0: twice the cores (workers mostly wait on file syncs)
+  // How video clips are stored: ".mkv" (lossless FFV1), or "" for folders of PNG frames (the
+  // default when viva is built without FFmpeg).
+  std::string video_extension = lossless_video_extension();
   ProgressMode progress = ProgressMode::Auto;
 };
 
