@@ -12,7 +12,7 @@ cmake -S .gpu-deps/googletest-src -B /tmp/gtest-build -G Ninja -DCMAKE_INSTALL_P
   cmake --build /tmp/gtest-build -j16 >> "$OUT/gtest.log" 2>&1 && cmake --install /tmp/gtest-build >> "$OUT/gtest.log" 2>&1 ||
   { tail -20 "$OUT/gtest.log"; exit 1; }
 deps=$PWD/.gpu-deps/usr
-export LD_LIBRARY_PATH=$deps/runtime:${LD_LIBRARY_PATH:-}  # test discovery runs the test binary
+. tools/gpu/runtime.sh  # test discovery runs the test binary
 start=$(date +%s)
 cmake -S . -B build-gpu -G Ninja -DCMAKE_PREFIX_PATH="/tmp/gtest;$torch_prefix;$deps" -DVIVA_BUILD_BENCH=OFF \
   -DVIVA_FFMPEG=AUTO -DVIVA_SHARED_DIR="$PWD/.gpu-deps/shared" > "$OUT/cmake.log" 2>&1 || { tail -30 "$OUT/cmake.log"; exit 1; }

@@ -18,7 +18,7 @@ python3 -c "import torch, transformers; print('torch', torch.__version__, 'trans
 
 python3 -c "import torch; print('torch CXX11 ABI', torch._C._GLIBCXX_USE_CXX11_ABI)"
 OUT="$OUT" bash tools/gpu/build.sh || exit 1
-export LD_LIBRARY_PATH=$PWD/.gpu-deps/usr/runtime:${LD_LIBRARY_PATH:-}
+. tools/gpu/runtime.sh
 build-gpu/bin/viva doctor 2>&1 | tee "$OUT/doctor.txt"
 # ctest runs each test in its own process, so a crash names its test and the rest still run.
 (cd build-gpu && ctest -j8 --output-on-failure -E "^(Video|Cli|SideBySide|TinyModel|Sft|Manifest|GrpoTrainer|ShapesDataset|ShapesCli|ShapesJudge|VlmCli)" 2>&1) > "$OUT/ctest.log"

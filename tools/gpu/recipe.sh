@@ -20,7 +20,7 @@ if [ -z "${VIVA:-}" ]; then
   nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
   OUT=/tmp/build-viva bash tools/gpu/build.sh viva_cli || exit 1
   VIVA=build-gpu/bin/viva
-  export LD_LIBRARY_PATH=$PWD/.gpu-deps/usr/runtime:${LD_LIBRARY_PATH:-}
+  . tools/gpu/runtime.sh
 fi
 run=${RUN:-/tmp/recipe}
 # Leave a minute to convert and pack.

@@ -19,7 +19,7 @@ DEVICE=${DEVICE:-cuda}
 if [ -z "${VIVA:-}" ]; then
   OUT=/tmp/build-viva bash tools/gpu/build.sh viva_cli || exit 1
   VIVA=build-gpu/bin/viva
-  export LD_LIBRARY_PATH=$PWD/.gpu-deps/usr/runtime:${LD_LIBRARY_PATH:-}
+  . tools/gpu/runtime.sh
   # The parity tests need the fixtures (left out by FIXTURES=0 carry_deps.sh).
   [ -d .gpu-deps/shared/golden ] &&
     (OUT=/tmp/build-tests JOBS=6 nice bash tools/gpu/build.sh viva_tests > /tmp/build-tests.txt 2>&1 &&
