@@ -126,6 +126,18 @@ TEST_F(Sft, ResumedRunEqualsUninterruptedRun) {
   EXPECT_EQ(kept, 2);
 }
 
+TEST_F(Sft, ASpentTimeBudgetFinishesTheRunWithItsModel) {
+  TempDir runs;
+  SftConfig c = config(runs.file("timed"));
+  c.max_minutes = 1e-9;  // spent by the end of the first step
+  const SftResult r = train_sft(c, SftRunOptions{});
+  ASSERT_TRUE(r.finished);
+  EXPECT_EQ(r.end_step, 1);
+  EXPECT_TRUE(std::filesystem::exists(runs.file("timed/model/transformer/diffusion_pytorch_model.safetensors")));
+  const nlohmann::json state = load_json_file(runs.file("timed/checkpoints/step-00000001/state.json"));
+  EXPECT_GT(state.at("elapsed_s").get<double>(), 0);
+}
+
 TEST_F(Sft, LossFallsWhenOverfittingAFewPairs) {
   TempDir runs;
   SftConfig c = config(runs.file("fit"));

@@ -43,10 +43,11 @@ template <class Config>
 void check_shared_keys(const nlohmann::json& required, int64_t min_steps) {
   TempDir dir;
   nlohmann::json json = required;
-  json.update({{"steps", 7}, {"lr", 0.25}, {"weight_decay", 0.5}, {"warmup", 2}, {"cosine", true}, {"grad_clip", 3.0},
+  json.update({{"steps", 7}, {"max_minutes", 1.5}, {"lr", 0.25}, {"weight_decay", 0.5}, {"warmup", 2}, {"cosine", true}, {"grad_clip", 3.0},
                {"checkpoint_every", 5}, {"keep_checkpoints", 4}, {"seed", 9}, {"device", "cuda:1"}});
   const Config c = read_config<Config>(dir, json);
   EXPECT_EQ(c.steps, 7);
+  EXPECT_EQ(c.max_minutes, 1.5);
   EXPECT_EQ(c.lr, 0.25);
   EXPECT_EQ(c.weight_decay, 0.5);
   EXPECT_EQ(c.warmup, 2);
@@ -65,6 +66,9 @@ void check_shared_keys(const nlohmann::json& required, int64_t min_steps) {
   json["lr"] = 0;
   expect_error_containing([&] { read_config<Config>(dir, json); }, {"c.json", "lr must be positive"});
   json["lr"] = 0.25;
+  json["max_minutes"] = -1;
+  expect_error_containing([&] { read_config<Config>(dir, json); }, {"c.json", "max_minutes must be >= 0"});
+  json["max_minutes"] = 0;
   json["keep_checkpoints"] = 0;
   expect_error_containing([&] { read_config<Config>(dir, json); }, {"c.json", "keep_checkpoints must be positive"});
 }

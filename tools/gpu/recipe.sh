@@ -6,6 +6,8 @@
 # Carried: .gpu-deps (FIXTURES=0 tools/gpu/carry_deps.sh); a VAE to start from goes in
 # .gpu-data/start (config.json + weights) and is named by the overrides, e.g.
 #   {"vae": {"weights": ".gpu-data/start", "steps": 0}, "sft": {"train": {"steps": 4000}}}
+# tools/gpu/shapes_gpu.json is the one the GPU run used: the shipped GPU VAE, more rows, larger
+# batches and step counts that the time budget below cuts short.
 # Usage there: OUT=<folder> tools/gpu/recipe.sh SECONDS [OVERRIDES.json]
 #   SECONDS: wall time from the start by which the results are packed (an unfinished recipe
 #   returns the cards of the stages it finished). Here: rejoin the parts with cat, then untar.
@@ -22,10 +24,26 @@ if [ -z "${VIVA:-}" ]; then
   VIVA=build-gpu/bin/viva
   . tools/gpu/runtime.sh
 fi
+# The DiT stages train for as long as the deadline allows (TrainingOptions::max_minutes): what is
+# left after the build, less RESERVE seconds for the other stages (data, VAE, VLM, CLIP, PickScore,
+# caches, evaluation) and a minute to pack, split 1:2 between text-to-video and SFT; GRPO gets a
+# minute. A max_minutes in the overrides wins.
+left=$(( end - $(date +%s) - 60 - ${RESERVE:-240} ))
+python3 - "$overrides" "$left" > /tmp/timed-overrides.json <<'PY' || exit 1
+import json, sys
+o = json.load(open(sys.argv[1])) if sys.argv[1] else {}
+minutes = max(int(sys.argv[2]), 90) / 60
+for stage, share in (("t2v", 1 / 3), ("sft", 2 / 3)):
+    o.setdefault(stage, {}).setdefault("train", {}).setdefault("max_minutes", round(minutes * share, 2))
+o.setdefault("grpo", {}).setdefault("max_minutes", 1.0)
+print(json.dumps(o))
+PY
+echo "training budget: $(cat /tmp/timed-overrides.json)"
+overrides=/tmp/timed-overrides.json
 run=${RUN:-/tmp/recipe}
 # Leave a minute to convert and pack.
 timeout --signal=INT $(( end - $(date +%s) - 60 )) "$VIVA" recipe shapes --out "$run" --tokenizers models/shapes \
-  --plan "${PLAN:-full}" --device "$DEVICE" ${overrides:+--config "$overrides"} > /tmp/recipe.log 2>&1
+  --plan "${PLAN:-full}" --device "$DEVICE" --config "$overrides" > /tmp/recipe.log 2>&1
 echo "recipe rc=$?"
 # Without the progress lines ("label: n/N (p%) ..."): the stage lines and errors.
 grep -v -E "^[^:]+: [0-9]+/[0-9]+ \(" /tmp/recipe.log | tail -200 > "$OUT/recipe.log"
@@ -34,6 +52,9 @@ pack=/tmp/pack
 rm -rf "$pack" && mkdir -p "$pack"
 (cd "$run" && find . -maxdepth 3 \( -name 'card.json' -o -name 'MODEL_CARD.md' -o -name 'plan.json' -o -name 'recipe.jsonl' \
    -o -name 'RECIPE.md' -o -path './eval/*.json' -o -name 'metrics.jsonl' \) -print0 | xargs -0 cp --parents -t "$pack")
-[ -d "$run/model" ] && "$VIVA" model convert "$run/model" "$pack/model" --dtype bf16 > /dev/null
+# Cut short during GRPO or the evaluation: the SFT model is the newest finished one.
+for m in model sft/run/model; do
+  [ -d "$run/$m" ] && { "$VIVA" model convert "$run/$m" "$pack/model" --dtype bf16 > /dev/null; echo "packed $m"; break; }
+done
 tar -C "$pack" -cJf /tmp/result.tar.xz . && split -b 15M -d /tmp/result.tar.xz "$OUT/result.tar.xz.part-"
 ls -la "$OUT"

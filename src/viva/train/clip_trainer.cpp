@@ -168,17 +168,17 @@ ClipTrainResult train_clip(const ClipTrainConfig& config, bool resume, int64_t s
   fs::create_directories(config.out);
   const TrainCheckpoints checkpoints(config.out, config.keep_checkpoints);
   std::vector<std::pair<std::string, torch::Tensor>> no_ema;
-  result.start_step = checkpoints.start(resume, *model, optimizer, no_ema);
+  const TrainState resumed = checkpoints.start(resume, *model, optimizer, no_ema);
+  result.start_step = resumed.step;
   JsonlLog log((fs::path(config.out) / "metrics.jsonl").string());
   log.write(resume ? "resume" : "start", {{"step", result.start_step}, {"train_clips", train.size()},
                                           {"heldout_clips", heldout.size()}, {"config", config.to_json()}});
-  TrainLoop loop("training CLIP (" + config.objective + ")", config.steps, result.start_step, config.checkpoint_every,
-                 stop_after, progress_options, log);
+  TrainLoop loop("training CLIP (" + config.objective + ")", config, resumed, stop_after, progress_options, log);
 
   const bool contrastive = config.objective == "contrastive";
   int64_t step = result.start_step;
   bool first = true;
-  while (step < config.steps) {
+  while (loop.more(step)) {
     torch::Generator g = at::detail::createCPUGenerator(step_seed(config.seed, step));
     const double lr = config.learning_rate(step);
     set_learning_rate(optimizer, lr);
@@ -219,12 +219,15 @@ ClipTrainResult train_clip(const ClipTrainConfig& config, bool resume, int64_t s
     result.last_loss = value;
     log.write("step", {{"step", step}, {"loss", value}, {"lr", lr}, {"grad_norm", grad_norm},
                        {"logit_scale", model->logit_scale.exp().item<double>()}});
-    if (!loop.step_done(step, [&] { checkpoints.save(TrainState{step, config.to_json()}, *model, optimizer, no_ema); }))
+    const auto save = [&](double elapsed_s) {
+      checkpoints.save(TrainState{step, config.to_json(), elapsed_s}, *model, optimizer, no_ema);
+    };
+    if (!loop.step_done(step, save))
       break;
   }
   loop.finish();
   result.end_step = step;
-  if (step < config.steps) return result;
+  if (!loop.complete(step)) return result;
 
   model->eval();
   result.heldout_items = static_cast<int64_t>(heldout.size());

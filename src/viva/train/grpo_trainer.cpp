@@ -131,17 +131,16 @@ GrpoResult train_grpo(const GrpoConfig& config, const GrpoRunOptions& options) {
   const TrainCheckpoints checkpoints(config.out, config.keep_checkpoints);
   std::vector<std::pair<std::string, torch::Tensor>> no_ema;
   GrpoResult result;
-  result.start_step = checkpoints.start(options.resume, lora, optimizer, no_ema);
+  const TrainState resumed = checkpoints.start(options.resume, lora, optimizer, no_ema);
+  result.start_step = resumed.step;
   JsonlLog log((fs::path(config.out) / "metrics.jsonl").string());
   log.write(options.resume ? "resume" : "start", {{"step", result.start_step}, {"prompts", all_prompts.size()}, {"encoded_prompts", prompts.size()},
                                                   {"lora_layers", lora.layers()}, {"config", config.to_json()}});
-  TrainLoop loop("Edit-GRPO", config.steps, result.start_step, config.checkpoint_every, options.stop_after,
-                 options.progress, log);
-  const auto started = std::chrono::steady_clock::now();
+  TrainLoop loop("Edit-GRPO", config, resumed, options.stop_after, options.progress, log);
 
   int64_t step = result.start_step;
   bool first = true;
-  while (step < config.steps) {
+  while (loop.more(step)) {
     torch::Generator generator = at::detail::createCPUGenerator(step_seed(config.seed, step));
     const double lr = config.learning_rate(step);
     set_learning_rate(optimizer, lr);
@@ -246,19 +245,22 @@ GrpoResult train_grpo(const GrpoConfig& config, const GrpoRunOptions& options) {
                              {"trained_steps", trained}, {"lr", lr}, {"grad_norm", grad_norm},
                              {"sample_s", sample_s}, {"decode_s", decode_s}, {"reward_s", reward_s},
                              {"objective_s", objective_s},
-                             {"elapsed_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}};
+                             {"elapsed_s", loop.elapsed_s()}};
     const std::pair<const char*, const std::vector<double>*> components[] = {
         {"reward_instruction", &instruction}, {"reward_preservation", &preservation},
         {"reward_pickscore", &pickscore}, {"reward_brightness", &brightness}};
     for (const auto& [name, values] : components)
       if (!std::isnan(average(*values))) fields[name] = average(*values);
     log.write("step", fields);
-    if (!loop.step_done(step, [&] { checkpoints.save(TrainState{step, config.to_json()}, lora, optimizer, no_ema); }))
+    const auto save = [&](double elapsed_s) {
+      checkpoints.save(TrainState{step, config.to_json(), elapsed_s}, lora, optimizer, no_ema);
+    };
+    if (!loop.step_done(step, save))
       break;
   }
   loop.finish();
   result.end_step = step;
-  if (step < config.steps) return result;
+  if (!loop.complete(step)) return result;
 
   write_image((fs::path(config.out) / "reward.png").string(),
               plot_series(logged_step_series(log.path(), "reward"), "Edit-GRPO mean group reward per step"));

@@ -109,7 +109,8 @@ SftResult train_sft(const SftConfig& config, const SftRunOptions& options) {
   fs::create_directories(config.out);
   const TrainCheckpoints checkpoints(config.out, config.keep_checkpoints);
   SftResult result;
-  result.start_step = checkpoints.start(options.resume, *dit, optimizer, ema);
+  const TrainState resumed = checkpoints.start(options.resume, *dit, optimizer, ema);
+  result.start_step = resumed.step;
 
   LocalGradients local;
   GradientReducer& reducer = options.reducer ? *options.reducer : local;
@@ -117,13 +118,11 @@ SftResult train_sft(const SftConfig& config, const SftRunOptions& options) {
   log.write(options.resume ? "resume" : "start",
             {{"step", result.start_step}, {"samples", cache.size()}, {"video_samples", sampler.video_samples()},
              {"image_samples", sampler.image_samples()}, {"config", config.to_json()}});
-  TrainLoop loop("training", config.steps, result.start_step, config.checkpoint_every, options.stop_after,
-                 options.progress, log);
-  const auto started = std::chrono::steady_clock::now();
+  TrainLoop loop("training", config, resumed, options.stop_after, options.progress, log);
 
   int64_t step = result.start_step;
   bool first = true;
-  while (step < config.steps) {
+  while (loop.more(step)) {
     torch::Generator generator = at::detail::createCPUGenerator(step_seed(config.seed, step));
     const double lr = config.learning_rate(step);
     set_learning_rate(optimizer, lr);
@@ -166,13 +165,16 @@ SftResult train_sft(const SftConfig& config, const SftRunOptions& options) {
     log.write("step", {{"step", step}, {"loss", loss}, {"lr", lr}, {"grad_norm", grad_norm},
                        {"sigma_mean", sigma_sum / static_cast<double>(config.grad_accum)},
                        {"video_batches", video_batches}, {"batch_size", config.batch_size},
-                       {"elapsed_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}});
-    if (!loop.step_done(step, [&] { checkpoints.save(TrainState{step, config.to_json()}, *dit, optimizer, ema); }))
+                       {"elapsed_s", loop.elapsed_s()}});
+    const auto save = [&](double elapsed_s) {
+      checkpoints.save(TrainState{step, config.to_json(), elapsed_s}, *dit, optimizer, ema);
+    };
+    if (!loop.step_done(step, save))
       break;
   }
   loop.finish();
   result.end_step = step;
-  if (step < config.steps) return result;
+  if (!loop.complete(step)) return result;
 
   const std::vector<double> losses = logged_step_series(log.path(), "loss");
   write_image((fs::path(config.out) / "loss.png").string(), plot_series(losses, "SFT loss per step"));

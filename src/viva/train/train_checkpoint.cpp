@@ -46,7 +46,7 @@ void TrainCheckpoints::save(const TrainState& state, const torch::nn::Module& mo
     optimizer.save(archive);
     archive.save_to((tmp / "optimizer.pt").string());
     write_file_atomically((tmp / "state.json").string(),
-                          nlohmann::json{{"step", state.step}, {"config", state.config}}.dump(2) + "\n");
+                          nlohmann::json{{"step", state.step}, {"elapsed_s", state.elapsed_s}, {"config", state.config}}.dump(2) + "\n");
   } catch (...) {
     std::error_code ignored;
     fs::remove_all(tmp, ignored);
@@ -75,16 +75,16 @@ std::optional<std::string> TrainCheckpoints::latest() const {
   return folder.string();
 }
 
-int64_t TrainCheckpoints::start(bool resume, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
+TrainState TrainCheckpoints::start(bool resume, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
                                 std::vector<std::pair<std::string, torch::Tensor>>& ema) const {
   const auto found = latest();
   const std::string run = fs::path(dir_).parent_path().string();
   if (resume) {
     if (!found) throw file_error(run, "has no checkpoint to resume from");
-    return load(*found, model, &optimizer, &ema).step;
+    return load(*found, model, &optimizer, &ema);
   }
   if (found) throw file_error(run, "already holds a run's checkpoints: resume it with --resume or choose another out");
-  return 0;
+  return TrainState{};
 }
 
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
@@ -114,6 +114,7 @@ TrainState TrainCheckpoints::load(const std::string& folder, torch::nn::Module& 
   TrainState s;
   s.step = state.at("step").get<int64_t>();
   s.config = state.value("config", nlohmann::json::object());
+  s.elapsed_s = state.value("elapsed_s", 0.0);
   return s;
 }
 

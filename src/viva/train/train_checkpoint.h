@@ -3,7 +3,7 @@
 //   weights.safetensors      the trained module's weights (under its parameter names)
 //   ema.safetensors          the EMA weights, when EMA is on
 //   optimizer.pt             AdamW state (libtorch archive)
-//   state.json               step, seed, config
+//   state.json               step, training wall time so far, config
 // Each is written into a temporary folder renamed into place; <run>/checkpoints/latest names
 // the newest complete one, so a kill at any moment leaves the previous checkpoint usable.
 // Random draws need no saved state: step s draws everything from a generator seeded by (seed, s).
@@ -19,6 +19,7 @@ namespace viva {
 struct TrainState {
   int64_t step = 0;  // optimizer steps completed
   nlohmann::json config;
+  double elapsed_s = 0;  // training wall time up to this step, over resumed runs
 };
 
 class TrainCheckpoints {
@@ -29,10 +30,10 @@ class TrainCheckpoints {
             const std::vector<std::pair<std::string, torch::Tensor>>& ema) const;
   // The newest checkpoint's folder, if any.
   std::optional<std::string> latest() const;
-  // The step a run starts from: with `resume`, the latest checkpoint's (loaded into the model,
-  // optimizer and EMA; an error when there is none); else 0, refusing a folder that already
-  // holds a run's checkpoints.
-  int64_t start(bool resume, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
+  // The state a run starts from: with `resume`, the latest checkpoint's (loaded into the model,
+  // optimizer and EMA; an error when there is none); else step 0, refusing a folder that
+  // already holds a run's checkpoints.
+  TrainState start(bool resume, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
                 std::vector<std::pair<std::string, torch::Tensor>>& ema) const;
   // Loads weights (and the optimizer and EMA when given) from `folder`; returns its state.
   TrainState load(const std::string& folder, torch::nn::Module& model, torch::optim::Optimizer* optimizer,

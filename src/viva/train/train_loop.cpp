@@ -2,26 +2,35 @@
 
 namespace viva {
 
-TrainLoop::TrainLoop(const std::string& label, int64_t steps, int64_t start_step, int64_t checkpoint_every,
+TrainLoop::TrainLoop(const std::string& label, const TrainingOptions& options, const TrainState& resumed,
                      int64_t stop_after, const ProgressOptions& progress, JsonlLog& log)
-    : steps_(steps),
-      start_step_(start_step),
-      checkpoint_every_(checkpoint_every),
+    : options_(options),
+      start_step_(resumed.step),
       stop_after_(stop_after),
+      resumed_elapsed_s_(resumed.elapsed_s),
+      out_of_time_(options.max_minutes > 0 && resumed.elapsed_s >= 60.0 * options.max_minutes),
       log_(log),
-      progress_(label, steps, ProgressOptions(progress).set_unit("step")) {
-  progress_.resume_from(start_step);
+      progress_(label, options.steps, ProgressOptions(progress).set_unit("step")) {
+  progress_.resume_from(resumed.step);
 }
 
-bool TrainLoop::step_done(int64_t step, const std::function<void()>& save_checkpoint) {
+double TrainLoop::elapsed_s() const {
+  return resumed_elapsed_s_ + std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+}
+
+bool TrainLoop::step_done(int64_t step, const std::function<void(double)>& save_checkpoint) {
   progress_.update(step);
   const bool signalled = stop_.requested();
   const bool stopping = signalled || (stop_after_ > 0 && step - start_step_ >= stop_after_);
-  if (step % checkpoint_every_ == 0 || step == steps_ || stopping) {
-    save_checkpoint();
+  const bool time_up = step < options_.steps && budget_spent();
+  out_of_time_ = time_up;
+  if (step % options_.checkpoint_every == 0 || step == options_.steps || stopping || time_up) {
+    save_checkpoint(elapsed_s());
     log_.write("checkpoint", {{"step", step}});
   }
-  if (stopping && step < steps_) {
+  if (time_up)
+    log_.write("time_limit", {{"step", step}, {"elapsed_s", elapsed_s()}, {"max_minutes", options_.max_minutes}});
+  if (stopping && !complete(step)) {
     log_.write("stopped", {{"step", step}, {"reason", signalled ? "signal" : "stop_after"}});
     return false;
   }

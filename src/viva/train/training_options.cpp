@@ -16,6 +16,7 @@ double TrainingOptions::learning_rate(int64_t step) const {
 
 void TrainingOptions::read_training_keys(ConfigReader& r) {
   r.get("steps", steps);
+  r.get("max_minutes", max_minutes);
   r.get("lr", lr);
   r.get("weight_decay", weight_decay);
   r.get("warmup", warmup);
@@ -30,13 +31,14 @@ void TrainingOptions::read_training_keys(ConfigReader& r) {
 void TrainingOptions::check_training_keys(const std::string& path, int64_t min_steps) const {
   if (steps < min_steps) throw Error(path, "steps must be >= " + std::to_string(min_steps));
   if (!(lr > 0)) throw Error(path, "lr must be positive");
+  if (!(max_minutes >= 0)) throw Error(path, "max_minutes must be >= 0 (0: no time limit)");
   if (warmup < 0 || weight_decay < 0 || grad_clip < 0) throw Error(path, "warmup, weight_decay and grad_clip must be >= 0");
   if (checkpoint_every < 1 || keep_checkpoints < 1) throw Error(path, "checkpoint_every and keep_checkpoints must be positive");
 }
 
 void TrainingOptions::add_training_keys(nlohmann::json& json) const {
-  json.update({{"steps", steps}, {"lr", lr}, {"weight_decay", weight_decay}, {"warmup", warmup}, {"cosine", cosine},
-               {"grad_clip", grad_clip}, {"checkpoint_every", checkpoint_every},
+  json.update({{"steps", steps}, {"max_minutes", max_minutes}, {"lr", lr}, {"weight_decay", weight_decay},
+               {"warmup", warmup}, {"cosine", cosine}, {"grad_clip", grad_clip}, {"checkpoint_every", checkpoint_every},
                {"keep_checkpoints", keep_checkpoints}, {"seed", seed}, {"device", device}});
 }
 

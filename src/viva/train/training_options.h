@@ -13,6 +13,10 @@ class ConfigReader;
 
 struct TrainingOptions {
   int64_t steps = 1000;      // optimizer steps
+  // Wall-time budget in minutes (0: none), summed over resumed runs: training ends at the first
+  // step past it as if `steps` were reached and writes the model. The schedule still follows
+  // `steps`, so pair it with a constant learning rate (and EMA) rather than `cosine`.
+  double max_minutes = 0;
   double lr = 1e-3;
   double weight_decay = 0.0;
   int64_t warmup = 0;        // linear warm-up steps
@@ -30,7 +34,8 @@ struct TrainingOptions {
   double max_grad_norm() const { return grad_clip > 0 ? grad_clip : std::numeric_limits<double>::infinity(); }
 
   void read_training_keys(ConfigReader& reader);
-  // Throws naming `path` unless steps >= min_steps, lr > 0 and checkpoint_every, keep_checkpoints >= 1.
+  // Throws naming `path` unless steps >= min_steps, lr > 0, max_minutes >= 0 and checkpoint_every,
+  // keep_checkpoints >= 1.
   void check_training_keys(const std::string& path, int64_t min_steps = 1) const;
   void add_training_keys(nlohmann::json& json) const;
 };

@@ -128,17 +128,17 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
   const TrainCheckpoints checkpoints(config.out, config.keep_checkpoints);
   VaeTrainResult result;
   std::vector<std::pair<std::string, torch::Tensor>> no_ema;
-  result.start_step = checkpoints.start(resume, *vae, optimizer, no_ema);
+  const TrainState resumed = checkpoints.start(resume, *vae, optimizer, no_ema);
+  result.start_step = resumed.step;
   JsonlLog log((fs::path(config.out) / "metrics.jsonl").string());
   log.write(resume ? "resume" : "start", {{"step", result.start_step}, {"clips", clips.size()}, {"config", config.to_json()}});
-  TrainLoop loop("training the VAE", config.steps, result.start_step, config.checkpoint_every, stop_after,
-                 progress_options, log);
+  TrainLoop loop("training the VAE", config, resumed, stop_after, progress_options, log);
 
   const std::map<std::vector<int64_t>, std::vector<int>> groups = group_by_shape(clips, all_indices(clips.size()));
 
   int64_t step = result.start_step;
   bool first = true;
-  while (step < config.steps) {
+  while (loop.more(step)) {
     torch::Generator generator = at::detail::createCPUGenerator(step_seed(config.seed, step));
     const double lr = config.learning_rate(step);
     set_learning_rate(optimizer, lr);
@@ -181,12 +181,15 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
     result.last_loss = value;
     log.write("step", {{"step", step}, {"loss", value}, {"mse", mse.item<double>()}, {"kl", kl.item<double>()},
                        {"lr", lr}, {"grad_norm", grad_norm}});
-    if (!loop.step_done(step, [&] { checkpoints.save(TrainState{step, config.to_json()}, *vae, optimizer, no_ema); }))
+    const auto save = [&](double elapsed_s) {
+      checkpoints.save(TrainState{step, config.to_json(), elapsed_s}, *vae, optimizer, no_ema);
+    };
+    if (!loop.step_done(step, save))
       break;
   }
   loop.finish();
   result.end_step = step;
-  if (step < config.steps) return result;
+  if (!loop.complete(step)) return result;
 
   // Scaling factor from the latent means; reconstruction PSNR from the means, as editing decodes.
   torch::NoGradGuard no_grad;

@@ -136,16 +136,16 @@ VlmTrainResult train_vlm(const VlmTrainConfig& config, bool resume, int64_t stop
   fs::create_directories(config.out);
   const TrainCheckpoints checkpoints(config.out, config.keep_checkpoints);
   std::vector<std::pair<std::string, torch::Tensor>> no_ema;
-  result.start_step = checkpoints.start(resume, *vlm, optimizer, no_ema);
+  const TrainState resumed = checkpoints.start(resume, *vlm, optimizer, no_ema);
+  result.start_step = resumed.step;
   JsonlLog log((fs::path(config.out) / "metrics.jsonl").string());
   log.write(resume ? "resume" : "start", {{"step", result.start_step}, {"train_examples", train.size()},
                                           {"heldout_examples", heldout.size()}, {"config", config.to_json()}});
-  TrainLoop loop("training the VLM", config.steps, result.start_step, config.checkpoint_every, stop_after,
-                 progress_options, log);
+  TrainLoop loop("training the VLM", config, resumed, stop_after, progress_options, log);
 
   int64_t step = result.start_step;
   bool first = true;
-  while (step < config.steps) {
+  while (loop.more(step)) {
     torch::Generator g = at::detail::createCPUGenerator(step_seed(config.seed, step));
     const double lr = config.learning_rate(step);
     set_learning_rate(optimizer, lr);
@@ -169,12 +169,15 @@ VlmTrainResult train_vlm(const VlmTrainConfig& config, bool resume, int64_t stop
     result.last_loss = loss;
     log.write("step", {{"step", step}, {"loss", loss}, {"token_accuracy", static_cast<double>(correct) / tokens},
                        {"lr", lr}, {"grad_norm", grad_norm}});
-    if (!loop.step_done(step, [&] { checkpoints.save(TrainState{step, config.to_json()}, *vlm, optimizer, no_ema); }))
+    const auto save = [&](double elapsed_s) {
+      checkpoints.save(TrainState{step, config.to_json(), elapsed_s}, *vlm, optimizer, no_ema);
+    };
+    if (!loop.step_done(step, save))
       break;
   }
   loop.finish();
   result.end_step = step;
-  if (step < config.steps) return result;
+  if (!loop.complete(step)) return result;
 
   vlm->eval();
   {
