@@ -58,5 +58,18 @@ TEST(StochasticSteps, NoiseMatchesTheStatedStd) {
   EXPECT_NEAR(r.x.std().item<double>(), expected, 0.01 * expected);
 }
 
+// viva's per-step generators are CPU ones; a CUDA sample draws from them and gets the same noise.
+TEST(StochasticSteps, CudaSamplesDrawTheCpuGeneratorsNoise) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  auto x = torch::randn({2, 64}), v = torch::randn({2, 64});
+  FlowSdeStep on_cpu(0.7, torch::make_generator<at::CPUGeneratorImpl>(3));
+  FlowSdeStep on_cuda(0.7, torch::make_generator<at::CPUGeneratorImpl>(3));
+  const auto a = on_cpu.step(x, v, 0.5, 0.4);
+  const auto b = on_cuda.step(x.cuda(), v.cuda(), 0.5, 0.4);
+  EXPECT_TRUE(b.x.is_cuda());
+  EXPECT_TRUE(torch::allclose(a.x, b.x.cpu(), 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(a.log_prob, b.log_prob.cpu(), 1e-5, 1e-6));
+}
+
 }  // namespace
 }  // namespace viva

@@ -58,4 +58,9 @@ void seed_everything(uint64_t seed) {
   if (torch::cuda::is_available()) torch::cuda::manual_seed_all(seed);
 }
 
+torch::Tensor cpu_randn(at::IntArrayRef sizes, c10::optional<torch::Generator> generator,
+                        const torch::TensorOptions& options) {
+  return torch::randn(sizes, generator, torch::TensorOptions().dtype(torch::kFloat32)).to(options.device(), options.dtype());
+}
+
 }  // namespace viva

@@ -21,4 +21,9 @@ Image tensor_to_image(const torch::Tensor& tensor);
 // Seeds torch's CPU and (when present) CUDA generators.
 void seed_everything(uint64_t seed);
 
+// Standard normal noise of `sizes` drawn on the CPU (from `generator` when given: viva's seeded
+// generators are CPU ones) and moved to `options`' device and dtype: the same draws on any device.
+torch::Tensor cpu_randn(at::IntArrayRef sizes, c10::optional<torch::Generator> generator,
+                        const torch::TensorOptions& options);
+
 }  // namespace viva

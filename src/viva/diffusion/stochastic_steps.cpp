@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "viva/core/error.h"
+#include "viva/core/tensor_utils.h"
 
 namespace viva {
 
@@ -16,7 +17,7 @@ torch::Tensor gaussian_step_log_prob(const GaussianStep& g, const torch::Tensor&
 StepResult StochasticFlowStep::step(const torch::Tensor& x, const torch::Tensor& v, double sigma, double sigma_next) {
   const GaussianStep g = transition(x, v, sigma, sigma_next);
   if (g.std == 0.0) return {g.mean, {}};
-  auto sample = g.mean + g.std * torch::randn(g.mean.sizes(), generator_, g.mean.options());
+  auto sample = g.mean + g.std * cpu_randn(g.mean.sizes(), generator_, g.mean.options());
   return {sample, gaussian_step_log_prob(g, sample)};
 }
 

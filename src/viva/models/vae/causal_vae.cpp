@@ -1,6 +1,7 @@
 #include "viva/models/vae/causal_vae.h"
 
 #include "viva/core/error.h"
+#include "viva/core/tensor_utils.h"
 #include "viva/models/vae/vae_tiling.h"
 
 namespace viva {
@@ -46,7 +47,7 @@ torch::Tensor VaeDecoderImpl::forward(const torch::Tensor& z) {
 }
 
 torch::Tensor VaePosterior::sample(c10::optional<torch::Generator> generator) const {
-  auto noise = torch::randn(mean.sizes(), generator, mean.options());
+  auto noise = cpu_randn(mean.sizes(), generator, mean.options());
   return mean + torch::exp(0.5 * logvar) * noise;
 }
 
