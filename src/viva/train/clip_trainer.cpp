@@ -222,8 +222,7 @@ ClipTrainResult train_clip(const ClipTrainConfig& config, bool resume, int64_t s
     const auto save = [&](double elapsed_s) {
       checkpoints.save(TrainState{step, config.to_json(), elapsed_s}, *model, optimizer, no_ema);
     };
-    if (!loop.step_done(step, save))
-      break;
+    if (!loop.step_done(step, save)) break;
   }
   loop.finish();
   result.end_step = step;

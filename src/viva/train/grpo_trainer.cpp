@@ -255,8 +255,7 @@ GrpoResult train_grpo(const GrpoConfig& config, const GrpoRunOptions& options) {
     const auto save = [&](double elapsed_s) {
       checkpoints.save(TrainState{step, config.to_json(), elapsed_s}, lora, optimizer, no_ema);
     };
-    if (!loop.step_done(step, save))
-      break;
+    if (!loop.step_done(step, save)) break;
   }
   loop.finish();
   result.end_step = step;

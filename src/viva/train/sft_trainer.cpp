@@ -169,8 +169,7 @@ SftResult train_sft(const SftConfig& config, const SftRunOptions& options) {
     const auto save = [&](double elapsed_s) {
       checkpoints.save(TrainState{step, config.to_json(), elapsed_s}, *dit, optimizer, ema);
     };
-    if (!loop.step_done(step, save))
-      break;
+    if (!loop.step_done(step, save)) break;
   }
   loop.finish();
   result.end_step = step;

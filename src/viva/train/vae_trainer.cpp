@@ -184,8 +184,7 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
     const auto save = [&](double elapsed_s) {
       checkpoints.save(TrainState{step, config.to_json(), elapsed_s}, *vae, optimizer, no_ema);
     };
-    if (!loop.step_done(step, save))
-      break;
+    if (!loop.step_done(step, save)) break;
   }
   loop.finish();
   result.end_step = step;
