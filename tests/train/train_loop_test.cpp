@@ -11,16 +11,25 @@ namespace {
 
 using testing::TempDir;
 
-ProgressOptions silent() { return ProgressOptions().set_mode(ProgressMode::Silent); }
+// Ten steps, a checkpoint every four, a silent progress bar and a log in a temporary folder.
+class TrainLoopTest : public ::testing::Test {
+ protected:
+  TrainLoopTest() {
+    options.steps = 10;
+    options.checkpoint_every = 4;
+  }
+  TrainLoop loop_from(const TrainState& resumed, int64_t stop_after = 0) {
+    return TrainLoop("t", options, resumed, stop_after, ProgressOptions().set_mode(ProgressMode::Silent), log);
+  }
 
-TEST(TrainLoop, ASpentTimeBudgetEndsTrainingAsCompleteWithACheckpointAtTheLastStep) {
   TempDir dir;
-  JsonlLog log(dir.file("log.jsonl"));
+  JsonlLog log{dir.file("log.jsonl")};
   TrainingOptions options;
-  options.steps = 10;
-  options.checkpoint_every = 4;
+};
+
+TEST_F(TrainLoopTest, ASpentTimeBudgetEndsTrainingAsCompleteWithACheckpointAtTheLastStep) {
   options.max_minutes = 1e-9;  // spent by the end of the first step
-  TrainLoop loop("t", options, TrainState{}, 0, silent(), log);
+  TrainLoop loop = loop_from(TrainState{});
   ASSERT_TRUE(loop.more(0));
   EXPECT_FALSE(loop.complete(0));
   double saved_elapsed = -1;
@@ -32,27 +41,23 @@ TEST(TrainLoop, ASpentTimeBudgetEndsTrainingAsCompleteWithACheckpointAtTheLastSt
   EXPECT_NE(text.find("\"time_limit\""), std::string::npos) << text;
 }
 
-TEST(TrainLoop, TheBudgetCountsTheResumedRunsTime) {
-  TempDir dir;
-  JsonlLog log(dir.file("log.jsonl"));
-  TrainingOptions options;
-  options.steps = 10;
+TEST_F(TrainLoopTest, TheBudgetCountsTheResumedRunsTime) {
   options.max_minutes = 1;
   TrainState resumed;
   resumed.step = 5;
   resumed.elapsed_s = 61;
-  const TrainLoop spent("t", options, resumed, 0, silent(), log);
+  const TrainLoop spent = loop_from(resumed);
   EXPECT_FALSE(spent.more(5));
   EXPECT_TRUE(spent.complete(5));
   EXPECT_GE(spent.elapsed_s(), 61);
   resumed.elapsed_s = 30;
-  const TrainLoop left("t", options, resumed, 0, silent(), log);
+  const TrainLoop left = loop_from(resumed);
   EXPECT_TRUE(left.more(5));
   EXPECT_FALSE(left.complete(5));
   // No budget: only the steps end training.
   options.max_minutes = 0;
   resumed.elapsed_s = 1e9;
-  TrainLoop unlimited("t", options, resumed, 0, silent(), log);
+  TrainLoop unlimited = loop_from(resumed);
   EXPECT_TRUE(unlimited.more(9));
   int saves = 0;
   EXPECT_TRUE(unlimited.step_done(10, [&](double) { ++saves; }));
@@ -61,15 +66,10 @@ TEST(TrainLoop, TheBudgetCountsTheResumedRunsTime) {
   EXPECT_FALSE(unlimited.more(10));
 }
 
-TEST(TrainLoop, AStepBudgetForThisRunStopsBeforeCompletionWithACheckpoint) {
-  TempDir dir;
-  JsonlLog log(dir.file("log.jsonl"));
-  TrainingOptions options;
-  options.steps = 10;
-  options.checkpoint_every = 4;
+TEST_F(TrainLoopTest, AStepBudgetForThisRunStopsBeforeCompletionWithACheckpoint) {
   TrainState resumed;
   resumed.step = 2;
-  TrainLoop loop("t", options, resumed, 1, silent(), log);
+  TrainLoop loop = loop_from(resumed, 1);
   int saves = 0;
   EXPECT_FALSE(loop.step_done(3, [&](double) { ++saves; }));
   EXPECT_EQ(saves, 1);
