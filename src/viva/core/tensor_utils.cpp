@@ -60,7 +60,8 @@ void seed_everything(uint64_t seed) {
 
 torch::Tensor cpu_randn(at::IntArrayRef sizes, c10::optional<torch::Generator> generator,
                         const torch::TensorOptions& options) {
-  return torch::randn(sizes, generator, torch::TensorOptions().dtype(torch::kFloat32)).to(options.device(), options.dtype());
+  const auto noise = torch::randn(sizes, generator, torch::TensorOptions().dtype(torch::kFloat32));
+  return noise.to(options.device(), options.dtype());
 }
 
 }  // namespace viva

@@ -46,7 +46,8 @@ void TrainCheckpoints::save(const TrainState& state, const torch::nn::Module& mo
     optimizer.save(archive);
     archive.save_to((tmp / "optimizer.pt").string());
     write_file_atomically((tmp / "state.json").string(),
-                          nlohmann::json{{"step", state.step}, {"elapsed_s", state.elapsed_s}, {"config", state.config}}.dump(2) + "\n");
+                          nlohmann::json{{"step", state.step}, {"elapsed_s", state.elapsed_s}, {"config", state.config}}
+                                  .dump(2) + "\n");
   } catch (...) {
     std::error_code ignored;
     fs::remove_all(tmp, ignored);
@@ -76,7 +77,7 @@ std::optional<std::string> TrainCheckpoints::latest() const {
 }
 
 TrainState TrainCheckpoints::start(bool resume, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
-                                std::vector<std::pair<std::string, torch::Tensor>>& ema) const {
+                                   std::vector<std::pair<std::string, torch::Tensor>>& ema) const {
   const auto found = latest();
   const std::string run = fs::path(dir_).parent_path().string();
   if (resume) {

@@ -34,7 +34,7 @@ class TrainCheckpoints {
   // optimizer and EMA; an error when there is none); else step 0, refusing a folder that
   // already holds a run's checkpoints.
   TrainState start(bool resume, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
-                std::vector<std::pair<std::string, torch::Tensor>>& ema) const;
+                   std::vector<std::pair<std::string, torch::Tensor>>& ema) const;
   // Loads weights (and the optimizer and EMA when given) from `folder`; returns its state.
   TrainState load(const std::string& folder, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
                   std::vector<std::pair<std::string, torch::Tensor>>* ema) const;

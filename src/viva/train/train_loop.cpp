@@ -8,7 +8,7 @@ TrainLoop::TrainLoop(const std::string& label, const TrainingOptions& options, c
       start_step_(resumed.step),
       stop_after_(stop_after),
       resumed_elapsed_s_(resumed.elapsed_s),
-      out_of_time_(options.max_minutes > 0 && resumed.elapsed_s >= 60.0 * options.max_minutes),
+      out_of_time_(budget_spent(resumed.elapsed_s)),
       log_(log),
       progress_(label, options.steps, ProgressOptions(progress).set_unit("step")) {
   progress_.resume_from(resumed.step);
@@ -22,14 +22,16 @@ bool TrainLoop::step_done(int64_t step, const std::function<void(double)>& save_
   progress_.update(step);
   const bool signalled = stop_.requested();
   const bool stopping = signalled || (stop_after_ > 0 && step - start_step_ >= stop_after_);
-  const bool time_up = step < options_.steps && budget_spent();
+  // One reading of the clock per step: the budget decision, the checkpoint and the log agree.
+  const double elapsed = elapsed_s();
+  const bool time_up = step < options_.steps && budget_spent(elapsed);
   out_of_time_ = time_up;
   if (step % options_.checkpoint_every == 0 || step == options_.steps || stopping || time_up) {
-    save_checkpoint(elapsed_s());
+    save_checkpoint(elapsed);
     log_.write("checkpoint", {{"step", step}});
   }
   if (time_up)
-    log_.write("time_limit", {{"step", step}, {"elapsed_s", elapsed_s()}, {"max_minutes", options_.max_minutes}});
+    log_.write("time_limit", {{"step", step}, {"elapsed_s", elapsed}, {"max_minutes", options_.max_minutes}});
   if (stopping && !complete(step)) {
     log_.write("stopped", {{"step", step}, {"reason", signalled ? "signal" : "stop_after"}});
     return false;

@@ -39,7 +39,9 @@ class TrainLoop {
   double elapsed_s() const;
 
  private:
-  bool budget_spent() const { return options_.max_minutes > 0 && elapsed_s() >= 60.0 * options_.max_minutes; }
+  bool budget_spent(double elapsed_s) const {
+    return options_.max_minutes > 0 && elapsed_s >= 60.0 * options_.max_minutes;
+  }
 
   const TrainingOptions& options_;
   int64_t start_step_, stop_after_;
