@@ -48,6 +48,28 @@ TEST_F(TinyModel, InitRefusesAFolderInUseAndUnknownPresets) {
   EXPECT_FALSE(std::filesystem::exists(dir.file("m")));
 }
 
+TEST_F(TinyModel, InitTakesAnotherTransformerArchitectureAndRefusesOtherKeys) {
+  ModelInitOptions options;
+  options.tokenizers = std::string(VIVA_SHARED_DIR) + "/tokenizers";
+  options.transformer = {{"hidden_size", 96}, {"heads_num", 3}, {"mm_single_blocks_depth", 1}};
+  TempDir dir;
+  write_initial_model(dir.file("m"), options);
+  VivaPipeline pipeline(dir.file("m"), torch::kCPU, torch::kFloat32);
+  EXPECT_EQ(pipeline.transformer()->options.hidden_size, 96);
+  EXPECT_EQ(pipeline.transformer()->options.heads, 3);
+  EXPECT_EQ(pipeline.transformer()->options.single_blocks, 1);
+  // Unchanged keys keep the preset's values.
+  VivaPipeline preset(model(), torch::kCPU, torch::kFloat32);
+  EXPECT_EQ(pipeline.transformer()->options.double_blocks, preset.transformer()->options.double_blocks);
+
+  options.transformer = {{"in_channels", 8}};
+  expect_error_containing([&] { write_initial_model(dir.file("m2"), options); },
+                          {"transformer", "'in_channels' is not an architecture key", "hidden_size"});
+  options.transformer = {{"hidden_size", 65}};  // not a multiple of the preset's 2 heads
+  expect_error_containing([&] { write_initial_model(dir.file("m2"), options); }, {"transformer", "head count"});
+  EXPECT_FALSE(std::filesystem::exists(dir.file("m2")));
+}
+
 TEST_F(TinyModel, EditWritesTheVideoAndSideBySideAtTheModelSize) {
   TempDir dir;
   write_video(dir.file("in.mkv"), make_test_pattern(12, 80, 96, 24));

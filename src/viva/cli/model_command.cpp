@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "viva/cli/cli_common.h"
+#include "viva/core/config.h"
 #include "viva/core/device.h"
 #include "viva/pipeline/model_convert.h"
 #include "viva/pipeline/model_init.h"
@@ -22,8 +23,14 @@ void add_model_command(CLI::App& app) {
                    "Folder with llama3/tokenizer.json and clip/bpe_simple_vocab_16e6.txt.gz")
       ->required();
   init->add_option("--seed", options->seed, "Initialisation seed")->capture_default_str();
-  init->callback([options, out] {
+  auto transformer = std::make_shared<std::string>();
+  init->add_option("--transformer", *transformer,
+                   "DiT architecture keys replacing the preset's, as JSON, e.g. '{\"hidden_size\": 256, \"heads_num\": 4}' "
+                   "(hidden_size, heads_num, mm_double_blocks_depth, mm_single_blocks_depth, mlp_width_ratio, "
+                   "rope_dim_list, rope_theta)");
+  init->callback([options, out, transformer] {
     const int rc = run_guarded([&] {
+      if (!transformer->empty()) options->transformer = parse_json(*transformer, "--transformer");
       write_initial_model(*out, *options);
       std::printf("wrote %s (preset %s)\n", out->c_str(), options->preset.c_str());
     });

@@ -1,6 +1,7 @@
 #pragma once
 // Writes a complete VIVA model folder (viva_model_config.h) with freshly initialised weights at
 // a named size: the starting point of training recipes and the model the tests edit with.
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace viva {
@@ -11,6 +12,11 @@ struct ModelInitOptions {
   std::string preset = "tiny";
   std::string tokenizers;       // folder with llama3/tokenizer.json and clip/bpe_simple_vocab_16e6.txt.gz
   uint64_t seed = 0;
+  // Keys of transformer/config.json that replace the preset's DiT architecture, e.g.
+  // {"hidden_size": 256, "heads_num": 4}: hidden_size, heads_num, mm_double_blocks_depth,
+  // mm_single_blocks_depth, mlp_width_ratio, rope_dim_list, rope_theta. The channels and the
+  // text widths follow the other components and cannot be set.
+  nlohmann::json transformer = nlohmann::json::object();
 };
 
 // Fails if `folder` exists and is not empty; writes under a temporary name and renames, so an

@@ -160,6 +160,7 @@ ModelCard init_stage(Recipe& r) {
     ModelInitOptions m;
     m.preset = r.plan().init.preset;
     m.seed = r.plan().init.seed;
+    m.transformer = r.plan().init.transformer;
     m.tokenizers = tokenizer_folder(r);
     const std::string model = (fs::path(r.dir("init")) / "model").string();
     if (fs::exists(model)) fs::remove_all(model);
@@ -168,6 +169,7 @@ ModelCard init_stage(Recipe& r) {
     card.title = "freshly initialised model (" + m.preset + " preset)";
     card.result = rel(r, model);
     card.config = {{"preset", m.preset}, {"seed", m.seed}};
+    if (!m.transformer.empty()) card.config["transformer"] = m.transformer;
     return card;
   });
 }

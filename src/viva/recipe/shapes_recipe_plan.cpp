@@ -55,7 +55,9 @@ ShapesRecipePlan ShapesRecipePlan::from_json(const nlohmann::json& json, const s
     ConfigReader i = r.child("init");
     i.get("preset", p.init.preset);
     i.get("seed", p.init.seed);
+    i.get("transformer", p.init.transformer);
     i.finish();
+    if (!p.init.transformer.is_object()) throw Error(source, "key 'init.transformer' must be an object");
   }
   for (const auto& [key, section] : {std::pair{"vae", &p.vae}, std::pair{"vlm", &p.vlm}, std::pair{"clip", &p.clip},
                                      std::pair{"pickscore", &p.pickscore}, std::pair{"grpo", &p.grpo}}) {

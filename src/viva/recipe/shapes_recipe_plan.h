@@ -19,6 +19,7 @@ struct ShapesRecipePlan {
   struct Init {
     std::string preset = "shapes";
     uint64_t seed = 0;
+    nlohmann::json transformer = nlohmann::json::object();  // ModelInitOptions::transformer
   } init;
   nlohmann::json vae, vlm, clip, pickscore, grpo;  // trainer config keys
   struct Dit {
