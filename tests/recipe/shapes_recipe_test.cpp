@@ -62,6 +62,11 @@ TEST(ShapesRecipe, SmokePlanRunsEveryStageTheAblationAndResumes) {
   EXPECT_TRUE(read_model_card(dir.file("recipe/vae"))->metrics.contains("heldout_psnr_db"));
   EXPECT_TRUE(read_model_card(dir.file("recipe/clip"))->metrics.contains("heldout_text_to_clip_top1"));
   EXPECT_EQ(read_model_card(dir.file("recipe/eval"))->metrics.at("test").at("clips").get<int64_t>(), 1);
+  // The final model is also judged on train rows it was fine-tuned on (its fit), the ablation's
+  // variants only on the held-out sets.
+  EXPECT_TRUE(read_model_card(dir.file("recipe/eval"))->metrics.at("train").contains("vae_ceiling_followed_share"));
+  EXPECT_EQ(read_manifest(dir.file("recipe/eval/train.jsonl")).rows.at(0).split, "train");
+  EXPECT_FALSE(read_model_card(dir.file("recipe/ablation/v"))->metrics.contains("train"));
   // The VAE ceiling judges the targets (not the sources) through the final model's VAE.
   EXPECT_TRUE(read_model_card(dir.file("recipe/eval"))->metrics.at("test").contains("vae_ceiling_followed_share"));
   {

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
+#include <vector>
 
 #include "viva/core/atomic_file.h"
 #include "viva/core/config.h"
@@ -357,11 +359,15 @@ ModelCard grpo_stage(Recipe& r) {
 
 // A model on the test and hybrid splits and the probe set; the reports by role. `vae_ceiling`:
 // the targets through the model's VAE instead of edits (EditAndJudgeOptions::vae_ceiling).
-nlohmann::json evaluate(Recipe& r, const std::string& model, const std::string& out, bool vae_ceiling = false) {
+// `seen`: also the first rows of the train split, which SFT trained on (how well it fits them).
+nlohmann::json evaluate(Recipe& r, const std::string& model, const std::string& out, bool vae_ceiling = false,
+                        bool seen = false) {
   const ShapesRecipePlan::Eval& p = r.plan().eval;
+  std::vector<std::tuple<const char*, const char*, const char*>> roles = {
+      {"test", "data", "test"}, {"hybrid", "data", "hybrid"}, {"probe", "data_probe", ""}};
+  if (seen) roles.insert(roles.begin(), {"train", "data", "train"});
   nlohmann::json reports = nlohmann::json::object();
-  for (const auto& [role, data, split] : {std::tuple{"test", "data", "test"}, std::tuple{"hybrid", "data", "hybrid"},
-                                          std::tuple{"probe", "data_probe", ""}}) {
+  for (const auto& [role, data, split] : roles) {
     EditAndJudgeOptions e;
     e.model = model;
     e.manifest = (fs::path(r.dir(data)) / "manifest.jsonl").string();
@@ -391,15 +397,15 @@ nlohmann::json headline(const nlohmann::json& reports) {
 ModelCard eval_stage(Recipe& r) {
   return r.stage("eval", [&] {
     const std::string model = (fs::path(r.options().out) / "model").string();
-    const nlohmann::json reports = evaluate(r, model, r.dir("eval"));
+    const nlohmann::json reports = evaluate(r, model, r.dir("eval"), false, true);
     ModelCard card;
-    card.title = "the final model judged by the oracle on the test, hybrid and probe sets";
+    card.title = "the final model judged by the oracle on the test, hybrid and probe sets (and seen train rows)";
     card.result = "eval";
     card.config = {{"max_rows", r.plan().eval.max_rows}, {"steps", r.plan().eval.steps},
                    {"guidance", r.plan().eval.guidance}};
     card.metrics = headline(reports);
     // The most any editor could score through this VAE: the targets' round trips, judged.
-    const nlohmann::json ceilings = evaluate(r, model, r.dir("eval"), true);
+    const nlohmann::json ceilings = evaluate(r, model, r.dir("eval"), true, true);
     for (const auto& [role, report] : ceilings.items())
       card.metrics[role]["vae_ceiling_followed_share"] = report.at("all").at("followed_share");
     return card;
