@@ -1,7 +1,7 @@
 #include "viva/pipeline/model_init.h"
 
-#include <filesystem>
 #include <algorithm>
+#include <filesystem>
 
 #include "viva/core/atomic_file.h"
 #include "viva/core/error.h"

@@ -397,7 +397,7 @@ nlohmann::json headline(const nlohmann::json& reports) {
 ModelCard eval_stage(Recipe& r) {
   return r.stage("eval", [&] {
     const std::string model = (fs::path(r.options().out) / "model").string();
-    const nlohmann::json reports = evaluate(r, model, r.dir("eval"), false, true);
+    const nlohmann::json reports = evaluate(r, model, r.dir("eval"), /*vae_ceiling=*/false, /*seen=*/true);
     ModelCard card;
     card.title = "the final model judged by the oracle on the test, hybrid and probe sets (and seen train rows)";
     card.result = "eval";
@@ -405,7 +405,7 @@ ModelCard eval_stage(Recipe& r) {
                    {"guidance", r.plan().eval.guidance}};
     card.metrics = headline(reports);
     // The most any editor could score through this VAE: the targets' round trips, judged.
-    const nlohmann::json ceilings = evaluate(r, model, r.dir("eval"), true, true);
+    const nlohmann::json ceilings = evaluate(r, model, r.dir("eval"), /*vae_ceiling=*/true, /*seen=*/true);
     for (const auto& [role, report] : ceilings.items())
       card.metrics[role]["vae_ceiling_followed_share"] = report.at("all").at("followed_share");
     return card;
