@@ -164,7 +164,7 @@ ClipTrainResult train_clip(const ClipTrainConfig& config, bool resume, int64_t s
   if (heldout.empty()) heldout = train;
 
   std::vector<torch::Tensor> parameters = model->parameters();
-  torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(config.lr).weight_decay(config.weight_decay));
+  torch::optim::AdamW optimizer(parameters, adamw_options(config));
   fs::create_directories(config.out);
   const TrainCheckpoints checkpoints(config.out, config.keep_checkpoints);
   std::vector<std::pair<std::string, torch::Tensor>> no_ema;

@@ -125,7 +125,7 @@ GrpoResult train_grpo(const GrpoConfig& config, const GrpoRunOptions& options) {
   LoraAdapter lora(*dit, config.lora);
   lora.to(device);
   std::vector<torch::Tensor> parameters = lora.parameters();
-  torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(config.lr).weight_decay(config.weight_decay));
+  torch::optim::AdamW optimizer(parameters, adamw_options(config));
 
   fs::create_directories(config.out);
   const TrainCheckpoints checkpoints(config.out, config.keep_checkpoints);

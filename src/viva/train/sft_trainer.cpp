@@ -98,10 +98,7 @@ SftResult train_sft(const SftConfig& config, const SftRunOptions& options) {
   const double embedded_guidance = pipeline.config().sampling.embedded_guidance;
 
   std::vector<torch::Tensor> parameters = dit->parameters();
-  torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(config.lr)
-                                                .betas({config.beta1, config.beta2})
-                                                .eps(config.eps)
-                                                .weight_decay(config.weight_decay));
+  torch::optim::AdamW optimizer(parameters, adamw_options(config).betas({config.beta1, config.beta2}).eps(config.eps));
   std::vector<std::pair<std::string, torch::Tensor>> ema;
   if (config.ema > 0)
     for (const auto& p : dit->named_parameters()) ema.push_back({p.key(), p.value().detach().clone()});

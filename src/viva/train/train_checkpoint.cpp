@@ -92,6 +92,10 @@ void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
   for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
 }
 
+torch::optim::AdamWOptions adamw_options(const TrainingOptions& config) {
+  return torch::optim::AdamWOptions(config.lr).weight_decay(config.weight_decay);
+}
+
 TrainState TrainCheckpoints::load(const std::string& folder, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
                                   std::vector<std::pair<std::string, torch::Tensor>>* ema) const {
   torch::NoGradGuard no_grad;

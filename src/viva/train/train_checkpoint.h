@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "viva/train/training_options.h"
+
 namespace viva {
 
 struct TrainState {
@@ -45,6 +47,8 @@ class TrainCheckpoints {
 };
 
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
+// AdamW at the config's learning rate and weight decay (torch's defaults otherwise).
+torch::optim::AdamWOptions adamw_options(const TrainingOptions& config);
 
 // The seed of step `step`'s generator (splitmix64 of seed and step): independent, reproducible
 // draws per step, so a resumed run draws exactly what an uninterrupted one would.

@@ -123,7 +123,7 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
   if (clips.empty()) throw file_error(config.manifest, "holds no clips to train the VAE on");
 
   std::vector<torch::Tensor> parameters = vae->parameters();
-  torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(config.lr).weight_decay(config.weight_decay));
+  torch::optim::AdamW optimizer(parameters, adamw_options(config));
   fs::create_directories(config.out);
   const TrainCheckpoints checkpoints(config.out, config.keep_checkpoints);
   VaeTrainResult result;
