@@ -51,16 +51,29 @@ TEST_F(TinyModel, InitRefusesAFolderInUseAndUnknownPresets) {
 TEST_F(TinyModel, InitTakesAnotherTransformerArchitectureAndRefusesOtherKeys) {
   ModelInitOptions options;
   options.tokenizers = std::string(VIVA_SHARED_DIR) + "/tokenizers";
-  options.transformer = {{"hidden_size", 96}, {"heads_num", 3}, {"mm_single_blocks_depth", 1}};
+  options.transformer = {
+      {"hidden_size", 96}, {"heads_num", 3}, {"mm_single_blocks_depth", 1}, {"patch_size", {1, 1, 1}}};
   TempDir dir;
   write_initial_model(dir.file("m"), options);
   VivaPipeline pipeline(dir.file("m"), torch::kCPU, torch::kFloat32);
   EXPECT_EQ(pipeline.transformer()->options.hidden_size, 96);
   EXPECT_EQ(pipeline.transformer()->options.heads, 3);
   EXPECT_EQ(pipeline.transformer()->options.single_blocks, 1);
+  EXPECT_EQ(pipeline.transformer()->options.patch, (std::array<int64_t, 3>{1, 1, 1}));
   // Unchanged keys keep the preset's values.
   VivaPipeline preset(model(), torch::kCPU, torch::kFloat32);
   EXPECT_EQ(pipeline.transformer()->options.double_blocks, preset.transformer()->options.double_blocks);
+  // It edits (one token per latent pixel with patch 1x1x1).
+  write_video(dir.file("in.mkv"), make_test_pattern(5, 64, 64, 24));
+  EditJob job;
+  job.video = dir.file("in.mkv");
+  job.instruction = "make it snow";
+  job.output = dir.file("out.mkv");
+  job.sampling = pipeline.config().sampling;
+  job.sampling.steps = 2;
+  const auto results = run_edit_jobs(pipeline, {job}, ProgressOptions().set_mode(ProgressMode::Silent));
+  ASSERT_TRUE(results[0].error.empty()) << results[0].error;
+  EXPECT_EQ(read_video(dir.file("out.mkv")).frames, 5);
 
   options.transformer = {{"in_channels", 8}};
   expect_error_containing([&] { write_initial_model(dir.file("m2"), options); },

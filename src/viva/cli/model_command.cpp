@@ -27,7 +27,7 @@ void add_model_command(CLI::App& app) {
   init->add_option("--transformer", *transformer,
                    "DiT architecture keys replacing the preset's, as JSON, e.g. '{\"hidden_size\": 256, \"heads_num\": 4}' "
                    "(hidden_size, heads_num, mm_double_blocks_depth, mm_single_blocks_depth, mlp_width_ratio, "
-                   "rope_dim_list, rope_theta)");
+                   "patch_size, rope_dim_list, rope_theta)");
   init->callback([options, out, transformer] {
     const int rc = run_guarded([&] {
       if (!transformer->empty()) options->transformer = parse_json(*transformer, "--transformer");

@@ -80,8 +80,9 @@ Preset shapes_preset() {
 DitOptions patched_transformer(const DitOptions& preset, const nlohmann::json& patch) {
   const std::string where = "model init: transformer";
   if (!patch.is_object()) throw Error(where, "must be a JSON object of transformer/config.json keys");
-  static const char* const architecture[] = {"hidden_size", "heads_num", "mm_double_blocks_depth", "mm_single_blocks_depth",
-                                             "mlp_width_ratio", "rope_dim_list", "rope_theta"};
+  static const char* const architecture[] = {"hidden_size",     "heads_num",     "mm_double_blocks_depth",
+                                             "mm_single_blocks_depth", "mlp_width_ratio", "patch_size",
+                                             "rope_dim_list",   "rope_theta"};
   for (const auto& [key, value] : patch.items())
     if (std::find(std::begin(architecture), std::end(architecture), key) == std::end(architecture)) {
       std::string known;

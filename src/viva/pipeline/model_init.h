@@ -14,8 +14,8 @@ struct ModelInitOptions {
   uint64_t seed = 0;
   // Keys of transformer/config.json that replace the preset's DiT architecture, e.g.
   // {"hidden_size": 256, "heads_num": 4}: hidden_size, heads_num, mm_double_blocks_depth,
-  // mm_single_blocks_depth, mlp_width_ratio, rope_dim_list, rope_theta. The channels and the
-  // text widths follow the other components and cannot be set.
+  // mm_single_blocks_depth, mlp_width_ratio, patch_size, rope_dim_list, rope_theta. The channels
+  // and the text widths follow the other components and cannot be set.
   nlohmann::json transformer = nlohmann::json::object();
 };
 
