@@ -112,10 +112,13 @@ TEST(ShapesRecipe, SmokePlanRunsEveryStageTheAblationAndResumes) {
 TEST(ShapesRecipe, RejectsAnUnknownPlanAndAnOverrideWithAnUnknownKey) {
   expect_error_containing([] { ShapesRecipePlan::named("huge"); }, {"unknown plan 'huge'", "full, smoke"});
   nlohmann::json plan = ShapesRecipePlan::named("smoke");
-  plan["init"]["transformer"] = {{"hidden_size", 96}, {"heads_num", 3}};
-  EXPECT_EQ(ShapesRecipePlan::from_json(plan, "p.json").init.transformer.at("hidden_size"), 96);
-  plan["init"]["transformer"] = 96;
-  expect_error_containing([&] { ShapesRecipePlan::from_json(plan, "p.json"); }, {"p.json", "init.transformer", "object"});
+  plan["t2v"]["transformer"] = {{"hidden_size", 96}, {"heads_num", 3}};
+  EXPECT_EQ(ShapesRecipePlan::from_json(plan, "p.json").t2v.transformer.at("hidden_size"), 96);
+  plan["t2v"]["transformer"] = 96;
+  expect_error_containing([&] { ShapesRecipePlan::from_json(plan, "p.json"); }, {"p.json", "t2v.transformer", "object"});
+  plan["t2v"].erase("transformer");
+  plan["sft"]["transformer"] = {{"hidden_size", 96}};  // the editor inherits the t2v DiT
+  expect_error_containing([&] { ShapesRecipePlan::from_json(plan, "p.json"); }, {"p.json", "sft.transformer"});
   if (!testing::have_test_tokenizers()) GTEST_SKIP() << "test tokenizers absent";
   TempDir dir;
   testing::write_bytes(dir.file("override.json"), R"({"vae": {"stepz": 3}})");

@@ -142,5 +142,22 @@ TEST(TextToVideo, FreshTransformerFollowsTheLatentWidthOfTheModelsVae) {
   EXPECT_EQ(pipeline.transformer()->options.out_channels, 8);
 }
 
+TEST(TextToVideo, FreshTransformerTakesAnotherArchitectureAndTheEditorInheritsIt) {
+  if (!testing::have_test_tokenizers()) GTEST_SKIP() << "test tokenizers absent";
+  TempDir dir;
+  const std::string base = testing::write_tiny_model(dir);
+  const std::string t2v = dir.file("t2v");
+  write_text_to_video_model(base, t2v, 0, {{"hidden_size", 96}, {"heads_num", 3}, {"patch_size", {1, 1, 1}}});
+  const std::string editor = dir.file("editor");
+  write_editor_from_text_to_video(t2v, editor);
+  VivaPipeline pipeline(editor, torch::kCPU, torch::kFloat32);
+  EXPECT_EQ(pipeline.transformer()->options.hidden_size, 96);
+  EXPECT_EQ(pipeline.transformer()->options.patch, (std::array<int64_t, 3>{1, 1, 1}));
+  EXPECT_TRUE(pipeline.transformer()->options.context_projector);
+  expect_error_containing([&] { write_text_to_video_model(base, dir.file("bad"), 0, {{"text_states_dim", 8}}); },
+                          {"text-to-video transformer", "'text_states_dim' is not an architecture key"});
+  EXPECT_FALSE(std::filesystem::exists(dir.file("bad")));
+}
+
 }  // namespace
 }  // namespace viva

@@ -1,6 +1,5 @@
 #include "viva/pipeline/model_init.h"
 
-#include <algorithm>
 #include <filesystem>
 
 #include "viva/core/atomic_file.h"
@@ -76,24 +75,6 @@ Preset shapes_preset() {
   return p;
 }
 
-// The preset's DiT with the architecture keys of `patch` replaced (ModelInitOptions::transformer).
-DitOptions patched_transformer(const DitOptions& preset, const nlohmann::json& patch) {
-  const std::string where = "model init: transformer";
-  if (!patch.is_object()) throw Error(where, "must be a JSON object of transformer/config.json keys");
-  static const char* const architecture[] = {"hidden_size",     "heads_num",     "mm_double_blocks_depth",
-                                             "mm_single_blocks_depth", "mlp_width_ratio", "patch_size",
-                                             "rope_dim_list",   "rope_theta"};
-  for (const auto& [key, value] : patch.items())
-    if (std::find(std::begin(architecture), std::end(architecture), key) == std::end(architecture)) {
-      std::string known;
-      for (const char* k : architecture) known += (known.empty() ? "" : ", ") + std::string(k);
-      throw Error(where, "'" + key + "' is not an architecture key (known: " + known + ")");
-    }
-  nlohmann::json config = preset.to_json();
-  config.merge_patch(patch);
-  return DitOptions::from_json(config, where);
-}
-
 void write_json(const fs::path& path, const nlohmann::json& json) {
   write_file_atomically(path.string(), json.dump(2) + "\n");
 }
@@ -140,7 +121,7 @@ void write_initial_model(const std::string& folder, const ModelInitOptions& opti
     throw file_error(folder, "exists and is not empty");
 
   Preset p = options.preset == "shapes" ? shapes_preset() : tiny_preset();
-  p.dit = patched_transformer(p.dit, options.transformer);
+  p.dit = p.dit.with_architecture(options.transformer, "model init: transformer");
   AtomicFile output(folder);
   const fs::path root = output.temp_path();
   fs::create_directories(root);

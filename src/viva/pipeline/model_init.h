@@ -12,10 +12,8 @@ struct ModelInitOptions {
   std::string preset = "tiny";
   std::string tokenizers;       // folder with llama3/tokenizer.json and clip/bpe_simple_vocab_16e6.txt.gz
   uint64_t seed = 0;
-  // Keys of transformer/config.json that replace the preset's DiT architecture, e.g.
-  // {"hidden_size": 256, "heads_num": 4}: hidden_size, heads_num, mm_double_blocks_depth,
-  // mm_single_blocks_depth, mlp_width_ratio, patch_size, rope_dim_list, rope_theta. The channels
-  // and the text widths follow the other components and cannot be set.
+  // Keys of transformer/config.json replacing the preset's DiT architecture, e.g.
+  // {"hidden_size": 256, "heads_num": 4} (DitOptions::with_architecture).
   nlohmann::json transformer = nlohmann::json::object();
 };
 

@@ -162,7 +162,6 @@ ModelCard init_stage(Recipe& r) {
     ModelInitOptions m;
     m.preset = r.plan().init.preset;
     m.seed = r.plan().init.seed;
-    m.transformer = r.plan().init.transformer;
     m.tokenizers = tokenizer_folder(r);
     const std::string model = (fs::path(r.dir("init")) / "model").string();
     if (fs::exists(model)) fs::remove_all(model);
@@ -171,7 +170,6 @@ ModelCard init_stage(Recipe& r) {
     card.title = "freshly initialised model (" + m.preset + " preset)";
     card.result = rel(r, model);
     card.config = {{"preset", m.preset}, {"seed", m.seed}};
-    if (!m.transformer.empty()) card.config["transformer"] = m.transformer;
     return card;
   });
 }
@@ -296,9 +294,12 @@ ModelCard dit_card(const Recipe& r, const std::string& title, const SftResult& s
 ModelCard t2v_stage(Recipe& r) {
   return r.stage("t2v", [&] {
     const std::string init = (fs::path(r.dir("t2v")) / "init").string();
-    if (!fs::exists(init)) write_text_to_video_model(model_of(r, "vlm"), init, r.plan().init.seed);
+    const nlohmann::json& architecture = r.plan().t2v.transformer;
+    if (!fs::exists(init)) write_text_to_video_model(model_of(r, "vlm"), init, r.plan().init.seed, architecture);
     const SftResult s = encode_and_train(r, "t2v", init, true, r.plan().t2v);
-    return dit_card(r, "text-to-video DiT on the VLM's text-only states of the captions", s, "t2v");
+    ModelCard card = dit_card(r, "text-to-video DiT on the VLM's text-only states of the captions", s, "t2v");
+    if (!architecture.empty()) card.config["transformer"] = architecture;
+    return card;
   });
 }
 

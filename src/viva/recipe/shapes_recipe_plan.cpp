@@ -55,9 +55,7 @@ ShapesRecipePlan ShapesRecipePlan::from_json(const nlohmann::json& json, const s
     ConfigReader i = r.child("init");
     i.get("preset", p.init.preset);
     i.get("seed", p.init.seed);
-    i.get("transformer", p.init.transformer);
     i.finish();
-    if (!p.init.transformer.is_object()) throw Error(source, "key 'init.transformer' must be an object");
   }
   for (const auto& [key, section] : {std::pair{"vae", &p.vae}, std::pair{"vlm", &p.vlm}, std::pair{"clip", &p.clip},
                                      std::pair{"pickscore", &p.pickscore}, std::pair{"grpo", &p.grpo}}) {
@@ -68,8 +66,10 @@ ShapesRecipePlan ShapesRecipePlan::from_json(const nlohmann::json& json, const s
     ConfigReader d = r.child(key);
     d.get("max_rows", dit->max_rows);
     d.get("train", dit->train);
+    if (dit == &p.t2v) d.get("transformer", dit->transformer);
     d.finish();
     if (!dit->train.is_object()) throw Error(source, std::string("key '") + key + ".train' must be an object");
+    if (!dit->transformer.is_object()) throw Error(source, std::string("key '") + key + ".transformer' must be an object");
   }
   {
     ConfigReader e = r.child("eval");

@@ -19,12 +19,14 @@ struct ShapesRecipePlan {
   struct Init {
     std::string preset = "shapes";
     uint64_t seed = 0;
-    nlohmann::json transformer = nlohmann::json::object();  // ModelInitOptions::transformer
   } init;
   nlohmann::json vae, vlm, clip, pickscore, grpo;  // trainer config keys
   struct Dit {
     int64_t max_rows = 0;  // training rows encoded (the first of the train split); 0: all
     nlohmann::json train;  // SFT trainer config keys
+    // t2v only: architecture keys for its fresh DiT, which the editor inherits
+    // (DitOptions::with_architecture; e.g. {"hidden_size": 192, "heads_num": 3}).
+    nlohmann::json transformer = nlohmann::json::object();
   } t2v, sft;
   struct Eval {
     int64_t max_rows = 60;  // per split

@@ -45,8 +45,10 @@ void write_with_transformer(const std::string& model, HunyuanDit& dit, const std
 
 }  // namespace
 
-void write_text_to_video_model(const std::string& base, const std::string& out, uint64_t seed) {
+void write_text_to_video_model(const std::string& base, const std::string& out, uint64_t seed,
+                               const nlohmann::json& architecture) {
   TransformerFolder t = transformer_of(base);
+  t.options = t.options.with_architecture(architecture, "text-to-video transformer");
   t.options.context_projector = false;
   // The DiT is fresh, so it follows the model's VAE (which may have been trained with another
   // latent width than the initial model's, e.g. on a GPU).

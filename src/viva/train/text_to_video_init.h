@@ -5,13 +5,16 @@
 // from it: src_in copies img_in and the projector starts as [I | 0] (paper §3.2), so at step 0
 // the editor ignores the source and equals the text-to-video model.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace viva {
 
 // `base`'s model folder with its transformer replaced by a freshly initialised text-to-video DiT
-// of the same size (seeded).
-void write_text_to_video_model(const std::string& base, const std::string& out, uint64_t seed);
+// (seeded) of the same size, or of `base`'s size with the keys of `architecture` replaced
+// (DitOptions::with_architecture).
+void write_text_to_video_model(const std::string& base, const std::string& out, uint64_t seed,
+                               const nlohmann::json& architecture = nlohmann::json::object());
 
 // `text_to_video`'s model folder with its transformer turned into a VIVA editor.
 void write_editor_from_text_to_video(const std::string& text_to_video, const std::string& out);

@@ -1,5 +1,8 @@
 #include "viva/models/dit/dit_options.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include "viva/core/error.h"
 
 namespace viva {
@@ -97,6 +100,22 @@ nlohmann::json DitOptions::to_json() const {
           {"text_states_dim_2", pooled_dim},
           {"guidance_embed", guidance_embed},
           {"context_projector", context_projector}};
+}
+
+DitOptions DitOptions::with_architecture(const nlohmann::json& patch, const std::string& source) const {
+  if (!patch.is_object()) throw Error(source, "must be a JSON object of transformer/config.json keys");
+  static const char* const architecture[] = {"hidden_size",     "heads_num",     "mm_double_blocks_depth",
+                                             "mm_single_blocks_depth", "mlp_width_ratio", "patch_size",
+                                             "rope_dim_list",   "rope_theta"};
+  for (const auto& [key, value] : patch.items())
+    if (std::find(std::begin(architecture), std::end(architecture), key) == std::end(architecture)) {
+      std::string known;
+      for (const char* k : architecture) known += (known.empty() ? "" : ", ") + std::string(k);
+      throw Error(source, "'" + key + "' is not an architecture key (known: " + known + ")");
+    }
+  nlohmann::json config = to_json();
+  config.merge_patch(patch);
+  return from_json(config, source);
 }
 
 void DitOptions::validate(const std::string& source) const {
