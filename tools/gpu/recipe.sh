@@ -7,8 +7,8 @@
 # .gpu-data/start (config.json + weights) and is named by the overrides, e.g.
 #   {"vae": {"weights": ".gpu-data/start", "steps": 0}, "sft": {"train": {"steps": 4000}}}
 # tools/gpu/shapes_gpu.json is the one the GPU run used: the shipped GPU VAE, more rows, larger
-# batches and step counts that the time budget below cuts short; shapes_gpu_wide.json adds a
-# wider DiT (hidden 192, 3 heads).
+# batches and step counts that the time budget below cuts short; shapes_gpu_patch1.json is the
+# same with a DiT on 1x1x1 patches (4x the tokens; it learns faster per step).
 # Usage there: OUT=<folder> tools/gpu/recipe.sh SECONDS [OVERRIDES.json]
 #   SECONDS: wall time from the start by which the results are packed (an unfinished recipe
 #   returns the cards of the stages it finished). Here: rejoin the parts with cat, then untar.
