@@ -6,6 +6,7 @@
 #include "viva/cli/cli_common.h"
 #include "viva/core/config.h"
 #include "viva/core/device.h"
+#include "viva/models/dit/dit_options.h"
 #include "viva/pipeline/model_convert.h"
 #include "viva/pipeline/model_init.h"
 
@@ -24,10 +25,11 @@ void add_model_command(CLI::App& app) {
       ->required();
   init->add_option("--seed", options->seed, "Initialisation seed")->capture_default_str();
   auto transformer = std::make_shared<std::string>();
+  std::string keys;
+  for (const std::string& k : DitOptions::architecture_keys()) keys += (keys.empty() ? "" : ", ") + k;
   init->add_option("--transformer", *transformer,
                    "DiT architecture keys replacing the preset's, as JSON, e.g. '{\"hidden_size\": 256, \"heads_num\": 4}' "
-                   "(hidden_size, heads_num, mm_double_blocks_depth, mm_single_blocks_depth, mlp_width_ratio, "
-                   "patch_size, rope_dim_list, rope_theta)");
+                   "(" + keys + ")");
   init->callback([options, out, transformer] {
     const int rc = run_guarded([&] {
       if (!transformer->empty()) options->transformer = parse_json(*transformer, "--transformer");

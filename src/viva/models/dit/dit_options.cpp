@@ -1,7 +1,6 @@
 #include "viva/models/dit/dit_options.h"
 
 #include <algorithm>
-#include <iterator>
 
 #include "viva/core/error.h"
 
@@ -102,20 +101,28 @@ nlohmann::json DitOptions::to_json() const {
           {"context_projector", context_projector}};
 }
 
+const std::vector<std::string>& DitOptions::architecture_keys() {
+  static const std::vector<std::string> keys = {"hidden_size",     "heads_num",       "mm_double_blocks_depth",
+                                                "mm_single_blocks_depth", "mlp_width_ratio", "patch_size",
+                                                "rope_dim_list",   "rope_theta"};
+  return keys;
+}
+
 DitOptions DitOptions::with_architecture(const nlohmann::json& patch, const std::string& source) const {
   if (!patch.is_object()) throw Error(source, "must be a JSON object of transformer/config.json keys");
-  static const char* const architecture[] = {"hidden_size",     "heads_num",     "mm_double_blocks_depth",
-                                             "mm_single_blocks_depth", "mlp_width_ratio", "patch_size",
-                                             "rope_dim_list",   "rope_theta"};
+  if (patch.empty()) return *this;
+  const std::vector<std::string>& keys = architecture_keys();
   for (const auto& [key, value] : patch.items())
-    if (std::find(std::begin(architecture), std::end(architecture), key) == std::end(architecture)) {
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
       std::string known;
-      for (const char* k : architecture) known += (known.empty() ? "" : ", ") + std::string(k);
+      for (const std::string& k : keys) known += (known.empty() ? "" : ", ") + k;
       throw Error(source, "'" + key + "' is not an architecture key (known: " + known + ")");
     }
   nlohmann::json config = to_json();
   config.merge_patch(patch);
-  return from_json(config, source);
+  DitOptions patched = from_json(config, source);
+  patched.refiner_blocks = refiner_blocks;  // not among to_json()'s keys
+  return patched;
 }
 
 void DitOptions::validate(const std::string& source) const {

@@ -4,6 +4,7 @@
 #include <array>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace viva {
 
@@ -39,10 +40,10 @@ struct DitOptions {
   static DitOptions from_json(const nlohmann::json& config, const std::string& source);
   // In the original keyword names (what from_json reads back), plus context_projector.
   nlohmann::json to_json() const;
-  // These options with architecture keys of to_json() replaced by `patch`'s (hidden_size,
-  // heads_num, mm_double_blocks_depth, mm_single_blocks_depth, mlp_width_ratio, patch_size,
-  // rope_dim_list, rope_theta); any other key, e.g. the channels or text widths that follow the
-  // other components, is an error naming `source`.
+  // The keys of to_json() that with_architecture may replace: sizes, depths, patch and RoPE.
+  static const std::vector<std::string>& architecture_keys();
+  // These options with architecture keys replaced by `patch`'s; any other key, e.g. the channels
+  // or text widths that follow the other components, is an error naming `source`.
   DitOptions with_architecture(const nlohmann::json& patch, const std::string& source) const;
   void validate(const std::string& source) const;
 };
