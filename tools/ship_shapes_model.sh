@@ -17,7 +17,12 @@ for card in "$recipe"/*/MODEL_CARD.md "$recipe"/ablation/*/MODEL_CARD.md; do
 done
 # A VAE trained elsewhere (the vae stage's "weights") ships with its training note.
 weights=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1])).get('weights', ''))" "$recipe/vae/config.json")
-[ -n "$weights" ] && [ -f "$weights/TRAINING.md" ] && cp "$weights/TRAINING.md" "$out.new/cards/vae-weights.md"
+# (A run that took the shipped model's own VAE keeps the note that came with it.)
+if [ -n "$weights" ]; then
+  for note in "$weights/TRAINING.md" "$(dirname "$weights")/cards/vae-weights.md"; do
+    if [ -f "$note" ]; then cp "$note" "$out.new/cards/vae-weights.md"; break; fi
+  done
+fi
 cp "$recipe/RECIPE.md" "$recipe/plan.json" "$out.new/"
 [ -f "$recipe/ablation/ablation.md" ] && cp "$recipe/ablation/ablation.md" "$recipe/ablation/ablation.json" "$out.new/"
 rm -rf "$out" && mv "$out.new" "$out"

@@ -114,6 +114,11 @@ TEST(ShapesRecipe, RejectsAnUnknownPlanAndAnOverrideWithAnUnknownKey) {
   nlohmann::json plan = ShapesRecipePlan::named("smoke");
   plan["t2v"]["transformer"] = {{"hidden_size", 96}, {"heads_num", 3}};
   EXPECT_EQ(ShapesRecipePlan::from_json(plan, "p.json").t2v.transformer.at("hidden_size"), 96);
+  // Checked against the preset's DiT when the plan is read, not an hour later at the t2v stage.
+  plan["t2v"]["transformer"] = {{"hidden_size", 96}, {"heads_num", 2}};
+  expect_error_containing([&] { ShapesRecipePlan::from_json(plan, "p.json"); }, {"p.json", "t2v.transformer", "RoPE"});
+  plan["t2v"]["transformer"] = {{"depth", 3}};
+  expect_error_containing([&] { ShapesRecipePlan::from_json(plan, "p.json"); }, {"p.json", "'depth' is not an architecture key"});
   plan["t2v"]["transformer"] = 96;
   expect_error_containing([&] { ShapesRecipePlan::from_json(plan, "p.json"); }, {"p.json", "t2v.transformer", "object"});
   plan["t2v"].erase("transformer");

@@ -90,15 +90,15 @@ EncodeSummary encode_dataset(VivaPipeline& pipeline, const EncodeDatasetOptions&
                  p.problem.c_str());
     ++summary.failed;
   }
-  Progress progress("encoding " + o.manifest, static_cast<int64_t>(manifest.rows.size()),
-                    ProgressOptions(o.progress).set_unit("sample"));
-  int64_t rows_seen = 0;
-  for (const ManifestRow& row : manifest.rows) {
-    if ((!o.split.empty() && row.split != o.split) || (o.max_rows > 0 && rows_seen >= o.max_rows)) {
-      progress.advance();
-      continue;
-    }
-    ++rows_seen;
+  // The rows to encode, counted first so that the progress total and ETA are theirs alone.
+  std::vector<const ManifestRow*> selected;
+  for (const ManifestRow& row : manifest.rows)
+    if ((o.split.empty() || row.split == o.split) && (o.max_rows <= 0 || static_cast<int64_t>(selected.size()) < o.max_rows))
+      selected.push_back(&row);
+  Progress progress("encoding " + o.manifest, static_cast<int64_t>(selected.size()),
+                    ProgressOptions(o.progress).set_unit("row"));
+  for (const ManifestRow* selected_row : selected) {
+    const ManifestRow& row = *selected_row;
     // One sample per row, or for text-to-video one per captioned clip ("<id>#source", "<id>#target").
     std::vector<std::pair<ManifestRow, std::function<CachedSample()>>> samples;
     if (!o.text_to_video) {

@@ -108,11 +108,19 @@ void write_components(const fs::path& root, const Preset& p, const ModelInitOpti
   c.write(root.string());
 }
 
+Preset preset_named(const std::string& name, const std::string& source) {
+  if (name == "tiny") return tiny_preset();
+  if (name == "shapes") return shapes_preset();
+  throw Error(source, "unknown preset '" + name + "' (known: tiny, shapes)");
+}
+
 }  // namespace
 
+void check_preset_architecture(const std::string& preset, const nlohmann::json& transformer, const std::string& source) {
+  preset_named(preset, source).dit.with_architecture(transformer, source);
+}
+
 void write_initial_model(const std::string& folder, const ModelInitOptions& options) {
-  if (options.preset != "tiny" && options.preset != "shapes")
-    throw Error("model init", "unknown preset '" + options.preset + "' (known: tiny, shapes)");
   const fs::path llama_tokenizer = fs::path(options.tokenizers) / "llama3" / "tokenizer.json";
   const fs::path clip_merges = fs::path(options.tokenizers) / "clip" / "bpe_simple_vocab_16e6.txt.gz";
   for (const auto& p : {llama_tokenizer, clip_merges})
@@ -120,7 +128,7 @@ void write_initial_model(const std::string& folder, const ModelInitOptions& opti
   if (fs::exists(folder) && !(fs::is_directory(folder) && fs::is_empty(folder)))
     throw file_error(folder, "exists and is not empty");
 
-  Preset p = options.preset == "shapes" ? shapes_preset() : tiny_preset();
+  Preset p = preset_named(options.preset, "model init");
   p.dit = p.dit.with_architecture(options.transformer, "model init: transformer");
   AtomicFile output(folder);
   const fs::path root = output.temp_path();

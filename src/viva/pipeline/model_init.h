@@ -21,4 +21,8 @@ struct ModelInitOptions {
 // interrupted run leaves nothing behind.
 void write_initial_model(const std::string& folder, const ModelInitOptions& options);
 
+// Throws an Error naming `source` unless `preset` is known and `transformer` is a valid
+// architecture patch of its DiT: lets a recipe refuse a bad plan before its first stage runs.
+void check_preset_architecture(const std::string& preset, const nlohmann::json& transformer, const std::string& source);
+
 }  // namespace viva

@@ -2,6 +2,7 @@
 
 #include "viva/core/config.h"
 #include "viva/core/error.h"
+#include "viva/pipeline/model_init.h"
 
 namespace viva {
 
@@ -79,6 +80,8 @@ ShapesRecipePlan ShapesRecipePlan::from_json(const nlohmann::json& json, const s
     e.finish();
   }
   r.finish();
+  // The t2v stage would only find a bad architecture after an hour of earlier stages.
+  check_preset_architecture(p.init.preset, p.t2v.transformer, source + " (init.preset, t2v.transformer)");
   if (p.data.pairs < 20 || p.data.probe_pairs < 1 || p.eval.max_rows < 0)
     throw Error(source, "data.pairs must be at least 20 (every split), data.probe_pairs at least 1, eval.max_rows >= 0");
   return p;
