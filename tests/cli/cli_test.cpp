@@ -140,6 +140,8 @@ TEST(Cli, EditDataAndTrainErrorsAreOneLine) {
   expect_one_line_error(run_viva(dir, "data encode " + dir.file("m.jsonl") + " --model " + dir.file("nomodel") +
                                           " --out " + dir.file("cache")),
                         "nomodel");
+  expect_one_line_error(run_viva(dir, "eval loss --model " + dir.file("nomodel") + " --cache " + dir.file("nocache")),
+                        "nocache");
   expect_one_line_error(run_viva(dir, "train sft --config " + dir.file("run.json")), "run.json");
   write_bytes(dir.file("run.json"), "{\"model\": \"m\", \"cache\": \"c\", \"out\": \"o\", \"stepz\": 3}");
   expect_one_line_error(run_viva(dir, "train sft --config " + dir.file("run.json")), "stepz");

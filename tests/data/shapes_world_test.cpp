@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "viva/core/error.h"
@@ -123,6 +124,37 @@ TEST(ShapesWorld, PairsAreDeterministicForASeed) {
   }
   const GeneratedPair other = generate_pair(0, PairGeneratorOptions().set_seed(12));
   EXPECT_NE(other.pair.source_video.pixels, generate_pair(0, options).pair.source_video.pixels);
+}
+
+// Pairs of one scene keep its split and kind and are built on its clip (the source or the
+// target of each, by the pair's roles), with edits of their own that still hold exactly.
+TEST(ShapesWorld, PairsOfASceneShareItsClipAndDifferInTheirEdits) {
+  PairGeneratorOptions options = PairGeneratorOptions().set_seed(9).set_frames(3);
+  options.edits_per_scene = 4;
+  int groups_with_different_instructions = 0;
+  for (int scene = 0; scene < 20; ++scene) {
+    std::vector<ShapesPair> pairs;
+    for (int j = 0; j < 4; ++j) pairs.push_back(generate_pair(4 * scene + j, options).pair);
+    std::set<std::string> instructions;
+    for (const ShapesPair& p : pairs) {
+      EXPECT_EQ(p.split, split_for_index(scene)) << scene;
+      EXPECT_EQ(p.kind, pairs[0].kind) << scene;
+      const auto& a = pairs[0];
+      const bool shares_clip = p.source_video.pixels == a.source_video.pixels ||
+                               p.source_video.pixels == a.target_video.pixels ||
+                               p.target_video.pixels == a.source_video.pixels ||
+                               p.target_video.pixels == a.target_video.pixels;
+      EXPECT_TRUE(shares_clip) << "scene " << scene;
+      Scene expected = p.source;
+      for (const EditOperation& op : p.operations) expected = apply_edit(expected, op);
+      EXPECT_EQ(to_json(expected), to_json(p.target)) << scene;
+      instructions.insert(p.instruction);
+    }
+    groups_with_different_instructions += instructions.size() > 1;
+  }
+  EXPECT_EQ(groups_with_different_instructions, 20);
+  options.edits_per_scene = 0;
+  EXPECT_THROW(generate_pair(0, options), Error);
 }
 
 TEST(ShapesWorld, PairsFollowTheirOperationsAndMasksCoverEveryChange) {

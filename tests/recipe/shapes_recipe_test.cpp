@@ -62,6 +62,11 @@ TEST(ShapesRecipe, SmokePlanRunsEveryStageTheAblationAndResumes) {
   EXPECT_TRUE(read_model_card(dir.file("recipe/vae"))->metrics.contains("heldout_psnr_db"));
   EXPECT_TRUE(read_model_card(dir.file("recipe/clip"))->metrics.contains("heldout_text_to_clip_top1"));
   EXPECT_EQ(read_model_card(dir.file("recipe/eval"))->metrics.at("test").at("clips").get<int64_t>(), 1);
+  // The final DiT's flow loss on the test rows, with and without the instruction.
+  const nlohmann::json flow = read_model_card(dir.file("recipe/eval"))->metrics.at("test_flow_loss");
+  EXPECT_GT(flow.at("inside_without_instruction").get<double>(), 0.0);
+  EXPECT_GT(flow.at("outside").get<double>(), 0.0);
+  EXPECT_TRUE(std::filesystem::exists(dir.file("recipe/eval/test_flow_loss.md")));
   // The final model is also judged on train rows it was fine-tuned on (its fit), the ablation's
   // variants only on the held-out sets.
   EXPECT_TRUE(read_model_card(dir.file("recipe/eval"))->metrics.at("train").contains("vae_ceiling_followed_share"));

@@ -8,6 +8,9 @@
 #include "viva/core/config.h"
 #include "viva/data/encode_dataset.h"
 #include "viva/data/toy_pairs.h"
+#include "viva/diffusion/flow_schedule.h"
+#include "viva/pipeline/viva_pipeline.h"
+#include "viva/train/flow_loss_report.h"
 #include "viva/train/sft_trainer.h"
 #include "viva/train/vae_trainer.h"
 
@@ -161,6 +164,54 @@ TEST_F(Sft, LossFallsWhenOverfittingAFewPairs) {
   double early = 0, late = 0;
   for (int i = 0; i < 10; ++i) early += losses[static_cast<std::size_t>(i)], late += losses[losses.size() - 1 - static_cast<std::size_t>(i)];
   EXPECT_LT(late, early / 3) << "early " << early / 10 << " late " << late / 10;
+}
+
+// With its output layer zeroed the DiT predicts v = 0, so its loss is E[(noise - x0)^2] at every
+// noise level, with or without the instruction; the copy baseline is E[(x0 - source)^2]. Both
+// are computed here from the cached tensors, inside and outside the mask separately.
+TEST_F(Sft, FlowLossReportSplitsTheErrorByTheEditMask) {
+  PipelineParts parts;
+  parts.vae = parts.encoders = false;
+  VivaPipeline pipeline(model_, torch::kCPU, torch::kFloat32, parts);
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : pipeline.transformer()->named_parameters())
+      if (p.key().rfind("final_layer.", 0) == 0) p.value().zero_();
+  }
+  const ConditionCache cache(dir_->file("cache"));
+  FlowLossOptions o;
+  o.sigmas = {0.3, 0.9};
+  o.seed = 7;
+  const FlowLossReport report = measure_flow_loss(pipeline, cache, o);
+  ASSERT_EQ(report.samples, cache.size());
+  ASSERT_TRUE(report.has_source);
+  double zero_in = 0, zero_out = 0, copy_in = 0, copy_out = 0, in = 0, out = 0;
+  for (int64_t i = 0; i < cache.size(); ++i) {
+    const CachedSample s = cache.load(i);
+    torch::Generator g = at::detail::createCPUGenerator(o.seed + static_cast<uint64_t>(i));
+    const auto x0 = s.target.unsqueeze(0);
+    const auto noise = torch::randn(x0.sizes(), g, torch::kFloat32);
+    const auto mask = s.mask.unsqueeze(0).expand_as(x0);
+    const auto zero = (noise - x0).pow(2), copy = (x0 - s.source.unsqueeze(0)).pow(2);
+    zero_in += (zero * mask).sum().item<double>(), zero_out += (zero * (1 - mask)).sum().item<double>();
+    copy_in += (copy * mask).sum().item<double>(), copy_out += (copy * (1 - mask)).sum().item<double>();
+    in += mask.sum().item<double>(), out += (1 - mask).sum().item<double>();
+  }
+  ASSERT_GT(in, 0);
+  ASSERT_GT(out, 0);
+  EXPECT_NEAR(report.mask_share, in / (in + out), 1e-9);
+  for (const FlowLossRow& r : report.rows) {
+    EXPECT_NEAR(r.model_inside, zero_in / in, 1e-4) << r.sigma;
+    EXPECT_NEAR(r.model_outside, zero_out / out, 1e-4) << r.sigma;
+    EXPECT_NEAR(r.unconditional_inside, zero_in / in, 1e-4) << r.sigma;
+    EXPECT_NEAR(r.copy_inside, copy_in / in, 1e-5) << r.sigma;
+    EXPECT_NEAR(r.copy_outside, copy_out / out, 1e-5) << r.sigma;
+  }
+  EXPECT_GT(report.rows[0].copy_inside, 2 * report.rows[0].copy_outside);  // the pairs edit inside the mask
+  EXPECT_NE(report.table().find("copy source"), std::string::npos);
+  EXPECT_EQ(report.to_json()["rows"].size(), 2u);
+  o.sigmas = {1.5};
+  EXPECT_THROW(measure_flow_loss(pipeline, cache, o), Error);
 }
 
 // The weight the EMA still gives the initial weights after n steps is the product of the decays.

@@ -23,6 +23,7 @@ void add_data_shapes_command(CLI::App& data);   // viva data shapes
 void add_data_refine_command(CLI::App& data);   // viva data refine (VLM stages)
 void add_eval_shapes_command(CLI::App& eval);   // viva eval shapes (oracle judge)
 void add_eval_vlm_command(CLI::App& eval);      // viva eval vlm (VLM judge)
+void add_eval_loss_command(CLI::App& eval);     // viva eval loss (flow loss by noise level and mask)
 
 // Runs `body`, turning viva::Error, c10::Error and std::exception into
 // "viva: error: <what>" on stderr and exit code 1.

@@ -54,6 +54,11 @@ void add_data_shapes_command(CLI::App& data) {
                   "Share of one-frame image pairs (hybrid pairs are always videos)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  cmd->add_option("--edits-per-scene", a->options.pairs.edits_per_scene,
+                  "Pairs that share one scene (split, kind and source clip) with different edits, so the source alone "
+                  "does not tell a model the edit")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->add_flag("--video-styles", a->options.pairs.video_styles,
                "A transfer probe set instead: every pair a video stylisation (training data has styles only as "
                "image pairs)");

@@ -1,4 +1,4 @@
-// viva eval: scoring edited clips (the ShapesWorld oracle judge, the VLM judge).
+// viva eval: scoring edited clips (the ShapesWorld oracle judge, the VLM judge) and a DiT's loss.
 #include "viva/cli/cli_common.h"
 
 namespace viva::cli {
@@ -8,6 +8,7 @@ void add_eval_command(CLI::App& app) {
   eval->require_subcommand(1);
   add_eval_shapes_command(*eval);
   add_eval_vlm_command(*eval);
+  add_eval_loss_command(*eval);
 }
 
 }  // namespace viva::cli

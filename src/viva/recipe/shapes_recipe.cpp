@@ -19,6 +19,7 @@
 #include "viva/recipe/ablation_table.h"
 #include "viva/recipe/edit_and_judge.h"
 #include "viva/train/clip_trainer.h"
+#include "viva/train/flow_loss_report.h"
 #include "viva/train/grpo_trainer.h"
 #include "viva/train/model_output.h"
 #include "viva/train/sft_trainer.h"
@@ -140,6 +141,7 @@ ModelCard data_stage(Recipe& r) {
       d.pairs.frames = p.frames;
       d.pairs.image_fraction = p.image_fraction;
       d.pairs.video_styles = video_styles;
+      d.pairs.edits_per_scene = video_styles ? 1 : p.edits_per_scene;
       d.progress = r.progress().mode;
       return shapes::write_shapes_dataset(d);
     };
@@ -149,7 +151,8 @@ ModelCard data_stage(Recipe& r) {
     card.title = "ShapesWorld pairs and the video-stylisation probe set";
     card.result = "data";
     card.config = {{"pairs", p.pairs},   {"seed", p.seed},         {"size", p.size},
-                   {"frames", p.frames}, {"image_fraction", p.image_fraction}, {"probe_pairs", p.probe_pairs}};
+                   {"frames", p.frames}, {"image_fraction", p.image_fraction}, {"probe_pairs", p.probe_pairs},
+                   {"edits_per_scene", p.edits_per_scene}};
     card.data = {{"manifest", "data/manifest.jsonl"}, {"probe", "data_probe/manifest.jsonl"}};
     if (main.pairs > 0) card.metrics = {{"pairs", main.pairs}};
     if (main.pairs > 0) card.data["counts"] = shapes::to_json(main).at("counts");
@@ -395,6 +398,33 @@ nlohmann::json headline(const nlohmann::json& reports) {
   return h;
 }
 
+// The final DiT's flow loss on the judged test rows, with and without the instruction and beside
+// copying the source (flow_loss_report.h): whether the editor reads its instruction at all.
+// Writes eval/test_flow_loss.md and .json; returns the row at sigma 0.95, where sampling decides
+// the edit (below it the noisy latent already shows the answer).
+nlohmann::json test_flow_loss(Recipe& r, const std::string& model) {
+  EncodeDatasetOptions e;
+  e.manifest = manifest(r);
+  e.out = (fs::path(r.dir("eval")) / "test_cache").string();
+  e.split = "test";
+  e.max_rows = r.plan().eval.max_rows;
+  e.progress = r.progress();
+  VivaPipeline pipeline(model, torch::Device(r.options().device), torch::kFloat32);
+  encode_dataset(pipeline, e);
+  FlowLossOptions o;
+  o.sigmas = {0.2, 0.5, 0.8, 0.95, 1.0};
+  const FlowLossReport report = measure_flow_loss(pipeline, ConditionCache(e.out), o);
+  const fs::path out = fs::path(r.dir("eval")) / "test_flow_loss";
+  write_file_atomically(out.string() + ".md", "# Flow loss of the final model on the test rows\n\n" + report.table());
+  write_file_atomically(out.string() + ".json", report.to_json().dump(2) + "\n");
+  const FlowLossRow& row = report.rows[3];
+  return {{"sigma", row.sigma},
+          {"inside", row.model_inside},
+          {"inside_without_instruction", row.unconditional_inside},
+          {"outside", row.model_outside},
+          {"outside_copying_source", row.copy_outside}};
+}
+
 ModelCard eval_stage(Recipe& r) {
   return r.stage("eval", [&] {
     const std::string model = (fs::path(r.options().out) / "model").string();
@@ -409,6 +439,7 @@ ModelCard eval_stage(Recipe& r) {
     const nlohmann::json ceilings = evaluate(r, model, r.dir("eval"), /*vae_ceiling=*/true, /*seen=*/true);
     for (const auto& [role, report] : ceilings.items())
       card.metrics[role]["vae_ceiling_followed_share"] = report.at("all").at("followed_share");
+    card.metrics["test_flow_loss"] = test_flow_loss(r, model);
     return card;
   });
 }

@@ -50,6 +50,7 @@ ShapesRecipePlan ShapesRecipePlan::from_json(const nlohmann::json& json, const s
     d.get("frames", p.data.frames);
     d.get("image_fraction", p.data.image_fraction);
     d.get("probe_pairs", p.data.probe_pairs);
+    d.get("edits_per_scene", p.data.edits_per_scene);
     d.finish();
   }
   {

@@ -15,6 +15,7 @@ struct ShapesRecipePlan {
     int size = 64, frames = 9;
     double image_fraction = 0.3;
     int64_t probe_pairs = 40;  // video stylisations for the transfer probe
+    int edits_per_scene = 1;   // of the main set (the probe set has one per scene)
   } data;
   struct Init {
     std::string preset = "shapes";

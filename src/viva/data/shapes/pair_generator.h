@@ -2,6 +2,11 @@
 // One ShapesWorld pair from its index: split, kind and recipe are drawn, then the stages of
 // pair_stages.h run until the filter keeps a pair. Pair i depends only on (seed, i), so a dataset
 // can be generated in any order, in parallel, and resumed.
+//
+// With edits_per_scene = K > 1, pairs K*s .. K*s + K-1 share scene s (its split, kind and real
+// clip) and differ in their edits. A model then cannot tell the edit from the source alone: one
+// trained on a single edit per scene learnt to recognise the training sources and to ignore the
+// instruction (README, "Why the editor fails").
 #include <array>
 #include <cstdint>
 
@@ -18,6 +23,7 @@ struct PairGeneratorOptions {
   // A probe set, never training data: every pair is a video stylisation (which the training
   // data has only as image pairs), to measure whether editing types transfer from images.
   bool video_styles = false;
+  int edits_per_scene = 1;
 
   PairGeneratorOptions& set_seed(uint64_t s) { seed = s; return *this; }
   PairGeneratorOptions& set_size(int w, int h) { width = w; height = h; return *this; }

@@ -42,7 +42,8 @@ nlohmann::json generation_json(const ShapesDatasetOptions& o) {
           {"frames", o.pairs.frames},
           {"fps", o.pairs.fps},
           {"image_fraction", o.pairs.image_fraction},
-          {"video_styles", o.pairs.video_styles}};
+          {"video_styles", o.pairs.video_styles},
+          {"edits_per_scene", o.pairs.edits_per_scene}};
 }
 
 // Fresh folder, or the resumption of an interrupted run with the same options.
@@ -218,6 +219,7 @@ ShapesDatasetSummary write_shapes_dataset(const ShapesDatasetOptions& options) {
   if (p.frames < 2) throw Error("ShapesWorld: video pairs need at least 2 frames (image pairs are --image-fraction)");
   if (!(p.fps > 0)) throw Error("ShapesWorld: the frame rate must be positive");
   if (p.image_fraction < 0 || p.image_fraction > 1) throw Error("ShapesWorld: the image fraction must be within 0..1");
+  if (p.edits_per_scene < 1) throw Error("ShapesWorld: edits per scene must be at least 1");
   const auto start = std::chrono::steady_clock::now();
   prepare_folder(options);
   const std::vector<PairRecord> records = make_all_pairs(options);
