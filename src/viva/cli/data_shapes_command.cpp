@@ -55,8 +55,8 @@ void add_data_shapes_command(CLI::App& data) {
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--edits-per-scene", a->options.pairs.edits_per_scene,
-                  "Pairs that share one scene (split, kind and source clip) with different edits, so the source alone "
-                  "does not tell a model the edit")
+                  "Pairs that share one scene (its split, kind and clip, which is each pair's source or target by "
+                  "the pair's roles) with different edits, so the source alone does not tell a model the edit")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_flag("--video-styles", a->options.pairs.video_styles,

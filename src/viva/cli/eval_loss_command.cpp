@@ -38,8 +38,8 @@ void add_eval_loss_command(CLI::App& eval) {
   auto* cmd = eval.add_subcommand(
       "loss",
       "The transformer's rectified-flow loss on a condition cache (`viva data encode`), per noise level, inside "
-      "and outside the edit mask, beside an editor that copies its source (x0 = source). Fixed noise per sample, "
-      "conditional branch only, fp32");
+      "and outside the edit mask, with and without the instruction (the cache's unconditional tokens), beside an "
+      "editor that copies its source (x0 = source). Fixed noise per sample, fp32");
   cmd->add_option("--model", a->model, "VIVA (or text-to-video) model folder")->required();
   cmd->add_option("--cache", a->cache, "Condition cache folder")->required();
   cmd->add_option("--sigmas", a->options.sigmas, "Noise levels in (0, 1]")->delimiter(',')->capture_default_str();
