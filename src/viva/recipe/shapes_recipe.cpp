@@ -401,7 +401,7 @@ nlohmann::json headline(const nlohmann::json& reports) {
 // The final DiT's flow loss on the judged test rows, with and without the instruction and beside
 // copying the source (flow_loss_report.h): whether the editor reads its instruction at all.
 // Writes eval/test_flow_loss.md and .json; returns the row at sigma 0.95, where sampling decides
-// the edit (below it the noisy latent already shows the answer).
+// the edit (below it the noisy latent already shows the answer), or null without test rows.
 nlohmann::json test_flow_loss(Recipe& r, const std::string& model) {
   EncodeDatasetOptions e;
   e.manifest = manifest(r);
@@ -411,9 +411,11 @@ nlohmann::json test_flow_loss(Recipe& r, const std::string& model) {
   e.progress = r.progress();
   VivaPipeline pipeline(model, torch::Device(r.options().device), torch::kFloat32);
   encode_dataset(pipeline, e);
+  const ConditionCache cache(e.out);
+  if (cache.size() == 0) return nullptr;  // a plan too small to have test rows
   FlowLossOptions o;
   o.sigmas = {0.2, 0.5, 0.8, 0.95, 1.0};
-  const FlowLossReport report = measure_flow_loss(pipeline, ConditionCache(e.out), o);
+  const FlowLossReport report = measure_flow_loss(pipeline, cache, o);
   const fs::path out = fs::path(r.dir("eval")) / "test_flow_loss";
   write_file_atomically(out.string() + ".md", "# Flow loss of the final model on the test rows\n\n" + report.table());
   write_file_atomically(out.string() + ".json", report.to_json().dump(2) + "\n");
@@ -439,7 +441,7 @@ ModelCard eval_stage(Recipe& r) {
     const nlohmann::json ceilings = evaluate(r, model, r.dir("eval"), /*vae_ceiling=*/true, /*seen=*/true);
     for (const auto& [role, report] : ceilings.items())
       card.metrics[role]["vae_ceiling_followed_share"] = report.at("all").at("followed_share");
-    card.metrics["test_flow_loss"] = test_flow_loss(r, model);
+    if (const nlohmann::json flow = test_flow_loss(r, model); !flow.is_null()) card.metrics["test_flow_loss"] = flow;
     return card;
   });
 }
