@@ -39,7 +39,8 @@ FlowLossReport measure_flow_loss(VivaPipeline& pipeline, const ConditionCache& c
 
   FlowLossReport report;
   report.samples = count;
-  std::vector<Sums> model(options.sigmas.size()), copy(options.sigmas.size()), unconditional(options.sigmas.size());
+  std::vector<Sums> model(options.sigmas.size()), unconditional(options.sigmas.size());
+  Sums copy;  // x0 = source: the same at every noise level
   double inside_elements = 0, outside_elements = 0;
   for (int64_t i = 0; i < count; ++i) {
     const CachedSample s = cache.load(i);
@@ -58,6 +59,7 @@ FlowLossReport measure_flow_loss(VivaPipeline& pipeline, const ConditionCache& c
     const double inside = mask.sum().item<double>();
     inside_elements += inside;
     outside_elements += static_cast<double>(mask.numel()) - inside;
+    if (source.defined()) copy.add(x0 - source, mask);  // (noise - source) - (noise - x0)
     for (std::size_t k = 0; k < options.sigmas.size(); ++k) {
       const auto sigma = torch::full({1}, options.sigmas[k], torch::kFloat32).to(device);
       const auto x = noised_latent(x0, noise, sigma);
@@ -67,7 +69,6 @@ FlowLossReport measure_flow_loss(VivaPipeline& pipeline, const ConditionCache& c
       const auto v_uncond = pipeline.velocity(x, sigma * 1000.0, source, reference, uncond_tokens, uncond_mask,
                                               uncond_pooled, embedded_guidance);
       unconditional[k].add(v_uncond - (noise - x0), mask);
-      if (source.defined()) copy[k].add(x0 - source, mask);  // (noise - source) - (noise - x0)
     }
   }
   if (was_training) dit->train();
@@ -80,8 +81,8 @@ FlowLossReport measure_flow_loss(VivaPipeline& pipeline, const ConditionCache& c
     row.model_outside = mean_or_nan(model[k].outside, outside_elements);
     row.unconditional_inside = mean_or_nan(unconditional[k].inside, inside_elements);
     row.unconditional_outside = mean_or_nan(unconditional[k].outside, outside_elements);
-    row.copy_inside = report.has_source ? mean_or_nan(copy[k].inside, inside_elements) : std::nan("");
-    row.copy_outside = report.has_source ? mean_or_nan(copy[k].outside, outside_elements) : std::nan("");
+    row.copy_inside = report.has_source ? mean_or_nan(copy.inside, inside_elements) : std::nan("");
+    row.copy_outside = report.has_source ? mean_or_nan(copy.outside, outside_elements) : std::nan("");
     report.rows.push_back(row);
   }
   return report;
