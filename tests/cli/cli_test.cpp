@@ -151,5 +151,19 @@ TEST(Cli, EditDataAndTrainErrorsAreOneLine) {
   EXPECT_FALSE(std::filesystem::exists(dir.file("o.mp4")));
 }
 
+// `data check` reports bad rows and exits 0; with --strict it exits 1 without an error line of its own.
+TEST(Cli, DataCheckExitsOneOnBadRowsOnlyWhenStrict) {
+  TempDir dir;
+  write_bytes(dir.file("m.jsonl"), "{\"id\": \"a\", \"source\": \"" + dir.file("gone.mp4") +
+                                       "\", \"target\": \"" + dir.file("gone2.mp4") + "\", \"instruction\": \"x\"}\n");
+  const CliRun plain = run_viva(dir, "data check " + dir.file("m.jsonl"));
+  EXPECT_EQ(plain.status, 0) << plain.err;
+  EXPECT_NE(plain.out.find("1 rows, 1 bad"), std::string::npos) << plain.out;
+  const CliRun strict = run_viva(dir, "data check --strict " + dir.file("m.jsonl"));
+  EXPECT_EQ(strict.status, 1);
+  EXPECT_NE(strict.out.find("1 rows, 1 bad"), std::string::npos) << strict.out;
+  EXPECT_EQ(strict.err, "");
+}
+
 }  // namespace
 }  // namespace viva

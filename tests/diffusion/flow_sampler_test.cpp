@@ -66,5 +66,18 @@ TEST(FlowSchedule, TrainingSigmasAreSeededAndInRange) {
   EXPECT_GT(sample_training_sigmas(20000, 3.0, g1).mean().item<float>(), 0.6f);  // shift moves mass to noise
 }
 
+TEST(FlowSchedule, TrainingSigmaMixtureMovesAShareOfSamplesToHighNoise) {
+  auto generator = [](uint64_t seed) { return torch::make_generator<at::CPUGeneratorImpl>(seed); };
+  // A zero fraction draws what one shift draws; a full one is the high shift alone (same normals).
+  EXPECT_TRUE(torch::equal(sample_training_sigmas(1000, 3.0, 0.0, 20.0, generator(3)),
+                           sample_training_sigmas(1000, 3.0, generator(3))));
+  EXPECT_TRUE(torch::allclose(sample_training_sigmas(1000, 3.0, 1.0, 20.0, generator(4)),
+                              sample_training_sigmas(1000, 20.0, generator(4))));
+  // P(σ ≥ 0.95): shift 3 alone 3.2%; shift 20 alone 52%; a 30% mixture 0.3·0.52 + 0.7·0.032 = 17.9%.
+  auto share_high = [](const torch::Tensor& sigma) { return (sigma >= 0.95).to(torch::kFloat32).mean().item<float>(); };
+  EXPECT_NEAR(share_high(sample_training_sigmas(40000, 3.0, generator(5))), 0.032, 0.005);
+  EXPECT_NEAR(share_high(sample_training_sigmas(40000, 3.0, 0.3, 20.0, generator(5))), 0.179, 0.01);
+}
+
 }  // namespace
 }  // namespace viva

@@ -230,6 +230,8 @@ TEST_F(Sft, ConfigErrorsNameTheKeyAndTheFile) {
   expect_error_containing([&] { SftConfig::read(dir.file("run.json")); }, {"run.json", "learning_rate"});
   std::ofstream(dir.file("run2.json")) << R"({"model": "m", "cache": "c", "out": "o", "steps": 0})";
   expect_error_containing([&] { SftConfig::read(dir.file("run2.json")); }, {"run2.json", "steps must be >= 1"});
+  std::ofstream(dir.file("run3.json")) << R"({"model": "m", "cache": "c", "out": "o", "high_noise_fraction": 1.5})";
+  expect_error_containing([&] { SftConfig::read(dir.file("run3.json")); }, {"run3.json", "high_noise_fraction"});
 }
 
 TEST_F(Sft, VaeTrainingResumesExactlyAndRefitsTheScalingFactor) {

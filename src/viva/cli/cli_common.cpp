@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "viva/core/atomic_file.h"
 #include "viva/core/error.h"
 
 namespace viva::cli {
@@ -18,12 +19,12 @@ void print_error(const std::string& message) {
   std::fprintf(stderr, "viva: error: %s\n", line.c_str());
 }
 
-}  // namespace
-
 int run_guarded(const std::function<void()>& body) {
   try {
     body();
     return 0;
+  } catch (const CLI::RuntimeError&) {
+    throw;  // an exit code chosen by the command
   } catch (const viva::Error& e) {
     print_error(e.what());
   } catch (const c10::Error& e) {
@@ -34,6 +35,20 @@ int run_guarded(const std::function<void()>& body) {
     print_error(e.what());
   }
   return 1;
+}
+
+}  // namespace
+
+void set_guarded_callback(CLI::App* command, std::function<void()> body) {
+  command->callback([body = std::move(body)] {
+    if (const int rc = run_guarded(body)) throw CLI::RuntimeError(rc);
+  });
+}
+
+void write_json_report(const std::string& path, const nlohmann::json& report) {
+  if (path.empty()) return;
+  write_file_atomically(path, report.dump(2) + "\n");
+  std::printf("wrote %s\n", path.c_str());
 }
 
 }  // namespace viva::cli

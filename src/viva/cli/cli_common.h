@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace viva::cli {
@@ -25,8 +26,12 @@ void add_eval_shapes_command(CLI::App& eval);   // viva eval shapes (oracle judg
 void add_eval_vlm_command(CLI::App& eval);      // viva eval vlm (VLM judge)
 void add_eval_loss_command(CLI::App& eval);     // viva eval loss (flow loss by noise level and mask)
 
-// Runs `body`, turning viva::Error, c10::Error and std::exception into
-// "viva: error: <what>" on stderr and exit code 1.
-int run_guarded(const std::function<void()>& body);
+// Makes `body` the subcommand's callback behind the error boundary: viva::Error, c10::Error and
+// std::exception become "viva: error: <what>" on stderr and exit code 1; a CLI::RuntimeError
+// thrown by `body` passes through with its exit code.
+void set_guarded_callback(CLI::App* command, std::function<void()> body);
+
+// The `--json OUT` of the eval commands: writes `report` atomically and says so; nothing when `path` is empty.
+void write_json_report(const std::string& path, const nlohmann::json& report);
 
 }  // namespace viva::cli

@@ -57,10 +57,7 @@ void add_data_command(CLI::App& app) {
                 "<id>#source, <id>#target), text-only VLM states, no source latent");
   cmd->add_option("--device", a->device, "cpu or cuda[:N]")->capture_default_str();
   cmd->add_option("--dtype", a->dtype, "fp32, bf16 or fp16")->capture_default_str();
-  cmd->callback([a] {
-    const int rc = run_guarded([&] { encode(*a); });
-    if (rc) throw CLI::RuntimeError(rc);
-  });
+  set_guarded_callback(cmd, [a] { encode(*a); });
 
   auto check_path = std::make_shared<std::string>();
   auto strict = std::make_shared<bool>(false);
@@ -68,19 +65,14 @@ void add_data_command(CLI::App& app) {
       "check", "Report every bad row of a manifest (line, id, problem) and a summary; exit 1 only with --strict");
   check->add_option("manifest", *check_path, "JSONL manifest")->required();
   check->add_flag("--strict", *strict, "Exit with status 1 when any row is bad");
-  check->callback([check_path, strict] {
-    int bad = 0;
-    const int rc = run_guarded([&] {
-      const ManifestCheck c = check_manifest(*check_path);
-      for (const ManifestProblem& p : c.problems)
-        std::printf("%s:%lld%s: %s\n", check_path->c_str(), static_cast<long long>(p.line),
-                    p.id.empty() ? "" : (" (" + p.id + ")").c_str(), p.problem.c_str());
-      std::printf("%lld rows, %lld bad, %zu problems\n", static_cast<long long>(c.rows),
-                  static_cast<long long>(c.bad_rows()), c.problems.size());
-      bad = static_cast<int>(c.bad_rows());
-    });
-    if (rc) throw CLI::RuntimeError(rc);
-    if (*strict && bad) throw CLI::RuntimeError(1);
+  set_guarded_callback(check, [check_path, strict] {
+    const ManifestCheck c = check_manifest(*check_path);
+    for (const ManifestProblem& p : c.problems)
+      std::printf("%s:%lld%s: %s\n", check_path->c_str(), static_cast<long long>(p.line),
+                  p.id.empty() ? "" : (" (" + p.id + ")").c_str(), p.problem.c_str());
+    std::printf("%lld rows, %lld bad, %zu problems\n", static_cast<long long>(c.rows),
+                static_cast<long long>(c.bad_rows()), c.problems.size());
+    if (*strict && c.bad_rows() > 0) throw CLI::RuntimeError(1);
   });
 
   auto toy_out = std::make_shared<std::string>();
@@ -90,10 +82,7 @@ void add_data_command(CLI::App& app) {
              "smoke tests of encoding, training and editing");
   toy->add_option("--out", *toy_out, "Folder to write")->required();
   toy->add_option("--n", *toy_n, "Number of pairs (half videos, half images)")->check(CLI::PositiveNumber)->capture_default_str();
-  toy->callback([toy_out, toy_n] {
-    const int rc = run_guarded([&] { std::printf("wrote %s\n", write_inversion_pairs(*toy_out, *toy_n).c_str()); });
-    if (rc) throw CLI::RuntimeError(rc);
-  });
+  set_guarded_callback(toy, [toy_out, toy_n] { std::printf("wrote %s\n", write_inversion_pairs(*toy_out, *toy_n).c_str()); });
 }
 
 }  // namespace viva::cli

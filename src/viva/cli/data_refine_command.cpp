@@ -79,10 +79,7 @@ void add_data_refine_command(CLI::App& data) {
   cmd->add_option("--report", a->refine.report,
                   "JSONL report, one line per row: label and reason, flip, old and new instruction, error "
                   "(default: <out>.refine.jsonl)");
-  cmd->callback([a] {
-    const int rc = run_guarded([&] { refine(*a); });
-    if (rc) throw CLI::RuntimeError(rc);
-  });
+  set_guarded_callback(cmd, [a] { refine(*a); });
 }
 
 }  // namespace viva::cli

@@ -65,10 +65,7 @@ void add_data_shapes_command(CLI::App& data) {
   cmd->add_option("--jobs", a->options.jobs, "Worker threads (0: twice the cores; writers mostly wait on disk)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  cmd->callback([a] {
-    const int rc = run_guarded([&] { data_shapes(*a); });
-    if (rc) throw CLI::RuntimeError(rc);
-  });
+  set_guarded_callback(cmd, [a] { data_shapes(*a); });
 }
 
 }  // namespace viva::cli

@@ -33,10 +33,7 @@ void add_doctor_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("doctor", "Report libtorch, BLAS, threads, matmul speed, FFmpeg, the VLM client (libcurl) and CUDA");
   auto size = std::make_shared<int>(1024);
   cmd->add_option("--matmul-size", *size, "Matrix side for the fp32 matmul benchmark")->check(CLI::Range(64, 8192));
-  cmd->callback([size] {
-    const int rc = run_guarded([&] { print_report(run_doctor(*size)); });
-    if (rc) throw CLI::RuntimeError(rc);
-  });
+  set_guarded_callback(cmd, [size] { print_report(run_doctor(*size)); });
 }
 
 }  // namespace viva::cli

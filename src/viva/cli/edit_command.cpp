@@ -105,10 +105,7 @@ void add_edit_command(CLI::App& app) {
   cmd->add_option("--size", a->size, "Working size WIDTHxHEIGHT, multiples of 16 (default: the model's)");
   cmd->add_option("--device", a->device, "cpu or cuda[:N]")->capture_default_str();
   cmd->add_option("--dtype", a->dtype, "fp32, bf16 or fp16")->capture_default_str();
-  cmd->callback([a] {
-    const int rc = run_guarded([&] { edit(*a); });
-    if (rc) throw CLI::RuntimeError(rc);
-  });
+  set_guarded_callback(cmd, [a] { edit(*a); });
 }
 
 }  // namespace viva::cli

@@ -3,7 +3,6 @@
 #include <memory>
 
 #include "viva/cli/cli_common.h"
-#include "viva/core/atomic_file.h"
 #include "viva/core/device.h"
 #include "viva/pipeline/viva_pipeline.h"
 #include "viva/train/flow_loss_report.h"
@@ -25,10 +24,7 @@ void eval_loss(const EvalLossArgs& a) {
   VivaPipeline pipeline(a.model, device, torch::kFloat32, parts);
   const FlowLossReport report = measure_flow_loss(pipeline, cache, a.options);
   std::printf("%s", report.table().c_str());
-  if (!a.json.empty()) {
-    write_file_atomically(a.json, report.to_json().dump(2) + "\n");
-    std::printf("wrote %s\n", a.json.c_str());
-  }
+  write_json_report(a.json, report.to_json());
 }
 
 }  // namespace
@@ -49,10 +45,7 @@ void add_eval_loss_command(CLI::App& eval) {
   cmd->add_option("--seed", a->options.seed, "Seed of the noise")->capture_default_str();
   cmd->add_option("--json", a->json, "Also write the table as JSON here");
   cmd->add_option("--device", a->device, "cpu or cuda[:N]")->capture_default_str();
-  cmd->callback([a] {
-    const int rc = run_guarded([&] { eval_loss(*a); });
-    if (rc) throw CLI::RuntimeError(rc);
-  });
+  set_guarded_callback(cmd, [a] { eval_loss(*a); });
 }
 
 }  // namespace viva::cli

@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 
 #include "viva/cli/cli_common.h"
-#include "viva/core/atomic_file.h"
 #include "viva/eval/shapes/judge_report.h"
 
 namespace viva::cli {
@@ -24,10 +23,7 @@ void eval_shapes(const EvalShapesArgs& a) {
   int shown = 0;
   for (const shapes::ClipScore& s : report.clips)
     if (!s.error.empty() && shown++ < 10) std::printf("failed %s: %s\n", s.id.c_str(), s.error.c_str());
-  if (!a.json.empty()) {
-    write_file_atomically(a.json, shapes::to_json(report).dump(2) + "\n");
-    std::printf("wrote %s\n", a.json.c_str());
-  }
+  write_json_report(a.json, shapes::to_json(report));
 }
 
 }  // namespace
@@ -52,10 +48,7 @@ void add_eval_shapes_command(CLI::App& eval) {
   cmd->add_option("--jobs", a->options.jobs, "Worker threads (0: one per core)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  cmd->callback([a] {
-    const int rc = run_guarded([&] { eval_shapes(*a); });
-    if (rc) throw CLI::RuntimeError(rc);
-  });
+  set_guarded_callback(cmd, [a] { eval_shapes(*a); });
 }
 
 }  // namespace viva::cli

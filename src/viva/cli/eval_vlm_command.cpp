@@ -5,7 +5,6 @@
 
 #include "viva/cli/cli_common.h"
 #include "viva/cli/vlm_options.h"
-#include "viva/core/atomic_file.h"
 #include "viva/core/error.h"
 #include "viva/eval/vlm/vlm_eval.h"
 
@@ -27,10 +26,7 @@ void eval_vlm(const EvalVlmArgs& a) {
   std::fputs(vlm_eval_table(report).c_str(), stdout);
   for (const VlmEvalItem& item : report.items)
     if (!item.ok) std::printf("failed %s: %s\n", item.id.c_str(), item.error.c_str());
-  if (!a.json.empty()) {
-    write_file_atomically(a.json, vlm_eval_json(report).dump(2) + "\n");
-    std::printf("wrote %s\n", a.json.c_str());
-  }
+  write_json_report(a.json, vlm_eval_json(report));
   std::fflush(stdout);
   if (report.failed() > 0)
     throw Error("viva eval vlm", std::to_string(report.failed()) + " of " + std::to_string(report.items.size()) +
@@ -64,10 +60,7 @@ void add_eval_vlm_command(CLI::App& eval) {
   cmd->add_option("--jobs", a->eval.jobs, "Requests in flight at once")->check(CLI::Range(1, 64))->capture_default_str();
   cmd->add_option("--json", a->json, "Write the means and every item's scores or error to this JSON file");
   cmd->add_option("--log", a->eval.log, "Append one JSON line per judged item to this file");
-  cmd->callback([a] {
-    const int rc = run_guarded([&] { eval_vlm(*a); });
-    if (rc) throw CLI::RuntimeError(rc);
-  });
+  set_guarded_callback(cmd, [a] { eval_vlm(*a); });
 }
 
 }  // namespace viva::cli

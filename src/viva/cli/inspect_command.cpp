@@ -91,10 +91,7 @@ void add_inspect_command(CLI::App& app) {
   cmd->add_option("--model", options->model_dir,
                   "A model folder: report each component (transformer/, vae/, text_encoder/, ...), "
                 "its family, layout, parameter count and matching preset");
-  cmd->callback([options] {
-    const int rc = run_guarded([&] { inspect(*options); });
-    if (rc) throw CLI::RuntimeError(rc);
-  });
+  set_guarded_callback(cmd, [options] { inspect(*options); });
 }
 
 }  // namespace viva::cli

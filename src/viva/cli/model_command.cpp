@@ -6,6 +6,7 @@
 #include "viva/cli/cli_common.h"
 #include "viva/core/config.h"
 #include "viva/core/device.h"
+#include "viva/core/strings.h"
 #include "viva/models/dit/dit_options.h"
 #include "viva/pipeline/model_convert.h"
 #include "viva/pipeline/model_init.h"
@@ -25,18 +26,13 @@ void add_model_command(CLI::App& app) {
       ->required();
   init->add_option("--seed", options->seed, "Initialisation seed")->capture_default_str();
   auto transformer = std::make_shared<std::string>();
-  std::string keys;
-  for (const std::string& k : DitOptions::architecture_keys()) keys += (keys.empty() ? "" : ", ") + k;
   init->add_option("--transformer", *transformer,
                    "DiT architecture keys replacing the preset's, as JSON, e.g. '{\"hidden_size\": 256, \"heads_num\": 4}' "
-                   "(" + keys + ")");
-  init->callback([options, out, transformer] {
-    const int rc = run_guarded([&] {
-      if (!transformer->empty()) options->transformer = parse_json(*transformer, "--transformer");
-      write_initial_model(*out, *options);
-      std::printf("wrote %s (preset %s)\n", out->c_str(), options->preset.c_str());
-    });
-    if (rc) throw CLI::RuntimeError(rc);
+                   "(" + join(DitOptions::architecture_keys()) + ")");
+  set_guarded_callback(init, [options, out, transformer] {
+    if (!transformer->empty()) options->transformer = parse_json(*transformer, "--transformer");
+    write_initial_model(*out, *options);
+    std::printf("wrote %s (preset %s)\n", out->c_str(), options->preset.c_str());
   });
 
   auto convert_in = std::make_shared<std::string>(), convert_out = std::make_shared<std::string>();
@@ -47,14 +43,11 @@ void add_model_command(CLI::App& app) {
   convert->add_option("--dtype", *convert_dtype, "Storage dtype of floating-point tensors")
       ->check(CLI::IsMember({"bf16", "fp16", "fp32"}))
       ->capture_default_str();
-  convert->callback([convert_in, convert_out, convert_dtype] {
-    const int rc = run_guarded([&] {
-      const ModelConvertSummary s = convert_model_dtype(*convert_in, *convert_out, parse_compute_dtype(*convert_dtype));
-      std::printf("wrote %s: %lld tensors in %lld files, %.1f MB -> %.1f MB\n", convert_out->c_str(),
-                  static_cast<long long>(s.tensors), static_cast<long long>(s.files), s.bytes_before / 1e6,
-                  s.bytes_after / 1e6);
-    });
-    if (rc) throw CLI::RuntimeError(rc);
+  set_guarded_callback(convert, [convert_in, convert_out, convert_dtype] {
+    const ModelConvertSummary s = convert_model_dtype(*convert_in, *convert_out, parse_compute_dtype(*convert_dtype));
+    std::printf("wrote %s: %lld tensors in %lld files, %.1f MB -> %.1f MB\n", convert_out->c_str(),
+                static_cast<long long>(s.tensors), static_cast<long long>(s.files), s.bytes_before / 1e6,
+                s.bytes_after / 1e6);
   });
 }
 

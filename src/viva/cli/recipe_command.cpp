@@ -31,12 +31,9 @@ void add_recipe_command(CLI::App& app) {
                 "Also train and judge the paper's Table 2 variants (Vanilla, +V, +V+M) and write "
                 "DIR/ablation/ablation.md and ablation.json");
   cmd->add_option("--device", o->device, "cpu or cuda[:N]")->capture_default_str();
-  cmd->callback([o] {
-    const int rc = run_guarded([&] {
-      const ShapesRecipeResult r = run_shapes_recipe(*o);
-      if (r.finished) std::printf("recipe finished; model: %s; summary: %s/RECIPE.md\n", r.model.c_str(), o->out.c_str());
-    });
-    if (rc) throw CLI::RuntimeError(rc);
+  set_guarded_callback(cmd, [o] {
+    const ShapesRecipeResult r = run_shapes_recipe(*o);
+    if (r.finished) std::printf("recipe finished; model: %s; summary: %s/RECIPE.md\n", r.model.c_str(), o->out.c_str());
   });
 }
 

@@ -24,20 +24,17 @@ void add_train_command(CLI::App& app) {
       "trained model folder <out>/model");
   sft->add_option("--config", *config, "Run configuration (JSON; see README)")->required();
   sft->add_flag("--resume", *resume, "Continue from the run's latest checkpoint");
-  sft->callback([config, resume] {
-    const int rc = run_guarded([&] {
-      SftRunOptions options;
-      options.resume = *resume;
-      const SftConfig c = SftConfig::read(*config);
-      const SftResult r = train_sft(c, options);
-      if (r.finished)
-        std::printf("trained steps %lld..%lld, loss %.4g -> %.4g; model: %s\n", static_cast<long long>(r.start_step),
-                    static_cast<long long>(r.end_step), r.first_loss, r.last_loss, r.model_folder.c_str());
-      else
-        std::printf("stopped at step %lld with a checkpoint; continue with --resume\n",
-                    static_cast<long long>(r.end_step));
-    });
-    if (rc) throw CLI::RuntimeError(rc);
+  set_guarded_callback(sft, [config, resume] {
+    SftRunOptions options;
+    options.resume = *resume;
+    const SftConfig c = SftConfig::read(*config);
+    const SftResult r = train_sft(c, options);
+    if (r.finished)
+      std::printf("trained steps %lld..%lld, loss %.4g -> %.4g; model: %s\n", static_cast<long long>(r.start_step),
+                  static_cast<long long>(r.end_step), r.first_loss, r.last_loss, r.model_folder.c_str());
+    else
+      std::printf("stopped at step %lld with a checkpoint; continue with --resume\n",
+                  static_cast<long long>(r.end_step));
   });
 
   auto vae_config = std::make_shared<std::string>();
@@ -48,20 +45,17 @@ void add_train_command(CLI::App& app) {
       "factor is refitted and <out>/model holds the model folder with the trained VAE");
   vae->add_option("--config", *vae_config, "Run configuration (JSON; see README)")->required();
   vae->add_flag("--resume", *vae_resume, "Continue from the run's latest checkpoint");
-  vae->callback([vae_config, vae_resume] {
-    const int rc = run_guarded([&] {
-      const VaeTrainResult r = train_vae(VaeTrainConfig::read(*vae_config), *vae_resume);
-      if (r.finished)
-        std::printf("trained steps %lld..%lld, loss %.4g -> %.4g, reconstruction %.1f dB (held out: %.1f dB over %lld "
-                    "clips), scaling factor %.4f; model: %s\n",
-                    static_cast<long long>(r.start_step), static_cast<long long>(r.end_step), r.first_loss, r.last_loss,
-                    r.psnr_db, r.heldout_psnr_db, static_cast<long long>(r.heldout_clips), r.scaling_factor,
-                    r.model_folder.c_str());
-      else
-        std::printf("stopped at step %lld with a checkpoint; continue with --resume\n",
-                    static_cast<long long>(r.end_step));
-    });
-    if (rc) throw CLI::RuntimeError(rc);
+  set_guarded_callback(vae, [vae_config, vae_resume] {
+    const VaeTrainResult r = train_vae(VaeTrainConfig::read(*vae_config), *vae_resume);
+    if (r.finished)
+      std::printf("trained steps %lld..%lld, loss %.4g -> %.4g, reconstruction %.1f dB (held out: %.1f dB over %lld "
+                  "clips), scaling factor %.4f; model: %s\n",
+                  static_cast<long long>(r.start_step), static_cast<long long>(r.end_step), r.first_loss, r.last_loss,
+                  r.psnr_db, r.heldout_psnr_db, static_cast<long long>(r.heldout_clips), r.scaling_factor,
+                  r.model_folder.c_str());
+    else
+      std::printf("stopped at step %lld with a checkpoint; continue with --resume\n",
+                  static_cast<long long>(r.end_step));
   });
 
   auto grpo_config = std::make_shared<std::string>();
@@ -74,20 +68,17 @@ void add_train_command(CLI::App& app) {
       "and <out>/lora.safetensors (use it with viva edit --lora)");
   grpo->add_option("--config", *grpo_config, "Run configuration (JSON; see README)")->required();
   grpo->add_flag("--resume", *grpo_resume, "Continue from the run's latest checkpoint");
-  grpo->callback([grpo_config, grpo_resume] {
-    const int rc = run_guarded([&] {
-      GrpoRunOptions options;
-      options.resume = *grpo_resume;
-      const GrpoResult r = train_grpo(GrpoConfig::read(*grpo_config), options);
-      if (r.finished)
-        std::printf("trained steps %lld..%lld, mean reward %.4g -> %.4g, max KL %.3g; LoRA: %s\n",
-                    static_cast<long long>(r.start_step), static_cast<long long>(r.end_step), r.first_reward,
-                    r.last_reward, r.max_kl, r.lora_path.c_str());
-      else
-        std::printf("stopped at step %lld with a checkpoint; continue with --resume\n",
-                    static_cast<long long>(r.end_step));
-    });
-    if (rc) throw CLI::RuntimeError(rc);
+  set_guarded_callback(grpo, [grpo_config, grpo_resume] {
+    GrpoRunOptions options;
+    options.resume = *grpo_resume;
+    const GrpoResult r = train_grpo(GrpoConfig::read(*grpo_config), options);
+    if (r.finished)
+      std::printf("trained steps %lld..%lld, mean reward %.4g -> %.4g, max KL %.3g; LoRA: %s\n",
+                  static_cast<long long>(r.start_step), static_cast<long long>(r.end_step), r.first_reward,
+                  r.last_reward, r.max_kl, r.lora_path.c_str());
+    else
+      std::printf("stopped at step %lld with a checkpoint; continue with --resume\n",
+                  static_cast<long long>(r.end_step));
   });
 
   auto clip_config = std::make_shared<std::string>();
@@ -99,19 +90,16 @@ void add_train_command(CLI::App& app) {
       "held-out preference accuracy). <out>/model is a CLIP folder usable as a reward model");
   clip->add_option("--config", *clip_config, "Run configuration (JSON; see README)")->required();
   clip->add_flag("--resume", *clip_resume, "Continue from the run's latest checkpoint");
-  clip->callback([clip_config, clip_resume] {
-    const int rc = run_guarded([&] {
-      const ClipTrainResult r = train_clip(ClipTrainConfig::read(*clip_config), *clip_resume);
-      if (r.finished)
-        std::printf("trained steps %lld..%lld, loss %.4g -> %.4g, held-out (%s, %lld clips) accuracy %.3f; model: %s\n",
-                    static_cast<long long>(r.start_step), static_cast<long long>(r.end_step), r.first_loss,
-                    r.last_loss, r.heldout_split.c_str(), static_cast<long long>(r.heldout_items),
-                    r.heldout_accuracy, r.folder.c_str());
-      else
-        std::printf("stopped at step %lld with a checkpoint; continue with --resume\n",
-                    static_cast<long long>(r.end_step));
-    });
-    if (rc) throw CLI::RuntimeError(rc);
+  set_guarded_callback(clip, [clip_config, clip_resume] {
+    const ClipTrainResult r = train_clip(ClipTrainConfig::read(*clip_config), *clip_resume);
+    if (r.finished)
+      std::printf("trained steps %lld..%lld, loss %.4g -> %.4g, held-out (%s, %lld clips) accuracy %.3f; model: %s\n",
+                  static_cast<long long>(r.start_step), static_cast<long long>(r.end_step), r.first_loss,
+                  r.last_loss, r.heldout_split.c_str(), static_cast<long long>(r.heldout_items),
+                  r.heldout_accuracy, r.folder.c_str());
+    else
+      std::printf("stopped at step %lld with a checkpoint; continue with --resume\n",
+                  static_cast<long long>(r.end_step));
   });
 
   auto vlm_config = std::make_shared<std::string>();
@@ -123,20 +111,17 @@ void add_train_command(CLI::App& app) {
       "trained text_encoder");
   vlm->add_option("--config", *vlm_config, "Run configuration (JSON; see README)")->required();
   vlm->add_flag("--resume", *vlm_resume, "Continue from the run's latest checkpoint");
-  vlm->callback([vlm_config, vlm_resume] {
-    const int rc = run_guarded([&] {
-      const VlmTrainResult r = train_vlm(VlmTrainConfig::read(*vlm_config), *vlm_resume);
-      if (r.finished)
-        std::printf("trained steps %lld..%lld, loss %.4g -> %.4g, held-out (%s, %lld frames) loss %.4g, token "
-                    "accuracy %.3f; model: %s\n",
-                    static_cast<long long>(r.start_step), static_cast<long long>(r.end_step), r.first_loss,
-                    r.last_loss, r.heldout_split.c_str(), static_cast<long long>(r.heldout_items), r.heldout_loss,
-                    r.heldout_token_accuracy, r.model_folder.c_str());
-      else
-        std::printf("stopped at step %lld with a checkpoint; continue with --resume\n",
-                    static_cast<long long>(r.end_step));
-    });
-    if (rc) throw CLI::RuntimeError(rc);
+  set_guarded_callback(vlm, [vlm_config, vlm_resume] {
+    const VlmTrainResult r = train_vlm(VlmTrainConfig::read(*vlm_config), *vlm_resume);
+    if (r.finished)
+      std::printf("trained steps %lld..%lld, loss %.4g -> %.4g, held-out (%s, %lld frames) loss %.4g, token "
+                  "accuracy %.3f; model: %s\n",
+                  static_cast<long long>(r.start_step), static_cast<long long>(r.end_step), r.first_loss,
+                  r.last_loss, r.heldout_split.c_str(), static_cast<long long>(r.heldout_items), r.heldout_loss,
+                  r.heldout_token_accuracy, r.model_folder.c_str());
+    else
+      std::printf("stopped at step %lld with a checkpoint; continue with --resume\n",
+                  static_cast<long long>(r.end_step));
   });
 }
 

@@ -70,26 +70,20 @@ void add_video_command(CLI::App& app) {
   auto info_path = std::make_shared<std::string>();
   auto* info_cmd = video->add_subcommand("info", "Print container, codec, size, fps, duration and frame count");
   info_cmd->add_option("file", *info_path, "Video file")->required();
-  info_cmd->callback([info_path] {
-    const int rc = run_guarded([&] { info(*info_path); });
-    if (rc) throw CLI::RuntimeError(rc);
-  });
+  set_guarded_callback(info_cmd, [info_path] { info(*info_path); });
 
   auto compare_paths = std::make_shared<std::pair<std::string, std::string>>();
   auto* compare_cmd = video->add_subcommand("psnr", "PSNR in dB between two videos of the same size and frame count");
   compare_cmd->add_option("a", compare_paths->first, "First video")->required();
   compare_cmd->add_option("b", compare_paths->second, "Second video")->required();
-  compare_cmd->callback([compare_paths] {
-    const int rc = run_guarded([&] {
-      const VideoFrames a = read_video(compare_paths->first), b = read_video(compare_paths->second);
-      if (a.width != b.width || a.height != b.height || a.frames != b.frames)
-        throw Error(compare_paths->second, "is " + std::to_string(b.frames) + " frames " + std::to_string(b.width) + "x" +
-                                               std::to_string(b.height) + " but " + compare_paths->first + " is " +
-                                               std::to_string(a.frames) + " frames " + std::to_string(a.width) + "x" +
-                                               std::to_string(a.height));
-      std::printf("%.2f\n", psnr(a, b));
-    });
-    if (rc) throw CLI::RuntimeError(rc);
+  set_guarded_callback(compare_cmd, [compare_paths] {
+    const VideoFrames a = read_video(compare_paths->first), b = read_video(compare_paths->second);
+    if (a.width != b.width || a.height != b.height || a.frames != b.frames)
+      throw Error(compare_paths->second, "is " + std::to_string(b.frames) + " frames " + std::to_string(b.width) + "x" +
+                                             std::to_string(b.height) + " but " + compare_paths->first + " is " +
+                                             std::to_string(a.frames) + " frames " + std::to_string(a.width) + "x" +
+                                             std::to_string(a.height));
+    std::printf("%.2f\n", psnr(a, b));
   });
 
   auto o = std::make_shared<ConvertOptions>();
@@ -109,10 +103,7 @@ void add_video_command(CLI::App& app) {
                           "(repeat the last frame)")
       ->check(CLI::IsMember({"truncate", "pad"}));
   convert_cmd->add_option("--crf", o->crf, "H.264 quality, 0 (best) to 51")->check(CLI::Range(0, 51));
-  convert_cmd->callback([o] {
-    const int rc = run_guarded([&] { convert(*o); });
-    if (rc) throw CLI::RuntimeError(rc);
-  });
+  set_guarded_callback(convert_cmd, [o] { convert(*o); });
 }
 
 }  // namespace viva::cli

@@ -19,6 +19,15 @@ torch::Tensor sample_training_sigmas(int64_t count, double shift, c10::optional<
   return shift * s / (1.0 + (shift - 1.0) * s);
 }
 
+torch::Tensor sample_training_sigmas(int64_t count, double shift, double high_fraction, double high_shift,
+                                     c10::optional<torch::Generator> generator) {
+  if (high_fraction <= 0) return sample_training_sigmas(count, shift, generator);
+  const auto s = torch::sigmoid(torch::randn({count}, generator, torch::TensorOptions().dtype(torch::kFloat32)));
+  const auto high = torch::rand({count}, generator, torch::TensorOptions().dtype(torch::kFloat32)) < high_fraction;
+  const auto shifts = torch::where(high, torch::full({count}, high_shift), torch::full({count}, shift));
+  return shifts * s / (1.0 + (shifts - 1.0) * s);
+}
+
 torch::Tensor noised_latent(const torch::Tensor& x0, const torch::Tensor& noise, const torch::Tensor& sigma) {
   std::vector<int64_t> shape(x0.dim(), 1);
   shape[0] = x0.size(0);

@@ -23,6 +23,13 @@ struct FlowSchedule {
 // Training noise levels: σ = shift(sigmoid(n)), n ~ N(0, 1) (viva.md §2). -> [count] float32
 torch::Tensor sample_training_sigmas(int64_t count, double shift, c10::optional<torch::Generator> generator = c10::nullopt);
 
+// A mixture of two shifts: each σ uses `high_shift` with probability `high_fraction`, `shift`
+// otherwise. An editor decides what to change at σ ≈ 1, where sampling starts, and a single
+// shift that puts enough samples there starves the low noise levels. A zero fraction draws
+// exactly what the single-shift overload draws.
+torch::Tensor sample_training_sigmas(int64_t count, double shift, double high_fraction, double high_shift,
+                                     c10::optional<torch::Generator> generator = c10::nullopt);
+
 // x_σ = σ·noise + (1 − σ)·x0 with σ broadcast over a batch: sigma [B], x0/noise [B, ...].
 torch::Tensor noised_latent(const torch::Tensor& x0, const torch::Tensor& noise, const torch::Tensor& sigma);
 

@@ -22,6 +22,8 @@ SftConfig SftConfig::read(const std::string& path) {
   r.get("video_probability", c.video_probability);
   r.get("mask_weight", c.mask_weight);
   r.get("shift", c.shift);
+  r.get("high_noise_fraction", c.high_noise_fraction);
+  r.get("high_noise_shift", c.high_noise_shift);
   r.get("instruction_dropout", c.instruction_dropout);
   r.get("dtype", c.dtype);
   r.get("activation_checkpointing", c.activation_checkpointing);
@@ -31,6 +33,8 @@ SftConfig SftConfig::read(const std::string& path) {
   if (c.video_probability < 0 || c.video_probability > 1 || c.instruction_dropout < 0 || c.instruction_dropout > 1)
     throw Error(path, "video_probability and instruction_dropout must be within [0, 1]");
   if (c.ema < 0 || c.ema >= 1) throw Error(path, "ema must be within [0, 1)");
+  if (c.high_noise_fraction < 0 || c.high_noise_fraction > 1 || !(c.high_noise_shift > 0))
+    throw Error(path, "high_noise_fraction must be within [0, 1] and high_noise_shift positive");
   return c;
 }
 
@@ -38,6 +42,7 @@ nlohmann::json SftConfig::to_json() const {
   nlohmann::json json = {{"model", model}, {"cache", cache}, {"out", out}, {"batch_size", batch_size},
                          {"grad_accum", grad_accum}, {"beta1", beta1}, {"beta2", beta2}, {"eps", eps}, {"ema", ema},
                          {"video_probability", video_probability}, {"mask_weight", mask_weight}, {"shift", shift},
+                         {"high_noise_fraction", high_noise_fraction}, {"high_noise_shift", high_noise_shift},
                          {"instruction_dropout", instruction_dropout}, {"dtype", dtype},
                          {"activation_checkpointing", activation_checkpointing}};
   add_training_keys(json);

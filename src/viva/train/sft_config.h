@@ -22,6 +22,8 @@ struct SftConfig : TrainingOptions {
   double video_probability = 0.4;     // P(video batch); image batches otherwise (viva.md §2)
   double mask_weight = 1.0;           // w_m in (1 + w_m·M)
   double shift = 0.0;                 // σ shift for training timesteps; 0: the model's sampling shift
+  double high_noise_fraction = 0.0;   // share of samples whose σ uses high_noise_shift instead (a mixture)
+  double high_noise_shift = 20.0;     // 20: half of those samples at σ ≥ 0.95, where sampling starts
   double instruction_dropout = 0.1;   // P(train a sample on the empty instruction), for guidance
   std::string dtype = "fp32";         // bf16 on CUDA runs under autocast with fp32 master weights
   bool activation_checkpointing = false;  // recompute block activations in backward (large configs)

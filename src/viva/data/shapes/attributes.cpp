@@ -3,6 +3,7 @@
 #include <array>
 
 #include "viva/core/error.h"
+#include "viva/core/strings.h"
 
 namespace viva::shapes {
 namespace {
@@ -20,9 +21,7 @@ template <class Enum, std::size_t N>
 Enum parse_name(const std::array<const char*, N>& names, const std::string& name, const char* what) {
   for (std::size_t i = 0; i < N; ++i)
     if (name == names[i]) return static_cast<Enum>(i);
-  std::string accepted;
-  for (const char* n : names) accepted += std::string(accepted.empty() ? "" : ", ") + n;
-  throw Error(std::string("unknown ") + what + " '" + name + "' (expected one of: " + accepted + ")");
+  throw Error(std::string("unknown ") + what + " '" + name + "' (expected one of: " + join(names) + ")");
 }
 
 template <class Enum, std::size_t N>

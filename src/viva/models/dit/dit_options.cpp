@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "viva/core/error.h"
+#include "viva/core/strings.h"
 
 namespace viva {
 
@@ -113,11 +114,8 @@ DitOptions DitOptions::with_architecture(const nlohmann::json& patch, const std:
   if (patch.empty()) return *this;
   const std::vector<std::string>& keys = architecture_keys();
   for (const auto& [key, value] : patch.items())
-    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-      std::string known;
-      for (const std::string& k : keys) known += (known.empty() ? "" : ", ") + k;
-      throw Error(source, "'" + key + "' is not an architecture key (known: " + known + ")");
-    }
+    if (std::find(keys.begin(), keys.end(), key) == keys.end())
+      throw Error(source, "'" + key + "' is not an architecture key (known: " + join(keys) + ")");
   nlohmann::json config = to_json();
   config.merge_patch(patch);
   DitOptions patched = from_json(config, source);
