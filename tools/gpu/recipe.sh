@@ -8,7 +8,9 @@
 #   {"vae": {"weights": ".gpu-data/start", "steps": 0}, "sft": {"train": {"steps": 4000}}}
 # tools/gpu/shapes_gpu.json is the one the GPU run used: the shipped GPU VAE, more rows, larger
 # batches and step counts that the time budget below cuts short; shapes_gpu_patch1.json is the
-# same with a DiT on 1x1x1 patches (4x the tokens; it learns faster per step).
+# same with a DiT on 1x1x1 patches (4x the tokens; it learns faster per step);
+# shapes_gpu_mixture.json trains both DiT stages with the σ mixture (high_noise_fraction) on
+# twice the SFT rows, the plan for the next lent GPU (README, "Runs 8-10").
 # Usage there: OUT=<folder> tools/gpu/recipe.sh SECONDS [OVERRIDES.json]
 #   SECONDS: wall time from the start by which the results are packed (an unfinished recipe
 #   returns the cards of the stages it finished). Here: rejoin the parts with cat, then untar.
