@@ -68,7 +68,10 @@ TEST(FlowSchedule, TrainingSigmasAreSeededAndInRange) {
 
 TEST(FlowSchedule, TrainingSigmaMixtureMovesAShareOfSamplesToHighNoise) {
   auto generator = [](uint64_t seed) { return torch::make_generator<at::CPUGeneratorImpl>(seed); };
-  // A zero fraction draws what one shift draws; a full one is the high shift alone (same normals).
+  // One shift is σ = shift·s / (1 + (shift − 1)·s) of s = sigmoid(n), to the bit; a zero fraction draws
+  // what one shift draws; a full one is the high shift alone (same normals).
+  const auto s = torch::sigmoid(torch::randn({1000}, generator(3), torch::TensorOptions().dtype(torch::kFloat32)));
+  EXPECT_TRUE(torch::equal(sample_training_sigmas(1000, 3.0, generator(3)), 3.0 * s / (1.0 + 2.0 * s)));
   EXPECT_TRUE(torch::equal(sample_training_sigmas(1000, 3.0, 0.0, 20.0, generator(3)),
                            sample_training_sigmas(1000, 3.0, generator(3))));
   EXPECT_TRUE(torch::allclose(sample_training_sigmas(1000, 3.0, 1.0, 20.0, generator(4)),

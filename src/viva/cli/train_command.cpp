@@ -11,6 +11,14 @@
 #include "viva/train/vae_trainer.h"
 
 namespace viva::cli {
+namespace {
+
+// What every trainer says when Ctrl-C or SIGTERM stopped it before its last step.
+void print_stopped_at(int64_t step) {
+  std::printf("stopped at step %lld with a checkpoint; continue with --resume\n", static_cast<long long>(step));
+}
+
+}  // namespace
 
 void add_train_command(CLI::App& app) {
   auto* train = app.add_subcommand("train", "Train models");
@@ -33,8 +41,7 @@ void add_train_command(CLI::App& app) {
       std::printf("trained steps %lld..%lld, loss %.4g -> %.4g; model: %s\n", static_cast<long long>(r.start_step),
                   static_cast<long long>(r.end_step), r.first_loss, r.last_loss, r.model_folder.c_str());
     else
-      std::printf("stopped at step %lld with a checkpoint; continue with --resume\n",
-                  static_cast<long long>(r.end_step));
+      print_stopped_at(r.end_step);
   });
 
   auto vae_config = std::make_shared<std::string>();
@@ -54,8 +61,7 @@ void add_train_command(CLI::App& app) {
                   r.psnr_db, r.heldout_psnr_db, static_cast<long long>(r.heldout_clips), r.scaling_factor,
                   r.model_folder.c_str());
     else
-      std::printf("stopped at step %lld with a checkpoint; continue with --resume\n",
-                  static_cast<long long>(r.end_step));
+      print_stopped_at(r.end_step);
   });
 
   auto grpo_config = std::make_shared<std::string>();
@@ -77,8 +83,7 @@ void add_train_command(CLI::App& app) {
                   static_cast<long long>(r.start_step), static_cast<long long>(r.end_step), r.first_reward,
                   r.last_reward, r.max_kl, r.lora_path.c_str());
     else
-      std::printf("stopped at step %lld with a checkpoint; continue with --resume\n",
-                  static_cast<long long>(r.end_step));
+      print_stopped_at(r.end_step);
   });
 
   auto clip_config = std::make_shared<std::string>();
@@ -98,8 +103,7 @@ void add_train_command(CLI::App& app) {
                   r.last_loss, r.heldout_split.c_str(), static_cast<long long>(r.heldout_items),
                   r.heldout_accuracy, r.folder.c_str());
     else
-      std::printf("stopped at step %lld with a checkpoint; continue with --resume\n",
-                  static_cast<long long>(r.end_step));
+      print_stopped_at(r.end_step);
   });
 
   auto vlm_config = std::make_shared<std::string>();
@@ -120,8 +124,7 @@ void add_train_command(CLI::App& app) {
                   r.last_loss, r.heldout_split.c_str(), static_cast<long long>(r.heldout_items), r.heldout_loss,
                   r.heldout_token_accuracy, r.model_folder.c_str());
     else
-      std::printf("stopped at step %lld with a checkpoint; continue with --resume\n",
-                  static_cast<long long>(r.end_step));
+      print_stopped_at(r.end_step);
   });
 }
 

@@ -15,16 +15,17 @@ FlowSchedule FlowSchedule::shifted(int steps, double shift) {
 }
 
 torch::Tensor sample_training_sigmas(int64_t count, double shift, c10::optional<torch::Generator> generator) {
-  auto s = torch::sigmoid(torch::randn({count}, generator, torch::TensorOptions().dtype(torch::kFloat32)));
-  return shift * s / (1.0 + (shift - 1.0) * s);
+  return sample_training_sigmas(count, shift, 0.0, shift, generator);
 }
 
 torch::Tensor sample_training_sigmas(int64_t count, double shift, double high_fraction, double high_shift,
                                      c10::optional<torch::Generator> generator) {
-  if (high_fraction <= 0) return sample_training_sigmas(count, shift, generator);
-  const auto s = torch::sigmoid(torch::randn({count}, generator, torch::TensorOptions().dtype(torch::kFloat32)));
-  const auto high = torch::rand({count}, generator, torch::TensorOptions().dtype(torch::kFloat32)) < high_fraction;
-  const auto shifts = torch::where(high, torch::full({count}, high_shift), torch::full({count}, shift));
+  const auto f32 = torch::TensorOptions().dtype(torch::kFloat32);
+  const auto s = torch::sigmoid(torch::randn({count}, generator, f32));
+  auto shifts = torch::full({count}, shift, f32);
+  // No second draw without a mixture, so a zero fraction leaves the generator where one shift does.
+  if (high_fraction > 0)
+    shifts = torch::where(torch::rand({count}, generator, f32) < high_fraction, torch::full({count}, high_shift, f32), shifts);
   return shifts * s / (1.0 + (shifts - 1.0) * s);
 }
 

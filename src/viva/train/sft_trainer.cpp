@@ -130,7 +130,9 @@ SftResult train_sft(const SftConfig& config, const SftRunOptions& options) {
       const auto indices = sampler.draw(config.batch_size, generator);
       video_batches += cache.kind(indices.front()) == SampleKind::Video;
       const Batch b = assemble(cache, indices, config.instruction_dropout, generator, device);
-      const auto sigma = sample_training_sigmas(b.x0.size(0), shift, config.high_noise_fraction, config.high_noise_shift, generator).to(device);
+      const auto sigma =
+          sample_training_sigmas(b.x0.size(0), shift, config.high_noise_fraction, config.high_noise_shift, generator)
+              .to(device);
       const auto noise = torch::randn(b.x0.sizes(), generator, torch::kFloat32).to(device);
       const auto x = noised_latent(b.x0, noise, sigma);
       const compat::AutocastGuard mixed_precision(device.type(), torch::kBFloat16, autocast);
