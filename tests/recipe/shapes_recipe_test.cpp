@@ -143,6 +143,11 @@ TEST(ShapesRecipe, RejectsAnUnknownPlanAndAnOverrideWithAnUnknownKey) {
   expect_error_containing([&] { run_shapes_recipe(o); }, {"override.json", "data.pairz"});
   testing::write_bytes(dir.file("override.json"), R"({"eval": {"steps": "many"}})");
   expect_error_containing([&] { run_shapes_recipe(o); }, {"override.json", "eval.steps", "wrong type"});
+  // The object itself instead of a file name: the same checks, named after the option.
+  o.overrides = R"( {"data": {"pairz": 3}})";
+  expect_error_containing([&] { run_shapes_recipe(o); }, {"--config", "data.pairz"});
+  o.overrides = R"({"data": )";
+  expect_error_containing([&] { run_shapes_recipe(o); }, {"--config"});
 }
 
 }  // namespace

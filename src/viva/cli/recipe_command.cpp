@@ -25,8 +25,8 @@ void add_recipe_command(CLI::App& app) {
       ->check(CLI::IsMember({"full", "smoke"}))
       ->capture_default_str();
   cmd->add_option("--config", o->overrides,
-                  "JSON merged onto the plan, e.g. {\"sft\": {\"train\": {\"steps\": 2000}}} (the plan is written to "
-                  "DIR/plan.json)");
+                  "JSON merged onto the plan: a file, or the object itself, e.g. {\"sft\": {\"train\": {\"steps\": "
+                  "2000}}} (the plan as run is written to DIR/plan.json)");
   cmd->add_flag("--ablation", o->ablation,
                 "Also train and judge the paper's Table 2 variants (Vanilla, +V, +V+M) and write "
                 "DIR/ablation/ablation.md and ablation.json");

@@ -558,9 +558,14 @@ void write_summary(const Recipe& r) {
 ShapesRecipeResult run_shapes_recipe(const ShapesRecipeOptions& o) {
   if (o.out.empty()) throw Error("viva recipe shapes", "--out is required");
   nlohmann::json plan = ShapesRecipePlan::named(o.plan);
-  if (!o.overrides.empty()) plan.merge_patch(load_json_file(o.overrides));
+  // --config is a file, or the JSON object itself when it starts with '{'.
+  const std::size_t first = o.overrides.find_first_not_of(" \t\n");
+  const bool inline_json = first != std::string::npos && o.overrides[first] == '{';
+  const std::string overrides_source = inline_json ? "--config" : o.overrides;
+  if (!o.overrides.empty())
+    plan.merge_patch(inline_json ? parse_json(o.overrides, overrides_source) : load_json_file(o.overrides));
   const ShapesRecipePlan parsed =
-      ShapesRecipePlan::from_json(plan, o.overrides.empty() ? "plan '" + o.plan + "'" : o.overrides);
+      ShapesRecipePlan::from_json(plan, o.overrides.empty() ? "plan '" + o.plan + "'" : overrides_source);
   fs::create_directories(o.out);
   write_file_atomically((fs::path(o.out) / "plan.json").string(), plan.dump(2) + "\n");
   Recipe r(o, parsed);

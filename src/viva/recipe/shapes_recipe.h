@@ -35,7 +35,7 @@ struct ShapesRecipeOptions {
   // folder whose tokenizers to use.
   std::string tokenizers;
   std::string plan = "full";  // "full" | "smoke"
-  std::string overrides;      // JSON file merged onto the plan; empty: none
+  std::string overrides;      // JSON merged onto the plan: a file, or the object itself ('{...}'); empty: none
   bool ablation = false;
   std::string device = "cpu";
   ProgressOptions progress;
