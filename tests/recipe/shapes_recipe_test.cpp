@@ -14,6 +14,7 @@
 #include "viva/pipeline/viva_pipeline.h"
 #include "viva/recipe/ablation_table.h"
 #include "viva/recipe/shapes_recipe.h"
+#include "viva/train/sft_config.h"
 
 namespace viva {
 namespace {
@@ -112,6 +113,28 @@ TEST(ShapesRecipe, SmokePlanRunsEveryStageTheAblationAndResumes) {
   EXPECT_TRUE(fs::exists(dir.file("recipe/sft/run/model/viva.json")));
   EXPECT_EQ(read_model_card(dir.file("recipe/vae"))->wall_seconds, vae_time);
   EXPECT_EQ(read_model_card(dir.file("recipe/sft"))->steps, 3);
+}
+
+// The plans for a lent GPU (tools/gpu/shapes_gpu*.json) fail there, minutes of rare device time
+// later, if a key is wrong: read each here as the recipe would, DiT trainer sections included.
+TEST(ShapesRecipe, GpuPlansReadAsOverridesOfTheFullPlan) {
+  int plans = 0;
+  for (const auto& entry : fs::directory_iterator(std::string(VIVA_PROJECT_DIR) + "/tools/gpu")) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("shapes_gpu", 0) != 0 || entry.path().extension() != ".json") continue;
+    ++plans;
+    nlohmann::json plan = ShapesRecipePlan::named("full");
+    plan.merge_patch(load_json_file(entry.path().string()));
+    const ShapesRecipePlan parsed = ShapesRecipePlan::from_json(plan, name);
+    TempDir dir;
+    for (const auto* dit : {&parsed.t2v, &parsed.sft}) {
+      nlohmann::json config = dit->train;
+      config.update({{"model", "m"}, {"cache", "c"}, {"out", "o"}});
+      testing::write_bytes(dir.file("run.json"), config.dump());
+      EXPECT_NO_THROW(SftConfig::read(dir.file("run.json"))) << name;
+    }
+  }
+  EXPECT_GE(plans, 3);
 }
 
 TEST(ShapesRecipe, RejectsAnUnknownPlanAndAnOverrideWithAnUnknownKey) {

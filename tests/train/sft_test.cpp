@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "../support/temp_dir.h"
@@ -18,6 +19,7 @@ namespace viva {
 namespace {
 
 using testing::expect_error_containing;
+namespace fs = std::filesystem;
 using testing::TempDir;
 
 class Sft : public ::testing::Test {
@@ -212,6 +214,54 @@ TEST_F(Sft, FlowLossReportSplitsTheErrorByTheEditMask) {
   EXPECT_EQ(report.to_json()["rows"].size(), 2u);
   o.sigmas = {1.5};
   EXPECT_THROW(measure_flow_loss(pipeline, cache, o), Error);
+}
+
+// --tasks keeps the samples of the named tasks (the cache index's), each with the noise it has
+// unfiltered, so a filtered report is the unfiltered one over fewer samples.
+TEST_F(Sft, FlowLossReportKeepsOnlyTheNamedTasks) {
+  TempDir dir;
+  fs::copy(dir_->file("cache"), dir.file("cache"), fs::copy_options::recursive);
+  {  // rows 1 and 2 become scene-wide edits
+    std::ifstream in(dir.file("cache/index.jsonl"));
+    std::string line, text;
+    for (int row = 0; std::getline(in, line); ++row) {
+      auto j = nlohmann::json::parse(line);
+      if (row == 1 || row == 2) j["task"] = "background";
+      text += j.dump() + "\n";
+    }
+    std::ofstream(dir.file("cache/index.jsonl")) << text;
+  }
+  PipelineParts parts;
+  parts.vae = parts.encoders = false;
+  VivaPipeline pipeline(model_, torch::kCPU, torch::kFloat32, parts);
+  const ConditionCache cache(dir.file("cache"));
+  ASSERT_EQ(cache.size(), 4);
+  EXPECT_EQ(cache.task(1), "background");
+  FlowLossOptions o;
+  o.sigmas = {0.6};
+  const FlowLossReport all = measure_flow_loss(pipeline, cache, o);
+  o.tasks = {"attribute"};
+  const FlowLossReport objects = measure_flow_loss(pipeline, cache, o);
+  o.tasks = {"background"};
+  const FlowLossReport scenes = measure_flow_loss(pipeline, cache, o);
+  EXPECT_EQ(objects.samples, 2);
+  EXPECT_EQ(scenes.samples, 2);
+  EXPECT_NE(scenes.table().find("tasks background"), std::string::npos);
+  EXPECT_EQ(objects.to_json()["tasks"], nlohmann::json::array({"attribute"}));
+  double copy_outside = 0, outside = 0;  // over rows 0 and 3, the ones still "attribute"
+  for (const int64_t i : {0, 3}) {
+    const CachedSample s = cache.load(i);
+    const auto outside_mask = 1 - s.mask.expand_as(s.target);
+    copy_outside += ((s.target - s.source).pow(2) * outside_mask).sum().item<double>();
+    outside += outside_mask.sum().item<double>();
+  }
+  EXPECT_NEAR(objects.rows[0].copy_outside, copy_outside / outside, 1e-5);
+  EXPECT_NE(objects.rows[0].copy_outside, all.rows[0].copy_outside);
+  o.tasks = {"add"};
+  expect_error_containing([&] { measure_flow_loss(pipeline, cache, o); }, {"no samples of the tasks add"});
+  o.tasks = {"attribute", "background"};
+  o.max_rows = 3;
+  EXPECT_EQ(measure_flow_loss(pipeline, cache, o).samples, 3);
 }
 
 // The weight the EMA still gives the initial weights after n steps is the product of the decays.

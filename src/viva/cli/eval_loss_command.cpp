@@ -39,9 +39,12 @@ void add_eval_loss_command(CLI::App& eval) {
   cmd->add_option("--model", a->model, "VIVA (or text-to-video) model folder")->required();
   cmd->add_option("--cache", a->cache, "Condition cache folder")->required();
   cmd->add_option("--sigmas", a->options.sigmas, "Noise levels in (0, 1]")->delimiter(',')->capture_default_str();
-  cmd->add_option("--max-rows", a->options.max_rows, "Only the first N samples (0: all)")
+  cmd->add_option("--max-rows", a->options.max_rows, "Only the first N samples (of those tasks; 0: all)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  cmd->add_option("--tasks", a->options.tasks,
+                  "Only samples of these tasks, comma-separated (e.g. add,replace,attribute: the object edits)")
+      ->delimiter(',');
   cmd->add_option("--seed", a->options.seed, "Seed of the noise")->capture_default_str();
   cmd->add_option("--json", a->json, "Also write the table as JSON here");
   cmd->add_option("--device", a->device, "cpu or cuda[:N]")->capture_default_str();

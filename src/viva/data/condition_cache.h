@@ -64,6 +64,7 @@ class ConditionCache {
   SampleKind kind(int64_t i) const { return entries_[static_cast<std::size_t>(i)].kind; }
   const std::vector<int64_t>& latent_shape(int64_t i) const { return entries_[static_cast<std::size_t>(i)].shape; }
   bool has_reference(int64_t i) const { return entries_[static_cast<std::size_t>(i)].reference; }
+  const std::string& task(int64_t i) const { return entries_[static_cast<std::size_t>(i)].task; }
   CachedSample load(int64_t i) const;
 
  private:

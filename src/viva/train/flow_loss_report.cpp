@@ -1,9 +1,11 @@
 #include "viva/train/flow_loss_report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
 #include "viva/core/error.h"
+#include "viva/core/strings.h"
 #include "viva/diffusion/flow_schedule.h"
 #include "viva/pipeline/viva_pipeline.h"
 
@@ -29,8 +31,13 @@ FlowLossReport measure_flow_loss(VivaPipeline& pipeline, const ConditionCache& c
   if (options.sigmas.empty()) throw Error("flow loss", "no noise levels given");
   for (double s : options.sigmas)
     if (!(s > 0 && s <= 1)) throw Error("flow loss", "noise level " + std::to_string(s) + " is outside (0, 1]");
-  const int64_t count = options.max_rows > 0 ? std::min(options.max_rows, cache.size()) : cache.size();
-  if (count == 0) throw Error("flow loss", "the cache holds no samples");
+  std::vector<int64_t> selected;
+  for (int64_t i = 0; i < cache.size() && (options.max_rows == 0 || static_cast<int64_t>(selected.size()) < options.max_rows); ++i)
+    if (options.tasks.empty() || std::find(options.tasks.begin(), options.tasks.end(), cache.task(i)) != options.tasks.end())
+      selected.push_back(i);
+  if (selected.empty())
+    throw Error("flow loss", options.tasks.empty() ? "the cache holds no samples"
+                                                   : "the cache holds no samples of the tasks " + join(options.tasks));
   HunyuanDit& dit = pipeline.transformer();
   const bool was_training = dit->is_training();
   dit->eval();
@@ -38,11 +45,12 @@ FlowLossReport measure_flow_loss(VivaPipeline& pipeline, const ConditionCache& c
   const double embedded_guidance = pipeline.config().sampling.embedded_guidance;
 
   FlowLossReport report;
-  report.samples = count;
+  report.samples = static_cast<int64_t>(selected.size());
+  report.tasks = options.tasks;
   std::vector<Sums> model(options.sigmas.size()), unconditional(options.sigmas.size());
   Sums copy;  // x0 = source: the same at every noise level
   double inside_elements = 0, outside_elements = 0;
-  for (int64_t i = 0; i < count; ++i) {
+  for (const int64_t i : selected) {
     const CachedSample s = cache.load(i);
     report.has_source = s.source.defined();
     const auto to_batch = [&](const torch::Tensor& t) {
@@ -91,8 +99,10 @@ FlowLossReport measure_flow_loss(VivaPipeline& pipeline, const ConditionCache& c
 std::string FlowLossReport::table() const {
   std::string out;
   char line[256];
-  std::snprintf(line, sizeof line, "%lld samples, %.1f%% of latent elements inside the edit mask\n\n",
-                static_cast<long long>(samples), 100.0 * mask_share);
+  std::snprintf(line, sizeof line, "%lld samples", static_cast<long long>(samples));
+  out += line;
+  if (!tasks.empty()) out += " (tasks " + join(tasks) + ")";
+  std::snprintf(line, sizeof line, ", %.1f%% of latent elements inside the edit mask\n\n", 100.0 * mask_share);
   out += line;
   out += has_source ? "| sigma | model: inside mask | outside | without instruction: inside | outside | copy source: "
                       "inside | outside |\n|---:|---:|---:|---:|---:|---:|---:|\n"
@@ -120,7 +130,7 @@ nlohmann::json FlowLossReport::to_json() const {
                          {"unconditional_outside", number(r.unconditional_outside)},
                          {"copy_inside", number(r.copy_inside)},
                          {"copy_outside", number(r.copy_outside)}});
-  return {{"samples", samples}, {"mask_share", mask_share}, {"has_source", has_source}, {"rows", rows_json}};
+  return {{"samples", samples}, {"tasks", tasks}, {"mask_share", mask_share}, {"has_source", has_source}, {"rows", rows_json}};
 }
 
 }  // namespace viva

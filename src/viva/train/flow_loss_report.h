@@ -19,6 +19,9 @@ struct FlowLossOptions {
   // Sampling starts at 1, where only the source and the instruction tell the target.
   std::vector<double> sigmas{0.05, 0.2, 0.5, 0.8, 0.95, 1.0};
   int64_t max_rows = 64;  // the first N samples of the cache (0: all)
+  // Only samples of these tasks (the cache index's "task"), e.g. the object edits apart from the
+  // scene-wide ones, which an editor can learn to read long before it grounds an object; empty: all.
+  std::vector<std::string> tasks;
   uint64_t seed = 0;      // of the noise; the same noise for every sigma
 };
 
@@ -33,6 +36,7 @@ struct FlowLossRow {
 
 struct FlowLossReport {
   int64_t samples = 0;
+  std::vector<std::string> tasks;  // the samples' tasks when filtered; empty: every task
   double mask_share = 0;  // share of latent elements inside the edit mask
   bool has_source = false;
   std::vector<FlowLossRow> rows;
