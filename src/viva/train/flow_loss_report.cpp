@@ -24,6 +24,19 @@ struct Sums {
 
 double mean_or_nan(double sum, double count) { return count > 0 ? sum / count : std::nan(""); }
 
+// The first max_rows samples (0: all) whose task is one of options.tasks (empty: any).
+std::vector<int64_t> select_samples(const ConditionCache& cache, const FlowLossOptions& options) {
+  const auto wanted = [&](const std::string& task) {
+    return options.tasks.empty() || std::find(options.tasks.begin(), options.tasks.end(), task) != options.tasks.end();
+  };
+  std::vector<int64_t> selected;
+  for (int64_t i = 0; i < cache.size(); ++i) {
+    if (options.max_rows > 0 && static_cast<int64_t>(selected.size()) == options.max_rows) break;
+    if (wanted(cache.task(i))) selected.push_back(i);
+  }
+  return selected;
+}
+
 }  // namespace
 
 FlowLossReport measure_flow_loss(VivaPipeline& pipeline, const ConditionCache& cache, const FlowLossOptions& options) {
@@ -31,10 +44,7 @@ FlowLossReport measure_flow_loss(VivaPipeline& pipeline, const ConditionCache& c
   if (options.sigmas.empty()) throw Error("flow loss", "no noise levels given");
   for (double s : options.sigmas)
     if (!(s > 0 && s <= 1)) throw Error("flow loss", "noise level " + std::to_string(s) + " is outside (0, 1]");
-  std::vector<int64_t> selected;
-  for (int64_t i = 0; i < cache.size() && (options.max_rows == 0 || static_cast<int64_t>(selected.size()) < options.max_rows); ++i)
-    if (options.tasks.empty() || std::find(options.tasks.begin(), options.tasks.end(), cache.task(i)) != options.tasks.end())
-      selected.push_back(i);
+  const std::vector<int64_t> selected = select_samples(cache, options);
   if (selected.empty())
     throw Error("flow loss", options.tasks.empty() ? "the cache holds no samples"
                                                    : "the cache holds no samples of the tasks " + join(options.tasks));
@@ -130,7 +140,8 @@ nlohmann::json FlowLossReport::to_json() const {
                          {"unconditional_outside", number(r.unconditional_outside)},
                          {"copy_inside", number(r.copy_inside)},
                          {"copy_outside", number(r.copy_outside)}});
-  return {{"samples", samples}, {"tasks", tasks}, {"mask_share", mask_share}, {"has_source", has_source}, {"rows", rows_json}};
+  return {{"samples", samples}, {"tasks", tasks}, {"mask_share", mask_share}, {"has_source", has_source},
+          {"rows", rows_json}};
 }
 
 }  // namespace viva
