@@ -7,6 +7,7 @@
 
 #include "../support/temp_dir.h"
 #include "../support/tiny_model.h"
+#include "viva/core/atomic_file.h"
 #include "viva/core/config.h"
 #include "viva/core/tensor_utils.h"
 #include "viva/data/manifest.h"
@@ -97,7 +98,11 @@ TEST(ShapesRecipe, SmokePlanRunsEveryStageTheAblationAndResumes) {
   ASSERT_EQ(table.at("variants").size(), 5u);
   EXPECT_EQ(table.at("variants")[0].at("label"), "Vanilla");
   EXPECT_EQ(table.at("variants")[4].at("label"), "+V+M+I+E");
-  EXPECT_TRUE(fs::exists(dir.file("recipe/RECIPE.md")));
+  const std::string summary = read_file(dir.file("recipe/RECIPE.md"));
+  EXPECT_NE(summary.find("| eval |"), std::string::npos);
+  // The probe's stylisations change the whole frame: no PSNR outside their mask, said as such.
+  EXPECT_NE(summary.find("probe.psnr_outside_mask=n/a"), std::string::npos) << summary;
+  EXPECT_EQ(summary.find("nan"), std::string::npos) << summary;
   int finished_events = 0;
   std::ifstream log(dir.file("recipe/recipe.jsonl"));
   for (std::string line; std::getline(log, line);)

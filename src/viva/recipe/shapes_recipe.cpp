@@ -523,8 +523,8 @@ std::string compact_metrics(const nlohmann::json& metrics) {
   std::string out;
   auto add = [&](const std::string& key, const nlohmann::json& v) {
     if (!v.is_number() && !v.is_null()) return;
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.4g", v.is_number() ? v.get<double>() : std::nan(""));
+    char buffer[32] = "n/a";  // null: not measurable (no pixel outside a whole-frame edit's mask)
+    if (v.is_number()) std::snprintf(buffer, sizeof buffer, "%.4g", v.get<double>());
     out += (out.empty() ? "" : ", ") + key + "=" + buffer;
   };
   if (!metrics.is_object()) return out;
