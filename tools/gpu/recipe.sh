@@ -11,7 +11,7 @@
 # same with a DiT on 1x1x1 patches (4x the tokens; it learns faster per step);
 # shapes_gpu_mixture.json trains both DiT stages with the σ mixture (high_noise_fraction) on
 # twice the SFT rows (README, "Runs 8-10"); shapes_gpu_sigma1.json, the plan for the next lent
-# GPU, puts half of both stages' samples at σ ≈ 1 and SFT's other half at shift 1 ("Runs 11-12").
+# GPU, puts half of both stages' samples at σ ≈ 1 and SFT's other half at shift 1 ("Runs 11-13").
 # Usage there: OUT=<folder> tools/gpu/recipe.sh SECONDS [OVERRIDES.json]
 #   SECONDS: wall time from the start by which the results are packed (an unfinished recipe
 #   returns the cards of the stages it finished). Here: rejoin the parts with cat, then untar.
