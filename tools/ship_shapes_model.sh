@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Ships a finished `viva recipe shapes` run as the default model: DIR/model stored in bf16 under
 # models/shapes, with every stage's model card, the recipe summary and (when run) the ablation.
-# Usage: tools/ship_shapes_model.sh RECIPE_DIR
+# Usage: tools/ship_shapes_model.sh RECIPE_DIR [REPORT.json]
+#   REPORT.json: a `viva eval shapes --json` report of DIR/model's edits of more held-out rows of
+#   DIR/data (say, every validation clip), to choose the README's sample from as well.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-recipe=${1:?usage: tools/ship_shapes_model.sh RECIPE_DIR}
+recipe=${1:?usage: tools/ship_shapes_model.sh RECIPE_DIR [REPORT.json]}
+report=${2:-}
 test -f "$recipe/eval/card.json" || { echo "error: $recipe: the recipe has not finished (no eval/card.json)" >&2; exit 1; }
 out="$root/models/shapes"
 rm -rf "$out.new"
@@ -28,13 +31,19 @@ cp "$recipe/RECIPE.md" "$recipe/plan.json" "$out.new/"
 rm -rf "$out" && mv "$out.new" "$out"
 du -sh "$out"
 
-# The README's sample: the held-out test pair the shipped model edits best (followed, highest
-# PSNR outside the mask), with its ground truth so tests can judge the edit.
-python3 - "$recipe" "$root/samples/shapes" <<'PY'
+# The README's sample: the held-out video pair the shipped model edits best (followed, then the
+# highest PSNR outside the mask) among the judged test rows (held-out colour x shape combinations),
+# validation rows (unseen scenes, every kind of edit) and REPORT's, with its ground truth so tests
+# can judge the edit.
+python3 - "$recipe" "$root/samples/shapes" "$report" <<'PY'
 import json, os, shutil, sys
-recipe, out = sys.argv[1], sys.argv[2]
-report = json.load(open(os.path.join(recipe, "eval", "test.json")))
-clips = [c for c in report["clips"] if c.get("kind") == "video" and "followed" in c]
+recipe, out, extra = sys.argv[1], sys.argv[2], sys.argv[3]
+reports = [os.path.join(recipe, "eval", split + ".json") for split in ("test", "validation")] + [extra]
+clips = []
+for path in reports:
+    if path and os.path.exists(path):
+        clips += [c for c in json.load(open(path))["clips"]
+                  if c.get("kind") == "video" and "followed" in c and c.get("split") in ("test", "validation")]
 clips.sort(key=lambda c: (c["followed"], c.get("psnr_outside_mask") or 0), reverse=True)
 chosen = clips[0]
 rows = {json.loads(l)["id"]: json.loads(l) for l in open(os.path.join(recipe, "data", "manifest.jsonl"))}
@@ -50,8 +59,7 @@ for key in ("source", "target", "mask", "reference"):
 shutil.copy(os.path.join(recipe, "data", "scenes", row["id"] + ".json"), os.path.join(out, "scenes"))
 with open(os.path.join(out, "manifest.jsonl"), "w") as f:
     f.write(json.dumps(row) + "\n")
-# What the recipe's evaluation measured on this pair (fp32 weights): the shipped-model test
-# holds the bf16 model to it.
+# What the evaluation measured on this pair: the shipped-model test holds the bf16 model to it.
 with open(os.path.join(out, "expected.json"), "w") as f:
     json.dump({"id": row["id"], "followed": chosen["followed"], "psnr_outside_mask": chosen.get("psnr_outside_mask")}, f)
     f.write("\n")

@@ -3,6 +3,7 @@
 // recipe's evaluation did.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 
 #include "../support/temp_dir.h"
@@ -45,13 +46,17 @@ TEST(ShippedModel, EditsTheShippedSample) {
   ASSERT_EQ(report.all.scored, 1);
   RecordProperty("followed", report.clips.at(0).followed ? 1 : 0);
   RecordProperty("psnr_outside_mask", std::to_string(report.clips.at(0).psnr));
-  // The recipe's evaluation of this pair (fp32 weights; the shipped ones are bf16, and this
-  // machine's kernels may differ from the recipe's): the same verdict, PSNR within 1.5 dB.
+  // The evaluation that chose this pair (tools/ship_shapes_model.sh; its kernels may differ from
+  // this machine's): the same verdict, PSNR within 1.5 dB — none where the edit covers the whole
+  // frame (a new background), which leaves nothing outside the mask.
   const std::string expected_path = std::string(VIVA_PROJECT_DIR) + "/samples/shapes/expected.json";
   ASSERT_TRUE(fs::exists(expected_path)) << "tools/ship_shapes_model.sh writes " << expected_path;
   const nlohmann::json expected = load_json_file(expected_path);
   EXPECT_EQ(report.clips.at(0).followed, expected.at("followed").get<bool>());
-  EXPECT_NEAR(report.clips.at(0).psnr, expected.at("psnr_outside_mask").get<double>(), 1.5);
+  if (expected.at("psnr_outside_mask").is_null())
+    EXPECT_TRUE(std::isnan(report.clips.at(0).psnr)) << report.clips.at(0).psnr;
+  else
+    EXPECT_NEAR(report.clips.at(0).psnr, expected.at("psnr_outside_mask").get<double>(), 1.5);
 }
 
 }  // namespace

@@ -15,7 +15,6 @@
 #include "viva/pipeline/viva_pipeline.h"
 #include "viva/recipe/ablation_table.h"
 #include "viva/recipe/shapes_recipe.h"
-#include "viva/train/sft_config.h"
 
 namespace viva {
 namespace {
@@ -69,11 +68,13 @@ TEST(ShapesRecipe, SmokePlanRunsEveryStageTheAblationAndResumes) {
   EXPECT_GT(flow.at("inside_without_instruction").get<double>(), 0.0);
   EXPECT_GT(flow.at("outside").get<double>(), 0.0);
   EXPECT_TRUE(std::filesystem::exists(dir.file("recipe/eval/test_flow_loss.md")));
-  // The final model is also judged on train rows it was fine-tuned on (its fit), the ablation's
-  // variants only on the held-out sets.
-  EXPECT_TRUE(read_model_card(dir.file("recipe/eval"))->metrics.at("train").contains("vae_ceiling_followed_share"));
-  EXPECT_EQ(read_manifest(dir.file("recipe/eval/train.jsonl")).rows.at(0).split, "train");
-  EXPECT_FALSE(read_model_card(dir.file("recipe/ablation/v"))->metrics.contains("train"));
+  // The final model is also judged on train rows it was fine-tuned on (its fit) and on validation
+  // rows (unseen scenes, scene-wide edits too), the ablation's variants only on the held-out sets.
+  for (const char* role : {"train", "validation"}) {
+    EXPECT_TRUE(read_model_card(dir.file("recipe/eval"))->metrics.at(role).contains("vae_ceiling_followed_share")) << role;
+    EXPECT_EQ(read_manifest(dir.file(std::string("recipe/eval/") + role + ".jsonl")).rows.at(0).split, role);
+    EXPECT_FALSE(read_model_card(dir.file("recipe/ablation/v"))->metrics.contains(role)) << role;
+  }
   // The VAE ceiling judges the targets (not the sources) through the final model's VAE.
   EXPECT_TRUE(read_model_card(dir.file("recipe/eval"))->metrics.at("test").contains("vae_ceiling_followed_share"));
   {
@@ -130,14 +131,8 @@ TEST(ShapesRecipe, GpuPlansReadAsOverridesOfTheFullPlan) {
     ++plans;
     nlohmann::json plan = ShapesRecipePlan::named("full");
     plan.merge_patch(load_json_file(entry.path().string()));
-    const ShapesRecipePlan parsed = ShapesRecipePlan::from_json(plan, name);
-    TempDir dir;
-    for (const auto* dit : {&parsed.t2v, &parsed.sft}) {
-      nlohmann::json config = dit->train;
-      config.update({{"model", "m"}, {"cache", "c"}, {"out", "o"}});
-      testing::write_bytes(dir.file("run.json"), config.dump());
-      EXPECT_NO_THROW(SftConfig::read(dir.file("run.json"))) << name;
-    }
+    // Trainer sections included (a wrong key would otherwise fail minutes into rare device time).
+    EXPECT_NO_THROW(ShapesRecipePlan::from_json(plan, name)) << name;
   }
   EXPECT_GE(plans, 3);
 }
@@ -157,6 +152,13 @@ TEST(ShapesRecipe, RejectsAnUnknownPlanAndAnOverrideWithAnUnknownKey) {
   plan["t2v"].erase("transformer");
   plan["sft"]["transformer"] = {{"hidden_size", 96}};  // the editor inherits the t2v DiT
   expect_error_containing([&] { ShapesRecipePlan::from_json(plan, "p.json"); }, {"p.json", "sft.transformer"});
+  plan["sft"].erase("transformer");
+  // Trainer sections are read by their trainers' readers when the plan is read, too.
+  plan["sft"]["train"]["batch_size"] = 0;
+  expect_error_containing([&] { ShapesRecipePlan::from_json(plan, "p.json"); }, {"p.json", "'sft.train'", "batch_size"});
+  plan["sft"]["train"]["batch_size"] = 2;
+  plan["grpo"]["samplr"] = "cps";
+  expect_error_containing([&] { ShapesRecipePlan::from_json(plan, "p.json"); }, {"p.json", "'grpo'", "samplr"});
   if (!testing::have_test_tokenizers()) GTEST_SKIP() << "test tokenizers absent";
   TempDir dir;
   testing::write_bytes(dir.file("override.json"), R"({"vae": {"stepz": 3}})");
@@ -166,7 +168,8 @@ TEST(ShapesRecipe, RejectsAnUnknownPlanAndAnOverrideWithAnUnknownKey) {
   o.plan = "smoke";
   o.overrides = dir.file("override.json");
   o.progress.set_mode(ProgressMode::Silent);
-  expect_error_containing([&] { run_shapes_recipe(o); }, {"vae/config.json", "stepz"});
+  expect_error_containing([&] { run_shapes_recipe(o); }, {"override.json", "'vae'", "stepz"});
+  EXPECT_FALSE(fs::exists(o.out + "/data")) << "the plan is checked before any stage runs";
   testing::write_bytes(dir.file("override.json"), R"({"data": {"pairz": 3}})");
   expect_error_containing([&] { run_shapes_recipe(o); }, {"override.json", "data.pairz"});
   testing::write_bytes(dir.file("override.json"), R"({"eval": {"steps": "many"}})");

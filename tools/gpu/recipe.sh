@@ -10,8 +10,9 @@
 # batches and step counts that the time budget below cuts short; shapes_gpu_patch1.json is the
 # same with a DiT on 1x1x1 patches (4x the tokens; it learns faster per step);
 # shapes_gpu_mixture.json trains both DiT stages with the σ mixture (high_noise_fraction) on
-# twice the SFT rows (README, "Runs 8-10"); shapes_gpu_sigma1.json, the plan for the next lent
-# GPU, puts half of both stages' samples at σ ≈ 1 and SFT's other half at shift 1 ("Runs 11-13").
+# twice the SFT rows (README, "Runs 8-10"); shapes_gpu_sigma1.json puts half of both stages'
+# samples at σ ≈ 1 and SFT's other half at shift 1 ("Runs 11-13"); shapes_gpu_sigma1_patch1.json
+# is that with 1x1x1 patches, the plan of run 14 (the whole recipe in 5.6 minutes on an H200).
 # Usage there: OUT=<folder> tools/gpu/recipe.sh SECONDS [OVERRIDES.json]
 #   SECONDS: wall time from the start by which the results are packed (an unfinished recipe
 #   returns the cards of the stages it finished). Here: rejoin the parts with cat, then untar.
@@ -31,14 +32,14 @@ fi
 # The DiT stages train for as long as the deadline allows (TrainingOptions::max_minutes): what is
 # left after the build, less RESERVE seconds for the other stages (data, VAE, VLM, CLIP, PickScore,
 # caches, evaluation) and a minute to pack, split 1:2 between text-to-video and SFT; GRPO gets a
-# minute. A max_minutes in the overrides wins.
+# minute. A max_minutes in the overrides wins; SFT then gets what text-to-video leaves.
 left=$(( end - $(date +%s) - 60 - ${RESERVE:-240} ))
 python3 - "$overrides" "$left" > /tmp/timed-overrides.json <<'PY' || exit 1
 import json, sys
 o = json.load(open(sys.argv[1])) if sys.argv[1] else {}
 minutes = max(int(sys.argv[2]), 90) / 60
-for stage, share in (("t2v", 1 / 3), ("sft", 2 / 3)):
-    o.setdefault(stage, {}).setdefault("train", {}).setdefault("max_minutes", round(minutes * share, 2))
+t2v = o.setdefault("t2v", {}).setdefault("train", {}).setdefault("max_minutes", round(minutes / 3, 2))
+o.setdefault("sft", {}).setdefault("train", {}).setdefault("max_minutes", round(max(minutes - t2v, 0.5), 2))
 o.setdefault("grpo", {}).setdefault("max_minutes", 1.0)
 print(json.dumps(o))
 PY
@@ -56,8 +57,9 @@ pack=/tmp/pack
 rm -rf "$pack" && mkdir -p "$pack"
 (cd "$run" && find . -maxdepth 3 \( -name 'card.json' -o -name 'MODEL_CARD.md' -o -name 'plan.json' -o -name 'recipe.jsonl' \
    -o -name 'RECIPE.md' -o -path './eval/*.json' -o -name 'metrics.jsonl' \) -print0 | xargs -0 cp --parents -t "$pack")
-# Cut short during GRPO or the evaluation: the SFT model is the newest finished one.
-for m in model sft/run/model; do
+# Cut short during GRPO or the evaluation: the SFT model is the newest finished one. PACK_MODELS
+# chooses (PACK_MODELS=sft/run/model: the SFT model, for GRPO and the evaluation elsewhere).
+for m in ${PACK_MODELS:-model sft/run/model}; do
   [ -d "$run/$m" ] && { "$VIVA" model convert "$run/$m" "$pack/model" --dtype bf16 > /dev/null; echo "packed $m"; break; }
 done
 tar -C "$pack" -cJf /tmp/result.tar.xz . && split -b 15M -d /tmp/result.tar.xz "$OUT/result.tar.xz.part-"

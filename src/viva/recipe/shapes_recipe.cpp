@@ -363,13 +363,18 @@ ModelCard grpo_stage(Recipe& r) {
 
 // A model on the test and hybrid splits and the probe set; the reports by role. `vae_ceiling`:
 // the targets through the model's VAE instead of edits (EditAndJudgeOptions::vae_ceiling).
-// `seen`: also the first rows of the train split, which SFT trained on (how well it fits them).
+// `more`: also the first rows of the train split, which SFT trained on (how well it fits them), and
+// of the validation split: unseen scenes with every kind of edit, the scene-wide ones (background,
+// weather, style) included, which the test split (held-out colour x shape combinations) lacks.
 nlohmann::json evaluate(Recipe& r, const std::string& model, const std::string& out, bool vae_ceiling = false,
-                        bool seen = false) {
+                        bool more = false) {
   const ShapesRecipePlan::Eval& p = r.plan().eval;
   std::vector<std::tuple<const char*, const char*, const char*>> roles = {
       {"test", "data", "test"}, {"hybrid", "data", "hybrid"}, {"probe", "data_probe", ""}};
-  if (seen) roles.insert(roles.begin(), {"train", "data", "train"});
+  if (more) {
+    roles.insert(roles.begin(), {"train", "data", "train"});
+    roles.push_back({"validation", "data", "validation"});
+  }
   nlohmann::json reports = nlohmann::json::object();
   for (const auto& [role, data, split] : roles) {
     EditAndJudgeOptions e;
@@ -430,15 +435,15 @@ nlohmann::json test_flow_loss(Recipe& r, const std::string& model) {
 ModelCard eval_stage(Recipe& r) {
   return r.stage("eval", [&] {
     const std::string model = (fs::path(r.options().out) / "model").string();
-    const nlohmann::json reports = evaluate(r, model, r.dir("eval"), /*vae_ceiling=*/false, /*seen=*/true);
+    const nlohmann::json reports = evaluate(r, model, r.dir("eval"), /*vae_ceiling=*/false, /*more=*/true);
     ModelCard card;
-    card.title = "the final model judged by the oracle on the test, hybrid and probe sets (and seen train rows)";
+    card.title = "the final model judged by the oracle on the test, hybrid and probe sets (and train and validation rows)";
     card.result = "eval";
     card.config = {{"max_rows", r.plan().eval.max_rows}, {"steps", r.plan().eval.steps},
                    {"guidance", r.plan().eval.guidance}};
     card.metrics = headline(reports);
     // The most any editor could score through this VAE: the targets' round trips, judged.
-    const nlohmann::json ceilings = evaluate(r, model, r.dir("eval"), /*vae_ceiling=*/true, /*seen=*/true);
+    const nlohmann::json ceilings = evaluate(r, model, r.dir("eval"), /*vae_ceiling=*/true, /*more=*/true);
     for (const auto& [role, report] : ceilings.items())
       card.metrics[role]["vae_ceiling_followed_share"] = report.at("all").at("followed_share");
     if (const nlohmann::json flow = test_flow_loss(r, model); !flow.is_null()) card.metrics["test_flow_loss"] = flow;

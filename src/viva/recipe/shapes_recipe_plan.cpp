@@ -3,8 +3,37 @@
 #include "viva/core/config.h"
 #include "viva/core/error.h"
 #include "viva/pipeline/model_init.h"
+#include "viva/train/clip_trainer.h"
+#include "viva/train/grpo_config.h"
+#include "viva/train/sft_config.h"
+#include "viva/train/vae_trainer.h"
+#include "viva/train/vlm_trainer.h"
 
 namespace viva {
+namespace {
+
+// Reads every trainer section as its stage will, with stand-ins for the paths the recipe adds, so
+// that a wrong key or value fails when the plan is read rather than when its stage starts, which
+// can be an hour in.
+void check_trainer_sections(const ShapesRecipePlan& p, const std::string& source) {
+  const auto with = [](nlohmann::json keys, const nlohmann::json& paths) {
+    keys.merge_patch(paths);
+    return keys;
+  };
+  const auto section = [&](const std::string& key) { return source + ", section '" + key + "'"; };
+  const nlohmann::json inputs = {{"model", "-"}, {"manifest", "-"}, {"out", "-"}};
+  VaeTrainConfig::from_json(with(p.vae, inputs), section("vae"));
+  VlmTrainConfig::from_json(with(p.vlm, inputs), section("vlm"));
+  ClipTrainConfig::from_json(with(p.clip, {{"manifest", "-"}, {"out", "-"}, {"merges", "-"}}), section("clip"));
+  ClipTrainConfig::from_json(with(p.pickscore, {{"manifest", "-"}, {"out", "-"}, {"init", "-"}}), section("pickscore"));
+  for (const auto& [key, dit] : {std::pair{"t2v.train", &p.t2v}, std::pair{"sft.train", &p.sft}})
+    SftConfig::from_json(with(dit->train, {{"model", "-"}, {"cache", "-"}, {"out", "-"}}), section(key));
+  GrpoConfig::from_json(
+      with(p.grpo, {{"model", "-"}, {"prompts", "-"}, {"out", "-"}, {"rewards", {{"clip", "-"}, {"pickscore", "-"}}}}),
+      section("grpo"));
+}
+
+}  // namespace
 
 nlohmann::json ShapesRecipePlan::named(const std::string& name) {
   if (name == "full")
@@ -83,6 +112,7 @@ ShapesRecipePlan ShapesRecipePlan::from_json(const nlohmann::json& json, const s
   r.finish();
   // The t2v stage would only find a bad architecture after an hour of earlier stages.
   check_preset_architecture(p.init.preset, p.t2v.transformer, source + " (init.preset, t2v.transformer)");
+  check_trainer_sections(p, source);
   if (p.data.pairs < 20 || p.data.probe_pairs < 1 || p.eval.max_rows < 0)
     throw Error(source, "data.pairs must be at least 20 (every split), data.probe_pairs at least 1, eval.max_rows >= 0");
   return p;

@@ -21,10 +21,11 @@
 namespace viva {
 namespace fs = std::filesystem;
 
-ClipTrainConfig ClipTrainConfig::read(const std::string& path) {
-  const nlohmann::json json = load_json_file(path);
+ClipTrainConfig ClipTrainConfig::read(const std::string& path) { return from_json(load_json_file(path), path); }
+
+ClipTrainConfig ClipTrainConfig::from_json(const nlohmann::json& json, const std::string& source) {
   ClipTrainConfig c;
-  ConfigReader r(json, path);
+  ConfigReader r(json, source);
   r.require("manifest", c.manifest);
   r.require("out", c.out);
   r.get("init", c.init);
@@ -36,10 +37,10 @@ ClipTrainConfig ClipTrainConfig::read(const std::string& path) {
   r.get("frames_per_clip", c.frames_per_clip);
   r.finish();
   if (c.objective != "contrastive" && c.objective != "preference")
-    throw Error(path, "objective must be \"contrastive\" or \"preference\", not \"" + c.objective + "\"");
-  c.check_training_keys(path);
-  if (c.batch_size < 2 || c.frames_per_clip < 1) throw Error(path, "frames_per_clip must be positive and batch_size >= 2");
-  if (c.init.empty() && c.merges.empty()) throw Error(path, "a fresh CLIP (no \"init\") needs the tokenizer's \"merges\" file");
+    throw Error(source, "objective must be \"contrastive\" or \"preference\", not \"" + c.objective + "\"");
+  c.check_training_keys(source);
+  if (c.batch_size < 2 || c.frames_per_clip < 1) throw Error(source, "frames_per_clip must be positive and batch_size >= 2");
+  if (c.init.empty() && c.merges.empty()) throw Error(source, "a fresh CLIP (no \"init\") needs the tokenizer's \"merges\" file");
   return c;
 }
 

@@ -30,6 +30,8 @@ struct ClipTrainConfig : TrainingOptions {
   int64_t frames_per_clip = 2;  // frames kept per clip (evenly spaced); each step draws one
 
   static ClipTrainConfig read(const std::string& path);
+  // The same from JSON; errors name `source`.
+  static ClipTrainConfig from_json(const nlohmann::json& json, const std::string& source);
   nlohmann::json to_json() const;
 };
 

@@ -5,15 +5,16 @@
 
 namespace viva {
 
-GrpoConfig GrpoConfig::read(const std::string& path) {
-  const nlohmann::json json = load_json_file(path);
+GrpoConfig GrpoConfig::read(const std::string& path) { return from_json(load_json_file(path), path); }
+
+GrpoConfig GrpoConfig::from_json(const nlohmann::json& json, const std::string& source) {
   GrpoConfig c;
-  ConfigReader r(json, path);
+  ConfigReader r(json, source);
   r.require("model", c.model);
   r.require("prompts", c.prompts);
   r.require("out", c.out);
   r.get("split", c.split);
-  if (!r.has("rewards")) throw Error(path, "missing required key 'rewards'");
+  if (!r.has("rewards")) throw Error(source, "missing required key 'rewards'");
   c.rewards = RewardOptions::read(r.child("rewards"));
   if (r.has("lora")) {
     ConfigReader l = r.child("lora");
@@ -39,15 +40,15 @@ GrpoConfig GrpoConfig::read(const std::string& path) {
   r.get("kl_weight", c.kl_weight);
   r.get("advantage_clip", c.advantage_clip);
   r.finish();
-  c.check_training_keys(path);
+  c.check_training_keys(source);
   if (c.prompts_per_step < 1 || c.sampling_steps < 2)
-    throw Error(path, "prompts_per_step must be positive and sampling_steps >= 2");
-  if (c.group_size < 2) throw Error(path, "group_size must be >= 2 (advantages are relative within a group)");
-  if (c.sampler != "flow_sde" && c.sampler != "cps") throw Error(path, "sampler must be \"flow_sde\" or \"cps\", not \"" + c.sampler + "\"");
-  if (!(c.eta > 0)) throw Error(path, "eta must be positive (eta = 0 samples no distinct edits)");
-  if (!(c.timestep_fraction > 0 && c.timestep_fraction <= 1)) throw Error(path, "timestep_fraction must be within (0, 1]");
-  if (!(c.clip_range > 0) || c.kl_weight < 0) throw Error(path, "clip_range must be positive, kl_weight >= 0");
-  if (c.lora.rank < 1 || c.lora.targets.empty()) throw Error(path, "lora.rank must be >= 1 and lora.targets non-empty");
+    throw Error(source, "prompts_per_step must be positive and sampling_steps >= 2");
+  if (c.group_size < 2) throw Error(source, "group_size must be >= 2 (advantages are relative within a group)");
+  if (c.sampler != "flow_sde" && c.sampler != "cps") throw Error(source, "sampler must be \"flow_sde\" or \"cps\", not \"" + c.sampler + "\"");
+  if (!(c.eta > 0)) throw Error(source, "eta must be positive (eta = 0 samples no distinct edits)");
+  if (!(c.timestep_fraction > 0 && c.timestep_fraction <= 1)) throw Error(source, "timestep_fraction must be within (0, 1]");
+  if (!(c.clip_range > 0) || c.kl_weight < 0) throw Error(source, "clip_range must be positive, kl_weight >= 0");
+  if (c.lora.rank < 1 || c.lora.targets.empty()) throw Error(source, "lora.rank must be >= 1 and lora.targets non-empty");
   return c;
 }
 

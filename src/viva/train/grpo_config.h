@@ -36,6 +36,8 @@ struct GrpoConfig : TrainingOptions {
   double advantage_clip = 5.0;     // |A| ≤ this; 0 disables
 
   static GrpoConfig read(const std::string& path);
+  // The same from JSON; errors name `source`.
+  static GrpoConfig from_json(const nlohmann::json& json, const std::string& source);
   nlohmann::json to_json() const;
 };
 

@@ -5,10 +5,11 @@
 
 namespace viva {
 
-SftConfig SftConfig::read(const std::string& path) {
-  const nlohmann::json json = load_json_file(path);
+SftConfig SftConfig::read(const std::string& path) { return from_json(load_json_file(path), path); }
+
+SftConfig SftConfig::from_json(const nlohmann::json& json, const std::string& source) {
   SftConfig c;
-  ConfigReader r(json, path);
+  ConfigReader r(json, source);
   r.require("model", c.model);
   r.require("cache", c.cache);
   r.require("out", c.out);
@@ -28,13 +29,13 @@ SftConfig SftConfig::read(const std::string& path) {
   r.get("dtype", c.dtype);
   r.get("activation_checkpointing", c.activation_checkpointing);
   r.finish();
-  c.check_training_keys(path);
-  if (c.batch_size < 1 || c.grad_accum < 1) throw Error(path, "batch_size and grad_accum must be positive");
+  c.check_training_keys(source);
+  if (c.batch_size < 1 || c.grad_accum < 1) throw Error(source, "batch_size and grad_accum must be positive");
   if (c.video_probability < 0 || c.video_probability > 1 || c.instruction_dropout < 0 || c.instruction_dropout > 1)
-    throw Error(path, "video_probability and instruction_dropout must be within [0, 1]");
-  if (c.ema < 0 || c.ema >= 1) throw Error(path, "ema must be within [0, 1)");
+    throw Error(source, "video_probability and instruction_dropout must be within [0, 1]");
+  if (c.ema < 0 || c.ema >= 1) throw Error(source, "ema must be within [0, 1)");
   if (c.high_noise_fraction < 0 || c.high_noise_fraction > 1 || !(c.high_noise_shift > 0))
-    throw Error(path, "high_noise_fraction must be within [0, 1] and high_noise_shift positive");
+    throw Error(source, "high_noise_fraction must be within [0, 1] and high_noise_shift positive");
   return c;
 }
 

@@ -29,6 +29,8 @@ struct SftConfig : TrainingOptions {
   bool activation_checkpointing = false;  // recompute block activations in backward (large configs)
 
   static SftConfig read(const std::string& path);
+  // The same from JSON; errors name `source`.
+  static SftConfig from_json(const nlohmann::json& json, const std::string& source);
   nlohmann::json to_json() const;
 };
 

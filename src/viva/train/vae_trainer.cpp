@@ -41,10 +41,11 @@ std::vector<int> all_indices(std::size_t n) {
 
 }  // namespace
 
-VaeTrainConfig VaeTrainConfig::read(const std::string& path) {
-  const nlohmann::json json = load_json_file(path);
+VaeTrainConfig VaeTrainConfig::read(const std::string& path) { return from_json(load_json_file(path), path); }
+
+VaeTrainConfig VaeTrainConfig::from_json(const nlohmann::json& json, const std::string& source) {
   VaeTrainConfig c;
-  ConfigReader r(json, path);
+  ConfigReader r(json, source);
   r.require("model", c.model);
   r.require("manifest", c.manifest);
   r.require("out", c.out);
@@ -65,14 +66,14 @@ VaeTrainConfig VaeTrainConfig::read(const std::string& path) {
   r.get("heldout_split", c.heldout_split);
   r.get("heldout_clips", c.heldout_clips);
   r.finish();
-  c.check_training_keys(path, 0);
-  if (c.batch < 1) throw Error(path, "batch must be positive");
+  c.check_training_keys(source, 0);
+  if (c.batch < 1) throw Error(source, "batch must be positive");
   if (!c.weights.empty() && !c.architecture.is_null())
-    throw Error(path, "give either architecture (a fresh VAE) or weights (a trained one), not both");
+    throw Error(source, "give either architecture (a fresh VAE) or weights (a trained one), not both");
   if (c.crop < 0 || c.crop_frames < 1 || (c.crop_frames - 1) % 4 != 0)
-    throw Error(path, "crop must be >= 0 (0: whole frames) and crop_frames of the form 4k+1");
+    throw Error(source, "crop must be >= 0 (0: whole frames) and crop_frames of the form 4k+1");
   if (c.reconstruction != "mse" && c.reconstruction != "l1")
-    throw Error(path, "reconstruction must be \"mse\" or \"l1\", not \"" + c.reconstruction + "\"");
+    throw Error(source, "reconstruction must be \"mse\" or \"l1\", not \"" + c.reconstruction + "\"");
   return c;
 }
 

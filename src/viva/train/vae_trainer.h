@@ -44,6 +44,8 @@ struct VaeTrainConfig : TrainingOptions {
   int64_t heldout_clips = 32;
 
   static VaeTrainConfig read(const std::string& path);
+  // The same from JSON; errors name `source`.
+  static VaeTrainConfig from_json(const nlohmann::json& json, const std::string& source);
   nlohmann::json to_json() const;
 };
 

@@ -21,10 +21,11 @@
 namespace viva {
 namespace fs = std::filesystem;
 
-VlmTrainConfig VlmTrainConfig::read(const std::string& path) {
-  const nlohmann::json json = load_json_file(path);
+VlmTrainConfig VlmTrainConfig::read(const std::string& path) { return from_json(load_json_file(path), path); }
+
+VlmTrainConfig VlmTrainConfig::from_json(const nlohmann::json& json, const std::string& source) {
   VlmTrainConfig c;
-  ConfigReader r(json, path);
+  ConfigReader r(json, source);
   r.require("model", c.model);
   r.require("manifest", c.manifest);
   r.require("out", c.out);
@@ -33,8 +34,8 @@ VlmTrainConfig VlmTrainConfig::read(const std::string& path) {
   c.read_training_keys(r);
   r.get("grad_accum", c.grad_accum);
   r.finish();
-  c.check_training_keys(path);
-  if (c.grad_accum < 1) throw Error(path, "grad_accum must be positive");
+  c.check_training_keys(source);
+  if (c.grad_accum < 1) throw Error(source, "grad_accum must be positive");
   return c;
 }
 

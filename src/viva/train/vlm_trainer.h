@@ -26,6 +26,8 @@ struct VlmTrainConfig : TrainingOptions {
   int64_t grad_accum = 4;  // examples per optimizer step (one at a time: images splice per sequence)
 
   static VlmTrainConfig read(const std::string& path);
+  // The same from JSON; errors name `source`.
+  static VlmTrainConfig from_json(const nlohmann::json& json, const std::string& source);
   nlohmann::json to_json() const;
 };
 
