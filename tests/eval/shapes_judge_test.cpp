@@ -12,6 +12,7 @@
 #include "viva/eval/shapes/judge_report.h"
 #include "viva/eval/shapes/masked_metrics.h"
 #include "viva/eval/shapes/parse_rerender.h"
+#include "viva/io/image.h"
 #include "viva/io/video_reader.h"
 #include "viva/io/video_writer.h"
 
@@ -106,6 +107,26 @@ TEST(ShapesJudge, CountsMissingAndUnusablePredictions) {
   EXPECT_EQ(r.all.followed, 78);
   EXPECT_EQ(find_prediction(folder, "nothing-here"), "");
   testing::expect_error_containing([&] { f.judge(f.dir.file("absent")); }, {"absent", "does not exist"});
+}
+
+TEST(ShapesJudge, SaysWhenTheRightStyleIsTooFarFromTheSource) {
+  Fixture f;
+  const std::string folder = f.predictions(true);
+  const Manifest m = read_manifest(f.manifest);
+  const auto style = std::find_if(m.rows.begin(), m.rows.end(), [](const ManifestRow& r) { return r.task == "style"; });
+  ASSERT_NE(style, m.rows.end());
+  // The target with every channel value 50 off (alternately up and down): still nearest to the
+  // expected style, but 14-17 dB from it, below style_min_psnr.
+  Image noisy = read_image(style->target);
+  for (std::size_t i = 0; i < noisy.rgb.size(); ++i)
+    noisy.rgb[i] = static_cast<uint8_t>(std::clamp(noisy.rgb[i] + (i % 2 ? 50 : -50), 0, 255));
+  write_image(folder + "/" + style->id + fs::path(style->target).extension().string(), noisy);
+  const JudgeReport r = f.judge(folder);
+  const auto score = std::find_if(r.clips.begin(), r.clips.end(), [&](const ClipScore& c) { return c.id == style->id; });
+  ASSERT_NE(score, r.clips.end());
+  EXPECT_FALSE(score->followed);
+  ASSERT_EQ(score->differences.size(), 1u);
+  EXPECT_NE(score->differences[0].find("as expected, but only"), std::string::npos) << score->differences[0];
 }
 
 TEST(ShapesJudge, MaskedMetricsMatchClosedForms) {

@@ -41,8 +41,12 @@ void judge_style(const GroundTruth& truth, const VideoFrames& source, const Vide
   score.followed = best == truth.target.style && best_psnr >= options.style_min_psnr;
   if (!score.followed) {
     char text[160];
-    std::snprintf(text, sizeof text, "looks most like style %s (%.1f dB), expected %s", name_of(best), best_psnr,
-                  name_of(truth.target.style));
+    if (best == truth.target.style)
+      std::snprintf(text, sizeof text, "style %s as expected, but only %.1f dB from the source in that style (needs %.1f)",
+                    name_of(best), best_psnr, options.style_min_psnr);
+    else
+      std::snprintf(text, sizeof text, "looks most like style %s (%.1f dB), expected %s", name_of(best), best_psnr,
+                    name_of(truth.target.style));
     score.differences.push_back(text);
   }
   // The residual against the source in that style stands in for the re-render of a parse.
