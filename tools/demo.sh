@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The README's main command: install, build, then the main job — `viva edit` with the shipped
 # default model (models/shapes) on the shipped ShapesWorld sample clip (samples/shapes/, a
-# held-out test pair), writing the edited clip and a side-by-side video to out/.
+# held-out validation pair), writing the edited clip and a side-by-side video to out/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/tools/build.sh"
 mkdir -p "$root/out"
-"$root/build/bin/viva" edit "$root/samples/shapes/media/shapes-000330_source.mkv" "Make the blue plus sign orange." \
+"$root/build/bin/viva" edit "$root/samples/shapes/media/shapes-001945_source.mkv" "Replace the background with a sandy beach." \
   -o "$root/out/edited.mp4" --side-by-side "$root/out/side_by_side.mp4"
