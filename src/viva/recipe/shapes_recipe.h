@@ -17,7 +17,7 @@
 //   ablation/    with --ablation: the paper's Table 2 variants, ablation.md and ablation.json
 //   RECIPE.md    time per stage and the headline numbers
 //
-// A plan ("full" for the shipped model, "smoke" for tests) fixes every stage's settings; a
+// A plan ("full" for a CPU run, "smoke" for tests) fixes every stage's settings; a
 // JSON file may override any of them ({"vae": {"steps": 500}, ...}, merged onto the plan).
 #include <nlohmann/json.hpp>
 #include <string>

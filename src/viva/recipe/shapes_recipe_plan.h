@@ -1,5 +1,5 @@
 #pragma once
-// The ShapesWorld recipe's plan: every stage's settings. "full" trains the shipped model,
+// The ShapesWorld recipe's plan: every stage's settings. "full" is the CPU plan (run 3),
 // "smoke" runs every stage in seconds (tests). Trainer sections keep the keys of the trainer's
 // own config file (they become DIR/<stage>/config.json); from_json checks them with that
 // trainer's reader, so a bad key fails before the first stage.
