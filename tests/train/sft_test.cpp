@@ -169,8 +169,9 @@ TEST_F(Sft, LossFallsWhenOverfittingAFewPairs) {
 }
 
 // With its output layer zeroed the DiT predicts v = 0, so its loss is E[(noise - x0)^2] at every
-// noise level, with or without the instruction; the copy baseline is E[(x0 - source)^2]. Both
-// are computed here from the cached tensors, inside and outside the mask separately.
+// noise level, with or without the instruction; the copy baseline is E[(x0 - source)^2], and its
+// change from copying E[(noise - source)^2]. All are computed here from the cached tensors,
+// inside and outside the mask separately.
 TEST_F(Sft, FlowLossReportSplitsTheErrorByTheEditMask) {
   PipelineParts parts;
   parts.vae = parts.encoders = false;
@@ -187,7 +188,7 @@ TEST_F(Sft, FlowLossReportSplitsTheErrorByTheEditMask) {
   const FlowLossReport report = measure_flow_loss(pipeline, cache, o);
   ASSERT_EQ(report.samples, cache.size());
   ASSERT_TRUE(report.has_source);
-  double zero_in = 0, zero_out = 0, copy_in = 0, copy_out = 0, in = 0, out = 0;
+  double zero_in = 0, zero_out = 0, copy_in = 0, copy_out = 0, change_in = 0, in = 0, out = 0;
   for (int64_t i = 0; i < cache.size(); ++i) {
     const CachedSample s = cache.load(i);
     torch::Generator g = at::detail::createCPUGenerator(o.seed + static_cast<uint64_t>(i));
@@ -197,6 +198,7 @@ TEST_F(Sft, FlowLossReportSplitsTheErrorByTheEditMask) {
     const auto zero = (noise - x0).pow(2), copy = (x0 - s.source.unsqueeze(0)).pow(2);
     zero_in += (zero * mask).sum().item<double>(), zero_out += (zero * (1 - mask)).sum().item<double>();
     copy_in += (copy * mask).sum().item<double>(), copy_out += (copy * (1 - mask)).sum().item<double>();
+    change_in += ((noise - s.source.unsqueeze(0)).pow(2) * mask).sum().item<double>();
     in += mask.sum().item<double>(), out += (1 - mask).sum().item<double>();
   }
   ASSERT_GT(in, 0);
@@ -208,6 +210,8 @@ TEST_F(Sft, FlowLossReportSplitsTheErrorByTheEditMask) {
     EXPECT_NEAR(r.unconditional_inside, zero_in / in, 1e-4) << r.sigma;
     EXPECT_NEAR(r.copy_inside, copy_in / in, 1e-5) << r.sigma;
     EXPECT_NEAR(r.copy_outside, copy_out / out, 1e-5) << r.sigma;
+    EXPECT_NEAR(r.change_inside, change_in / in, 1e-4) << r.sigma;
+    EXPECT_NEAR(r.unconditional_change_inside, change_in / in, 1e-4) << r.sigma;
   }
   EXPECT_GT(report.rows[0].copy_inside, 2 * report.rows[0].copy_outside);  // the pairs edit inside the mask
   EXPECT_NE(report.table().find("copy source"), std::string::npos);

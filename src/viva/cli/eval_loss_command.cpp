@@ -35,7 +35,8 @@ void add_eval_loss_command(CLI::App& eval) {
       "loss",
       "The transformer's rectified-flow loss on a condition cache (`viva data encode`), per noise level, inside "
       "and outside the edit mask, with and without the instruction (the cache's unconditional tokens), beside an "
-      "editor that copies its source (x0 = source). Fixed noise per sample, fp32");
+      "editor that copies its source (x0 = source), and how far the model's prediction inside the mask is from "
+      "copying (0: the edit is not attempted). Fixed noise per sample, fp32");
   cmd->add_option("--model", a->model, "VIVA (or text-to-video) model folder")->required();
   cmd->add_option("--cache", a->cache, "Condition cache folder")->required();
   cmd->add_option("--sigmas", a->options.sigmas, "Noise levels in (0, 1]")->delimiter(',')->capture_default_str();

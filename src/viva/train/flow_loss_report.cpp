@@ -58,6 +58,7 @@ FlowLossReport measure_flow_loss(VivaPipeline& pipeline, const ConditionCache& c
   report.samples = static_cast<int64_t>(selected.size());
   report.tasks = options.tasks;
   std::vector<Sums> model(options.sigmas.size()), unconditional(options.sigmas.size());
+  std::vector<Sums> change(options.sigmas.size()), unconditional_change(options.sigmas.size());
   Sums copy;  // x0 = source: the same at every noise level
   double inside_elements = 0, outside_elements = 0;
   for (const int64_t i : selected) {
@@ -87,6 +88,10 @@ FlowLossReport measure_flow_loss(VivaPipeline& pipeline, const ConditionCache& c
       const auto v_uncond = pipeline.velocity(x, sigma * 1000.0, source, reference, uncond_tokens, uncond_mask,
                                               uncond_pooled, embedded_guidance);
       unconditional[k].add(v_uncond - (noise - x0), mask);
+      if (source.defined()) {
+        change[k].add(v - (noise - source), mask);
+        unconditional_change[k].add(v_uncond - (noise - source), mask);
+      }
     }
   }
   if (was_training) dit->train();
@@ -101,6 +106,9 @@ FlowLossReport measure_flow_loss(VivaPipeline& pipeline, const ConditionCache& c
     row.unconditional_outside = mean_or_nan(unconditional[k].outside, outside_elements);
     row.copy_inside = report.has_source ? mean_or_nan(copy.inside, inside_elements) : std::nan("");
     row.copy_outside = report.has_source ? mean_or_nan(copy.outside, outside_elements) : std::nan("");
+    row.change_inside = report.has_source ? mean_or_nan(change[k].inside, inside_elements) : std::nan("");
+    row.unconditional_change_inside =
+        report.has_source ? mean_or_nan(unconditional_change[k].inside, inside_elements) : std::nan("");
     report.rows.push_back(row);
   }
   return report;
@@ -115,13 +123,14 @@ std::string FlowLossReport::table() const {
   std::snprintf(line, sizeof line, ", %.1f%% of latent elements inside the edit mask\n\n", 100.0 * mask_share);
   out += line;
   out += has_source ? "| sigma | model: inside mask | outside | without instruction: inside | outside | copy source: "
-                      "inside | outside |\n|---:|---:|---:|---:|---:|---:|---:|\n"
+                      "inside | outside | change from copying, inside: model | without instruction |\n"
+                      "|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
                     : "| sigma | model loss | without the caption |\n|---:|---:|---:|\n";
   for (const FlowLossRow& r : rows) {
     if (has_source)
-      std::snprintf(line, sizeof line, "| %.2f | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f |\n", r.sigma,
-                    r.model_inside, r.model_outside, r.unconditional_inside, r.unconditional_outside, r.copy_inside,
-                    r.copy_outside);
+      std::snprintf(line, sizeof line, "| %.2f | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f |\n",
+                    r.sigma, r.model_inside, r.model_outside, r.unconditional_inside, r.unconditional_outside,
+                    r.copy_inside, r.copy_outside, r.change_inside, r.unconditional_change_inside);
     else
       std::snprintf(line, sizeof line, "| %.2f | %.4f | %.4f |\n", r.sigma, r.model_outside, r.unconditional_outside);
     out += line;
@@ -139,7 +148,9 @@ nlohmann::json FlowLossReport::to_json() const {
                          {"unconditional_inside", number(r.unconditional_inside)},
                          {"unconditional_outside", number(r.unconditional_outside)},
                          {"copy_inside", number(r.copy_inside)},
-                         {"copy_outside", number(r.copy_outside)}});
+                         {"copy_outside", number(r.copy_outside)},
+                         {"change_inside", number(r.change_inside)},
+                         {"unconditional_change_inside", number(r.unconditional_change_inside)}});
   return {{"samples", samples}, {"tasks", tasks}, {"mask_share", mask_share}, {"has_source", has_source},
           {"rows", rows_json}};
 }

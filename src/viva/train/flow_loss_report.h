@@ -32,6 +32,11 @@ struct FlowLossRow {
   // Without the instruction (the cache's unconditional tokens and pooled vector): how much the
   // model's prediction depends on what it was asked to do.
   double unconditional_inside = 0, unconditional_outside = 0;
+  // Inside the mask, the mean squared distance of the model's velocity from copying's (v = noise -
+  // source), with and without the instruction: 0 for a model that keeps its source there. A loss
+  // no lower than copying's with a distance near 0 means the edit is not attempted; a large
+  // distance, that it is attempted but drawn wrong.
+  double change_inside = 0, unconditional_change_inside = 0;
 };
 
 struct FlowLossReport {
