@@ -9,6 +9,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 recipe=${1:?usage: tools/ship_shapes_model.sh RECIPE_DIR [REPORT.json]}
 report=${2:-}
 test -f "$recipe/eval/card.json" || { echo "error: $recipe: the recipe has not finished (no eval/card.json)" >&2; exit 1; }
+[ -z "$report" ] || test -f "$report" || { echo "error: $report: no such judge report" >&2; exit 1; }
 out="$root/models/shapes"
 rm -rf "$out.new"
 "$root/build/bin/viva" model convert "$recipe/model" "$out.new" --dtype bf16
@@ -38,10 +39,10 @@ du -sh "$out"
 python3 - "$recipe" "$root/samples/shapes" "$report" <<'PY'
 import json, os, shutil, sys
 recipe, out, extra = sys.argv[1], sys.argv[2], sys.argv[3]
-reports = [os.path.join(recipe, "eval", split + ".json") for split in ("test", "validation")] + [extra]
+reports = [os.path.join(recipe, "eval", split + ".json") for split in ("test", "validation")]
 clips = []
-for path in reports:
-    if path and os.path.exists(path):
+for path in reports + ([extra] if extra else []):
+    if os.path.exists(path):
         clips += [c for c in json.load(open(path))["clips"]
                   if c.get("kind") == "video" and "followed" in c and c.get("split") in ("test", "validation")]
 clips.sort(key=lambda c: (c["followed"], c.get("psnr_outside_mask") or 0), reverse=True)
