@@ -333,6 +333,29 @@ TEST_F(Sft, VaeTrainingResumesExactlyAndRefitsTheScalingFactor) {
   const Checkpoint f(runs.file("fresh/model/vae/diffusion_pytorch_model.safetensors"));
   const Checkpoint g(runs.file("imported/model/vae/diffusion_pytorch_model.safetensors"));
   for (const auto& name : f.names()) EXPECT_TRUE(torch::equal(f.load(name), g.load(name))) << name;
+  // Decoder only: the encoder and the scaling factor stay, so the latents a DiT learnt do too.
+  VaeTrainConfig decoder = config("decoder");
+  decoder.steps = 2;
+  decoder.lr = 1e-2;
+  decoder.decoder_only = true;
+  decoder.weights = runs.file("whole/model/vae");
+  const VaeTrainResult decoded = train_vae(decoder, false, 0, quiet);
+  ASSERT_TRUE(decoded.finished);
+  EXPECT_EQ(decoded.scaling_factor, whole.scaling_factor);
+  EXPECT_EQ(load_json_file(runs.file("decoder/model/vae/config.json"))["scaling_factor"].get<double>(),
+            whole.scaling_factor);
+  const Checkpoint d(runs.file("decoder/model/vae/diffusion_pytorch_model.safetensors"));
+  int changed = 0;
+  for (const auto& name : a.names()) {
+    const bool same = torch::equal(a.load(name), d.load(name));
+    if (name.rfind("encoder.", 0) == 0 || name.rfind("quant_conv.", 0) == 0) EXPECT_TRUE(same) << name;
+    else changed += same ? 0 : 1;
+  }
+  EXPECT_GT(changed, 0);
+  std::ofstream(runs.file("fresh_decoder.json")) << R"({"model": "m", "manifest": "x.jsonl", "out": "o",
+                                               "decoder_only": true, "architecture": {"latent_channels": 4}})";
+  expect_error_containing([&] { VaeTrainConfig::read(runs.file("fresh_decoder.json")); },
+                          {"fresh_decoder.json", "decoder_only"});
   std::ofstream(runs.file("both.json")) << R"({"model": "m", "manifest": "x.jsonl", "out": "o", "weights": "w",
                                                "architecture": {"latent_channels": 4}})";
   expect_error_containing([&] { VaeTrainConfig::read(runs.file("both.json")); }, {"both.json", "not both"});

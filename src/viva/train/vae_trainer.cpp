@@ -53,6 +53,7 @@ VaeTrainConfig VaeTrainConfig::from_json(const nlohmann::json& json, const std::
   r.get("weights", c.weights);
   c.read_training_keys(r);
   r.get("kl_weight", c.kl_weight);
+  r.get("decoder_only", c.decoder_only);
   r.get("reconstruction", c.reconstruction);
   r.get("width", c.width);
   r.get("height", c.height);
@@ -70,6 +71,8 @@ VaeTrainConfig VaeTrainConfig::from_json(const nlohmann::json& json, const std::
   if (c.batch < 1) throw Error(source, "batch must be positive");
   if (!c.weights.empty() && !c.architecture.is_null())
     throw Error(source, "give either architecture (a fresh VAE) or weights (a trained one), not both");
+  if (c.decoder_only && !c.architecture.is_null())
+    throw Error(source, "decoder_only trains the decoder of a trained VAE: a fresh architecture has no encoder to keep");
   if (c.crop < 0 || c.crop_frames < 1 || (c.crop_frames - 1) % 4 != 0)
     throw Error(source, "crop must be >= 0 (0: whole frames) and crop_frames of the form 4k+1");
   if (c.reconstruction != "mse" && c.reconstruction != "l1")
@@ -80,7 +83,7 @@ VaeTrainConfig VaeTrainConfig::from_json(const nlohmann::json& json, const std::
 nlohmann::json VaeTrainConfig::to_json() const {
   nlohmann::json json = {
       {"model", model}, {"manifest", manifest}, {"out", out}, {"architecture", architecture}, {"weights", weights},
-      {"kl_weight", kl_weight}, {"reconstruction", reconstruction}, {"width", width}, {"height", height},
+      {"kl_weight", kl_weight}, {"decoder_only", decoder_only}, {"reconstruction", reconstruction}, {"width", width}, {"height", height},
       {"frames", frames}, {"sample_posterior", sample_posterior}, {"batch", batch}, {"crop", crop},
       {"crop_frames", crop_frames}, {"split", split}, {"max_clips", max_clips}, {"heldout_split", heldout_split},
       {"heldout_clips", heldout_clips}};
@@ -124,6 +127,12 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
   if (clips.empty()) throw file_error(config.manifest, "holds no clips to train the VAE on");
 
   std::vector<torch::Tensor> parameters = vae->parameters();
+  if (config.decoder_only) {
+    for (auto& p : vae->encoder->parameters()) p.set_requires_grad(false);
+    for (auto& p : vae->quant_conv->parameters()) p.set_requires_grad(false);
+    parameters = vae->decoder->parameters();
+    for (const auto& p : vae->post_quant_conv->parameters()) parameters.push_back(p);
+  }
   torch::optim::AdamW optimizer(parameters, adamw_options(config));
   fs::create_directories(config.out);
   const TrainCheckpoints checkpoints(config.out, config.keep_checkpoints);
@@ -164,14 +173,17 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
     }
     if (x.size(2) > config.crop_frames) x = x.narrow(2, offset(x.size(2), config.crop_frames), config.crop_frames);
     optimizer.zero_grad();
-    const VaePosterior posterior = vae->encode_posterior(x);
+    const VaePosterior posterior = [&] {
+      torch::AutoGradMode encoder_grad(!config.decoder_only);
+      return vae->encode_posterior(x);
+    }();
     const auto eps = torch::randn(posterior.mean.sizes(), generator, torch::kFloat32).to(device);
     const auto z = config.sample_posterior ? posterior.mean + torch::exp(0.5 * posterior.logvar) * eps : posterior.mean;
     const auto decoded = vae->decode_untiled(z);
     const auto mse = (decoded - x).pow(2).mean();
     const auto kl = 0.5 * (posterior.mean.pow(2) + posterior.logvar.exp() - 1 - posterior.logvar).mean();
     const auto reconstruction_loss = config.reconstruction == "l1" ? (decoded - x).abs().mean() : mse;
-    const auto loss = reconstruction_loss + config.kl_weight * kl;
+    const auto loss = config.decoder_only ? reconstruction_loss : reconstruction_loss + config.kl_weight * kl;
     loss.backward();
     const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, config.max_grad_norm());
     optimizer.step();
@@ -222,8 +234,8 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
     result.heldout_clips = static_cast<int64_t>(heldout.size());
     result.heldout_psnr_db = mean_psnr(heldout, all_indices(heldout.size()), nullptr);
   }
-  result.scaling_factor = 1.0 / std::max(torch::cat(means).std().item<double>(), 1e-6);
-  options.scaling_factor = result.scaling_factor;
+  if (!config.decoder_only) options.scaling_factor = 1.0 / std::max(torch::cat(means).std().item<double>(), 1e-6);
+  result.scaling_factor = options.scaling_factor;
   const std::string weights = (fs::path(config.out) / "vae.safetensors").string();
   save_parameters(*vae, weights);
   result.model_folder = (fs::path(config.out) / "model").string();

@@ -24,6 +24,10 @@ struct VaeTrainConfig : TrainingOptions {
   // the model's VAE, e.g. one trained on a GPU (tools/gpu/train_vae.sh).
   std::string weights;
   double kl_weight = 1e-6;
+  // Train the decoder (and post_quant_conv) only; the encoder stays as it is, so every latent,
+  // the scaling factor included, is unchanged and a DiT trained on them still fits: a better
+  // decoder for a finished model (Stable Diffusion's ft-MSE decoders were made so).
+  bool decoder_only = false;
   // The reconstruction term: "mse", or "l1" (HunyuanVideo's VAE objective uses L1, with LPIPS and
   // a GAN term that ShapesWorld's recipe leaves out).
   std::string reconstruction = "mse";
