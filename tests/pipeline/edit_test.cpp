@@ -160,16 +160,21 @@ TEST_F(TinyModel, BatchGoesOnPastAFailedJob) {
     jobs << R"({"video": ")" << dir.file("missing.mp4") << R"(", "instruction": "x", "output": ")" << dir.file("a.mkv") << "\"}\n";
     jobs << R"({"video": ")" << dir.file("in.mkv") << R"(", "instruction": "add a box", "output": ")" << dir.file("b.mkv")
          << R"(", "steps": 2})" << "\n";
+    jobs << R"({"video": ")" << dir.file("in.mkv") << R"(", "instruction": "x", "output": ")" << dir.file("no/c.mkv") << "\"}\n";
   }
   VivaPipeline pipeline(model(), torch::kCPU, torch::kFloat32);
   const auto jobs = read_edit_jobs(dir.file("jobs.jsonl"), EditJob{});
-  ASSERT_EQ(jobs.size(), 2u);
+  ASSERT_EQ(jobs.size(), 3u);
   EXPECT_EQ(jobs[1].sampling.steps, 2);
   const auto results = run_edit_jobs(pipeline, jobs, ProgressOptions().set_mode(ProgressMode::Silent));
   EXPECT_NE(results[0].error.find("missing.mp4"), std::string::npos);
   EXPECT_TRUE(results[1].error.empty()) << results[1].error;
   EXPECT_FALSE(std::filesystem::exists(dir.file("a.mkv")));
   EXPECT_TRUE(std::filesystem::exists(dir.file("b.mkv")));
+  // A missing output folder fails the job before its video is read, encoded or sampled.
+  EXPECT_NE(results[2].error.find("output folder does not exist"), std::string::npos) << results[2].error;
+  EXPECT_EQ(results[2].times.read_s, 0);
+  EXPECT_EQ(results[2].times.sample_s, 0);
 
   std::ofstream(dir.file("bad.jsonl")) << R"({"video": "v.mp4", "instruction": "x", "output": "o.mp4", "stpes": 3})" << "\n";
   expect_error_containing([&] { read_edit_jobs(dir.file("bad.jsonl"), EditJob{}); }, {"bad.jsonl:1", "stpes"});

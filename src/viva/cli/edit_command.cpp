@@ -7,6 +7,7 @@
 #include "viva/cli/cli_common.h"
 #include "viva/core/device.h"
 #include "viva/core/error.h"
+#include "viva/io/video_writer.h"
 #include "viva/pipeline/edit_job.h"
 
 namespace viva::cli {
@@ -34,11 +35,8 @@ std::string model_folder(const EditArgs& a) {
 void edit(const EditArgs& a) {
   if (a.batch.empty() && (a.video.empty() || a.instruction.empty() || a.output.empty()))
     throw Error("viva edit", "give VIDEO \"INSTRUCTION\" -o OUTPUT, or --batch JOBS.jsonl");
-  // Before loading the model, not after sampling (batch jobs are checked one by one as they run).
-  for (const std::string& path : {a.output, a.side_by_side}) {
-    const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-    if (!parent.empty() && !std::filesystem::is_directory(parent)) throw file_error(path, "output folder does not exist");
-  }
+  // Before loading the model, not after sampling (batch jobs: before each is encoded).
+  for (const std::string& path : {a.output, a.side_by_side}) check_output_folder(path);
   const torch::Device device = parse_device(a.device);
   const torch::ScalarType dtype = parse_compute_dtype(a.dtype);
   check_device_dtype(device, dtype);

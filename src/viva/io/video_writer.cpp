@@ -62,14 +62,20 @@ struct VideoWriter::Impl {
   }
 };
 
+void check_output_folder(const std::string& path) {
+  fs::path target(path);
+  if (!target.has_filename()) target = target.parent_path();  // "frames/": the folder of PNG frames
+  const fs::path parent = target.parent_path();
+  if (!parent.empty() && !fs::is_directory(parent)) throw file_error(path, "output folder does not exist");
+}
+
 VideoWriter::VideoWriter(const std::string& path, int width, int height, double fps, const EncodeOptions& options) {
   if (width <= 0 || height <= 0) throw file_error(path, "cannot write a video with no pixels");
   if (!(fps > 0)) throw file_error(path, "frame rate must be positive");
   if (options.crf < 0 || options.crf > 51) throw file_error(path, "crf must be within 0..51");
   const VideoCodec codec = options.codec == VideoCodec::Auto ? codec_for_path(path) : options.codec;
   impl_ = std::make_unique<Impl>(path, width, height, codec);
-  const fs::path parent = fs::path(impl_->output.target()).parent_path();
-  if (!parent.empty() && !fs::is_directory(parent)) throw file_error(path, "output folder does not exist");
+  check_output_folder(path);
   if (codec == VideoCodec::PngSequence) {
     const std::string& target = impl_->output.target();
     if (fs::exists(target) && !(fs::is_directory(target) && fs::is_empty(target)))

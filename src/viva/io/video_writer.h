@@ -27,6 +27,10 @@ struct EncodeOptions {
   EncodeOptions& set_preset(std::string p) { preset = std::move(p); return *this; }
 };
 
+// Throws naming `path` when the folder it would be written into does not exist; for callers to
+// check before the work that makes the video rather than after it.
+void check_output_folder(const std::string& path);
+
 // The codec Auto picks for `path`.
 VideoCodec codec_for_path(const std::string& path);
 

@@ -25,6 +25,9 @@ struct Prepared {
 
 Prepared prepare(VivaPipeline& pipeline, const EditJob& job, EditStageTimes& times) {
   const VivaModelConfig& c = pipeline.config();
+  // Here, not when writing: a batch must not sample a job whose output has nowhere to go.
+  check_output_folder(job.output);
+  if (!job.side_by_side.empty()) check_output_folder(job.side_by_side);
   auto start = std::chrono::steady_clock::now();
   const int frames = job.frames > 0 ? job.frames : c.frames;
   const VideoFrames video = read_video_for_model(job.video, job.width > 0 ? job.width : c.width,
