@@ -15,6 +15,8 @@
 #include "viva/pipeline/viva_pipeline.h"
 #include "viva/recipe/ablation_table.h"
 #include "viva/recipe/shapes_recipe.h"
+#include "viva/recipe/shapes_recipe_plan.h"
+#include "viva/train/vae_trainer.h"
 
 namespace viva {
 namespace {
@@ -135,6 +137,20 @@ TEST(ShapesRecipe, GpuPlansReadAsOverridesOfTheFullPlan) {
     EXPECT_NO_THROW(ShapesRecipePlan::from_json(plan, name)) << name;
   }
   EXPECT_GE(plans, 3);
+}
+
+// The same for the VAE variants of tools/gpu/train_vae.sh, with the keys that script adds.
+TEST(ShapesRecipe, GpuVaeVariantsReadAsVaeTrainerConfigs) {
+  int variants = 0;
+  for (const auto& entry : fs::directory_iterator(std::string(VIVA_PROJECT_DIR) + "/tools/gpu/vae_variants")) {
+    if (entry.path().extension() != ".json") continue;
+    ++variants;
+    nlohmann::json config = load_json_file(entry.path().string());
+    config.merge_patch({{"model", "-"}, {"manifest", "-"}, {"out", "-"}, {"steps", 100}, {"heldout_clips", 32},
+                        {"checkpoint_every", 25}, {"device", "cuda"}});
+    EXPECT_NO_THROW(VaeTrainConfig::from_json(config, entry.path().filename().string())) << entry.path();
+  }
+  EXPECT_GE(variants, 5);
 }
 
 TEST(ShapesRecipe, RejectsAnUnknownPlanAndAnOverrideWithAnUnknownKey) {
