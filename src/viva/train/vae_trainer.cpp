@@ -72,7 +72,7 @@ VaeTrainConfig VaeTrainConfig::from_json(const nlohmann::json& json, const std::
   if (!c.weights.empty() && !c.architecture.is_null())
     throw Error(source, "give either architecture (a fresh VAE) or weights (a trained one), not both");
   if (c.decoder_only && !c.architecture.is_null())
-    throw Error(source, "decoder_only trains the decoder of a trained VAE: a fresh architecture has no encoder to keep");
+    throw Error(source, "decoder_only trains the decoder of a trained VAE; a fresh architecture has none to keep");
   if (c.crop < 0 || c.crop_frames < 1 || (c.crop_frames - 1) % 4 != 0)
     throw Error(source, "crop must be >= 0 (0: whole frames) and crop_frames of the form 4k+1");
   if (c.reconstruction != "mse" && c.reconstruction != "l1")
@@ -83,10 +83,10 @@ VaeTrainConfig VaeTrainConfig::from_json(const nlohmann::json& json, const std::
 nlohmann::json VaeTrainConfig::to_json() const {
   nlohmann::json json = {
       {"model", model}, {"manifest", manifest}, {"out", out}, {"architecture", architecture}, {"weights", weights},
-      {"kl_weight", kl_weight}, {"decoder_only", decoder_only}, {"reconstruction", reconstruction}, {"width", width}, {"height", height},
-      {"frames", frames}, {"sample_posterior", sample_posterior}, {"batch", batch}, {"crop", crop},
-      {"crop_frames", crop_frames}, {"split", split}, {"max_clips", max_clips}, {"heldout_split", heldout_split},
-      {"heldout_clips", heldout_clips}};
+      {"kl_weight", kl_weight}, {"decoder_only", decoder_only}, {"reconstruction", reconstruction},
+      {"width", width}, {"height", height}, {"frames", frames}, {"sample_posterior", sample_posterior},
+      {"batch", batch}, {"crop", crop}, {"crop_frames", crop_frames}, {"split", split}, {"max_clips", max_clips},
+      {"heldout_split", heldout_split}, {"heldout_clips", heldout_clips}};
   add_training_keys(json);
   return json;
 }
@@ -127,7 +127,7 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
   if (clips.empty()) throw file_error(config.manifest, "holds no clips to train the VAE on");
 
   std::vector<torch::Tensor> parameters = vae->parameters();
-  if (config.decoder_only) {
+  if (config.decoder_only) {  // frozen encoder: its outputs need no graph either
     for (auto& p : vae->encoder->parameters()) p.set_requires_grad(false);
     for (auto& p : vae->quant_conv->parameters()) p.set_requires_grad(false);
     parameters = vae->decoder->parameters();
@@ -173,17 +173,14 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
     }
     if (x.size(2) > config.crop_frames) x = x.narrow(2, offset(x.size(2), config.crop_frames), config.crop_frames);
     optimizer.zero_grad();
-    const VaePosterior posterior = [&] {
-      torch::AutoGradMode encoder_grad(!config.decoder_only);
-      return vae->encode_posterior(x);
-    }();
+    const VaePosterior posterior = vae->encode_posterior(x);
     const auto eps = torch::randn(posterior.mean.sizes(), generator, torch::kFloat32).to(device);
     const auto z = config.sample_posterior ? posterior.mean + torch::exp(0.5 * posterior.logvar) * eps : posterior.mean;
     const auto decoded = vae->decode_untiled(z);
     const auto mse = (decoded - x).pow(2).mean();
     const auto kl = 0.5 * (posterior.mean.pow(2) + posterior.logvar.exp() - 1 - posterior.logvar).mean();
     const auto reconstruction_loss = config.reconstruction == "l1" ? (decoded - x).abs().mean() : mse;
-    const auto loss = config.decoder_only ? reconstruction_loss : reconstruction_loss + config.kl_weight * kl;
+    const auto loss = reconstruction_loss + config.kl_weight * kl;  // (no gradient to the KL term when decoder_only)
     loss.backward();
     const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, config.max_grad_norm());
     optimizer.step();
