@@ -21,7 +21,9 @@ void add_recipe_command(CLI::App& app) {
                   "Folder with llama3/tokenizer.json and clip/bpe_simple_vocab_16e6.txt.gz, or a VIVA model folder "
                   "whose tokenizers to use (e.g. models/shapes)")
       ->required();
-  cmd->add_option("--plan", o->plan, "Stage settings: full (about 85 minutes on two CPU cores; the shipped model came from its GPU variant tools/gpu/shapes_gpu_sigma1_patch1.json) or smoke (seconds, for tests)")
+  cmd->add_option("--plan", o->plan,
+                  "Stage settings: full (about 85 minutes on two CPU cores; the shipped model came from its GPU "
+                  "variant tools/gpu/shapes_gpu_sigma1_patch1.json) or smoke (seconds, for tests)")
       ->check(CLI::IsMember({"full", "smoke"}))
       ->capture_default_str();
   cmd->add_option("--config", o->overrides,

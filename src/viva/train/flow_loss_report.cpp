@@ -22,6 +22,10 @@ struct Sums {
   }
 };
 
+double inside_sum(const torch::Tensor& error, const torch::Tensor& mask) {
+  return (error.pow(2) * mask).sum().item<double>();
+}
+
 double mean_or_nan(double sum, double count) { return count > 0 ? sum / count : std::nan(""); }
 
 // The first max_rows samples (0: all) whose task is one of options.tasks (empty: any).
@@ -58,7 +62,8 @@ FlowLossReport measure_flow_loss(VivaPipeline& pipeline, const ConditionCache& c
   report.samples = static_cast<int64_t>(selected.size());
   report.tasks = options.tasks;
   std::vector<Sums> model(options.sigmas.size()), unconditional(options.sigmas.size());
-  std::vector<Sums> change(options.sigmas.size()), unconditional_change(options.sigmas.size());
+  // Distance from copying (v = noise - source), inside the mask only.
+  std::vector<double> change_inside(options.sigmas.size()), unconditional_change_inside(options.sigmas.size());
   Sums copy;  // x0 = source: the same at every noise level
   double inside_elements = 0, outside_elements = 0;
   for (const int64_t i : selected) {
@@ -89,8 +94,8 @@ FlowLossReport measure_flow_loss(VivaPipeline& pipeline, const ConditionCache& c
                                               uncond_pooled, embedded_guidance);
       unconditional[k].add(v_uncond - (noise - x0), mask);
       if (source.defined()) {
-        change[k].add(v - (noise - source), mask);
-        unconditional_change[k].add(v_uncond - (noise - source), mask);
+        change_inside[k] += inside_sum(v - (noise - source), mask);
+        unconditional_change_inside[k] += inside_sum(v_uncond - (noise - source), mask);
       }
     }
   }
@@ -106,9 +111,9 @@ FlowLossReport measure_flow_loss(VivaPipeline& pipeline, const ConditionCache& c
     row.unconditional_outside = mean_or_nan(unconditional[k].outside, outside_elements);
     row.copy_inside = report.has_source ? mean_or_nan(copy.inside, inside_elements) : std::nan("");
     row.copy_outside = report.has_source ? mean_or_nan(copy.outside, outside_elements) : std::nan("");
-    row.change_inside = report.has_source ? mean_or_nan(change[k].inside, inside_elements) : std::nan("");
+    row.change_inside = report.has_source ? mean_or_nan(change_inside[k], inside_elements) : std::nan("");
     row.unconditional_change_inside =
-        report.has_source ? mean_or_nan(unconditional_change[k].inside, inside_elements) : std::nan("");
+        report.has_source ? mean_or_nan(unconditional_change_inside[k], inside_elements) : std::nan("");
     report.rows.push_back(row);
   }
   return report;

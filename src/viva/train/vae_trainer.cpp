@@ -224,8 +224,9 @@ VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume, int64_t stop
     return indices.empty() ? 0.0 : sum / static_cast<double>(indices.size());
   };
   // Up to 256 clips, evenly spaced: enough for a std and a mean PSNR, and minutes less at the end.
-  std::vector<torch::Tensor> means;
-  result.psnr_db = mean_psnr(clips, evenly_spaced_indices(static_cast<int>(clips.size()), 256), &means);
+  std::vector<torch::Tensor> means;  // for the scaling factor, which decoder_only keeps
+  result.psnr_db = mean_psnr(clips, evenly_spaced_indices(static_cast<int>(clips.size()), 256),
+                             config.decoder_only ? nullptr : &means);
   if (!config.heldout_split.empty() && config.heldout_clips > 0) {
     const std::vector<torch::Tensor> heldout = read_clips(config.heldout_split, config.heldout_clips);
     result.heldout_clips = static_cast<int64_t>(heldout.size());
