@@ -268,6 +268,38 @@ TEST_F(Sft, FlowLossReportKeepsOnlyTheNamedTasks) {
   EXPECT_EQ(measure_flow_loss(pipeline, cache, o).samples, 3);
 }
 
+// --without tokens / pooled drop one path of the condition. With the pooled vector's embedder
+// zeroed the pooled vector reaches nothing, so dropping it changes nothing and dropping the tokens
+// is dropping the whole instruction.
+TEST_F(Sft, FlowLossReportDropsOnePathOfTheCondition) {
+  PipelineParts parts;
+  parts.vae = parts.encoders = false;
+  VivaPipeline pipeline(model_, torch::kCPU, torch::kFloat32, parts);
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : pipeline.transformer()->named_parameters())
+      if (p.key().rfind("vector_in.", 0) == 0) p.value().zero_();
+  }
+  const ConditionCache cache(dir_->file("cache"));
+  FlowLossOptions o;
+  o.sigmas = {0.9};
+  const FlowLossReport whole = measure_flow_loss(pipeline, cache, o);
+  o.drop = FlowLossOptions::Drop::pooled;
+  const FlowLossReport pooled = measure_flow_loss(pipeline, cache, o);
+  o.drop = FlowLossOptions::Drop::tokens;
+  const FlowLossReport tokens = measure_flow_loss(pipeline, cache, o);
+  const FlowLossRow &w = whole.rows[0], &p = pooled.rows[0], &t = tokens.rows[0];
+  EXPECT_GT(std::abs(w.unconditional_inside - w.model_inside), 1e-6);  // the tokens do matter
+  EXPECT_NEAR(p.unconditional_inside, p.model_inside, 1e-6);
+  EXPECT_NEAR(p.unconditional_outside, p.model_outside, 1e-6);
+  EXPECT_NEAR(t.unconditional_inside, w.unconditional_inside, 1e-6);
+  EXPECT_NEAR(t.unconditional_change_inside, w.unconditional_change_inside, 1e-6);
+  EXPECT_NE(tokens.table().find("drops only the instruction's tokens"), std::string::npos);
+  EXPECT_EQ(pooled.to_json()["without"], "pooled");
+  EXPECT_EQ(parse_flow_loss_drop("tokens"), FlowLossOptions::Drop::tokens);
+  expect_error_containing([] { parse_flow_loss_drop("text"); }, {"'text'", "instruction, tokens or pooled"});
+}
+
 // The weight the EMA still gives the initial weights after n steps is the product of the decays.
 TEST(SftEma, WarmsUpSoAShortRunForgetsItsStartingWeights) {
   EXPECT_NEAR(ema_decay(0.999, 1), 2.0 / 11.0, 1e-12);

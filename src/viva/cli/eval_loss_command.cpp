@@ -11,18 +11,20 @@ namespace viva::cli {
 namespace {
 
 struct EvalLossArgs {
-  std::string model, cache, json, device = "cpu";
+  std::string model, cache, json, device = "cpu", without = "instruction";
   FlowLossOptions options;
 };
 
 void eval_loss(const EvalLossArgs& a) {
   const torch::Device device = parse_device(a.device);
+  FlowLossOptions options = a.options;
+  options.drop = parse_flow_loss_drop(a.without);
   const ConditionCache cache(a.cache);
   PipelineParts parts;
   parts.vae = parts.encoders = false;
   parts.text_to_video = true;
   VivaPipeline pipeline(a.model, device, torch::kFloat32, parts);
-  const FlowLossReport report = measure_flow_loss(pipeline, cache, a.options);
+  const FlowLossReport report = measure_flow_loss(pipeline, cache, options);
   std::printf("%s", report.table().c_str());
   write_json_report(a.json, report.to_json());
 }
@@ -46,6 +48,10 @@ void add_eval_loss_command(CLI::App& eval) {
   cmd->add_option("--tasks", a->options.tasks,
                   "Only samples of these tasks, comma-separated (e.g. add,replace,attribute: the object edits)")
       ->delimiter(',');
+  cmd->add_option("--without", a->without,
+                  "What the \"without\" columns drop: instruction (its tokens and pooled vector), tokens (the pooled "
+                  "vector stays) or pooled (the tokens stay), to tell which path carries the instruction")
+      ->capture_default_str();
   cmd->add_option("--seed", a->options.seed, "Seed of the noise")->capture_default_str();
   cmd->add_option("--json", a->json, "Also write the table as JSON here");
   cmd->add_option("--device", a->device, "cpu or cuda[:N]")->capture_default_str();

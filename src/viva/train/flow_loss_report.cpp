@@ -43,6 +43,21 @@ std::vector<int64_t> select_samples(const ConditionCache& cache, const FlowLossO
 
 }  // namespace
 
+FlowLossOptions::Drop parse_flow_loss_drop(const std::string& name) {
+  if (name == "instruction") return FlowLossOptions::Drop::instruction;
+  if (name == "tokens") return FlowLossOptions::Drop::tokens;
+  if (name == "pooled") return FlowLossOptions::Drop::pooled;
+  throw Error("flow loss", "unknown part of the condition to drop '" + name + "' (instruction, tokens or pooled)");
+}
+
+std::string flow_loss_drop_name(FlowLossOptions::Drop drop) {
+  switch (drop) {
+    case FlowLossOptions::Drop::tokens: return "tokens";
+    case FlowLossOptions::Drop::pooled: return "pooled";
+    default: return "instruction";
+  }
+}
+
 FlowLossReport measure_flow_loss(VivaPipeline& pipeline, const ConditionCache& cache, const FlowLossOptions& options) {
   torch::NoGradGuard no_grad;
   if (options.sigmas.empty()) throw Error("flow loss", "no noise levels given");
@@ -61,6 +76,9 @@ FlowLossReport measure_flow_loss(VivaPipeline& pipeline, const ConditionCache& c
   FlowLossReport report;
   report.samples = static_cast<int64_t>(selected.size());
   report.tasks = options.tasks;
+  report.drop = options.drop;
+  const bool drop_tokens = options.drop != FlowLossOptions::Drop::pooled;
+  const bool drop_pooled = options.drop != FlowLossOptions::Drop::tokens;
   std::vector<Sums> model(options.sigmas.size()), unconditional(options.sigmas.size());
   // Distance from copying (v = noise - source), inside the mask only.
   std::vector<double> change_inside(options.sigmas.size()), unconditional_change_inside(options.sigmas.size());
@@ -76,8 +94,9 @@ FlowLossReport measure_flow_loss(VivaPipeline& pipeline, const ConditionCache& c
     const auto mask = to_batch(s.mask).expand_as(x0);
     const auto tokens = to_batch(s.tokens), pooled = to_batch(s.pooled);
     const auto token_mask = torch::ones({1, s.tokens.size(0)}, torch::kInt64).to(device);
-    const auto uncond_tokens = to_batch(s.uncond_tokens), uncond_pooled = to_batch(s.uncond_pooled);
-    const auto uncond_mask = torch::ones({1, s.uncond_tokens.size(0)}, torch::kInt64).to(device);
+    const auto uncond_tokens = drop_tokens ? to_batch(s.uncond_tokens) : tokens;
+    const auto uncond_pooled = drop_pooled ? to_batch(s.uncond_pooled) : pooled;
+    const auto uncond_mask = torch::ones({1, uncond_tokens.size(1)}, torch::kInt64).to(device);
     torch::Generator generator = at::detail::createCPUGenerator(options.seed + static_cast<uint64_t>(i));
     const auto noise = torch::randn(x0.sizes(), generator, torch::kFloat32).to(device);
     const double inside = mask.sum().item<double>();
@@ -125,6 +144,9 @@ std::string FlowLossReport::table() const {
   std::snprintf(line, sizeof line, "%lld samples", static_cast<long long>(samples));
   out += line;
   if (!tasks.empty()) out += " (tasks " + join(tasks) + ")";
+  if (drop != FlowLossOptions::Drop::instruction)
+    out += std::string(", \"without\" drops only the instruction's ") +
+           (drop == FlowLossOptions::Drop::tokens ? "tokens (the pooled vector stays)" : "pooled vector (the tokens stay)");
   std::snprintf(line, sizeof line, ", %.1f%% of latent elements inside the edit mask\n\n", 100.0 * mask_share);
   out += line;
   out += has_source ? "| sigma | model: inside mask | outside | without instruction: inside | outside | copy source: "
@@ -156,8 +178,8 @@ nlohmann::json FlowLossReport::to_json() const {
                          {"copy_outside", number(r.copy_outside)},
                          {"change_inside", number(r.change_inside)},
                          {"unconditional_change_inside", number(r.unconditional_change_inside)}});
-  return {{"samples", samples}, {"tasks", tasks}, {"mask_share", mask_share}, {"has_source", has_source},
-          {"rows", rows_json}};
+  return {{"samples", samples}, {"tasks", tasks}, {"without", flow_loss_drop_name(drop)},
+          {"mask_share", mask_share}, {"has_source", has_source}, {"rows", rows_json}};
 }
 
 }  // namespace viva

@@ -23,14 +23,24 @@ struct FlowLossOptions {
   // scene-wide ones, which an editor can learn to read long before it grounds an object; empty: all.
   std::vector<std::string> tasks;
   uint64_t seed = 0;      // of the noise; the same noise for every sigma
+  // What the "without" branch takes from the cache's unconditional condition: both the tokens and
+  // the pooled vector (the instruction is gone), or one of them, to tell which path carries it —
+  // the pooled vector only modulates every token alike, so an edit read through it alone cannot
+  // be placed on one object.
+  enum class Drop { instruction, tokens, pooled };
+  Drop drop = Drop::instruction;
 };
+
+// "instruction", "tokens" or "pooled"; anything else is an error naming the choices.
+FlowLossOptions::Drop parse_flow_loss_drop(const std::string& name);
+std::string flow_loss_drop_name(FlowLossOptions::Drop drop);
 
 struct FlowLossRow {
   double sigma = 0;
   double model_inside = 0, model_outside = 0;  // mean squared velocity error per latent element
   double copy_inside = 0, copy_outside = 0;    // the same for v = noise - source
-  // Without the instruction (the cache's unconditional tokens and pooled vector): how much the
-  // model's prediction depends on what it was asked to do.
+  // Without the instruction (the cache's unconditional tokens and pooled vector, or the one that
+  // FlowLossOptions::drop names): how much the model's prediction depends on what it was asked to do.
   double unconditional_inside = 0, unconditional_outside = 0;
   // Inside the mask, the mean squared distance of the model's velocity from copying's (v = noise -
   // source), with and without the instruction: 0 for a model that keeps its source there. A loss
@@ -42,6 +52,7 @@ struct FlowLossRow {
 struct FlowLossReport {
   int64_t samples = 0;
   std::vector<std::string> tasks;  // the samples' tasks when filtered; empty: every task
+  FlowLossOptions::Drop drop = FlowLossOptions::Drop::instruction;
   double mask_share = 0;  // share of latent elements inside the edit mask
   bool has_source = false;
   std::vector<FlowLossRow> rows;
