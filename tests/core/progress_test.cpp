@@ -72,6 +72,22 @@ TEST(Progress, ResumedWorkCountsButDoesNotSpeedUpTheRate) {
   EXPECT_GE(p.eta_s(), 0.17);
 }
 
+// A run that stops at a time limit (max_minutes) ends then, however many steps remain.
+TEST(Progress, EtaStopsAtTheTimeLimit) {
+  Progress capped("training", 1000000, ProgressOptions().set_mode(ProgressMode::Silent).set_time_limit(5));
+  Progress free("training", 1000000, ProgressOptions().set_mode(ProgressMode::Silent));
+  while (capped.elapsed_s() < 0.01) {
+  }
+  capped.advance();
+  free.advance();
+  EXPECT_GT(free.eta_s(), 5);  // a million steps at >= 10 ms each
+  EXPECT_LE(capped.eta_s(), 5);
+  EXPECT_GT(capped.eta_s(), 4.5);
+  Progress spent("training", 10, ProgressOptions().set_mode(ProgressMode::Silent).set_time_limit(1e-9));
+  spent.advance();
+  EXPECT_EQ(spent.eta_s(), 0);
+}
+
 TEST(Progress, FormatsDurations) {
   EXPECT_EQ(format_duration(5.25), "5.2s");
   EXPECT_EQ(format_duration(65), "1:05");

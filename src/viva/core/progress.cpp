@@ -50,7 +50,10 @@ double Progress::elapsed_s() const { return seconds_between(start_, Clock::now()
 double Progress::eta_s() const {
   const int64_t this_run = done_ - resumed_;
   if (this_run <= 0 || total_ <= 0) return -1;
-  return elapsed_s() / static_cast<double>(this_run) * static_cast<double>(std::max<int64_t>(total_ - done_, 0));
+  const double elapsed = elapsed_s();
+  const double at_rate = elapsed / static_cast<double>(this_run) * static_cast<double>(std::max<int64_t>(total_ - done_, 0));
+  if (options_.time_limit_s <= 0) return at_rate;
+  return std::min(at_rate, std::max(options_.time_limit_s - elapsed, 0.0));
 }
 
 void Progress::resume_from(int64_t done) {

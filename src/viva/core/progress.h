@@ -15,11 +15,15 @@ struct ProgressOptions {
   std::FILE* stream = stderr;
   double plain_interval_s = 10.0;  // how often Plain mode prints a line
   std::string unit = "it";
+  // Seconds from the start after which the work stops whatever is left (a training run's
+  // max_minutes); the ETA never runs past it. <= 0: none.
+  double time_limit_s = 0;
 
   ProgressOptions& set_mode(ProgressMode m) { mode = m; return *this; }
   ProgressOptions& set_stream(std::FILE* s) { stream = s; return *this; }
   ProgressOptions& set_plain_interval(double s) { plain_interval_s = s; return *this; }
   ProgressOptions& set_unit(std::string u) { unit = std::move(u); return *this; }
+  ProgressOptions& set_time_limit(double s) { time_limit_s = s; return *this; }
 };
 
 class Progress {
@@ -38,7 +42,7 @@ class Progress {
 
   int64_t done() const { return done_; }
   double elapsed_s() const;
-  // Seconds left at the current average rate; negative when unknown.
+  // Seconds left at the current average rate, at most until the time limit; negative when unknown.
   double eta_s() const;
 
  private:

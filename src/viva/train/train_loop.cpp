@@ -1,5 +1,7 @@
 #include "viva/train/train_loop.h"
 
+#include <algorithm>
+
 namespace viva {
 
 TrainLoop::TrainLoop(const std::string& label, const TrainingOptions& options, const TrainState& resumed,
@@ -10,7 +12,10 @@ TrainLoop::TrainLoop(const std::string& label, const TrainingOptions& options, c
       resumed_elapsed_s_(resumed.elapsed_s),
       out_of_time_(budget_spent(resumed.elapsed_s)),
       log_(log),
-      progress_(label, options.steps, ProgressOptions(progress).set_unit("step")) {
+      progress_(label, options.steps,
+                ProgressOptions(progress).set_unit("step").set_time_limit(
+                    // What the budget leaves this run; a spent budget still shows "ETA 0".
+                    options.max_minutes > 0 ? std::max(60.0 * options.max_minutes - resumed.elapsed_s, 1e-9) : 0.0)) {
   progress_.resume_from(resumed.step);
 }
 
