@@ -26,6 +26,7 @@ SftConfig SftConfig::from_json(const nlohmann::json& json, const std::string& so
   r.get("high_noise_fraction", c.high_noise_fraction);
   r.get("high_noise_shift", c.high_noise_shift);
   r.get("instruction_dropout", c.instruction_dropout);
+  r.get("task_weights", c.task_weights);
   r.get("dtype", c.dtype);
   r.get("activation_checkpointing", c.activation_checkpointing);
   r.finish();
@@ -34,6 +35,8 @@ SftConfig SftConfig::from_json(const nlohmann::json& json, const std::string& so
   if (c.video_probability < 0 || c.video_probability > 1 || c.instruction_dropout < 0 || c.instruction_dropout > 1)
     throw Error(source, "video_probability and instruction_dropout must be within [0, 1]");
   if (c.ema < 0 || c.ema >= 1) throw Error(source, "ema must be within [0, 1)");
+  for (const auto& [task, weight] : c.task_weights)
+    if (!(weight >= 0)) throw Error(source, "task_weights: the weight of '" + task + "' must be >= 0");
   if (c.high_noise_fraction < 0 || c.high_noise_fraction > 1 || !(c.high_noise_shift > 0))
     throw Error(source, "high_noise_fraction must be within [0, 1] and high_noise_shift positive");
   return c;
@@ -44,7 +47,7 @@ nlohmann::json SftConfig::to_json() const {
                          {"grad_accum", grad_accum}, {"beta1", beta1}, {"beta2", beta2}, {"eps", eps}, {"ema", ema},
                          {"video_probability", video_probability}, {"mask_weight", mask_weight}, {"shift", shift},
                          {"high_noise_fraction", high_noise_fraction}, {"high_noise_shift", high_noise_shift},
-                         {"instruction_dropout", instruction_dropout}, {"dtype", dtype},
+                         {"instruction_dropout", instruction_dropout}, {"task_weights", task_weights}, {"dtype", dtype},
                          {"activation_checkpointing", activation_checkpointing}};
   add_training_keys(json);
   return json;

@@ -2,6 +2,7 @@
 // `viva train sft --config run.json`: supervised fine-tuning of the VIVA DiT on a condition
 // cache with the masked rectified-flow loss (paper Eq. 3; viva.md §2 Loss, Image pairs).
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -25,6 +26,10 @@ struct SftConfig : TrainingOptions {
   double high_noise_fraction = 0.0;   // share of samples whose σ uses high_noise_shift instead (a mixture)
   double high_noise_shift = 20.0;     // 20: half of those samples at σ ≥ 0.95, where sampling starts
   double instruction_dropout = 0.1;   // P(train a sample on the empty instruction), for guidance
+  // Sampling weight per task (the cache index's task, e.g. {"background": 0.25}): a sample of a
+  // task weighs that much against 1 for tasks not named, within its kind (video / image); 0
+  // leaves the task out. Scene-wide edits are learnt from far fewer samples than object edits.
+  std::map<std::string, double> task_weights;
   std::string dtype = "fp32";         // bf16 on CUDA runs under autocast with fp32 master weights
   bool activation_checkpointing = false;  // recompute block activations in backward (large configs)
 

@@ -93,7 +93,7 @@ SftResult train_sft(const SftConfig& config, const SftRunOptions& options) {
     throw Error(config.cache, dit->options.context_projector
                                   ? "holds text-to-video samples (no source latents) but " + config.model + " is a VIVA editor"
                                   : "holds edit pairs but " + config.model + " has a text-to-video transformer");
-  const BatchSampler sampler(cache, config.video_probability);
+  const BatchSampler sampler(cache, config.video_probability, config.task_weights);
   const double shift = config.shift > 0 ? config.shift : pipeline.config().sampling.shift;
   const double embedded_guidance = pipeline.config().sampling.embedded_guidance;
 
