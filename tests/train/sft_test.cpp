@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "../support/temp_dir.h"
 #include "../support/tiny_model.h"
@@ -22,6 +23,29 @@ namespace {
 using testing::expect_error_containing;
 namespace fs = std::filesystem;
 using testing::TempDir;
+
+// Copies the cache at `from` to `to` with the rows that `scene_wide` picks turned into background
+// edits (the cache index's task), for tests of what the task changes.
+void copy_cache_making_scene_wide(const std::string& from, const std::string& to,
+                                  const std::function<bool(int64_t row)>& scene_wide) {
+  fs::copy(from, to, fs::copy_options::recursive);
+  std::ifstream in(to + "/index.jsonl");
+  std::string line, text;
+  for (int64_t row = 0; std::getline(in, line); ++row) {
+    auto j = nlohmann::json::parse(line);
+    if (scene_wide(row)) j["task"] = "background";
+    text += j.dump() + "\n";
+  }
+  in.close();
+  std::ofstream(to + "/index.jsonl") << text;
+}
+
+// Zeroes the DiT's parameters whose names start with `prefix` (a layer whose output is then 0).
+void zero_transformer_parameters(VivaPipeline& pipeline, const std::string& prefix) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : pipeline.transformer()->named_parameters())
+    if (p.key().rfind(prefix, 0) == 0) p.value().zero_();
+}
 
 class Sft : public ::testing::Test {
  protected:
@@ -177,11 +201,7 @@ TEST_F(Sft, FlowLossReportSplitsTheErrorByTheEditMask) {
   PipelineParts parts;
   parts.vae = parts.encoders = false;
   VivaPipeline pipeline(model_, torch::kCPU, torch::kFloat32, parts);
-  {
-    torch::NoGradGuard no_grad;
-    for (auto& p : pipeline.transformer()->named_parameters())
-      if (p.key().rfind("final_layer.", 0) == 0) p.value().zero_();
-  }
+  zero_transformer_parameters(pipeline, "final_layer.");
   const ConditionCache cache(dir_->file("cache"));
   FlowLossOptions o;
   o.sigmas = {0.3, 0.9};
@@ -225,17 +245,7 @@ TEST_F(Sft, FlowLossReportSplitsTheErrorByTheEditMask) {
 // unfiltered, so a filtered report is the unfiltered one over fewer samples.
 TEST_F(Sft, FlowLossReportKeepsOnlyTheNamedTasks) {
   TempDir dir;
-  fs::copy(dir_->file("cache"), dir.file("cache"), fs::copy_options::recursive);
-  {  // rows 1 and 2 become scene-wide edits
-    std::ifstream in(dir.file("cache/index.jsonl"));
-    std::string line, text;
-    for (int row = 0; std::getline(in, line); ++row) {
-      auto j = nlohmann::json::parse(line);
-      if (row == 1 || row == 2) j["task"] = "background";
-      text += j.dump() + "\n";
-    }
-    std::ofstream(dir.file("cache/index.jsonl")) << text;
-  }
+  copy_cache_making_scene_wide(dir_->file("cache"), dir.file("cache"), [](int64_t row) { return row == 1 || row == 2; });
   PipelineParts parts;
   parts.vae = parts.encoders = false;
   VivaPipeline pipeline(model_, torch::kCPU, torch::kFloat32, parts);
@@ -276,11 +286,7 @@ TEST_F(Sft, FlowLossReportDropsOnePathOfTheCondition) {
   PipelineParts parts;
   parts.vae = parts.encoders = false;
   VivaPipeline pipeline(model_, torch::kCPU, torch::kFloat32, parts);
-  {
-    torch::NoGradGuard no_grad;
-    for (auto& p : pipeline.transformer()->named_parameters())
-      if (p.key().rfind("vector_in.", 0) == 0) p.value().zero_();
-  }
+  zero_transformer_parameters(pipeline, "vector_in.");
   const ConditionCache cache(dir_->file("cache"));
   FlowLossOptions o;
   o.sigmas = {0.9};
@@ -305,21 +311,13 @@ TEST_F(Sft, FlowLossReportDropsOnePathOfTheCondition) {
 // the others' of the same kind.
 TEST_F(Sft, BatchSamplerWeighsTasks) {
   TempDir dir;
-  fs::copy(dir_->file("cache"), dir.file("cache"), fs::copy_options::recursive);
+  const ConditionCache original(dir_->file("cache"));
+  ASSERT_EQ(original.kind(0), SampleKind::Video);
   int64_t videos = 0;
-  {  // every video but row 0 becomes a scene-wide edit
-    const ConditionCache original(dir.file("cache"));
-    ASSERT_EQ(original.kind(0), SampleKind::Video);
-    std::ifstream in(dir.file("cache/index.jsonl"));
-    std::string line, text;
-    for (int64_t row = 0; std::getline(in, line); ++row) {
-      auto j = nlohmann::json::parse(line);
-      if (original.kind(row) == SampleKind::Video && row > 0) j["task"] = "background";
-      videos += original.kind(row) == SampleKind::Video;
-      text += j.dump() + "\n";
-    }
-    std::ofstream(dir.file("cache/index.jsonl")) << text;
-  }
+  for (int64_t i = 0; i < original.size(); ++i) videos += original.kind(i) == SampleKind::Video;
+  copy_cache_making_scene_wide(dir_->file("cache"), dir.file("cache"), [&](int64_t row) {
+    return row > 0 && original.kind(row) == SampleKind::Video;  // every video but row 0
+  });
   ASSERT_GE(videos, 2);
   const ConditionCache cache(dir.file("cache"));
   // With video probability 1 only the videos are drawn: row 0 and videos - 1 scene-wide ones.
