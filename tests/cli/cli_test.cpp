@@ -165,5 +165,30 @@ TEST(Cli, DataCheckExitsOneOnBadRowsOnlyWhenStrict) {
   EXPECT_EQ(strict.err, "");
 }
 
+// `eval model` edits a manifest's rows with a model (or passes their targets through its VAE) and
+// judges them: here the shipped model on four fresh ShapesWorld pairs.
+TEST(Cli, EvalModelEditsAndJudgesShapesRows) {
+  TempDir dir;
+  const std::string model = std::string(VIVA_PROJECT_DIR) + "/models/shapes";
+  const CliRun data = run_viva(dir, "data shapes --out " + dir.file("data") + " --n 4 --seed 3 --image-fraction 1");
+  ASSERT_EQ(data.status, 0) << data.err;
+  const std::string common =
+      "eval model --model " + model + " --manifest " + dir.file("data/manifest.jsonl") + " --out " + dir.file("eval");
+  const CliRun ceiling = run_viva(dir, common + " --max-rows 2 --vae-ceiling");
+  ASSERT_EQ(ceiling.status, 0) << ceiling.err;
+  EXPECT_NE(ceiling.out.find("| all | 2 |"), std::string::npos) << ceiling.out;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("eval/all_vae_ceiling.json")));
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.file("eval/all_vae_ceiling")),
+                          std::filesystem::directory_iterator()),
+            2);
+  const CliRun edit = run_viva(dir, common + " --max-rows 1 --steps 2");
+  ASSERT_EQ(edit.status, 0) << edit.err;
+  EXPECT_NE(edit.out.find("| all | 1 |"), std::string::npos) << edit.out;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("eval/all.json")));
+  expect_one_line_error(run_viva(dir, "eval model --model " + model + " --manifest " + dir.file("none.jsonl") +
+                                          " --out " + dir.file("eval2")),
+                        "none.jsonl");
+}
+
 }  // namespace
 }  // namespace viva

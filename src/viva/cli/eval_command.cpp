@@ -9,6 +9,7 @@ void add_eval_command(CLI::App& app) {
   add_eval_shapes_command(*eval);
   add_eval_vlm_command(*eval);
   add_eval_loss_command(*eval);
+  add_eval_model_command(*eval);
 }
 
 }  // namespace viva::cli
