@@ -63,9 +63,7 @@ int main(int argc, char** argv) {
   run.progress = quiet;
   const double train_s = seconds([&] { train_sft(c, run); });
   // Baseline: forward + backward of the same DiT on a batch of the same shape, nothing else.
-  PipelineParts parts;
-  parts.vae = parts.encoders = false;
-  VivaPipeline dit_only(model, torch::kCPU, torch::kFloat32, parts);
+  VivaPipeline dit_only(model, torch::kCPU, torch::kFloat32, PipelineParts::transformer_only());
   const auto x = torch::randn({2, 4, 3, 16, 16});
   const auto tokens = torch::randn({2, 24, dit_only.transformer()->options.text_dim});
   const auto mask = torch::ones({2, 24}, torch::kInt64);

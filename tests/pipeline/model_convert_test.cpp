@@ -25,8 +25,7 @@ TEST(ModelConvert, Bf16FolderIsHalfTheSizeAndLoadsIntoFp32) {
   EXPECT_TRUE(std::filesystem::exists(small + "/tokenizer/tokenizer.json"));
   EXPECT_EQ(Checkpoint(small + "/transformer").entry("img_in.proj.weight").dtype, StDtype::BF16);
 
-  PipelineParts parts;
-  parts.vae = parts.encoders = false;
+  const PipelineParts parts = PipelineParts::transformer_only();
   VivaPipeline original(model, torch::kCPU, torch::kFloat32, parts), converted(small, torch::kCPU, torch::kFloat32, parts);
   torch::NoGradGuard no_grad;
   const auto x = torch::randn({1, 4, 3, 16, 16}), source = torch::randn({1, 4, 3, 16, 16});

@@ -81,9 +81,7 @@ TEST(ShapesRecipe, SmokePlanRunsEveryStageTheAblationAndResumes) {
   EXPECT_TRUE(read_model_card(dir.file("recipe/eval"))->metrics.at("test").contains("vae_ceiling_followed_share"));
   {
     const ManifestRow row = read_manifest(dir.file("recipe/eval/test.jsonl")).rows.at(0);
-    PipelineParts parts;
-    parts.transformer = parts.encoders = false;
-    VivaPipeline vae_only(first.model, torch::kCPU, torch::kFloat32, parts);
+    VivaPipeline vae_only(first.model, torch::kCPU, torch::kFloat32, PipelineParts::vae_only());
     const VivaModelConfig& c = vae_only.config();
     const VideoFrames target = read_video_for_model(row.target, c.width, c.height, row.kind == SampleKind::Image ? 1 : c.frames);
     torch::NoGradGuard no_grad;

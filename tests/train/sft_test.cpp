@@ -198,9 +198,7 @@ TEST_F(Sft, LossFallsWhenOverfittingAFewPairs) {
 // change from copying E[(noise - source)^2]. All are computed here from the cached tensors,
 // inside and outside the mask separately.
 TEST_F(Sft, FlowLossReportSplitsTheErrorByTheEditMask) {
-  PipelineParts parts;
-  parts.vae = parts.encoders = false;
-  VivaPipeline pipeline(model_, torch::kCPU, torch::kFloat32, parts);
+  VivaPipeline pipeline(model_, torch::kCPU, torch::kFloat32, PipelineParts::transformer_only());
   zero_transformer_parameters(pipeline, "final_layer.");
   const ConditionCache cache(dir_->file("cache"));
   FlowLossOptions o;
@@ -246,9 +244,7 @@ TEST_F(Sft, FlowLossReportSplitsTheErrorByTheEditMask) {
 TEST_F(Sft, FlowLossReportKeepsOnlyTheNamedTasks) {
   TempDir dir;
   copy_cache_making_scene_wide(dir_->file("cache"), dir.file("cache"), [](int64_t row) { return row == 1 || row == 2; });
-  PipelineParts parts;
-  parts.vae = parts.encoders = false;
-  VivaPipeline pipeline(model_, torch::kCPU, torch::kFloat32, parts);
+  VivaPipeline pipeline(model_, torch::kCPU, torch::kFloat32, PipelineParts::transformer_only());
   const ConditionCache cache(dir.file("cache"));
   ASSERT_EQ(cache.size(), 4);
   EXPECT_EQ(cache.task(1), "background");
@@ -283,9 +279,7 @@ TEST_F(Sft, FlowLossReportKeepsOnlyTheNamedTasks) {
 // zeroed the pooled vector reaches nothing, so dropping it changes nothing and dropping the tokens
 // is dropping the whole instruction.
 TEST_F(Sft, FlowLossReportDropsOnePathOfTheCondition) {
-  PipelineParts parts;
-  parts.vae = parts.encoders = false;
-  VivaPipeline pipeline(model_, torch::kCPU, torch::kFloat32, parts);
+  VivaPipeline pipeline(model_, torch::kCPU, torch::kFloat32, PipelineParts::transformer_only());
   zero_transformer_parameters(pipeline, "vector_in.");
   const ConditionCache cache(dir_->file("cache"));
   FlowLossOptions o;

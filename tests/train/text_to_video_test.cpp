@@ -103,7 +103,7 @@ TEST(TextToVideo, PretrainsOnCaptionsAndBecomesAnEditorThatStartsEqualToIt) {
 
   const std::string editor = dir.file("editor");
   write_editor_from_text_to_video(trained.model_folder, editor);
-  VivaPipeline pipeline(editor, torch::kCPU, torch::kFloat32, PipelineParts{true, false, false});
+  VivaPipeline pipeline(editor, torch::kCPU, torch::kFloat32, PipelineParts::transformer_only());
   HunyuanDit text_to_video = load_transformer(trained.model_folder);
   HunyuanDit edit = load_transformer(editor);
   ASSERT_TRUE(edit->options.context_projector);

@@ -22,9 +22,7 @@ void encode(EncodeArgs& a) {
   const torch::ScalarType dtype = parse_compute_dtype(a.dtype);
   check_device_dtype(device, dtype);
   if (!a.size.empty()) std::tie(a.options.width, a.options.height) = parse_frame_size(a.size);
-  PipelineParts parts;
-  parts.transformer = false;  // encoding needs only the VAE, the VLM and CLIP
-  VivaPipeline pipeline(a.model, device, dtype, parts);
+  VivaPipeline pipeline(a.model, device, dtype, PipelineParts::encoders_and_vae());
   const EncodeSummary s = encode_dataset(pipeline, a.options);
   std::printf("%s: %lld encoded, %lld already cached, %lld failed (see %s/errors.jsonl)\n", a.options.out.c_str(),
               static_cast<long long>(s.encoded), static_cast<long long>(s.already_cached),

@@ -20,8 +20,7 @@ void eval_loss(const EvalLossArgs& a) {
   FlowLossOptions options = a.options;
   options.drop = parse_flow_loss_drop(a.without);
   const ConditionCache cache(a.cache);
-  PipelineParts parts;
-  parts.vae = parts.encoders = false;
+  PipelineParts parts = PipelineParts::transformer_only();
   parts.text_to_video = true;
   VivaPipeline pipeline(a.model, device, torch::kFloat32, parts);
   const FlowLossReport report = measure_flow_loss(pipeline, cache, options);

@@ -42,6 +42,25 @@ struct PipelineParts {
   // Accept a text-to-video transformer (no context projector): the pretraining stage before
   // VIVA's (text_to_video.h). Such a pipeline trains and encodes captions but does not edit.
   bool text_to_video = false;
+
+  // The DiT alone: training and measuring it on a condition cache.
+  static PipelineParts transformer_only() {
+    PipelineParts p;
+    p.vae = p.encoders = false;
+    return p;
+  }
+  // The VAE alone: round trips of clips.
+  static PipelineParts vae_only() {
+    PipelineParts p;
+    p.transformer = p.encoders = false;
+    return p;
+  }
+  // What encoding a dataset needs: the VAE, the VLM and CLIP.
+  static PipelineParts encoders_and_vae() {
+    PipelineParts p;
+    p.transformer = false;
+    return p;
+  }
 };
 
 // HunyuanVideo's system prompt for text-to-video prompts (hunyuanvideo.md, "dit-llm-encode-video").

@@ -33,9 +33,7 @@ nlohmann::json judge(const EditAndJudgeOptions& o, const std::string& subset, co
 // Each row's target through the model's VAE, written where an edit of the row would go.
 void write_vae_round_trips(const EditAndJudgeOptions& o, const std::vector<ManifestRow>& rows,
                            const fs::path& predictions) {
-  PipelineParts parts;
-  parts.transformer = parts.encoders = false;
-  VivaPipeline pipeline(o.model, parse_device(o.device), torch::kFloat32, parts);
+  VivaPipeline pipeline(o.model, parse_device(o.device), torch::kFloat32, PipelineParts::vae_only());
   const VivaModelConfig& config = pipeline.config();
   Progress progress("VAE round trips of the targets (" + (o.split.empty() ? std::string("all") : o.split) + ")",
                     static_cast<int64_t>(rows.size()), ProgressOptions(o.progress).set_unit("clip"));

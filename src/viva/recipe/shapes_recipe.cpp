@@ -263,9 +263,7 @@ SftResult encode_and_train(Recipe& r, const std::string& folder, const std::stri
   e.progress = r.progress();
   const std::string done_marker = e.out + "/complete";
   if (!fs::exists(done_marker)) {
-    PipelineParts parts;
-    parts.transformer = false;
-    VivaPipeline pipeline(model, torch::Device(r.options().device), torch::kFloat32, parts);
+    VivaPipeline pipeline(model, torch::Device(r.options().device), torch::kFloat32, PipelineParts::encoders_and_vae());
     const EncodeSummary s = encode_dataset(pipeline, e);
     if (s.encoded + s.already_cached == 0) throw file_error(e.manifest, "no training sample could be encoded");
     write_file_atomically(done_marker, std::to_string(s.encoded + s.already_cached) + "\n");
@@ -322,9 +320,7 @@ ModelCard sft_stage(Recipe& r) {
 
 // The SFT model with the LoRA merged into the transformer.
 void write_merged_model(const std::string& model, const std::string& lora, const std::string& out) {
-  PipelineParts parts;
-  parts.vae = parts.encoders = false;
-  VivaPipeline pipeline(model, torch::kCPU, torch::kFloat32, parts);
+  VivaPipeline pipeline(model, torch::kCPU, torch::kFloat32, PipelineParts::transformer_only());
   pipeline.apply_lora(lora);
   const std::string weights = out + ".transformer.safetensors";
   save_parameters(*pipeline.transformer(), weights);

@@ -81,8 +81,7 @@ SftResult train_sft(const SftConfig& config, const SftRunOptions& options) {
   if (dtype == torch::kFloat16 || (autocast && !device.is_cuda()))
     throw Error("viva train sft", "dtype must be fp32, or bf16 on CUDA (autocast); CPU trains in fp32");
 
-  PipelineParts parts;
-  parts.vae = parts.encoders = false;
+  PipelineParts parts = PipelineParts::transformer_only();
   parts.text_to_video = true;  // the same loss pretrains a text-to-video DiT on a caption cache
   VivaPipeline pipeline(config.model, device, torch::kFloat32, parts);
   HunyuanDit& dit = pipeline.transformer();
