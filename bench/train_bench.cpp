@@ -8,9 +8,9 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "viva/data/encode_dataset.h"
 #include "viva/data/toy_pairs.h"
 #include "viva/pipeline/edit_job.h"
+#include "viva/pipeline/encode_dataset.h"
 #include "viva/pipeline/model_init.h"
 #include "viva/train/grpo_trainer.h"
 #include "viva/train/sft_trainer.h"

@@ -5,11 +5,11 @@
 #include "../support/temp_dir.h"
 #include "viva/core/atomic_file.h"
 #include "viva/core/safetensors.h"
-#include "viva/models/dit/hunyuan_dit.h"
-#include "viva/models/vae/causal_vae.h"
 #include "viva/io/test_pattern.h"
 #include "viva/io/video_reader.h"
 #include "viva/io/video_writer.h"
+#include "viva/models/dit/hunyuan_dit.h"
+#include "viva/models/vae/causal_vae.h"
 #include "viva/nn/weight_loading.h"
 
 namespace viva {

@@ -4,7 +4,7 @@
 
 #include "../support/temp_dir.h"
 #include "viva/core/compat.h"
-#include "viva/core/tensor_utils.h"
+#include "viva/nn/seeded_random.h"
 
 namespace viva {
 namespace {

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "../support/memory.h"
+#include "../support/needs_shared.h"
 #include "../support/temp_dir.h"
 #include "viva/core/checkpoint.h"
 #include "viva/core/error.h"
@@ -106,7 +107,7 @@ TEST(Safetensors, BoolBytesOtherThanZeroOrOneBecomeTrue) {
 
 TEST(Safetensors, ReadsGoldenFixtureHeaders) {
   const std::string golden = std::string(VIVA_SHARED_DIR) + "/golden";
-  if (!std::filesystem::exists(golden)) GTEST_SKIP() << "no ../shared/golden";
+  if (!std::filesystem::exists(golden)) VIVA_NEEDS_SHARED("golden/");
   int seen = 0;
   for (const auto& item : std::filesystem::directory_iterator(golden)) {
     if (item.path().extension() != ".safetensors") continue;

@@ -5,13 +5,13 @@
 #include "../support/temp_dir.h"
 #include "viva/core/atomic_file.h"
 #include "viva/core/error.h"
-#include "viva/core/tensor_utils.h"
 #include "viva/io/caption_strip.h"
 #include "viva/io/image.h"
 #include "viva/io/side_by_side.h"
 #include "viva/io/test_pattern.h"
 #include "viva/io/video_reader.h"
 #include "viva/io/video_writer.h"
+#include "viva/nn/media_tensors.h"
 
 namespace viva {
 namespace {

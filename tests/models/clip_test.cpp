@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "../support/golden.h"
+#include "../support/needs_shared.h"
 #include "../support/temp_dir.h"
 #include "viva/models/clip/clip_checkpoint.h"
 #include "viva/models/clip/clip_model.h"
@@ -38,7 +39,7 @@ class ClipParity : public ::testing::Test {
  protected:
   void SetUp() override {
     path_ = golden_path("clip_tiny.safetensors");
-    if (path_.empty()) GTEST_SKIP() << "golden fixture clip_tiny.safetensors absent";
+    if (path_.empty()) VIVA_NEEDS_SHARED("golden fixture clip_tiny.safetensors");
     fixture_ = std::make_unique<Checkpoint>(path_);
     options_ = options_from_openai_config(golden_config(*fixture_));
   }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "../support/golden.h"
+#include "../support/needs_shared.h"
 #include "../support/temp_dir.h"
 #include "viva/models/dit/dit_checkpoint.h"
 #include "viva/models/dit/hunyuan_dit.h"
@@ -48,7 +49,7 @@ class CudaParity : public ::testing::TestWithParam<Precision> {
 
 TEST_P(CudaParity, Dit) {
   auto f = open("hunyuan_dit_tiny_guidance.safetensors");
-  if (!f) GTEST_SKIP() << "fixture absent";
+  if (!f) VIVA_NEEDS_SHARED("golden fixture");
   torch::NoGradGuard no_grad;
   HunyuanDit model(DitOptions::from_json(golden_config(*f), "fixture"));
   load_dit(model, Checkpoint(dir_.file("hunyuan_dit_tiny_guidance.safetensors")));
@@ -66,7 +67,7 @@ TEST_P(CudaParity, Dit) {
 
 TEST_P(CudaParity, Vae) {
   auto f = open("hunyuan_vae_tiny.safetensors");
-  if (!f) GTEST_SKIP() << "fixture absent";
+  if (!f) VIVA_NEEDS_SHARED("golden fixture");
   torch::NoGradGuard no_grad;
   const VaeOptions options = VaeOptions::from_json(golden_config(*f), "fixture");
   CausalVae vae(options);
@@ -83,7 +84,7 @@ TEST_P(CudaParity, Vae) {
 
 TEST_P(CudaParity, Llama) {
   auto f = open("llama3_tiny.safetensors");
-  if (!f) GTEST_SKIP() << "fixture absent";
+  if (!f) VIVA_NEEDS_SHARED("golden fixture");
   torch::NoGradGuard no_grad;
   LlamaOptions options = LlamaOptions::from_hf_config(golden_config(*f), "fixture");
   options.with_lm_head = true;

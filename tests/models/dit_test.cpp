@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "../support/golden.h"
+#include "../support/needs_shared.h"
 #include "../support/temp_dir.h"
 #include "viva/models/dit/dit_checkpoint.h"
 #include "viva/models/dit/hunyuan_dit.h"
@@ -29,7 +30,7 @@ class DitParity : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     path_ = golden_path(GetParam());
-    if (path_.empty()) GTEST_SKIP() << "golden fixture " << GetParam() << " absent";
+    if (path_.empty()) VIVA_NEEDS_SHARED("golden fixture " << GetParam());
     fixture_ = std::make_unique<Checkpoint>(path_);
     options_ = DitOptions::from_json(golden_config(*fixture_), path_);
     testing::save_fixture_weights(*fixture_, dir_.file("weights.safetensors"));

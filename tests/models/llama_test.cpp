@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "../support/golden.h"
+#include "../support/needs_shared.h"
 #include "../support/temp_dir.h"
 #include "viva/models/llama/llama_checkpoint.h"
 #include "viva/models/llama/llama_model.h"
@@ -18,7 +19,7 @@ class LlamaParity : public ::testing::Test {
  protected:
   void SetUp() override {
     path_ = golden_path("llama3_tiny.safetensors");
-    if (path_.empty()) GTEST_SKIP() << "golden fixture llama3_tiny.safetensors absent";
+    if (path_.empty()) VIVA_NEEDS_SHARED("golden fixture llama3_tiny.safetensors");
     fixture_ = std::make_unique<Checkpoint>(path_);
     options_ = LlamaOptions::from_hf_config(golden_config(*fixture_), path_);
   }
@@ -58,12 +59,13 @@ TEST_F(LlamaParity, FewerLayersLoadFromTheFullCheckpoint) {
 TEST_F(LlamaParity, RightPaddingDoesNotChangeValidPositions) {
   torch::NoGradGuard no_grad;
   LlamaModel model = build(false);
-  const auto ids = fixture_->load("input.input_ids");  // [1, 11]
-  auto padded = torch::cat({ids, torch::zeros({1, 5}, torch::kInt64)}, 1);
-  auto mask = torch::cat({torch::ones({1, 11}, torch::kInt64), torch::zeros({1, 5}, torch::kInt64)}, 1);
+  const auto ids = fixture_->load("input.input_ids");  // [1, N]
+  const int64_t valid = ids.size(1), padding = 5;
+  auto padded = torch::cat({ids, torch::zeros({1, padding}, torch::kInt64)}, 1);
+  auto mask = torch::cat({torch::ones({1, valid}, torch::kInt64), torch::zeros({1, padding}, torch::kInt64)}, 1);
   auto batch = torch::cat({padded, padded}, 0);
   auto out = model->forward(model->embed(batch), torch::cat({mask, mask}, 0), {}, 3, false);
-  expect_close(out.narrow(1, 0, 11).select(0, 1).unsqueeze(0), fixture_->load("output.hidden_after_layer_3"),
+  expect_close(out.narrow(1, 0, valid).select(0, 1).unsqueeze(0), fixture_->load("output.hidden_after_layer_3"),
                "padded batch, valid positions");
   EXPECT_FALSE(out.isnan().any().item<bool>());
 }

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "../support/golden.h"
+#include "../support/needs_shared.h"
 #include "../support/temp_dir.h"
 #include "viva/io/test_pattern.h"
 #include "viva/models/clip/clip_image_processor.h"
@@ -87,7 +88,7 @@ TEST(Llava, LoadsTheTransformersLayoutAndSplicesImages) {
 // Reference: Hugging Face transformers' LlavaForConditionalGeneration (tests/golden/README.md).
 TEST(LlavaParity, ImageFeaturesHiddenStatesAndLogitsMatchTransformers) {
   const std::string path = golden_path("llava_tiny.safetensors");
-  if (path.empty()) GTEST_SKIP() << "golden fixture llava_tiny.safetensors absent";
+  if (path.empty()) VIVA_NEEDS_SHARED("golden fixture llava_tiny.safetensors");
   torch::NoGradGuard no_grad;
   const Checkpoint fixture(path);
   LlavaOptions options = LlavaOptions::from_hf_config(golden_config(fixture), path);
@@ -115,7 +116,7 @@ class Instructor : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string tokenizer_path = std::string(VIVA_SHARED_DIR) + "/tokenizers/llama3/tokenizer.json";
-    if (!std::filesystem::exists(tokenizer_path)) GTEST_SKIP() << "llama3 tokenizer.json absent";
+    if (!std::filesystem::exists(tokenizer_path)) VIVA_NEEDS_SHARED("llama3 tokenizer.json");
     static const BpeTokenizer tokenizer = BpeTokenizer::from_file(tokenizer_path);
     tokenizer_ = &tokenizer;
     torch::manual_seed(1);

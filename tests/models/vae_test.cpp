@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-
 #include "../support/golden.h"
 #include "../support/memory.h"
+#include "../support/needs_shared.h"
 #include "../support/temp_dir.h"
 #include "viva/models/vae/causal_vae.h"
 #include "viva/models/vae/vae_checkpoint.h"
@@ -21,7 +21,7 @@ class VaeParity : public ::testing::Test {
  protected:
   void SetUp() override {
     path_ = golden_path("hunyuan_vae_tiny.safetensors");
-    if (path_.empty()) GTEST_SKIP() << "golden fixture hunyuan_vae_tiny.safetensors absent";
+    if (path_.empty()) VIVA_NEEDS_SHARED("golden fixture hunyuan_vae_tiny.safetensors");
     fixture_ = std::make_unique<Checkpoint>(path_);
     options_ = VaeOptions::from_json(golden_config(*fixture_), path_);
     testing::save_fixture_weights(*fixture_, dir_.file("vae.safetensors"));
@@ -55,21 +55,28 @@ TEST_F(VaeParity, EncoderPosteriorAndDecoderMatchTheTencentReference) {
 TEST_F(VaeParity, ImagesAreOneFrameVideosAndBadShapesAreRejected) {
   torch::NoGradGuard no_grad;
   CausalVae vae = load(options_);
-  auto image = torch::rand({1, 3, 1, 16, 16}) * 2 - 1;
+  // Every size below comes from the fixture's config, so a fixture of another shape fits.
+  const int64_t s = options_.spatial_compression, t = options_.time_compression, c = options_.latent_channels;
+  auto image = torch::rand({1, 3, 1, 2 * s, 2 * s}) * 2 - 1;
   auto latent = vae->encode(image);
-  EXPECT_EQ(latent.sizes(), (std::vector<int64_t>{1, 4, 1, 4, 4}));
+  EXPECT_EQ(latent.sizes(), (std::vector<int64_t>{1, c, 1, 2, 2}));
   EXPECT_EQ(vae->decode(latent).sizes(), image.sizes());
   // The convolutions are causal: changing later frames leaves earlier outputs untouched. (The
   // whole VAE is not: GroupNorm statistics span all frames.)
   CausalConv3d conv(3, 5, 3);
   auto video = fixture_->load("input.video");
+  const int64_t frames = video.size(2), first_changed = frames / 2;
+  ASSERT_GE(first_changed, 1) << "the fixture's video needs two frames or more";
   auto changed = video.clone();
-  changed.narrow(2, 4, 5).uniform_(-1, 1);
-  EXPECT_TRUE(torch::equal(conv(video).narrow(2, 0, 4), conv(changed).narrow(2, 0, 4)));
-  EXPECT_FALSE(torch::equal(conv(video).narrow(2, 4, 1), conv(changed).narrow(2, 4, 1)));
-  expect_error_containing([&] { vae->encode(torch::zeros({1, 3, 8, 16, 16})); }, {"8 frames is not 1 + 4k"});
-  expect_error_containing([&] { vae->encode(torch::zeros({1, 3, 5, 18, 16})); }, {"multiples of 4"});
-  expect_error_containing([&] { vae->decode(torch::zeros({1, 3, 2, 4, 4})); }, {"expected latent [B, 4"});
+  changed.narrow(2, first_changed, frames - first_changed).uniform_(-1, 1);
+  EXPECT_TRUE(torch::equal(conv(video).narrow(2, 0, first_changed), conv(changed).narrow(2, 0, first_changed)));
+  EXPECT_FALSE(torch::equal(conv(video).narrow(2, first_changed, 1), conv(changed).narrow(2, first_changed, 1)));
+  expect_error_containing([&] { vae->encode(torch::zeros({1, 3, 2 * t, s, s})); },
+                          {std::to_string(2 * t) + " frames is not 1 + " + std::to_string(t) + "k"});
+  expect_error_containing([&] { vae->encode(torch::zeros({1, 3, 1 + t, s + 2, s})); },
+                          {"multiples of " + std::to_string(s)});
+  expect_error_containing([&] { vae->decode(torch::zeros({1, c + 1, 2, 2, 2})); },
+                          {"expected latent [B, " + std::to_string(c)});
 }
 
 // Training and evaluation pass batches (oneDNN runs them several times faster on a CPU): every

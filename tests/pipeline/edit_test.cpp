@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "../support/needs_shared.h"
 #include "../support/temp_dir.h"
 #include "viva/io/test_pattern.h"
 #include "viva/io/video_reader.h"
@@ -31,7 +32,7 @@ class TinyModel : public ::testing::Test {
     folder_ = nullptr;
   }
   void SetUp() override {
-    if (!folder_) GTEST_SKIP() << "test tokenizers absent";
+    if (!folder_) VIVA_NEEDS_SHARED("test tokenizers");
   }
   static std::string model() { return folder_->file("model"); }
   static TempDir* folder_;

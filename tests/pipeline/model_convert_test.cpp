@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "../support/needs_shared.h"
 #include "../support/temp_dir.h"
 #include "../support/tiny_model.h"
 #include "viva/core/checkpoint.h"
@@ -15,7 +16,7 @@ using testing::expect_error_containing;
 using testing::TempDir;
 
 TEST(ModelConvert, Bf16FolderIsHalfTheSizeAndLoadsIntoFp32) {
-  if (!testing::have_test_tokenizers()) GTEST_SKIP() << "test tokenizers absent";
+  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
   TempDir dir;
   const std::string model = testing::write_tiny_model(dir);
   const std::string small = dir.file("small");

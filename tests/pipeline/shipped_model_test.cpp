@@ -9,9 +9,9 @@
 #include "../support/temp_dir.h"
 #include "viva/core/config.h"
 #include "viva/data/manifest.h"
-#include "viva/eval/shapes/judge_report.h"
 #include "viva/io/video_reader.h"
 #include "viva/pipeline/edit_job.h"
+#include "viva/shapes/judge/judge_report.h"
 
 namespace viva {
 namespace {

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "../support/needs_shared.h"
 #include "../support/temp_dir.h"
 #include "../support/tiny_model.h"
 #include "viva/models/clip/clip_checkpoint.h"
@@ -19,7 +20,7 @@ std::string write_tiny_clip(const TempDir& dir, const std::string& name, uint64_
 
 // Each reward against its definition (paper Eq. 4–7) computed from the scorer's embeddings.
 TEST(EditRewards, ComponentsFollowTheirDefinitions) {
-  if (!testing::have_test_tokenizers()) GTEST_SKIP() << "test tokenizers absent";
+  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
   TempDir dir;
   RewardOptions o;
   o.clip = write_tiny_clip(dir, "clip", 1);

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../support/needs_shared.h"
 #include "../support/temp_dir.h"
 #include "viva/core/config.h"
 #include "viva/tokenizers/bpe_tokenizer.h"
@@ -65,7 +66,7 @@ TEST(Unicode, DecodesEncodesAndLowers) {
 TEST(Llama3Tokenizer, MatchesTheReferenceIds) {
   const std::string cases_path = shared_file("golden/tokenizers/llama3_ids.json");
   if (cases_path.empty() || shared_file("tokenizers/llama3/tokenizer.json").empty())
-    GTEST_SKIP() << "golden tokenizer cases or tokenizer.json absent";
+    VIVA_NEEDS_SHARED("golden tokenizer cases or tokenizer.json");
   const auto cases = load_json_file(cases_path).at("cases");
   ASSERT_FALSE(cases.empty());
   for (const auto& c : cases) {
@@ -76,7 +77,7 @@ TEST(Llama3Tokenizer, MatchesTheReferenceIds) {
 }
 
 TEST(Llama3Tokenizer, RoundTripsEdgeCases) {
-  if (shared_file("tokenizers/llama3/tokenizer.json").empty()) GTEST_SKIP() << "tokenizer.json absent";
+  if (shared_file("tokenizers/llama3/tokenizer.json").empty()) VIVA_NEEDS_SHARED("tokenizer.json");
   const std::vector<std::string> texts = {
       "", " ", "   \n\n\t  ", "a", "Hello, world!", "🐱🐶🚗 👩‍👩‍👧 🇫🇷",
       "中文：把背景换成夜空中的烟花。", std::string(500, 'x') + " pneumonoultramicroscopicsilicovolcanoconiosis",
@@ -133,7 +134,7 @@ TEST(BpeTokenizer, TemplateProcessingAddsBos) {
 TEST(ClipTokenizer, MatchesTheReferenceIds) {
   const std::string cases_path = shared_file("golden/tokenizers/clip_ids.json");
   if (cases_path.empty() || shared_file("tokenizers/clip/bpe_simple_vocab_16e6.txt.gz").empty())
-    GTEST_SKIP() << "golden CLIP cases or vocabulary absent";
+    VIVA_NEEDS_SHARED("golden CLIP cases or vocabulary");
   const auto golden = load_json_file(cases_path);
   EXPECT_EQ(clip().start_id(), golden.at("sot").get<int>());
   EXPECT_EQ(clip().end_id(), golden.at("eot").get<int>());
@@ -147,7 +148,7 @@ TEST(ClipTokenizer, MatchesTheReferenceIds) {
 }
 
 TEST(ClipTokenizer, EdgeCases) {
-  if (shared_file("tokenizers/clip/bpe_simple_vocab_16e6.txt.gz").empty()) GTEST_SKIP() << "vocabulary absent";
+  if (shared_file("tokenizers/clip/bpe_simple_vocab_16e6.txt.gz").empty()) VIVA_NEEDS_SHARED("CLIP vocabulary");
   EXPECT_EQ(clip().vocab_size(), 49408);
   EXPECT_EQ(clip().decode(clip().encode("a photo of a cat")), "a photo of a cat");
   EXPECT_EQ(clip().encode("A  PHOTO\tof\u00a0a cat"), clip().encode("a photo of a cat"));

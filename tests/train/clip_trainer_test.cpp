@@ -2,9 +2,10 @@
 
 #include <fstream>
 
+#include "../support/colour_clips.h"
+#include "../support/needs_shared.h"
 #include "../support/temp_dir.h"
 #include "../support/tiny_model.h"
-#include "../support/colour_clips.h"
 #include "viva/core/checkpoint.h"
 #include "viva/rewards/clip_scorer.h"
 #include "viva/train/clip_trainer.h"
@@ -15,7 +16,7 @@ namespace {
 using testing::TempDir;
 
 TEST(ClipTrainer, LearnsToRetrieveCaptionsThenToPreferCleanFrames) {
-  if (!testing::have_test_tokenizers()) GTEST_SKIP() << "test tokenizers absent";
+  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
   TempDir dir;
   ClipTrainConfig c;
   c.manifest = testing::write_colour_manifest(dir);
@@ -54,7 +55,7 @@ TEST(ClipTrainer, LearnsToRetrieveCaptionsThenToPreferCleanFrames) {
 }
 
 TEST(ClipTrainer, ResumedRunEqualsUninterruptedRun) {
-  if (!testing::have_test_tokenizers()) GTEST_SKIP() << "test tokenizers absent";
+  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
   TempDir dir;
   ClipTrainConfig c;
   c.manifest = testing::write_colour_manifest(dir);

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "../support/needs_shared.h"
 #include "../support/temp_dir.h"
 #include "../support/tiny_model.h"
 #include "viva/core/checkpoint.h"
@@ -97,7 +98,7 @@ std::vector<double> logged(const std::string& path, const std::string& key) {
 // The known-reward check of the trainer: brightness of the decoded edit must rise, the KL to the
 // reference policy stay bounded, and the LoRA apply in the editing pipeline.
 TEST(GrpoTrainer, RaisesAKnownRewardWithBoundedKl) {
-  if (!testing::have_test_tokenizers()) GTEST_SKIP() << "test tokenizers absent";
+  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
   GrpoRun run;
   const GrpoConfig config = run.config(30);
   const ProgressOptions quiet = ProgressOptions().set_mode(ProgressMode::Silent);
@@ -128,7 +129,7 @@ TEST(GrpoTrainer, RaisesAKnownRewardWithBoundedKl) {
 }
 
 TEST(GrpoTrainer, ResumedRunEqualsUninterruptedRun) {
-  if (!testing::have_test_tokenizers()) GTEST_SKIP() << "test tokenizers absent";
+  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
   const ProgressOptions quiet = ProgressOptions().set_mode(ProgressMode::Silent);
   GrpoRun run;
   GrpoRunOptions options;
@@ -148,7 +149,7 @@ TEST(GrpoTrainer, ResumedRunEqualsUninterruptedRun) {
 
 // The paper's rewards through the trainer, with tiny CLIPs standing in for CLIP-L and PickScore.
 TEST(GrpoTrainer, RunsWithTheClipAndPickScoreRewards) {
-  if (!testing::have_test_tokenizers()) GTEST_SKIP() << "test tokenizers absent";
+  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
   GrpoRun run;
   for (const char* name : {"clip", "pickscore"}) {
     ClipModel clip(ClipOptions::tiny());
@@ -180,7 +181,7 @@ TEST(GrpoTrainer, RunsWithTheClipAndPickScoreRewards) {
 
 // Only the prompts a run draws are encoded (a ShapesWorld prompt set has thousands).
 TEST(GrpoTrainer, EncodesOnlyThePromptsItDraws) {
-  if (!testing::have_test_tokenizers()) GTEST_SKIP() << "test tokenizers absent";
+  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
   GrpoRun run;
   run.prompts = write_inversion_pairs(run.dir.file("many"), 12, 32, 1);
   GrpoConfig config = run.config(1);

@@ -2,15 +2,16 @@
 // context projector trained by the SFT loss, and the VIVA editor made from it.
 #include <gtest/gtest.h>
 
+#include "../support/needs_shared.h"
 #include "../support/temp_dir.h"
 #include "../support/tiny_model.h"
 #include "viva/core/checkpoint.h"
 #include "viva/core/config.h"
-#include "viva/data/encode_dataset.h"
 #include "viva/data/toy_pairs.h"
 #include "viva/models/dit/dit_checkpoint.h"
 #include "viva/models/vae/causal_vae.h"
 #include "viva/nn/weight_loading.h"
+#include "viva/pipeline/encode_dataset.h"
 #include "viva/train/model_output.h"
 #include "viva/train/sft_trainer.h"
 #include "viva/train/text_to_video_init.h"
@@ -30,7 +31,7 @@ HunyuanDit load_transformer(const std::string& model) {
 }
 
 TEST(TextToVideo, InstructorWithoutFirstFrameSeesOnlyText) {
-  if (!testing::have_test_tokenizers()) GTEST_SKIP() << "test tokenizers absent";
+  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
   TempDir dir;
   const std::string model = testing::write_tiny_model(dir);
   const VivaModelConfig config = VivaModelConfig::read(model);
@@ -53,7 +54,7 @@ TEST(TextToVideo, InstructorWithoutFirstFrameSeesOnlyText) {
 }
 
 TEST(TextToVideo, PretrainsOnCaptionsAndBecomesAnEditorThatStartsEqualToIt) {
-  if (!testing::have_test_tokenizers()) GTEST_SKIP() << "test tokenizers absent";
+  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
   TempDir dir;
   const std::string base = testing::write_tiny_model(dir);
   const std::string t2v = dir.file("t2v");
@@ -120,7 +121,7 @@ TEST(TextToVideo, PretrainsOnCaptionsAndBecomesAnEditorThatStartsEqualToIt) {
 }
 
 TEST(TextToVideo, FreshTransformerFollowsTheLatentWidthOfTheModelsVae) {
-  if (!testing::have_test_tokenizers()) GTEST_SKIP() << "test tokenizers absent";
+  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
   TempDir dir;
   const std::string base = testing::write_tiny_model(dir);
   // The base model with a VAE of 8 latent channels (the tiny DiT has 4).
@@ -143,7 +144,7 @@ TEST(TextToVideo, FreshTransformerFollowsTheLatentWidthOfTheModelsVae) {
 }
 
 TEST(TextToVideo, FreshTransformerTakesAnotherArchitectureAndTheEditorInheritsIt) {
-  if (!testing::have_test_tokenizers()) GTEST_SKIP() << "test tokenizers absent";
+  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
   TempDir dir;
   const std::string base = testing::write_tiny_model(dir);
   const std::string t2v = dir.file("t2v");

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "../support/colour_clips.h"
+#include "../support/needs_shared.h"
 #include "../support/temp_dir.h"
 #include "../support/tiny_model.h"
 #include "viva/pipeline/viva_pipeline.h"
@@ -12,7 +13,7 @@ namespace {
 using testing::TempDir;
 
 TEST(VlmTrainer, LearnsToCaptionFramesAndWritesALoadableModel) {
-  if (!testing::have_test_tokenizers()) GTEST_SKIP() << "test tokenizers absent";
+  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
   TempDir dir;
   VlmTrainConfig c;
   c.model = testing::write_tiny_model(dir);

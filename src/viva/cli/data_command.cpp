@@ -5,9 +5,9 @@
 
 #include "viva/cli/cli_common.h"
 #include "viva/core/device.h"
-#include "viva/data/encode_dataset.h"
 #include "viva/data/manifest_check.h"
 #include "viva/data/toy_pairs.h"
+#include "viva/pipeline/encode_dataset.h"
 
 namespace viva::cli {
 namespace {

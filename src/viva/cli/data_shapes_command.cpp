@@ -6,9 +6,9 @@
 
 #include "viva/cli/cli_common.h"
 #include "viva/core/progress.h"
-#include "viva/data/shapes/shapes_dataset.h"
-#include "viva/data/shapes/splits.h"
 #include "viva/io/video_frames.h"
+#include "viva/shapes/world/shapes_dataset.h"
+#include "viva/shapes/world/splits.h"
 
 namespace viva::cli {
 namespace {

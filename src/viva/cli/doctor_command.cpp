@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "viva/cli/cli_common.h"
-#include "viva/core/doctor.h"
+#include "viva/cli/doctor.h"
 
 namespace viva::cli {
 namespace {

@@ -4,8 +4,8 @@
 
 #include "viva/cli/cli_common.h"
 #include "viva/core/device.h"
+#include "viva/eval/flow_loss_report.h"
 #include "viva/pipeline/viva_pipeline.h"
-#include "viva/train/flow_loss_report.h"
 
 namespace viva::cli {
 namespace {

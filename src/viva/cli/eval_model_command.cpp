@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "viva/cli/cli_common.h"
-#include "viva/recipe/edit_and_judge.h"
+#include "viva/shapes/recipe/edit_and_judge.h"
 
 namespace viva::cli {
 namespace {

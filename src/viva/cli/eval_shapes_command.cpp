@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "viva/cli/cli_common.h"
-#include "viva/eval/shapes/judge_report.h"
+#include "viva/shapes/judge/judge_report.h"
 
 namespace viva::cli {
 namespace {

@@ -6,7 +6,7 @@
 #include "viva/cli/cli_common.h"
 #include "viva/cli/vlm_options.h"
 #include "viva/core/error.h"
-#include "viva/eval/vlm/vlm_eval.h"
+#include "viva/eval/vlm_eval.h"
 
 namespace viva::cli {
 namespace {

@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "viva/cli/cli_common.h"
-#include "viva/recipe/shapes_recipe.h"
+#include "viva/shapes/recipe/shapes_recipe.h"
 
 namespace viva::cli {
 

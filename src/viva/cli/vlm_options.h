@@ -2,7 +2,7 @@
 // The command-line options every VLM command shares (viva eval vlm, viva data refine).
 #include <CLI/CLI.hpp>
 
-#include "viva/eval/vlm/vlm_client.h"
+#include "viva/vlm/vlm_client.h"
 
 namespace viva::cli {
 

@@ -5,10 +5,10 @@
 
 #include "viva/core/error.h"
 #include "viva/core/jsonl_log.h"
-#include "viva/eval/vlm/parallel_items.h"
-#include "viva/eval/vlm/vlm_artifact.h"
-#include "viva/eval/vlm/vlm_frames.h"
-#include "viva/eval/vlm/vlm_rewrite.h"
+#include "viva/vlm/parallel_items.h"
+#include "viva/vlm/vlm_artifact.h"
+#include "viva/vlm/vlm_frames.h"
+#include "viva/vlm/vlm_rewrite.h"
 
 namespace viva {
 namespace {

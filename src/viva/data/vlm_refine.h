@@ -21,7 +21,7 @@
 
 #include "viva/core/progress.h"
 #include "viva/data/manifest.h"
-#include "viva/eval/vlm/vlm_client.h"
+#include "viva/vlm/vlm_client.h"
 
 namespace viva {
 

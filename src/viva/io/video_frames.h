@@ -1,6 +1,6 @@
 #pragma once
 // Decoded video in memory and the geometric operations every model input goes through.
-// No torch here: tensor conversion lives in core/tensor_utils.h.
+// No torch here: tensor conversion lives in nn/media_tensors.h.
 #include <cstddef>
 #include <cstdint>
 #include <string>

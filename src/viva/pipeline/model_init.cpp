@@ -5,11 +5,11 @@
 #include "viva/core/atomic_file.h"
 #include "viva/core/error.h"
 #include "viva/core/safetensors.h"
-#include "viva/core/tensor_utils.h"
 #include "viva/models/clip/clip_model.h"
 #include "viva/models/dit/hunyuan_dit.h"
 #include "viva/models/llava/llava_model.h"
 #include "viva/models/vae/causal_vae.h"
+#include "viva/nn/seeded_random.h"
 #include "viva/nn/weight_loading.h"
 #include "viva/pipeline/viva_model_config.h"
 

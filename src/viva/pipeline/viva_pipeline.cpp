@@ -5,12 +5,12 @@
 #include "viva/core/checkpoint.h"
 #include "viva/core/config.h"
 #include "viva/core/error.h"
-#include "viva/core/tensor_utils.h"
 #include "viva/diffusion/flow_sampler.h"
 #include "viva/models/clip/clip_checkpoint.h"
 #include "viva/models/dit/dit_checkpoint.h"
 #include "viva/models/llava/vlm_instructor.h"
 #include "viva/models/vae/vae_checkpoint.h"
+#include "viva/nn/media_tensors.h"
 
 namespace viva {
 namespace fs = std::filesystem;

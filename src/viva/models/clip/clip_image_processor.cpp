@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "viva/core/error.h"
-#include "viva/core/tensor_utils.h"
+#include "viva/nn/media_tensors.h"
 
 namespace viva {
 

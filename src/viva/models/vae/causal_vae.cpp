@@ -1,8 +1,8 @@
 #include "viva/models/vae/causal_vae.h"
 
 #include "viva/core/error.h"
-#include "viva/core/tensor_utils.h"
 #include "viva/models/vae/vae_tiling.h"
+#include "viva/nn/seeded_random.h"
 
 namespace viva {
 VaeEncoderImpl::VaeEncoderImpl(const VaeOptions& o) {
