@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "../support/encoded_pairs.h"
+#include "viva/core/error.h"
 #include "viva/eval/flow_loss_report.h"
 
 namespace viva {
@@ -20,7 +21,7 @@ using testing::zero_transformer_parameters;
 // noise level, with or without the instruction; the copy baseline is E[(x0 - source)^2], and its
 // change from copying E[(noise - source)^2]. All are computed here from the cached tensors,
 // inside and outside the mask separately.
-TEST_F(FlowLossReportTest, SplitsTheErrorByTheEditMaskTheErrorByTheEditMask) {
+TEST_F(FlowLossReportTest, SplitsTheErrorByTheEditMask) {
   VivaPipeline pipeline(model_, torch::kCPU, torch::kFloat32, PipelineParts::transformer_only());
   zero_transformer_parameters(pipeline, "final_layer.");
   const ConditionCache cache(dir_->file("cache"));
@@ -64,7 +65,7 @@ TEST_F(FlowLossReportTest, SplitsTheErrorByTheEditMaskTheErrorByTheEditMask) {
 
 // --tasks keeps the samples of the named tasks (the cache index's), each with the noise it has
 // unfiltered, so a filtered report is the unfiltered one over fewer samples.
-TEST_F(FlowLossReportTest, KeepsOnlyTheNamedTasksOnlyTheNamedTasks) {
+TEST_F(FlowLossReportTest, KeepsOnlyTheNamedTasks) {
   TempDir dir;
   copy_cache_making_scene_wide(dir_->file("cache"), dir.file("cache"), [](int64_t row) { return row == 1 || row == 2; });
   VivaPipeline pipeline(model_, torch::kCPU, torch::kFloat32, PipelineParts::transformer_only());
@@ -101,7 +102,7 @@ TEST_F(FlowLossReportTest, KeepsOnlyTheNamedTasksOnlyTheNamedTasks) {
 // --without tokens / pooled drop one path of the condition. With the pooled vector's embedder
 // zeroed the pooled vector reaches nothing, so dropping it changes nothing and dropping the tokens
 // is dropping the whole instruction.
-TEST_F(FlowLossReportTest, DropsOnePathOfTheConditionOnePathOfTheCondition) {
+TEST_F(FlowLossReportTest, DropsOnePathOfTheCondition) {
   VivaPipeline pipeline(model_, torch::kCPU, torch::kFloat32, PipelineParts::transformer_only());
   zero_transformer_parameters(pipeline, "vector_in.");
   const ConditionCache cache(dir_->file("cache"));

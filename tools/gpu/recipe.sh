@@ -10,11 +10,13 @@
 # batches and step counts that the time budget below cuts short; shapes_gpu_patch1.json is the
 # same with a DiT on 1x1x1 patches (4x the tokens; it learns faster per step);
 # shapes_gpu_mixture.json trains both DiT stages with the σ mixture (high_noise_fraction) on
-# twice the SFT rows (README, "Runs 8-10"); shapes_gpu_sigma1.json puts half of both stages'
-# samples at σ ≈ 1 and SFT's other half at shift 1 ("Runs 11-13"); shapes_gpu_sigma1_patch1.json
-# is that with 1x1x1 patches, the plan of run 14 (the whole recipe in 5.6 minutes on an H200);
-# shapes_gpu_objects.json is run 14's plan with scene-wide edits drawn a quarter as often in SFT
-# (task_weights), whose samples then go mostly to the object edits it never fit (session 16).
+# twice the SFT rows (docs/runs/README.md, "Runs shapes8–shapes10: a σ mixture");
+# shapes_gpu_sigma1.json puts half of both stages' samples at σ ≈ 1 and SFT's other half at
+# shift 1 ("Runs shapes11–shapes13: train where sampling starts"); shapes_gpu_sigma1_patch1.json
+# is that with 1x1x1 patches, the plan of run shapes14 (the whole recipe in 5.6 minutes on an
+# H200); shapes_gpu_objects.json is run shapes14's plan with scene-wide edits drawn a quarter as
+# often in SFT (task_weights), whose samples then go mostly to the object edits it never fit
+# (docs/runs/README.md, "Object edits: fine-tunes of shapes14's SFT model").
 # Usage there: OUT=<folder> tools/gpu/recipe.sh SECONDS [OVERRIDES.json]
 #   SECONDS: wall time from the start by which the results are packed (an unfinished recipe
 #   returns the cards of the stages it finished). Here: rejoin the parts with cat, then untar.
