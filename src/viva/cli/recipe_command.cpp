@@ -1,4 +1,4 @@
-// viva recipe shapes: train VIVA end to end in ShapesWorld (recipe/shapes_recipe.h).
+// viva recipe shapes: train VIVA end to end in ShapesWorld (shapes/recipe/shapes_recipe.h).
 #include <cstdio>
 #include <memory>
 

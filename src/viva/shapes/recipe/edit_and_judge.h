@@ -24,7 +24,7 @@ struct EditAndJudgeOptions {
 };
 
 // Predictions already on disk are kept (a killed evaluation resumes). Returns the judge report
-// as JSON (eval/shapes/judge_report.h), also written to <out>/<split or "all">.json.
+// as JSON (shapes/judge/judge_report.h), also written to <out>/<split or "all">.json.
 nlohmann::json edit_and_judge(const EditAndJudgeOptions& options);
 
 }  // namespace viva
