@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
   c.batch_size = 2;
   c.video_probability = 1.0;
   c.checkpoint_every = 1000;
-  SftRunOptions run;
+  TrainRunOptions run;
   run.progress = quiet;
   const double train_s = seconds([&] { train_sft(c, run); });
   // Baseline: forward + backward of the same DiT on a batch of the same shape, nothing else.
@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
   g.lora.alpha = 8;
   g.rewards.w_instruction = g.rewards.w_preservation = g.rewards.w_pickscore = 0;
   g.rewards.w_brightness = 1;
-  GrpoRunOptions grpo_run;
+  TrainRunOptions grpo_run;
   grpo_run.progress = quiet;
   const double grpo_s = seconds([&] { train_grpo(g, grpo_run); });
   double phase[4] = {0, 0, 0, 0};

@@ -4,6 +4,7 @@
 
 #include "../support/colour_clips.h"
 #include "../support/needs_shared.h"
+#include "../support/quiet_run.h"
 #include "../support/temp_dir.h"
 #include "../support/tiny_model.h"
 #include "viva/core/checkpoint.h"
@@ -27,16 +28,15 @@ TEST(ClipTrainer, LearnsToRetrieveCaptionsThenToPreferCleanFrames) {
   c.lr = 2e-3;
   c.warmup = 5;
   c.weight_decay = 0;
-  const ProgressOptions quiet = ProgressOptions().set_mode(ProgressMode::Silent);
-  const ClipTrainResult r = train_clip(c, false, 0, quiet);
+  const TrainResult r = train_clip(c, testing::quiet_run());
   ASSERT_TRUE(r.finished);
-  EXPECT_LT(r.last_loss, r.first_loss / 4) << r.first_loss << " -> " << r.last_loss;
-  EXPECT_EQ(r.heldout_split, "train");
-  EXPECT_EQ(r.heldout_items, 6);
-  EXPECT_DOUBLE_EQ(r.heldout_accuracy, 1.0);
+  EXPECT_LT(r.last("loss"), r.first("loss") / 4) << r.first("loss") << " -> " << r.last("loss");
+  EXPECT_EQ(r.report.at("heldout_split"), "train");
+  EXPECT_EQ(r.reported("heldout_items"), 6);
+  EXPECT_DOUBLE_EQ(r.reported("heldout_accuracy"), 1.0);
 
   // The folder is a reward model: its scorer matches each clip with its own caption.
-  ClipScorer scorer(r.folder, torch::kCPU);
+  ClipScorer scorer(r.output, torch::kCPU);
   const auto text = scorer.text_embeddings({"a red frame", "a green frame"});
   auto red = torch::empty({1, 3, 1, 32, 32});
   red.select(1, 0).fill_(220 / 127.5 - 1), red.select(1, 1).fill_(30 / 127.5 - 1), red.select(1, 2).fill_(30 / 127.5 - 1);
@@ -45,13 +45,13 @@ TEST(ClipTrainer, LearnsToRetrieveCaptionsThenToPreferCleanFrames) {
 
   ClipTrainConfig p = c;
   p.objective = "preference";
-  p.init = r.folder;
+  p.init = r.output;
   p.merges.clear();
   p.out = dir.file("preference");
   p.steps = 60;
-  const ClipTrainResult pr = train_clip(p, false, 0, quiet);
+  const TrainResult pr = train_clip(p, testing::quiet_run());
   ASSERT_TRUE(pr.finished);
-  EXPECT_GE(pr.heldout_accuracy, 0.9);
+  EXPECT_GE(pr.reported("heldout_accuracy"), 0.9);
 }
 
 TEST(ClipTrainer, ResumedRunEqualsUninterruptedRun) {
@@ -63,14 +63,13 @@ TEST(ClipTrainer, ResumedRunEqualsUninterruptedRun) {
   c.steps = 6;
   c.batch_size = 4;
   c.warmup = 2;
-  const ProgressOptions quiet = ProgressOptions().set_mode(ProgressMode::Silent);
   c.out = dir.file("straight");
-  const ClipTrainResult a = train_clip(c, false, 0, quiet);
+  const TrainResult a = train_clip(c, testing::quiet_run());
   c.out = dir.file("interrupted");
-  EXPECT_FALSE(train_clip(c, false, 3, quiet).finished);
-  const ClipTrainResult b = train_clip(c, true, 0, quiet);
+  EXPECT_FALSE(train_clip(c, testing::quiet_run(false, 3)).finished);
+  const TrainResult b = train_clip(c, testing::quiet_run(true));
   ASSERT_TRUE(a.finished && b.finished);
-  const Checkpoint wa(a.folder), wb(b.folder);
+  const Checkpoint wa(a.output), wb(b.output);
   ASSERT_EQ(wa.names(), wb.names());
   for (const auto& name : wa.names()) EXPECT_TRUE(torch::equal(wa.load(name), wb.load(name))) << name;
 }

@@ -102,9 +102,9 @@ TEST(GrpoTrainer, RaisesAKnownRewardWithBoundedKl) {
   GrpoRun run;
   const GrpoConfig config = run.config(30);
   const ProgressOptions quiet = ProgressOptions().set_mode(ProgressMode::Silent);
-  GrpoRunOptions options;
+  TrainRunOptions options;
   options.progress = quiet;
-  const GrpoResult r = train_grpo(config, options);
+  const TrainResult r = train_grpo(config, options);
   ASSERT_TRUE(r.finished);
   const auto reward = logged(config.out + "/metrics.jsonl", "reward");
   ASSERT_EQ(reward.size(), 30u);
@@ -124,7 +124,7 @@ TEST(GrpoTrainer, RaisesAKnownRewardWithBoundedKl) {
   // The LoRA loads into the pipeline (as viva edit --lora does) and changes the transformer.
   VivaPipeline pipeline(run.model, torch::kCPU, torch::kFloat32);
   const auto before = pipeline.transformer()->named_parameters()["double_blocks.0.img_attn_qkv.weight"].clone();
-  pipeline.apply_lora(r.lora_path);
+  pipeline.apply_lora(r.output);
   EXPECT_FALSE(torch::equal(pipeline.transformer()->named_parameters()["double_blocks.0.img_attn_qkv.weight"], before));
 }
 
@@ -132,17 +132,17 @@ TEST(GrpoTrainer, ResumedRunEqualsUninterruptedRun) {
   if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
   const ProgressOptions quiet = ProgressOptions().set_mode(ProgressMode::Silent);
   GrpoRun run;
-  GrpoRunOptions options;
+  TrainRunOptions options;
   options.progress = quiet;
-  const GrpoResult a = train_grpo(run.config(4, "straight"), options);
+  const TrainResult a = train_grpo(run.config(4, "straight"), options);
   options.stop_after = 2;
-  const GrpoResult first_half = train_grpo(run.config(4, "interrupted"), options);
+  const TrainResult first_half = train_grpo(run.config(4, "interrupted"), options);
   EXPECT_FALSE(first_half.finished);
   options.stop_after = 0;
   options.resume = true;
-  const GrpoResult b = train_grpo(run.config(4, "interrupted"), options);
+  const TrainResult b = train_grpo(run.config(4, "interrupted"), options);
   ASSERT_TRUE(a.finished && b.finished);
-  const Checkpoint la(a.lora_path), lb(b.lora_path);
+  const Checkpoint la(a.output), lb(b.output);
   ASSERT_EQ(la.names(), lb.names());
   for (const auto& name : la.names()) EXPECT_TRUE(torch::equal(la.load(name), lb.load(name))) << name;
 }
@@ -160,7 +160,7 @@ TEST(GrpoTrainer, RunsWithTheClipAndPickScoreRewards) {
   config.rewards.pickscore = run.dir.file("pickscore");
   config.rewards.w_instruction = config.rewards.w_preservation = config.rewards.w_pickscore = 1.0;
   config.rewards.w_brightness = 0.0;
-  GrpoRunOptions options;
+  TrainRunOptions options;
   options.progress = ProgressOptions().set_mode(ProgressMode::Silent);
   torch::NoGradGuard callers_mode;  // a trainer must train whatever grad mode its caller is in
   ASSERT_TRUE(train_grpo(config, options).finished);
@@ -187,7 +187,7 @@ TEST(GrpoTrainer, EncodesOnlyThePromptsItDraws) {
   GrpoConfig config = run.config(1);
   config.group_size = 2;
   config.sampling_steps = 2;
-  GrpoRunOptions options;
+  TrainRunOptions options;
   options.progress = ProgressOptions().set_mode(ProgressMode::Silent);
   ASSERT_TRUE(train_grpo(config, options).finished);
   std::ifstream in(config.out + "/metrics.jsonl");

@@ -34,17 +34,17 @@ class Sft : public testing::EncodedPairsTest {
 
 TEST_F(Sft, ResumedRunEqualsUninterruptedRun) {
   TempDir runs;
-  const SftResult whole = train_sft(config(runs.file("whole")), SftRunOptions{});
+  const TrainResult whole = train_sft(config(runs.file("whole")), TrainRunOptions{});
   ASSERT_TRUE(whole.finished);
-  SftRunOptions first;
+  TrainRunOptions first;
   first.stop_after = 3;  // stops mid-interval: a checkpoint is written at step 3
-  const SftResult part = train_sft(config(runs.file("split")), first);
+  const TrainResult part = train_sft(config(runs.file("split")), first);
   EXPECT_FALSE(part.finished);
   EXPECT_EQ(part.end_step, 3);
-  expect_error_containing([&] { train_sft(config(runs.file("split")), SftRunOptions{}); }, {"--resume"});
-  SftRunOptions resume;
+  expect_error_containing([&] { train_sft(config(runs.file("split")), TrainRunOptions{}); }, {"--resume"});
+  TrainRunOptions resume;
   resume.resume = true;
-  const SftResult rest = train_sft(config(runs.file("split")), resume);
+  const TrainResult rest = train_sft(config(runs.file("split")), resume);
   ASSERT_TRUE(rest.finished);
   EXPECT_EQ(rest.start_step, 3);
 
@@ -63,7 +63,7 @@ TEST_F(Sft, ASpentTimeBudgetFinishesTheRunWithItsModel) {
   TempDir runs;
   SftConfig c = config(runs.file("timed"));
   c.max_minutes = 1e-9;  // spent by the end of the first step
-  const SftResult r = train_sft(c, SftRunOptions{});
+  const TrainResult r = train_sft(c, TrainRunOptions{});
   ASSERT_TRUE(r.finished);
   EXPECT_EQ(r.end_step, 1);
   EXPECT_TRUE(std::filesystem::exists(runs.file("timed/model/transformer/diffusion_pytorch_model.safetensors")));
@@ -80,7 +80,7 @@ TEST_F(Sft, LossFallsWhenOverfittingAFewPairs) {
   c.warmup = 5;
   c.instruction_dropout = 0;
   c.checkpoint_every = 1000;
-  const SftResult r = train_sft(c, SftRunOptions{});
+  const TrainResult r = train_sft(c, TrainRunOptions{});
   ASSERT_TRUE(r.finished);
   // Average the logged losses over the first and last ten steps (σ varies per step).
   std::ifstream in(runs.file("fit/metrics.jsonl"));
@@ -94,16 +94,6 @@ TEST_F(Sft, LossFallsWhenOverfittingAFewPairs) {
   double early = 0, late = 0;
   for (int i = 0; i < 10; ++i) early += losses[static_cast<std::size_t>(i)], late += losses[losses.size() - 1 - static_cast<std::size_t>(i)];
   EXPECT_LT(late, early / 3) << "early " << early / 10 << " late " << late / 10;
-}
-
-// The weight the EMA still gives the initial weights after n steps is the product of the decays.
-TEST(SftEma, WarmsUpSoAShortRunForgetsItsStartingWeights) {
-  EXPECT_NEAR(ema_decay(0.999, 1), 2.0 / 11.0, 1e-12);
-  EXPECT_EQ(ema_decay(0.999, 100000), 0.999);
-  EXPECT_EQ(ema_decay(0.0, 5), 0.0);
-  double initial_share = 1;
-  for (int64_t step = 1; step <= 1200; ++step) initial_share *= ema_decay(0.999, step);
-  EXPECT_LT(initial_share, 1e-3);  // a plain 0.999 would leave 0.30
 }
 
 TEST_F(Sft, ConfigErrorsNameTheKeyAndTheFile) {

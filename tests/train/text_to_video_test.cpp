@@ -12,7 +12,7 @@
 #include "viva/models/vae/causal_vae.h"
 #include "viva/nn/weight_loading.h"
 #include "viva/pipeline/encode_dataset.h"
-#include "viva/train/model_output.h"
+#include "viva/pipeline/model_folder.h"
 #include "viva/train/sft_trainer.h"
 #include "viva/train/text_to_video_init.h"
 
@@ -90,11 +90,11 @@ TEST(TextToVideo, PretrainsOnCaptionsAndBecomesAnEditorThatStartsEqualToIt) {
   c.steps = 4;
   c.lr = 1e-3;
   c.checkpoint_every = 4;
-  SftRunOptions run;
+  TrainRunOptions run;
   run.progress.set_mode(ProgressMode::Silent);
-  const SftResult trained = train_sft(c, run);
+  const TrainResult trained = train_sft(c, run);
   ASSERT_TRUE(trained.finished);
-  EXPECT_TRUE(std::isfinite(trained.last_loss));
+  EXPECT_TRUE(std::isfinite(trained.last("loss")));
 
   // An editor trained on this cache is refused: it has no source latents.
   SftConfig wrong = c;
@@ -103,9 +103,9 @@ TEST(TextToVideo, PretrainsOnCaptionsAndBecomesAnEditorThatStartsEqualToIt) {
   expect_error_containing([&] { train_sft(wrong, run); }, {"captions", "text-to-video samples", "VIVA editor"});
 
   const std::string editor = dir.file("editor");
-  write_editor_from_text_to_video(trained.model_folder, editor);
+  write_editor_from_text_to_video(trained.output, editor);
   VivaPipeline pipeline(editor, torch::kCPU, torch::kFloat32, PipelineParts::transformer_only());
-  HunyuanDit text_to_video = load_transformer(trained.model_folder);
+  HunyuanDit text_to_video = load_transformer(trained.output);
   HunyuanDit edit = load_transformer(editor);
   ASSERT_TRUE(edit->options.context_projector);
   torch::NoGradGuard no_grad;
@@ -125,12 +125,14 @@ TEST(TextToVideo, FreshTransformerFollowsTheLatentWidthOfTheModelsVae) {
   TempDir dir;
   const std::string base = testing::write_tiny_model(dir);
   // The base model with a VAE of 8 latent channels (the tiny DiT has 4).
-  VaeOptions vae_options = VaeOptions::from_json(load_json_file(base + "/vae/config.json"), "vae");
+  const ModelFolder model(base);
+  VaeOptions vae_options = model.vae_options();
   vae_options.latent_channels = 8;
   CausalVae vae(vae_options);
-  save_parameters(*vae, dir.file("vae.safetensors"));
   const std::string wide = dir.file("wide");
-  write_model_with_component(base, "vae", dir.file("vae.safetensors"), wide, vae_options.to_json());
+  model.write_with_component(
+      ModelComponent::Vae, wide, [&](const std::string& weights) { save_parameters(*vae, weights); },
+      vae_options.to_json());
   expect_error_containing([&] { VivaPipeline(wide, torch::kCPU, torch::kFloat32); },
                           {"transformer/config.json", "in_channels 4", "8 latent channels"});
 

@@ -90,5 +90,46 @@ TEST(TrainingOptions, EachTrainerKeepsItsOwnDefaults) {
   EXPECT_EQ(VlmTrainConfig().warmup, 50);
 }
 
+TEST(TrainerConfigs, TheModelsDefaultIsEmptyAndZeroIsAValueOfItsOwn) {
+  TempDir dir;
+  const nlohmann::json paths = {
+      {"model", "m"}, {"prompts", "p"}, {"out", "o"}, {"rewards", {{"clip", "c"}, {"pickscore", "p"}}}};
+  const GrpoConfig unset = read_config<GrpoConfig>(dir, paths);
+  EXPECT_FALSE(unset.guidance || unset.shift || unset.width || unset.height || unset.frames);
+  nlohmann::json json = paths;
+  json.update({{"guidance", 0}, {"width", 32}});
+  const GrpoConfig zero = read_config<GrpoConfig>(dir, json);
+  ASSERT_TRUE(zero.guidance && zero.width);
+  EXPECT_EQ(*zero.guidance, 0.0);  // sampling without the instruction, not "the model's"
+  EXPECT_EQ(*zero.width, 32);
+  EXPECT_EQ(read_config<GrpoConfig>(dir, zero.to_json()).to_json(), zero.to_json());
+  json["guidance"] = nullptr;
+  EXPECT_FALSE(read_config<GrpoConfig>(dir, json).guidance);
+  json["shift"] = 0;
+  expect_error_containing([&] { read_config<GrpoConfig>(dir, json); }, {"c.json", "shift positive"});
+  const nlohmann::json sft = {{"model", "m"}, {"cache", "c"}, {"out", "o"}};
+  EXPECT_FALSE(read_config<SftConfig>(dir, sft).shift);
+  nlohmann::json with_shift = sft;
+  with_shift["shift"] = 3.0;
+  EXPECT_EQ(read_config<SftConfig>(dir, with_shift).shift.value_or(0), 3.0);
+}
+
+TEST(TrainerConfigs, PathsSetByTheCallerAreNeitherRequiredNorAccepted) {
+  const VaeTrainConfig vae = VaeTrainConfig::from_json({{"steps", 3}}, "plan", ConfigPaths::SetByCaller);
+  EXPECT_EQ(vae.steps, 3);
+  EXPECT_TRUE(vae.model.empty() && vae.manifest.empty() && vae.out.empty());
+  expect_error_containing([] { VaeTrainConfig::from_json({{"model", "m"}}, "plan", ConfigPaths::SetByCaller); },
+                          {"plan", "'model'"});
+  expect_error_containing([] { VaeTrainConfig::from_json({{"steps", 3}}, "vae.json"); },
+                          {"vae.json", "missing required key 'model'"});
+  // The reward weights are the plan's, the reward models' folders the caller's.
+  const GrpoConfig grpo = GrpoConfig::from_json({{"rewards", {{"weights", {{"pickscore", 0.5}}}}}}, "plan",
+                                                ConfigPaths::SetByCaller);
+  EXPECT_EQ(grpo.rewards.w_pickscore, 0.5);
+  expect_error_containing(
+      [] { GrpoConfig::from_json({{"rewards", {{"clip", "c"}}}}, "plan", ConfigPaths::SetByCaller); }, {"plan", "'rewards.clip'"});
+  EXPECT_TRUE(ClipTrainConfig::from_json(nlohmann::json::object(), "plan", ConfigPaths::SetByCaller).merges.empty());
+}
+
 }  // namespace
 }  // namespace viva

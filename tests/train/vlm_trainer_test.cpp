@@ -2,6 +2,7 @@
 
 #include "../support/colour_clips.h"
 #include "../support/needs_shared.h"
+#include "../support/quiet_run.h"
 #include "../support/temp_dir.h"
 #include "../support/tiny_model.h"
 #include "viva/pipeline/viva_pipeline.h"
@@ -23,13 +24,13 @@ TEST(VlmTrainer, LearnsToCaptionFramesAndWritesALoadableModel) {
   c.grad_accum = 2;
   c.lr = 3e-3;
   c.warmup = 5;
-  const VlmTrainResult r = train_vlm(c, false, 0, ProgressOptions().set_mode(ProgressMode::Silent));
+  const TrainResult r = train_vlm(c, testing::quiet_run());
   ASSERT_TRUE(r.finished);
-  EXPECT_EQ(r.heldout_split, "train");
-  EXPECT_EQ(r.heldout_items, 6);
-  EXPECT_LT(r.heldout_loss, r.first_loss / 10) << r.first_loss << " -> " << r.heldout_loss;
-  EXPECT_GE(r.heldout_token_accuracy, 0.9);
-  VivaPipeline pipeline(r.model_folder, torch::kCPU, torch::kFloat32);  // every component loads
+  EXPECT_EQ(r.report.at("heldout_split"), "train");
+  EXPECT_EQ(r.reported("heldout_items"), 6);
+  EXPECT_LT(r.reported("heldout_loss"), r.first("loss") / 10) << r.first("loss") << " -> " << r.reported("heldout_loss");
+  EXPECT_GE(r.reported("heldout_token_accuracy"), 0.9);
+  VivaPipeline pipeline(r.output, torch::kCPU, torch::kFloat32);  // every component loads
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "viva/cli/cli_common.h"
 #include "viva/core/device.h"
@@ -17,9 +18,9 @@ struct EditArgs {
   std::string video, instruction, reference, output, side_by_side, batch, model, size, lora;
   double lora_scale = 1.0;
   std::string device = "cpu", dtype = "fp32";
-  int frames = 0, steps = 0;
-  double cfg = -1;
-  int64_t seed = -1;
+  std::optional<int> frames, steps;  // empty: the model's
+  std::optional<double> cfg;
+  std::optional<uint64_t> seed;
 };
 
 // --model, else $VIVA_MODEL, else the default model shipped in the source tree.
@@ -45,9 +46,9 @@ void edit(const EditArgs& a) {
 
   EditJob defaults;
   defaults.sampling = pipeline.config().sampling;
-  if (a.steps > 0) defaults.sampling.steps = a.steps;
-  if (a.cfg >= 0) defaults.sampling.guidance = a.cfg;
-  if (a.seed >= 0) defaults.sampling.seed = static_cast<uint64_t>(a.seed);
+  defaults.sampling.steps = a.steps.value_or(defaults.sampling.steps);
+  defaults.sampling.guidance = a.cfg.value_or(defaults.sampling.guidance);
+  defaults.sampling.seed = a.seed.value_or(defaults.sampling.seed);
   defaults.frames = a.frames;
   if (!a.size.empty()) std::tie(defaults.width, defaults.height) = parse_frame_size(a.size);
 

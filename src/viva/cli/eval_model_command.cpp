@@ -39,8 +39,9 @@ void add_eval_model_command(CLI::App& eval) {
   cmd->add_option("--max-rows", o->max_rows, "Only the first N rows (0: all)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  cmd->add_option("--steps", o->steps, "Sampling steps (0: the model's)")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--cfg", o->guidance, "Guidance scale (0: the model's)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--steps", o->steps, "Sampling steps (default: the model's)")->check(CLI::PositiveNumber);
+  cmd->add_option("--cfg", o->guidance, "Guidance scale (default: the model's; 1 = no guidance)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--vae-ceiling", o->vae_ceiling,
                 "Instead of editing, pass each row's target through the model's VAE: what a perfect editor could "
                 "reach through it (outputs named <split>_vae_ceiling)");

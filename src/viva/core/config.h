@@ -5,9 +5,11 @@
 //   auto json = load_json_file(path);
 //   ConfigReader reader(json, path);
 //   reader.get("lr", options.lr);           // optional: keeps the default when absent
+//   reader.get("guidance", options.guidance);  // std::optional: absent or null leave it empty
 //   reader.require("data", options.data);   // required
 //   reader.finish();                        // throws on unknown keys
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -17,6 +19,12 @@ namespace viva {
 
 nlohmann::json load_json_file(const std::string& path);
 nlohmann::json parse_json(const std::string& text, const std::string& source);
+
+// An optional value as JSON: the value, or null when empty.
+template <class T>
+nlohmann::json json_or_null(const std::optional<T>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
 
 class ConfigReader {
  public:
@@ -35,6 +43,20 @@ class ConfigReader {
     } catch (const nlohmann::json::exception&) {
       throw Error(file_, "key '" + qualified(key) + "' has the wrong type (" + object_.at(key).type_name() + ")");
     }
+  }
+
+  // "Use the default" as a value of its own (std::optional empty): the key absent or null.
+  template <class T>
+  void get(const std::string& key, std::optional<T>& out) {
+    if (!object_.contains(key)) return;
+    if (object_.at(key).is_null()) {
+      seen_.insert(key);
+      out.reset();
+      return;
+    }
+    T value{};
+    get(key, value);
+    out = value;
   }
 
   template <class T>

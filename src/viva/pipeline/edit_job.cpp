@@ -29,9 +29,9 @@ Prepared prepare(VivaPipeline& pipeline, const EditJob& job, EditStageTimes& tim
   check_output_folder(job.output);
   if (!job.side_by_side.empty()) check_output_folder(job.side_by_side);
   auto start = std::chrono::steady_clock::now();
-  const int frames = job.frames > 0 ? job.frames : c.frames;
-  const VideoFrames video = read_video_for_model(job.video, job.width > 0 ? job.width : c.width,
-                                                 job.height > 0 ? job.height : c.height, frames);
+  const int frames = job.frames.value_or(c.frames);
+  const VideoFrames video =
+      read_video_for_model(job.video, job.width.value_or(c.width), job.height.value_or(c.height), frames);
   std::optional<Image> reference;
   if (!job.reference.empty()) reference = read_image(job.reference);
   times.read_s = seconds_since(start);

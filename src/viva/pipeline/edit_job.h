@@ -2,6 +2,7 @@
 // One edit from files to files, in the stages `viva edit` reports: read and fit the source,
 // encode the conditions (VAE + VLM instructor + CLIP), sample, decode, write. Batch mode
 // encodes every job first, frees the encoders, then samples them one by one.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,8 +17,8 @@ struct EditJob {
   std::string reference;      // optional reference image
   std::string output;         // .mp4 / .mkv / PNG folder
   std::string side_by_side;   // optional source | edited video with the instruction
-  int frames = 0;             // 0: the model's default; the count is cut to 4k+1
-  int width = 0, height = 0;  // 0: the model's default
+  std::optional<int> frames;          // empty: the model's; the count is cut to 4k+1
+  std::optional<int> width, height;   // empty: the model's
   SamplingOptions sampling;
 };
 

@@ -78,8 +78,8 @@ CachedSample encode_caption_clip(VivaPipeline& pipeline, const ManifestRow& row,
 EncodeSummary encode_dataset(VivaPipeline& pipeline, const EncodeDatasetOptions& o) {
   const Manifest manifest = read_manifest(o.manifest);
   const VivaModelConfig& c = pipeline.config();
-  const int width = o.width > 0 ? o.width : c.width, height = o.height > 0 ? o.height : c.height;
-  const int frames = o.frames > 0 ? o.frames : c.frames;
+  const int width = o.width.value_or(c.width), height = o.height.value_or(c.height);
+  const int frames = o.frames.value_or(c.frames);
   ConditionCacheWriter writer(o.out, o.shard_size);
   EncodeSummary summary;
   for (const ManifestProblem& p : manifest.problems) {

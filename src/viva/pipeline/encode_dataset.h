@@ -1,5 +1,6 @@
 #pragma once
 // `viva data encode`: a manifest's rows through the frozen encoders into a condition cache.
+#include <optional>
 #include <string>
 
 #include "viva/core/progress.h"
@@ -12,7 +13,7 @@ struct EncodeDatasetOptions {
   std::string manifest;
   std::string out;          // cache folder (resumed when it exists)
   int64_t shard_size = 64;  // samples per shard
-  int width = 0, height = 0, frames = 0;  // 0: the model's defaults; frames are cut to 4k+1
+  std::optional<int> width, height, frames;  // empty: the model's; frames are cut to 4k+1
   std::string split;        // only rows of this split ("" = all)
   int64_t max_rows = 0;     // only the first this many rows of the split; 0: all
   // Text-to-video pretraining data instead of edit pairs: every source clip with its source

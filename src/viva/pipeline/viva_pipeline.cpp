@@ -1,19 +1,11 @@
 #include "viva/pipeline/viva_pipeline.h"
 
-#include <filesystem>
-
-#include "viva/core/checkpoint.h"
-#include "viva/core/config.h"
 #include "viva/core/error.h"
 #include "viva/diffusion/flow_sampler.h"
-#include "viva/models/clip/clip_checkpoint.h"
-#include "viva/models/dit/dit_checkpoint.h"
 #include "viva/models/llava/vlm_instructor.h"
-#include "viva/models/vae/vae_checkpoint.h"
 #include "viva/nn/media_tensors.h"
 
 namespace viva {
-namespace fs = std::filesystem;
 
 const char* const kTextToVideoSystemPrompt =
     "Describe the video by detailing the following aspects: 1. The main content and theme of the video.2. The "
@@ -22,16 +14,6 @@ const char* const kTextToVideoSystemPrompt =
     "style and atmosphere.5. camera angles, movements, and transitions used in the video:";
 
 namespace {
-
-nlohmann::json component_config(const std::string& folder, const std::string& name) {
-  const std::string path = (fs::path(folder) / name / "config.json").string();
-  if (!fs::exists(path)) throw file_error(path, "missing (every model component has a config.json)");
-  return load_json_file(path);
-}
-
-std::string component_path(const std::string& folder, const std::string& name) {
-  return (fs::path(folder) / name).string();
-}
 
 Image first_frame_of(const VideoFrames& video) {
   Image image(video.width, video.height);
@@ -64,55 +46,38 @@ void encode_text(EditConditions& c, VlmInstructor& instructor, const std::string
 
 VivaPipeline::VivaPipeline(const std::string& model_folder, torch::Device device, torch::ScalarType dtype,
                            PipelineParts parts)
-    : folder_(model_folder), config_(VivaModelConfig::read(model_folder)), device_(device), dtype_(dtype) {
-  torch::NoGradGuard no_grad;
+    : model_(model_folder), device_(device), dtype_(dtype) {
   if (parts.transformer) {
-    const std::string where = component_path(folder_, config_.transformer);
-    DitOptions options = DitOptions::from_json(component_config(folder_, config_.transformer), where + "/config.json");
+    const DitOptions options = model_.transformer_options();
     if (!options.context_projector && !parts.text_to_video)
-      throw Error(where, "is a text-to-video transformer, not a VIVA editor (config has no context_projector)");
-    transformer_ = HunyuanDit(options);
-    load_dit(transformer_, Checkpoint(where));
-    transformer_->to(device_, dtype_);
-    transformer_->eval();
+      throw Error(model_.component_path(ModelComponent::Transformer),
+                  "is a text-to-video transformer, not a VIVA editor (config has no context_projector)");
+    transformer_ = model_.load_transformer(device_, dtype_);
   }
   if (parts.vae) {
-    const std::string where = component_path(folder_, config_.vae);
-    vae_ = CausalVae(VaeOptions::from_json(component_config(folder_, config_.vae), where + "/config.json"));
-    load_vae(vae_, Checkpoint(where));
-    vae_->to(device_, dtype_);
-    vae_->eval();
+    vae_ = model_.load_vae(device_, dtype_);
     // A VAE retrained with another latent width needs a DiT made for it; say so before sampling.
     if (transformer_ && transformer_->options.in_channels != vae_->options.latent_channels)
-      throw Error(component_path(folder_, config_.transformer) + "/config.json",
+      throw Error(model_.component_path(ModelComponent::Transformer) + "/config.json",
                   "in_channels " + std::to_string(transformer_->options.in_channels) + " does not match the VAE's " +
                       std::to_string(vae_->options.latent_channels) + " latent channels");
   }
   if (parts.encoders) {
-    const std::string vlm_where = component_path(folder_, config_.vlm);
-    vlm_ = LlavaModel(LlavaOptions::from_hf_config(component_config(folder_, config_.vlm), vlm_where + "/config.json"));
-    load_llava(vlm_, Checkpoint(vlm_where));
-    vlm_->to(device_, dtype_);
-    vlm_->eval();
-    const std::string clip_where = component_path(folder_, config_.clip_text);
-    clip_text_ = ClipTextTransformer(
-        clip_text_options_from_hf(component_config(folder_, config_.clip_text), clip_where + "/config.json"));
-    load_clip_text(clip_text_, Checkpoint(clip_where));
-    clip_text_->to(device_, dtype_);
-    clip_text_->eval();
-    tokenizer_.emplace(BpeTokenizer::from_file(component_path(folder_, config_.tokenizer)));
-    clip_tokenizer_.emplace(ClipTokenizer::from_file(component_path(folder_, config_.clip_tokenizer)));
+    vlm_ = model_.load_instructor(device_, dtype_);
+    clip_text_ = model_.load_clip(device_, dtype_);
+    tokenizer_.emplace(model_.load_tokenizer());
+    clip_tokenizer_.emplace(model_.load_clip_tokenizer());
   }
 }
 
 torch::Tensor VivaPipeline::encode_video(const VideoFrames& video) {
-  if (!vae_) throw Error(folder_, "the VAE was not loaded");
+  if (!vae_) throw Error(model_.path(), "the VAE was not loaded");
   torch::NoGradGuard no_grad;
   return vae_->encode(video_to_tensor(video).unsqueeze(0).to(device_, dtype_));
 }
 
 VideoFrames VivaPipeline::decode(const torch::Tensor& latent, double fps) {
-  if (!vae_) throw Error(folder_, "the VAE was not loaded");
+  if (!vae_) throw Error(model_.path(), "the VAE was not loaded");
   torch::NoGradGuard no_grad;
   auto video = vae_->decode(latent.to(device_, dtype_));
   return tensor_to_video(video[0].to(torch::kCPU, torch::kFloat32), fps);
@@ -128,7 +93,7 @@ torch::Tensor VivaPipeline::clip_pooled(const std::string& text) {
 
 EditConditions VivaPipeline::encode(const VideoFrames& video, const std::string& instruction,
                                     const std::optional<Image>& reference) {
-  if (!vlm_ || !clip_text_) throw Error(folder_, "the VLM and CLIP encoders are not loaded (or were released)");
+  if (!vlm_ || !clip_text_) throw Error(model_.path(), "the VLM and CLIP encoders are not loaded (or were released)");
   torch::NoGradGuard no_grad;
   EditConditions c;
   c.source = encode_video(video);
@@ -139,22 +104,22 @@ EditConditions VivaPipeline::encode(const VideoFrames& video, const std::string&
     ref_image = first_frame_of(fitted);
     c.reference = encode_video(fitted);
   }
-  VlmInstructor instructor(vlm_, *tokenizer_, config_.instructor);
-  encode_text(c, instructor, instruction, first, ref_image, config_.text_tokens, device_,
+  VlmInstructor instructor(vlm_, *tokenizer_, config().instructor);
+  encode_text(c, instructor, instruction, first, ref_image, config().text_tokens, device_,
               [this](const std::string& text) { return clip_pooled(text); });
   return c;
 }
 
 EditConditions VivaPipeline::encode_caption(const std::string& caption) {
-  if (!vlm_ || !clip_text_) throw Error(folder_, "the VLM and CLIP encoders are not loaded (or were released)");
+  if (!vlm_ || !clip_text_) throw Error(model_.path(), "the VLM and CLIP encoders are not loaded (or were released)");
   torch::NoGradGuard no_grad;
-  VlmInstructorOptions options = config_.instructor;
+  VlmInstructorOptions options = config().instructor;
   options.first_frame = false;
   options.system_prompt = kTextToVideoSystemPrompt;
   VlmInstructor instructor(vlm_, *tokenizer_, options);
   EditConditions c;
   // The frame is not looked at: first_frame is off.
-  encode_text(c, instructor, caption, Image(), std::nullopt, config_.text_tokens, device_,
+  encode_text(c, instructor, caption, Image(), std::nullopt, config().text_tokens, device_,
               [this](const std::string& text) { return clip_pooled(text); });
   return c;
 }
@@ -165,7 +130,7 @@ void VivaPipeline::release_encoders() {
 }
 
 void VivaPipeline::apply_lora(const std::string& path, double strength) {
-  if (!transformer_) throw Error(folder_, "the transformer was not loaded");
+  if (!transformer_) throw Error(model_.path(), "the transformer was not loaded");
   if (lora_) throw Error(path, "a LoRA is already applied");
   auto adapter = std::make_shared<LoraAdapter>(*transformer_, lora_options_from_file(path));
   adapter->to(device_, dtype_);
@@ -178,7 +143,7 @@ void VivaPipeline::apply_lora(const std::string& path, double strength) {
 torch::Tensor VivaPipeline::velocity(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& source,
                                      const torch::Tensor& reference, const torch::Tensor& tokens,
                                      const torch::Tensor& mask, const torch::Tensor& pooled, double embedded_guidance) {
-  if (!transformer_) throw Error(folder_, "the transformer was not loaded");
+  if (!transformer_) throw Error(model_.path(), "the transformer was not loaded");
   DitInput in;
   in.x = x.to(device_, dtype_);
   if (source.defined()) in.source = source.to(device_, dtype_);

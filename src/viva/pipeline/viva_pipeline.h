@@ -19,6 +19,7 @@
 #include "viva/models/llava/llava_model.h"
 #include "viva/models/vae/causal_vae.h"
 #include "viva/nn/lora.h"
+#include "viva/pipeline/model_folder.h"
 #include "viva/pipeline/viva_model_config.h"
 #include "viva/tokenizers/bpe_tokenizer.h"
 #include "viva/tokenizers/clip_tokenizer.h"
@@ -71,7 +72,8 @@ class VivaPipeline {
   VivaPipeline(const std::string& model_folder, torch::Device device, torch::ScalarType dtype,
                PipelineParts parts = {});
 
-  const VivaModelConfig& config() const { return config_; }
+  const ModelFolder& model() const { return model_; }
+  const VivaModelConfig& config() const { return model_.config(); }
   torch::Device device() const { return device_; }
 
   // `video` already at the working size and a 4k+1 frame count; `reference` any size (it is
@@ -109,8 +111,7 @@ class VivaPipeline {
  private:
   torch::Tensor clip_pooled(const std::string& text);
 
-  std::string folder_;
-  VivaModelConfig config_;
+  ModelFolder model_;
   torch::Device device_;
   torch::ScalarType dtype_;
   HunyuanDit transformer_{nullptr};

@@ -8,10 +8,12 @@ namespace fs = std::filesystem;
 
 namespace viva {
 
-RewardOptions RewardOptions::read(ConfigReader r) {
+RewardOptions RewardOptions::read(ConfigReader r, bool folders_in_file) {
   RewardOptions o;
-  r.get("clip", o.clip);
-  r.get("pickscore", o.pickscore);
+  if (folders_in_file) {
+    r.get("clip", o.clip);
+    r.get("pickscore", o.pickscore);
+  }
   r.get("frames", o.frames);
   if (r.has("weights")) {
     ConfigReader w = r.child("weights");
@@ -24,9 +26,9 @@ RewardOptions RewardOptions::read(ConfigReader r) {
   r.finish();
   const std::string& file = r.file();
   if (o.frames < 1) throw Error(file, "rewards.frames must be >= 1");
-  if ((o.w_instruction != 0 || o.w_preservation != 0) && o.clip.empty())
+  if (folders_in_file && (o.w_instruction != 0 || o.w_preservation != 0) && o.clip.empty())
     throw Error(file, "rewards: the instruction and preservation rewards need a CLIP folder (\"clip\"); set their weights to 0 to switch them off");
-  if (o.w_pickscore != 0 && o.pickscore.empty())
+  if (folders_in_file && o.w_pickscore != 0 && o.pickscore.empty())
     throw Error(file, "rewards: the PickScore reward needs a folder (\"pickscore\"); set its weight to 0 to switch it off");
   if (o.w_instruction == 0 && o.w_preservation == 0 && o.w_pickscore == 0 && o.w_brightness == 0)
     throw Error(file, "rewards: every weight is 0");

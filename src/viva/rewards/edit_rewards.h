@@ -28,8 +28,9 @@ struct RewardOptions {
   int64_t frames = 4;  // frames sampled per video
 
   // Reads {"clip", "pickscore", "weights": {"instruction", "preservation", "pickscore",
-  // "brightness"}, "frames"} (unknown keys are errors).
-  static RewardOptions read(ConfigReader reader);
+  // "brightness"}, "frames"} (unknown keys are errors). Without `folders_in_file` the caller sets
+  // clip and pickscore, and they are neither read nor checked.
+  static RewardOptions read(ConfigReader reader, bool folders_in_file = true);
   // Throws unless every folder an enabled reward needs holds a config.json (a cheap check to
   // run before hours of other work).
   void check_folders() const;

@@ -7,7 +7,6 @@
 #include "viva/core/config.h"
 #include "viva/core/device.h"
 #include "viva/core/error.h"
-#include "viva/core/jsonl_log.h"
 #include "viva/data/manifest.h"
 #include "viva/io/video_reader.h"
 #include "viva/models/clip/clip_checkpoint.h"
@@ -15,22 +14,22 @@
 #include "viva/nn/media_tensors.h"
 #include "viva/rewards/clip_scorer.h"
 #include "viva/tokenizers/clip_tokenizer.h"
-#include "viva/train/train_checkpoint.h"
-#include "viva/train/train_loop.h"
 
 namespace viva {
 namespace fs = std::filesystem;
 
 ClipTrainConfig ClipTrainConfig::read(const std::string& path) { return from_json(load_json_file(path), path); }
 
-ClipTrainConfig ClipTrainConfig::from_json(const nlohmann::json& json, const std::string& source) {
+ClipTrainConfig ClipTrainConfig::from_json(const nlohmann::json& json, const std::string& source, ConfigPaths paths) {
   ClipTrainConfig c;
   ConfigReader r(json, source);
-  r.require("manifest", c.manifest);
-  r.require("out", c.out);
-  r.get("init", c.init);
+  if (paths == ConfigPaths::InFile) {
+    r.require("manifest", c.manifest);
+    r.require("out", c.out);
+    r.get("init", c.init);
+    r.get("merges", c.merges);
+  }
   r.get("architecture", c.architecture);
-  r.get("merges", c.merges);
   r.get("objective", c.objective);
   c.read_training_keys(r);
   r.get("batch_size", c.batch_size);
@@ -40,7 +39,7 @@ ClipTrainConfig ClipTrainConfig::from_json(const nlohmann::json& json, const std
     throw Error(source, "objective must be \"contrastive\" or \"preference\", not \"" + c.objective + "\"");
   c.check_training_keys(source);
   if (c.batch_size < 2 || c.frames_per_clip < 1) throw Error(source, "frames_per_clip must be positive and batch_size >= 2");
-  if (c.init.empty() && c.merges.empty()) throw Error(source, "a fresh CLIP (no \"init\") needs the tokenizer's \"merges\" file");
+  if (paths == ConfigPaths::InFile && c.init.empty() && c.merges.empty()) throw Error(source, "a fresh CLIP (no \"init\") needs the tokenizer's \"merges\" file");
   return c;
 }
 
@@ -130,11 +129,26 @@ double preference_accuracy(ClipModel& model, const std::vector<CaptionedClip>& c
   return static_cast<double>(correct) / static_cast<double>(std::max<int64_t>(1, total));
 }
 
+
+// CLIP's symmetric InfoNCE over the batch's (frame, caption) pairs.
+torch::Tensor contrastive_loss(const torch::Tensor& image, const torch::Tensor& text, const torch::Tensor& scale) {
+  const auto logits = scale * torch::matmul(image, text.t());
+  const auto labels = torch::arange(image.size(0), torch::TensorOptions().dtype(torch::kInt64).device(image.device()));
+  return 0.5 * (torch::nn::functional::cross_entropy(logits, labels) +
+                torch::nn::functional::cross_entropy(logits.t(), labels));
+}
+
+// PickScore's: cross-entropy over {clean, degraded} with the clean one preferred,
+// softplus(s_d − s_c).
+torch::Tensor preference_loss(const torch::Tensor& image, const torch::Tensor& worse, const torch::Tensor& text,
+                              const torch::Tensor& scale) {
+  return torch::nn::functional::softplus(scale * ((worse - image) * text).sum(-1)).mean();
+}
+
 }  // namespace
 
-ClipTrainResult train_clip(const ClipTrainConfig& config, bool resume, int64_t stop_after,
-                           const ProgressOptions& progress_options) {
-  torch::AutoGradMode grad_mode(true);  // trains even when the caller holds a NoGradGuard
+TrainResult train_clip(const ClipTrainConfig& config, const TrainRunOptions& run) {
+  Trainer trainer("training CLIP (" + config.objective + ")", config, config.to_json(), config.out, run);
   const torch::Device device = parse_device(config.device);
   check_device_dtype(device, torch::kFloat32);
   ClipOptions options = ClipOptions::tiny();
@@ -159,80 +173,42 @@ ClipTrainResult train_clip(const ClipTrainConfig& config, bool resume, int64_t s
   const std::vector<CaptionedClip> train = load_clips(manifest, "train", config.frames_per_clip, size, context, tokenizer);
   if (static_cast<int64_t>(train.size()) < config.batch_size)
     throw file_error(config.manifest, "has " + std::to_string(train.size()) + " captioned training clips, fewer than batch_size");
-  ClipTrainResult result;
   std::vector<CaptionedClip> heldout = load_clips(manifest, "validation", config.frames_per_clip, size, context, tokenizer);
-  result.heldout_split = heldout.empty() ? "train" : "validation";
+  const std::string heldout_split = heldout.empty() ? "train" : "validation";
   if (heldout.empty()) heldout = train;
 
-  std::vector<torch::Tensor> parameters = model->parameters();
-  torch::optim::AdamW optimizer(parameters, adamw_options(config));
-  fs::create_directories(config.out);
-  const TrainCheckpoints checkpoints(config.out, config.keep_checkpoints);
-  std::vector<std::pair<std::string, torch::Tensor>> no_ema;
-  const TrainState resumed = checkpoints.start(resume, *model, optimizer, no_ema);
-  result.start_step = resumed.step;
-  JsonlLog log((fs::path(config.out) / "metrics.jsonl").string());
-  log.write(resume ? "resume" : "start", {{"step", result.start_step}, {"train_clips", train.size()},
-                                          {"heldout_clips", heldout.size()}, {"config", config.to_json()}});
-  TrainLoop loop("training CLIP (" + config.objective + ")", config, resumed, stop_after, progress_options, log);
-
+  trainer.start(*model, model->parameters(), adamw_options(config),
+                {{"train_clips", train.size()}, {"heldout_clips", heldout.size()}});
   const bool contrastive = config.objective == "contrastive";
-  int64_t step = result.start_step;
-  bool first = true;
-  while (loop.more(step)) {
-    torch::Generator g = at::detail::createCPUGenerator(step_seed(config.seed, step));
-    const double lr = config.learning_rate(step);
-    set_learning_rate(optimizer, lr);
-    const auto picks = torch::randperm(static_cast<int64_t>(train.size()), g, torch::kInt64).narrow(0, 0, config.batch_size);
+  const auto step = [&](MicroStep& m) {
+    const auto picks = torch::randperm(static_cast<int64_t>(train.size()), m.generator, torch::kInt64).narrow(0, 0, config.batch_size);
     std::vector<torch::Tensor> images, ids;
     for (int64_t i = 0; i < config.batch_size; ++i) {
       const CaptionedClip& c = train[static_cast<std::size_t>(picks[i].item<int64_t>())];
-      images.push_back(c.frames[torch::randint(c.frames.size(0), {1}, g, torch::kInt64).item<int64_t>()]);
+      images.push_back(c.frames[torch::randint(c.frames.size(0), {1}, m.generator, torch::kInt64).item<int64_t>()]);
       ids.push_back(c.ids);
     }
     const auto image_batch = torch::stack(images).to(device);
-    optimizer.zero_grad();
     const auto text = normalized(model->text_embeds(torch::stack(ids).to(device)));
     const auto image = normalized(model->image_embeds(image_batch));
     const auto scale = model->logit_scale.exp();
-    torch::Tensor loss;
-    if (contrastive) {
-      const auto logits = scale * torch::matmul(image, text.t());
-      const auto labels = torch::arange(config.batch_size, torch::TensorOptions().dtype(torch::kInt64).device(device));
-      loss = 0.5 * (torch::nn::functional::cross_entropy(logits, labels) +
-                    torch::nn::functional::cross_entropy(logits.t(), labels));
-    } else {
-      const auto worse = normalized(model->image_embeds(degrade(image_batch, g)));
-      // Cross-entropy over {clean, degraded} with the clean one preferred = softplus(s_d − s_c).
-      loss = torch::nn::functional::softplus(scale * ((worse - image) * text).sum(-1)).mean();
-    }
-    loss.backward();
-    const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, config.max_grad_norm());
-    optimizer.step();
-    {
-      torch::NoGradGuard no_grad;
-      model->logit_scale.clamp_(0.0, std::log(100.0));  // CLIP caps the temperature at 1/100
-    }
-    ++step;
-    const double value = loss.item<double>();
-    if (first) result.first_loss = value;
-    first = false;
-    result.last_loss = value;
-    log.write("step", {{"step", step}, {"loss", value}, {"lr", lr}, {"grad_norm", grad_norm},
-                       {"logit_scale", model->logit_scale.exp().item<double>()}});
-    const auto save = [&](double elapsed_s) {
-      checkpoints.save(TrainState{step, config.to_json(), elapsed_s}, *model, optimizer, no_ema);
-    };
-    if (!loop.step_done(step, save)) break;
-  }
-  loop.finish();
-  result.end_step = step;
-  if (!loop.complete(step)) return result;
+    const torch::Tensor loss =
+        contrastive ? contrastive_loss(image, text, scale)
+                    : preference_loss(image, normalized(model->image_embeds(degrade(image_batch, m.generator))), text, scale);
+    m.backward(loss);
+    m.figures.mean("loss", loss.item<double>());
+  };
+  const auto after_update = [&](StepFigures& figures) {
+    torch::NoGradGuard no_grad;
+    model->logit_scale.clamp_(0.0, std::log(100.0));  // CLIP caps the temperature at 1/100
+    figures.set("logit_scale", model->logit_scale.exp().item<double>());
+  };
+  if (!trainer.run(1, step, after_update)) return trainer.result();
 
   model->eval();
-  result.heldout_items = static_cast<int64_t>(heldout.size());
-  result.heldout_accuracy = contrastive ? retrieval_accuracy(model, heldout, device)
-                                        : preference_accuracy(model, heldout, device, config.seed + 1);
+  nlohmann::json report = {{"heldout_items", heldout.size()}, {"heldout_split", heldout_split}};
+  report["heldout_accuracy"] = contrastive ? retrieval_accuracy(model, heldout, device)
+                                           : preference_accuracy(model, heldout, device, config.seed + 1);
   // The folder appears whole or not at all.
   const fs::path folder = fs::path(config.out) / "model", staging = fs::path(config.out) / "model.partial";
   fs::remove_all(staging);
@@ -240,12 +216,7 @@ ClipTrainResult train_clip(const ClipTrainConfig& config, bool resume, int64_t s
   write_clip_folder(model, staging.string(), merges);
   fs::remove_all(folder);
   fs::rename(staging, folder);
-  result.folder = folder.string();
-  log.write("finished", {{"step", step}, {"heldout_accuracy", result.heldout_accuracy},
-                         {"heldout_items", result.heldout_items}, {"heldout_split", result.heldout_split},
-                         {"model", result.folder}});
-  result.finished = true;
-  return result;
+  return trainer.finish(folder.string(), report);
 }
 
 }  // namespace viva

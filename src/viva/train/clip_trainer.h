@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "viva/core/progress.h"
+#include "viva/train/trainer.h"
 #include "viva/train/training_options.h"
 
 namespace viva {
@@ -31,21 +31,15 @@ struct ClipTrainConfig : TrainingOptions {
 
   static ClipTrainConfig read(const std::string& path);
   // The same from JSON; errors name `source`.
-  static ClipTrainConfig from_json(const nlohmann::json& json, const std::string& source);
+  // With ConfigPaths::SetByCaller, init and merges are the caller's too.
+  static ClipTrainConfig from_json(const nlohmann::json& json, const std::string& source,
+                                   ConfigPaths paths = ConfigPaths::InFile);
   nlohmann::json to_json() const;
 };
 
-struct ClipTrainResult {
-  int64_t start_step = 0, end_step = 0;
-  bool finished = false;
-  double first_loss = 0, last_loss = 0;
-  double heldout_accuracy = 0;  // retrieval top-1 (contrastive) or preference accuracy
-  int64_t heldout_items = 0;
-  std::string heldout_split;    // "validation", or "train" when the manifest has no validation rows
-  std::string folder;           // <out>/model: a CLIP folder (ClipScorer's layout)
-};
-
-ClipTrainResult train_clip(const ClipTrainConfig& config, bool resume = false, int64_t stop_after = 0,
-                           const ProgressOptions& progress = {});
+// <out>/model is a CLIP folder (ClipScorer's layout); the report holds heldout_accuracy
+// (retrieval top-1 for contrastive, preference accuracy for preference), heldout_items and
+// heldout_split ("validation", or "train" when the manifest has no validation rows).
+TrainResult train_clip(const ClipTrainConfig& config, const TrainRunOptions& run = {});
 
 }  // namespace viva

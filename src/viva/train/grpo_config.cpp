@@ -7,15 +7,18 @@ namespace viva {
 
 GrpoConfig GrpoConfig::read(const std::string& path) { return from_json(load_json_file(path), path); }
 
-GrpoConfig GrpoConfig::from_json(const nlohmann::json& json, const std::string& source) {
+GrpoConfig GrpoConfig::from_json(const nlohmann::json& json, const std::string& source, ConfigPaths paths) {
   GrpoConfig c;
   ConfigReader r(json, source);
-  r.require("model", c.model);
-  r.require("prompts", c.prompts);
-  r.require("out", c.out);
+  const bool in_file = paths == ConfigPaths::InFile;
+  if (in_file) {
+    r.require("model", c.model);
+    r.require("prompts", c.prompts);
+    r.require("out", c.out);
+    if (!r.has("rewards")) throw Error(source, "missing required key 'rewards'");
+  }
   r.get("split", c.split);
-  if (!r.has("rewards")) throw Error(source, "missing required key 'rewards'");
-  c.rewards = RewardOptions::read(r.child("rewards"));
+  if (r.has("rewards")) c.rewards = RewardOptions::read(r.child("rewards"), in_file);
   if (r.has("lora")) {
     ConfigReader l = r.child("lora");
     l.get("rank", c.lora.rank);
@@ -47,6 +50,8 @@ GrpoConfig GrpoConfig::from_json(const nlohmann::json& json, const std::string& 
   if (c.sampler != "flow_sde" && c.sampler != "cps") throw Error(source, "sampler must be \"flow_sde\" or \"cps\", not \"" + c.sampler + "\"");
   if (!(c.eta > 0)) throw Error(source, "eta must be positive (eta = 0 samples no distinct edits)");
   if (!(c.timestep_fraction > 0 && c.timestep_fraction <= 1)) throw Error(source, "timestep_fraction must be within (0, 1]");
+  if ((c.guidance && *c.guidance < 0) || (c.shift && !(*c.shift > 0)))
+    throw Error(source, "guidance must be >= 0 and shift positive (or null: the model's)");
   if (!(c.clip_range > 0) || c.kl_weight < 0) throw Error(source, "clip_range must be positive, kl_weight >= 0");
   if (c.lora.rank < 1 || c.lora.targets.empty()) throw Error(source, "lora.rank must be >= 1 and lora.targets non-empty");
   return c;
@@ -57,8 +62,8 @@ nlohmann::json GrpoConfig::to_json() const {
       {"model", model}, {"prompts", prompts}, {"split", split}, {"out", out}, {"rewards", rewards.to_json()},
       {"lora", {{"rank", lora.rank}, {"alpha", lora.alpha}, {"targets", lora.targets}, {"init_std", lora.init_std}}},
       {"group_size", group_size}, {"prompts_per_step", prompts_per_step}, {"sampler", sampler}, {"eta", eta},
-      {"sampling_steps", sampling_steps}, {"guidance", guidance}, {"shift", shift}, {"width", width}, {"height", height},
-      {"frames", frames}, {"timestep_fraction", timestep_fraction}, {"clip_range", clip_range},
+      {"sampling_steps", sampling_steps}, {"guidance", json_or_null(guidance)}, {"shift", json_or_null(shift)},
+      {"width", json_or_null(width)}, {"height", json_or_null(height)}, {"frames", json_or_null(frames)}, {"timestep_fraction", timestep_fraction}, {"clip_range", clip_range},
       {"kl_weight", kl_weight}, {"advantage_clip", advantage_clip}};
   add_training_keys(json);
   return json;

@@ -3,6 +3,7 @@
 // on a VIVA model, with stochastic Flow-SDE / CPS sampling and the edit rewards.
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "viva/nn/lora.h"
@@ -26,9 +27,9 @@ struct GrpoConfig : TrainingOptions {
   std::string sampler = "flow_sde";  // "flow_sde" | "cps"
   double eta = 0.7;
   int64_t sampling_steps = 10;
-  double guidance = 0;       // 0: the model's sampling guidance
-  double shift = 0;          // 0: the model's sampling shift
-  int width = 0, height = 0, frames = 0;  // 0: the model's video size
+  std::optional<double> guidance;  // empty: the model's sampling guidance
+  std::optional<double> shift;     // empty: the model's sampling shift
+  std::optional<int> width, height, frames;  // empty: the model's video size
   // The objective.
   double timestep_fraction = 0.6;  // share of the stochastic steps trained on, drawn per group
   double clip_range = 1e-3;        // ε
@@ -37,7 +38,9 @@ struct GrpoConfig : TrainingOptions {
 
   static GrpoConfig read(const std::string& path);
   // The same from JSON; errors name `source`.
-  static GrpoConfig from_json(const nlohmann::json& json, const std::string& source);
+  // With ConfigPaths::SetByCaller, the reward models' folders are the caller's too.
+  static GrpoConfig from_json(const nlohmann::json& json, const std::string& source,
+                              ConfigPaths paths = ConfigPaths::InFile);
   nlohmann::json to_json() const;
 };
 

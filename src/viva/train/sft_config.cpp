@@ -7,12 +7,14 @@ namespace viva {
 
 SftConfig SftConfig::read(const std::string& path) { return from_json(load_json_file(path), path); }
 
-SftConfig SftConfig::from_json(const nlohmann::json& json, const std::string& source) {
+SftConfig SftConfig::from_json(const nlohmann::json& json, const std::string& source, ConfigPaths paths) {
   SftConfig c;
   ConfigReader r(json, source);
-  r.require("model", c.model);
-  r.require("cache", c.cache);
-  r.require("out", c.out);
+  if (paths == ConfigPaths::InFile) {
+    r.require("model", c.model);
+    r.require("cache", c.cache);
+    r.require("out", c.out);
+  }
   c.read_training_keys(r);
   r.get("batch_size", c.batch_size);
   r.get("grad_accum", c.grad_accum);
@@ -37,6 +39,7 @@ SftConfig SftConfig::from_json(const nlohmann::json& json, const std::string& so
   if (c.ema < 0 || c.ema >= 1) throw Error(source, "ema must be within [0, 1)");
   for (const auto& [task, weight] : c.task_weights)
     if (!(weight >= 0)) throw Error(source, "task_weights: the weight of '" + task + "' must be >= 0");
+  if (c.shift && !(*c.shift > 0)) throw Error(source, "shift must be positive (or null: the model's sampling shift)");
   if (c.high_noise_fraction < 0 || c.high_noise_fraction > 1 || !(c.high_noise_shift > 0))
     throw Error(source, "high_noise_fraction must be within [0, 1] and high_noise_shift positive");
   return c;
@@ -45,7 +48,7 @@ SftConfig SftConfig::from_json(const nlohmann::json& json, const std::string& so
 nlohmann::json SftConfig::to_json() const {
   nlohmann::json json = {{"model", model}, {"cache", cache}, {"out", out}, {"batch_size", batch_size},
                          {"grad_accum", grad_accum}, {"beta1", beta1}, {"beta2", beta2}, {"eps", eps}, {"ema", ema},
-                         {"video_probability", video_probability}, {"mask_weight", mask_weight}, {"shift", shift},
+                         {"video_probability", video_probability}, {"mask_weight", mask_weight}, {"shift", json_or_null(shift)},
                          {"high_noise_fraction", high_noise_fraction}, {"high_noise_shift", high_noise_shift},
                          {"instruction_dropout", instruction_dropout}, {"task_weights", task_weights}, {"dtype", dtype},
                          {"activation_checkpointing", activation_checkpointing}};

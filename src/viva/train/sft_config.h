@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "viva/train/training_options.h"
@@ -22,7 +23,7 @@ struct SftConfig : TrainingOptions {
   double ema = 0.0;                   // EMA decay of the weights (e.g. 0.999; warmed up, ema_decay); 0 disables
   double video_probability = 0.4;     // P(video batch); image batches otherwise (viva.md §2)
   double mask_weight = 1.0;           // w_m in (1 + w_m·M)
-  double shift = 0.0;                 // σ shift for training timesteps; 0: the model's sampling shift
+  std::optional<double> shift;        // σ shift for training timesteps; empty: the model's sampling shift
   double high_noise_fraction = 0.0;   // share of samples whose σ uses high_noise_shift instead (a mixture)
   double high_noise_shift = 20.0;     // 20: half of those samples at σ ≥ 0.95, where sampling starts
   double instruction_dropout = 0.1;   // P(train a sample on the empty instruction), for guidance
@@ -35,7 +36,8 @@ struct SftConfig : TrainingOptions {
 
   static SftConfig read(const std::string& path);
   // The same from JSON; errors name `source`.
-  static SftConfig from_json(const nlohmann::json& json, const std::string& source);
+  static SftConfig from_json(const nlohmann::json& json, const std::string& source,
+                             ConfigPaths paths = ConfigPaths::InFile);
   nlohmann::json to_json() const;
 };
 

@@ -11,6 +11,12 @@ namespace viva {
 
 class ConfigReader;
 
+// Where a trainer config's paths (its model, data and run folders) come from: its file, or the
+// caller, which sets them in memory (the ShapesWorld recipe's plan holds trainer settings and
+// its stages add the paths). With SetByCaller the path keys are not read, so a file that names
+// them is refused as having unknown keys.
+enum class ConfigPaths { InFile, SetByCaller };
+
 struct TrainingOptions {
   int64_t steps = 1000;      // optimizer steps
   // Wall-time budget in minutes (0: none), summed over resumed runs: training ends at the first

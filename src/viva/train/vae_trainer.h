@@ -5,9 +5,10 @@
 // to 1 / std of the latent means over the data, so the DiT sees unit-variance latents, and
 // <out>/model is the base model folder with the trained VAE.
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
-#include "viva/core/progress.h"
+#include "viva/train/trainer.h"
 #include "viva/train/training_options.h"
 
 namespace viva {
@@ -35,7 +36,7 @@ struct VaeTrainConfig : TrainingOptions {
   // decoder learn through noise of std exp(logvar/2) ~ 1 until the tiny KL weight lets logvar
   // fall, which takes far more steps than a small run has; editing decodes means anyway.
   bool sample_posterior = false;
-  int width = 0, height = 0, frames = 0;  // 0: the model's defaults
+  std::optional<int> width, height, frames;  // empty: the model's
   // Each step trains on `batch` clips of one shape (all images or all videos), cut to crop x crop
   // pixels (0: whole frames) and crop_frames (4k+1) frames. Whole frames learn faster per second
   // here: GroupNorm sees a crop's statistics, not a frame's. A batch of 2 or more also runs the
@@ -49,22 +50,14 @@ struct VaeTrainConfig : TrainingOptions {
 
   static VaeTrainConfig read(const std::string& path);
   // The same from JSON; errors name `source`.
-  static VaeTrainConfig from_json(const nlohmann::json& json, const std::string& source);
+  static VaeTrainConfig from_json(const nlohmann::json& json, const std::string& source,
+                                  ConfigPaths paths = ConfigPaths::InFile);
   nlohmann::json to_json() const;
 };
 
-struct VaeTrainResult {
-  int64_t start_step = 0, end_step = 0;
-  bool finished = false;
-  double first_loss = 0, last_loss = 0;
-  double psnr_db = 0;           // mean reconstruction PSNR over (up to 256 of) the training clips
-  double heldout_psnr_db = 0;   // the same over up to heldout_clips clips of heldout_split
-  int64_t heldout_clips = 0;    // 0 when the manifest has no such rows
-  double scaling_factor = 0;
-  std::string model_folder;
-};
-
-VaeTrainResult train_vae(const VaeTrainConfig& config, bool resume = false, int64_t stop_after = 0,
-                         const ProgressOptions& progress = {});
+// <out>/model is the base model folder with the trained VAE; the report holds psnr_db (mean
+// reconstruction PSNR over up to 256 training clips), heldout_psnr_db over up to heldout_clips
+// clips of heldout_split, heldout_clips (0 when the manifest has none) and scaling_factor.
+TrainResult train_vae(const VaeTrainConfig& config, const TrainRunOptions& run = {});
 
 }  // namespace viva

@@ -2,33 +2,30 @@
 
 #include <filesystem>
 
-#include "viva/core/checkpoint.h"
 #include "viva/core/config.h"
 #include "viva/core/device.h"
 #include "viva/core/error.h"
-#include "viva/core/jsonl_log.h"
 #include "viva/data/manifest.h"
 #include "viva/io/video_reader.h"
 #include "viva/models/clip/clip_image_processor.h"
 #include "viva/models/llava/llava_model.h"
 #include "viva/nn/media_tensors.h"
-#include "viva/pipeline/viva_model_config.h"
+#include "viva/pipeline/model_folder.h"
 #include "viva/tokenizers/bpe_tokenizer.h"
-#include "viva/train/model_output.h"
-#include "viva/train/train_checkpoint.h"
-#include "viva/train/train_loop.h"
 
 namespace viva {
 namespace fs = std::filesystem;
 
 VlmTrainConfig VlmTrainConfig::read(const std::string& path) { return from_json(load_json_file(path), path); }
 
-VlmTrainConfig VlmTrainConfig::from_json(const nlohmann::json& json, const std::string& source) {
+VlmTrainConfig VlmTrainConfig::from_json(const nlohmann::json& json, const std::string& source, ConfigPaths paths) {
   VlmTrainConfig c;
   ConfigReader r(json, source);
-  r.require("model", c.model);
-  r.require("manifest", c.manifest);
-  r.require("out", c.out);
+  if (paths == ConfigPaths::InFile) {
+    r.require("model", c.model);
+    r.require("manifest", c.manifest);
+    r.require("out", c.out);
+  }
   r.get("system_prompt", c.system_prompt);
   r.get("question", c.question);
   c.read_training_keys(r);
@@ -109,77 +106,36 @@ CaptionLoss caption_loss(LlavaModel& vlm, const CaptionExample& e, torch::Device
 
 }  // namespace
 
-VlmTrainResult train_vlm(const VlmTrainConfig& config, bool resume, int64_t stop_after,
-                         const ProgressOptions& progress_options) {
-  torch::AutoGradMode grad_mode(true);  // trains even when the caller holds a NoGradGuard
+TrainResult train_vlm(const VlmTrainConfig& config, const TrainRunOptions& run) {
+  Trainer trainer("training the VLM", config, config.to_json(), config.out, run);
   const torch::Device device = parse_device(config.device);
   check_device_dtype(device, torch::kFloat32);
-  const VivaModelConfig model_config = VivaModelConfig::read(config.model);
-  const fs::path vlm_folder = fs::path(config.model) / model_config.vlm;
-  const std::string config_path = (vlm_folder / "config.json").string();
-  const LlavaOptions options = LlavaOptions::from_hf_config(load_json_file(config_path), config_path);
-  LlavaModel vlm(options);
-  load_llava(vlm, Checkpoint(vlm_folder.string()));
-  vlm->to(device);
+  const ModelFolder model(config.model);
+  LlavaModel vlm = model.load_instructor(device, torch::kFloat32);
   vlm->train();
-  const BpeTokenizer tokenizer = BpeTokenizer::from_file((fs::path(config.model) / model_config.tokenizer).string());
+  const LlavaOptions& options = vlm->options;
+  const BpeTokenizer tokenizer = model.load_tokenizer();
 
   const Manifest manifest = read_manifest(config.manifest);
   const std::vector<CaptionExample> train = load_examples(manifest, "train", config, tokenizer, options);
   if (train.empty()) throw file_error(config.manifest, "has no captioned training clips");
-  VlmTrainResult result;
   std::vector<CaptionExample> heldout = load_examples(manifest, "validation", config, tokenizer, options);
-  result.heldout_split = heldout.empty() ? "train" : "validation";
+  const std::string heldout_split = heldout.empty() ? "train" : "validation";
   if (heldout.empty()) heldout = train;
 
-  std::vector<torch::Tensor> parameters = vlm->parameters();
-  torch::optim::AdamW optimizer(parameters, adamw_options(config));
-  fs::create_directories(config.out);
-  const TrainCheckpoints checkpoints(config.out, config.keep_checkpoints);
-  std::vector<std::pair<std::string, torch::Tensor>> no_ema;
-  const TrainState resumed = checkpoints.start(resume, *vlm, optimizer, no_ema);
-  result.start_step = resumed.step;
-  JsonlLog log((fs::path(config.out) / "metrics.jsonl").string());
-  log.write(resume ? "resume" : "start", {{"step", result.start_step}, {"train_examples", train.size()},
-                                          {"heldout_examples", heldout.size()}, {"config", config.to_json()}});
-  TrainLoop loop("training the VLM", config, resumed, stop_after, progress_options, log);
-
-  int64_t step = result.start_step;
-  bool first = true;
-  while (loop.more(step)) {
-    torch::Generator g = at::detail::createCPUGenerator(step_seed(config.seed, step));
-    const double lr = config.learning_rate(step);
-    set_learning_rate(optimizer, lr);
-    optimizer.zero_grad();
-    double loss_sum = 0;
-    int64_t correct = 0, tokens = 0;
-    for (int64_t micro = 0; micro < config.grad_accum; ++micro) {
-      const auto pick = torch::randint(static_cast<int64_t>(train.size()), {1}, g, torch::kInt64).item<int64_t>();
-      const CaptionLoss l = caption_loss(vlm, train[static_cast<std::size_t>(pick)], device);
-      (l.loss / static_cast<double>(config.grad_accum)).backward();
-      loss_sum += l.loss.item<double>();
-      correct += l.correct;
-      tokens += l.tokens;
-    }
-    const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, config.max_grad_norm());
-    optimizer.step();
-    ++step;
-    const double loss = loss_sum / static_cast<double>(config.grad_accum);
-    if (first) result.first_loss = loss;
-    first = false;
-    result.last_loss = loss;
-    log.write("step", {{"step", step}, {"loss", loss}, {"token_accuracy", static_cast<double>(correct) / tokens},
-                       {"lr", lr}, {"grad_norm", grad_norm}});
-    const auto save = [&](double elapsed_s) {
-      checkpoints.save(TrainState{step, config.to_json(), elapsed_s}, *vlm, optimizer, no_ema);
-    };
-    if (!loop.step_done(step, save)) break;
-  }
-  loop.finish();
-  result.end_step = step;
-  if (!loop.complete(step)) return result;
+  trainer.start(*vlm, vlm->parameters(), adamw_options(config),
+                {{"train_examples", train.size()}, {"heldout_examples", heldout.size()}});
+  const bool complete = trainer.run(config.grad_accum, [&](MicroStep& m) {
+    const auto pick = torch::randint(static_cast<int64_t>(train.size()), {1}, m.generator, torch::kInt64).item<int64_t>();
+    const CaptionLoss l = caption_loss(vlm, train[static_cast<std::size_t>(pick)], device);
+    m.backward(l.loss);
+    m.figures.mean("loss", l.loss.item<double>());
+    m.figures.ratio("token_accuracy", static_cast<double>(l.correct), static_cast<double>(l.tokens));
+  });
+  if (!complete) return trainer.result();
 
   vlm->eval();
+  nlohmann::json report = {{"heldout_items", heldout.size()}, {"heldout_split", heldout_split}};
   {
     torch::NoGradGuard no_grad;
     double loss_sum = 0;
@@ -190,20 +146,13 @@ VlmTrainResult train_vlm(const VlmTrainConfig& config, bool resume, int64_t stop
       correct += l.correct;
       tokens += l.tokens;
     }
-    result.heldout_items = static_cast<int64_t>(heldout.size());
-    result.heldout_loss = loss_sum / static_cast<double>(heldout.size());
-    result.heldout_token_accuracy = static_cast<double>(correct) / static_cast<double>(tokens);
+    report["heldout_loss"] = loss_sum / static_cast<double>(heldout.size());
+    report["heldout_token_accuracy"] = static_cast<double>(correct) / static_cast<double>(tokens);
   }
-  const std::string weights = (fs::path(config.out) / "text_encoder.safetensors").string();
-  save_llava(vlm, weights);
-  result.model_folder = (fs::path(config.out) / "model").string();
-  write_model_with_component(config.model, model_config.vlm, weights, result.model_folder);
-  fs::remove(weights);
-  log.write("finished", {{"step", step}, {"heldout_loss", result.heldout_loss},
-                         {"heldout_token_accuracy", result.heldout_token_accuracy},
-                         {"heldout_split", result.heldout_split}, {"model", result.model_folder}});
-  result.finished = true;
-  return result;
+  const std::string model_folder = (fs::path(config.out) / "model").string();
+  model.write_with_component(ModelComponent::Instructor, model_folder,
+                             [&](const std::string& weights) { save_llava(vlm, weights); });
+  return trainer.finish(model_folder, report);
 }
 
 }  // namespace viva

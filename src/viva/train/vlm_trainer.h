@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "viva/core/progress.h"
+#include "viva/train/trainer.h"
 #include "viva/train/training_options.h"
 
 namespace viva {
@@ -27,21 +27,13 @@ struct VlmTrainConfig : TrainingOptions {
 
   static VlmTrainConfig read(const std::string& path);
   // The same from JSON; errors name `source`.
-  static VlmTrainConfig from_json(const nlohmann::json& json, const std::string& source);
+  static VlmTrainConfig from_json(const nlohmann::json& json, const std::string& source,
+                                  ConfigPaths paths = ConfigPaths::InFile);
   nlohmann::json to_json() const;
 };
 
-struct VlmTrainResult {
-  int64_t start_step = 0, end_step = 0;
-  bool finished = false;
-  double first_loss = 0, last_loss = 0;
-  double heldout_loss = 0, heldout_token_accuracy = 0;
-  int64_t heldout_items = 0;
-  std::string heldout_split;
-  std::string model_folder;
-};
-
-VlmTrainResult train_vlm(const VlmTrainConfig& config, bool resume = false, int64_t stop_after = 0,
-                         const ProgressOptions& progress = {});
+// <out>/model is the model folder with the trained text_encoder; the step lines report loss and
+// token_accuracy, the report heldout_loss, heldout_token_accuracy, heldout_items and heldout_split.
+TrainResult train_vlm(const VlmTrainConfig& config, const TrainRunOptions& run = {});
 
 }  // namespace viva

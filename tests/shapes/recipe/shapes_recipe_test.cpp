@@ -64,6 +64,12 @@ TEST(ShapesRecipe, SmokePlanRunsEveryStageTheAblationAndResumes) {
     EXPECT_GT(card->wall_seconds, 0.0) << stage;
   }
   EXPECT_TRUE(read_model_card(dir.file("recipe/vae"))->metrics.contains("heldout_psnr_db"));
+  EXPECT_TRUE(read_model_card(dir.file("recipe/vae"))->metrics.contains("last_loss"));
+  EXPECT_TRUE(read_model_card(dir.file("recipe/grpo"))->metrics.contains("last_reward"));
+  // Each trainer stage's config.json records what its trainer ran, readable by `viva train`.
+  EXPECT_EQ(SftConfig::read(dir.file("recipe/sft/config.json")).out, dir.file("recipe/sft/run"));
+  EXPECT_EQ(GrpoConfig::read(dir.file("recipe/grpo/config.json")).rewards.clip, dir.file("recipe/clip/model"));
+  EXPECT_EQ(SftConfig::read(dir.file("recipe/ablation/vm/config.json")).video_probability, 1.0);
   EXPECT_TRUE(read_model_card(dir.file("recipe/clip"))->metrics.contains("heldout_text_to_clip_top1"));
   EXPECT_EQ(read_model_card(dir.file("recipe/eval"))->metrics.at("test").at("clips").get<int64_t>(), 1);
   // The final DiT's flow loss on the test rows, with and without the instruction.
@@ -150,6 +156,27 @@ TEST(ShapesRecipe, GpuVaeVariantsReadAsVaeTrainerConfigs) {
     EXPECT_NO_THROW(VaeTrainConfig::from_json(config, entry.path().filename().string())) << entry.path();
   }
   EXPECT_GE(variants, 5);
+}
+
+TEST(ShapesRecipe, ThePlanHoldsTheTrainersTypedConfigsAndTheStagesSetThePaths) {
+  nlohmann::json plan = ShapesRecipePlan::named("smoke");
+  const ShapesRecipePlan p = ShapesRecipePlan::from_json(plan, "p.json", "cuda:1");
+  EXPECT_EQ(p.vae.steps, 3);
+  EXPECT_EQ(p.vae.device, "cuda:1");  // the recipe's device where a section names none
+  EXPECT_TRUE(p.vae.model.empty() && p.vae.out.empty());
+  EXPECT_EQ(p.sft.train.batch_size, 2);
+  EXPECT_EQ(p.grpo.group_size, 2);
+  EXPECT_EQ(p.pickscore.objective, "preference");
+  EXPECT_FALSE(p.eval.guidance);  // the model's
+  plan["vae"]["device"] = "cpu";
+  plan["eval"]["guidance"] = 0;
+  const ShapesRecipePlan q = ShapesRecipePlan::from_json(plan, "p.json", "cuda:1");
+  EXPECT_EQ(q.vae.device, "cpu");
+  EXPECT_EQ(q.vlm.device, "cuda:1");
+  ASSERT_TRUE(q.eval.guidance);
+  EXPECT_EQ(*q.eval.guidance, 0.0);
+  plan["vae"]["model"] = "elsewhere";  // a stage's path is the recipe's
+  expect_error_containing([&] { ShapesRecipePlan::from_json(plan, "p.json"); }, {"p.json", "'vae'", "'model'"});
 }
 
 TEST(ShapesRecipe, RejectsAnUnknownPlanAndAnOverrideWithAnUnknownKey) {

@@ -10,6 +10,7 @@
 #include "viva/io/video_writer.h"
 #include "viva/nn/media_tensors.h"
 #include "viva/pipeline/edit_job.h"
+#include "viva/pipeline/model_folder.h"
 #include "viva/shapes/judge/judge_report.h"
 
 namespace viva {
@@ -74,9 +75,9 @@ nlohmann::json edit_and_judge(const EditAndJudgeOptions& o) {
     return judge(o, subset, predictions, name);
   }
   const torch::Device device = parse_device(o.device);
-  SamplingOptions sampling = VivaModelConfig::read(o.model).sampling;
-  if (o.steps > 0) sampling.steps = o.steps;
-  if (o.guidance > 0) sampling.guidance = o.guidance;
+  SamplingOptions sampling = ModelFolder(o.model).config().sampling;
+  sampling.steps = o.steps.value_or(sampling.steps);
+  sampling.guidance = o.guidance.value_or(sampling.guidance);
   std::vector<EditJob> jobs;
   for (const ManifestRow& row : rows) {
     if (!shapes::find_prediction(predictions.string(), row.id).empty()) continue;

@@ -2,6 +2,7 @@
 // Edits the pairs of one ShapesWorld split with a model and scores the edits with the oracle
 // judge: the measurement behind the recipe's evaluation and the ablation table.
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "viva/core/progress.h"
@@ -14,8 +15,8 @@ struct EditAndJudgeOptions {
   std::string split;     // "" = every row
   std::string out;       // folder: <split>/ predictions, <split>.jsonl (the rows edited), <split>.json (report)
   int64_t max_rows = 0;  // the first this many rows of the split; 0: all
-  int steps = 0;         // sampling steps; 0: the model's
-  double guidance = 0;   // 0: the model's
+  std::optional<int> steps;        // sampling steps; empty: the model's
+  std::optional<double> guidance;  // empty: the model's
   std::string device = "cpu";
   // Instead of editing, pass each row's target through the model's VAE (encode, decode): what a
   // perfect editor could reach through this VAE. Outputs are named <split>_vae_ceiling.

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <tuple>
 #include <vector>
 
@@ -15,13 +16,13 @@
 #include "viva/eval/flow_loss_report.h"
 #include "viva/nn/weight_loading.h"
 #include "viva/pipeline/encode_dataset.h"
+#include "viva/pipeline/model_folder.h"
 #include "viva/pipeline/model_init.h"
 #include "viva/shapes/recipe/ablation_table.h"
 #include "viva/shapes/recipe/edit_and_judge.h"
 #include "viva/shapes/world/shapes_dataset.h"
 #include "viva/train/clip_trainer.h"
 #include "viva/train/grpo_trainer.h"
-#include "viva/train/model_output.h"
 #include "viva/train/sft_trainer.h"
 #include "viva/train/text_to_video_init.h"
 #include "viva/train/train_checkpoint.h"
@@ -89,14 +90,11 @@ class Recipe {
     return card;
   }
 
-  // Writes a trainer config: the plan's keys for `stage` plus `paths`, as DIR/<folder>/config.json.
-  std::string trainer_config(const std::string& folder, nlohmann::json keys, const nlohmann::json& paths) const {
-    keys.merge_patch(paths);
-    if (!keys.contains("device")) keys["device"] = o_.device;
+  // Records the config a stage's trainer runs as DIR/<folder>/config.json (`viva train` reads it
+  // as it is, to run the stage by hand).
+  void record_config(const std::string& folder, const nlohmann::json& config) const {
     fs::create_directories(dir(folder));
-    const std::string path = (fs::path(dir(folder)) / "config.json").string();
-    write_file_atomically(path, keys.dump(2) + "\n");
-    return path;
+    write_file_atomically((fs::path(dir(folder)) / "config.json").string(), config.dump(2) + "\n");
   }
 
   std::vector<ModelCard> cards_;
@@ -107,7 +105,21 @@ class Recipe {
   JsonlLog log_;
 };
 
-bool has_checkpoint(const std::string& run) { return TrainCheckpoints(run, 1).latest().has_value(); }
+// A stage's training run: resumed when its folder holds a checkpoint, with the recipe's progress.
+TrainRunOptions run_of(const Recipe& r, const std::string& out) {
+  TrainRunOptions run;
+  run.resume = TrainCheckpoints(out, 1).latest().has_value();
+  run.progress = r.progress();
+  return run;
+}
+
+// first_<figure> and last_<figure> of a run's first and last steps (none when it made no step,
+// e.g. a VAE trained elsewhere and only measured here).
+void add_first_and_last(nlohmann::json& metrics, const TrainResult& result, const std::string& figure) {
+  if (!result.first_step.contains(figure)) return;
+  metrics["first_" + figure] = result.first(figure);
+  metrics["last_" + figure] = result.last(figure);
+}
 
 std::string rel(const Recipe& r, const std::string& path) {
   return fs::path(path).lexically_relative(r.options().out).string();
@@ -118,12 +130,12 @@ std::string rel(const Recipe& r, const std::string& path) {
 std::string tokenizer_folder(const Recipe& r) {
   const fs::path given(r.options().tokenizers);
   if (!fs::exists(given / "viva.json")) return given.string();
-  const VivaModelConfig config = VivaModelConfig::read(given.string());
+  const ModelFolder model(given.string());
   const fs::path out = fs::path(r.dir("init")) / "tokenizers";
   fs::create_directories(out / "llama3");
   fs::create_directories(out / "clip");
-  fs::copy_file(given / config.tokenizer, out / "llama3" / "tokenizer.json", fs::copy_options::overwrite_existing);
-  fs::copy_file(given / config.clip_tokenizer, out / "clip" / "bpe_simple_vocab_16e6.txt.gz",
+  fs::copy_file(model.tokenizer_path(), out / "llama3" / "tokenizer.json", fs::copy_options::overwrite_existing);
+  fs::copy_file(model.clip_tokenizer_path(), out / "clip" / "bpe_simple_vocab_16e6.txt.gz",
                 fs::copy_options::overwrite_existing);
   return out.string();
 }
@@ -184,25 +196,30 @@ std::string model_of(const Recipe& r, const std::string& stage, const std::strin
 
 [[noreturn]] void interrupted(const std::string& stage) { throw Interrupted{stage}; }
 
+// The plan's config for a stage that trains a model folder's component on the manifest, with the
+// stage's paths, recorded as DIR/<stage>/config.json.
+template <class Config>
+Config manifest_trainer(const Recipe& r, const std::string& stage, Config config, const std::string& model) {
+  config.model = model;
+  config.manifest = manifest(r);
+  config.out = r.dir(stage);
+  r.record_config(stage, config.to_json());
+  return config;
+}
+
 ModelCard vae_stage(Recipe& r) {
   return r.stage("vae", [&] {
-    const std::string path = r.trainer_config("vae", r.plan().vae,
-                                              {{"model", model_of(r, "init")}, {"manifest", manifest(r)}, {"out", r.dir("vae")}});
-    const VaeTrainConfig config = VaeTrainConfig::read(path);
-    const VaeTrainResult v = train_vae(config, has_checkpoint(config.out), 0, r.progress());
+    const VaeTrainConfig config = manifest_trainer(r, "vae", r.plan().vae, model_of(r, "init"));
+    const TrainResult v = train_vae(config, run_of(r, config.out));
     if (!v.finished) interrupted("vae");
     ModelCard card;
     card.title = "causal 3D VAE trained on ShapesWorld clips";
-    card.result = rel(r, v.model_folder);
+    card.result = rel(r, v.output);
     card.config = config.to_json();
     card.data = {{"manifest", rel(r, manifest(r))}, {"split", config.split}, {"max_clips", config.max_clips}};
-    card.metrics = {{"train_psnr_db", v.psnr_db}, {"heldout_psnr_db", v.heldout_psnr_db},
-                    {"heldout_clips", v.heldout_clips}, {"scaling_factor", v.scaling_factor}};
-    // None with steps 0 (a VAE trained elsewhere, config "weights", only measured here).
-    if (v.end_step > 0) {
-      card.metrics["first_loss"] = v.first_loss;
-      card.metrics["last_loss"] = v.last_loss;
-    }
+    card.metrics = {{"train_psnr_db", v.report.at("psnr_db")}, {"heldout_psnr_db", v.report.at("heldout_psnr_db")},
+                    {"heldout_clips", v.report.at("heldout_clips")}, {"scaling_factor", v.report.at("scaling_factor")}};
+    add_first_and_last(card.metrics, v, "loss");
     card.steps = v.end_step;
     return card;
   });
@@ -210,18 +227,18 @@ ModelCard vae_stage(Recipe& r) {
 
 ModelCard vlm_stage(Recipe& r) {
   return r.stage("vlm", [&] {
-    const std::string path = r.trainer_config(
-        "vlm", r.plan().vlm, {{"model", model_of(r, "vae")}, {"manifest", manifest(r)}, {"out", r.dir("vlm")}});
-    const VlmTrainConfig config = VlmTrainConfig::read(path);
-    const VlmTrainResult v = train_vlm(config, has_checkpoint(config.out), 0, r.progress());
+    const VlmTrainConfig config = manifest_trainer(r, "vlm", r.plan().vlm, model_of(r, "vae"));
+    const TrainResult v = train_vlm(config, run_of(r, config.out));
     if (!v.finished) interrupted("vlm");
     ModelCard card;
     card.title = "LLaVA VLM (vision tower + projector + Llama decoder) trained to describe frames";
-    card.result = rel(r, v.model_folder);
+    card.result = rel(r, v.output);
     card.config = config.to_json();
-    card.data = {{"manifest", rel(r, manifest(r))}, {"heldout_split", v.heldout_split}};
-    card.metrics = {{"first_loss", v.first_loss}, {"last_loss", v.last_loss}, {"heldout_loss", v.heldout_loss},
-                    {"heldout_token_accuracy", v.heldout_token_accuracy}, {"heldout_items", v.heldout_items}};
+    card.data = {{"manifest", rel(r, manifest(r))}, {"heldout_split", v.report.at("heldout_split")}};
+    card.metrics = {{"heldout_loss", v.report.at("heldout_loss")},
+                    {"heldout_token_accuracy", v.report.at("heldout_token_accuracy")},
+                    {"heldout_items", v.report.at("heldout_items")}};
+    add_first_and_last(card.metrics, v, "loss");
     card.steps = v.end_step;
     return card;
   });
@@ -229,31 +246,41 @@ ModelCard vlm_stage(Recipe& r) {
 
 ModelCard clip_stage(Recipe& r, const std::string& name) {
   return r.stage(name, [&] {
-    nlohmann::json paths = {{"manifest", manifest(r)}, {"out", r.dir(name)}};
-    if (name == "pickscore") paths["init"] = model_of(r, "clip");
-    else paths["merges"] = (fs::path(model_of(r, "init")) / VivaModelConfig::read(model_of(r, "init")).clip_tokenizer).string();
-    const ClipTrainConfig config = ClipTrainConfig::read(r.trainer_config(name, name == "clip" ? r.plan().clip : r.plan().pickscore, paths));
-    const ClipTrainResult c = train_clip(config, has_checkpoint(config.out), 0, r.progress());
+    ClipTrainConfig config = name == "clip" ? r.plan().clip : r.plan().pickscore;
+    config.manifest = manifest(r);
+    config.out = r.dir(name);
+    if (name == "pickscore") config.init = model_of(r, "clip");
+    else config.merges = ModelFolder(model_of(r, "init")).clip_tokenizer_path();
+    r.record_config(name, config.to_json());
+    const TrainResult c = train_clip(config, run_of(r, config.out));
     if (!c.finished) interrupted(name);
     ModelCard card;
     card.title = name == "clip" ? "contrastive CLIP for rewards and metrics"
                                 : "PickScore-like preference model (CLIP fine-tuned on clean vs degraded frames)";
-    card.result = rel(r, c.folder);
+    card.result = rel(r, c.output);
     card.config = config.to_json();
-    card.data = {{"manifest", rel(r, manifest(r))}, {"heldout_split", c.heldout_split}};
-    card.metrics = {{"first_loss", c.first_loss}, {"last_loss", c.last_loss},
-                    {name == "clip" ? "heldout_text_to_clip_top1" : "heldout_preference_accuracy", c.heldout_accuracy},
-                    {"heldout_items", c.heldout_items}};
+    card.data = {{"manifest", rel(r, manifest(r))}, {"heldout_split", c.report.at("heldout_split")}};
+    card.metrics = {{name == "clip" ? "heldout_text_to_clip_top1" : "heldout_preference_accuracy",
+                     c.report.at("heldout_accuracy")},
+                    {"heldout_items", c.report.at("heldout_items")}};
+    add_first_and_last(card.metrics, c, "loss");
     card.steps = c.end_step;
     return card;
   });
 }
 
-// Encodes a cache (resumable) and trains the DiT on it with the SFT loss.
-// `shared_cache`: an existing cache to train on instead of encoding one.
-SftResult encode_and_train(Recipe& r, const std::string& folder, const std::string& model, bool text_to_video,
-                           const ShapesRecipePlan::Dit& plan, const nlohmann::json& train_overrides = nlohmann::json::object(),
-                           const std::string& shared_cache = "") {
+// A DiT stage's SFT run: its config and result.
+struct DitRun {
+  SftConfig config;
+  TrainResult result;
+};
+
+// Encodes a cache (resumable) and trains the DiT on it with the SFT loss, with the plan's
+// settings changed by `adjust` when given. `shared_cache`: an existing cache to train on
+// instead of encoding one.
+DitRun encode_and_train(Recipe& r, const std::string& folder, const std::string& model, bool text_to_video,
+                        const ShapesRecipePlan::Dit& plan, const std::function<void(SftConfig&)>& adjust = {},
+                        const std::string& shared_cache = "") {
   EncodeDatasetOptions e;
   e.manifest = manifest(r);
   e.out = shared_cache.empty() ? (fs::path(r.dir(folder)) / "cache").string() : shared_cache;
@@ -268,27 +295,25 @@ SftResult encode_and_train(Recipe& r, const std::string& folder, const std::stri
     if (s.encoded + s.already_cached == 0) throw file_error(e.manifest, "no training sample could be encoded");
     write_file_atomically(done_marker, std::to_string(s.encoded + s.already_cached) + "\n");
   }
-  nlohmann::json keys = plan.train;
-  if (train_overrides.is_object()) keys.merge_patch(train_overrides);
-  const SftConfig config = SftConfig::read(
-      r.trainer_config(folder, keys, {{"model", model}, {"cache", e.out}, {"out", (fs::path(r.dir(folder)) / "run").string()}}));
-  SftRunOptions run;
-  run.resume = has_checkpoint(config.out);
-  run.progress = r.progress();
-  const SftResult result = train_sft(config, run);
-  if (!result.finished) interrupted(folder);
-  return result;
+  DitRun run{plan.train, {}};
+  if (adjust) adjust(run.config);
+  run.config.model = model;
+  run.config.cache = e.out;
+  run.config.out = (fs::path(r.dir(folder)) / "run").string();
+  r.record_config(folder, run.config.to_json());
+  run.result = train_sft(run.config, run_of(r, run.config.out));
+  if (!run.result.finished) interrupted(folder);
+  return run;
 }
 
-ModelCard dit_card(const Recipe& r, const std::string& title, const SftResult& s, const std::string& folder) {
+ModelCard dit_card(const Recipe& r, const std::string& title, const DitRun& run) {
   ModelCard card;
   card.title = title;
-  card.result = rel(r, s.model_folder);
-  card.config = load_json_file((fs::path(r.dir(folder)) / "config.json").string());
-  const std::string cache = card.config.at("cache").get<std::string>();
-  card.data = {{"cache", rel(r, cache)}, {"samples", ConditionCache(cache).size()}};
-  card.metrics = {{"first_loss", s.first_loss}, {"last_loss", s.last_loss}};
-  card.steps = s.end_step;
+  card.result = rel(r, run.result.output);
+  card.config = run.config.to_json();
+  card.data = {{"cache", rel(r, run.config.cache)}, {"samples", ConditionCache(run.config.cache).size()}};
+  add_first_and_last(card.metrics, run.result, "loss");
+  card.steps = run.result.end_step;
   return card;
 }
 
@@ -297,8 +322,8 @@ ModelCard t2v_stage(Recipe& r) {
     const std::string init = (fs::path(r.dir("t2v")) / "init").string();
     const nlohmann::json& architecture = r.plan().t2v.transformer;
     if (!fs::exists(init)) write_text_to_video_model(model_of(r, "vlm"), init, r.plan().init.seed, architecture);
-    const SftResult s = encode_and_train(r, "t2v", init, true, r.plan().t2v);
-    ModelCard card = dit_card(r, "text-to-video DiT on the VLM's text-only states of the captions", s, "t2v");
+    const DitRun run = encode_and_train(r, "t2v", init, true, r.plan().t2v);
+    ModelCard card = dit_card(r, "text-to-video DiT on the VLM's text-only states of the captions", run);
     if (!architecture.empty()) card.config["transformer"] = architecture;
     return card;
   });
@@ -313,8 +338,8 @@ std::string editor_init(Recipe& r) {
 
 ModelCard sft_stage(Recipe& r) {
   return r.stage("sft", [&] {
-    const SftResult s = encode_and_train(r, "sft", editor_init(r), false, r.plan().sft);
-    return dit_card(r, "VIVA SFT: masked rectified-flow loss, image and video pairs", s, "sft");
+    const DitRun run = encode_and_train(r, "sft", editor_init(r), false, r.plan().sft);
+    return dit_card(r, "VIVA SFT: masked rectified-flow loss, image and video pairs", run);
   });
 }
 
@@ -322,36 +347,31 @@ ModelCard sft_stage(Recipe& r) {
 void write_merged_model(const std::string& model, const std::string& lora, const std::string& out) {
   VivaPipeline pipeline(model, torch::kCPU, torch::kFloat32, PipelineParts::transformer_only());
   pipeline.apply_lora(lora);
-  const std::string weights = out + ".transformer.safetensors";
-  save_parameters(*pipeline.transformer(), weights);
-  write_model_with_component(model, pipeline.config().transformer, weights, out);
-  fs::remove(weights);
+  pipeline.model().write_with_component(ModelComponent::Transformer, out, [&](const std::string& weights) {
+    save_parameters(*pipeline.transformer(), weights);
+  });
 }
 
 ModelCard grpo_stage(Recipe& r) {
   return r.stage("grpo", [&] {
-    nlohmann::json keys = r.plan().grpo;
-    nlohmann::json rewards = keys.value("rewards", nlohmann::json::object());
-    rewards["clip"] = model_of(r, "clip");
-    rewards["pickscore"] = model_of(r, "pickscore");
-    const std::string path = r.trainer_config(
-        "grpo", keys,
-        {{"model", model_of(r, "sft", "run/model")}, {"prompts", (fs::path(r.dir("data")) / "grpo.jsonl").string()},
-         {"out", r.dir("grpo")}, {"rewards", rewards}});
-    const GrpoConfig config = GrpoConfig::read(path);
-    GrpoRunOptions run;
-    run.resume = has_checkpoint(config.out);
-    run.progress = r.progress();
-    const GrpoResult g = train_grpo(config, run);
+    GrpoConfig config = r.plan().grpo;
+    config.model = model_of(r, "sft", "run/model");
+    config.prompts = (fs::path(r.dir("data")) / "grpo.jsonl").string();
+    config.out = r.dir("grpo");
+    config.rewards.clip = model_of(r, "clip");
+    config.rewards.pickscore = model_of(r, "pickscore");
+    r.record_config("grpo", config.to_json());
+    const TrainResult g = train_grpo(config, run_of(r, config.out));
     if (!g.finished) interrupted("grpo");
     const std::string final_model = (fs::path(r.options().out) / "model").string();
-    write_merged_model(config.model, g.lora_path, final_model);
+    write_merged_model(config.model, g.output, final_model);
     ModelCard card;
     card.title = "Edit-GRPO LoRA (merged into model/)";
     card.result = "model";
     card.config = config.to_json();
     card.data = {{"prompts", "data/grpo.jsonl"}, {"split", config.split}};
-    card.metrics = {{"first_reward", g.first_reward}, {"last_reward", g.last_reward}, {"max_kl", g.max_kl}};
+    card.metrics = {{"max_kl", g.report.at("max_kl")}};
+    add_first_and_last(card.metrics, g, "reward");
     card.steps = g.end_step;
     return card;
   });
@@ -435,8 +455,8 @@ ModelCard eval_stage(Recipe& r) {
     ModelCard card;
     card.title = "the final model judged by the oracle on the test, hybrid and probe sets (and train and validation rows)";
     card.result = "eval";
-    card.config = {{"max_rows", r.plan().eval.max_rows}, {"steps", r.plan().eval.steps},
-                   {"guidance", r.plan().eval.guidance}};
+    card.config = {{"max_rows", r.plan().eval.max_rows}, {"steps", json_or_null(r.plan().eval.steps)},
+                   {"guidance", json_or_null(r.plan().eval.guidance)}};
     card.metrics = headline(reports);
     // The most any editor could score through this VAE: the targets' round trips, judged.
     const nlohmann::json ceilings = evaluate(r, model, r.dir("eval"), /*vae_ceiling=*/true, /*more=*/true);
@@ -458,13 +478,10 @@ nlohmann::json read_reports(const std::string& folder) {
 
 // A copy of `model` whose instructor does not see the first frame ("Vanilla").
 void write_text_only_model(const std::string& model, const std::string& out) {
-  copy_folder_atomically(
-      model, out, [](const fs::path& rel, const fs::path&, const fs::path&) { return rel == "viva.json"; },
-      [&](const fs::path& folder) {
-        VivaModelConfig config = VivaModelConfig::read(model);
-        config.instructor.first_frame = false;
-        config.write(folder.string());
-      });
+  const ModelFolder folder(model);
+  VivaModelConfig config = folder.config();
+  config.instructor.first_frame = false;
+  folder.write_with_config(out, config);
 }
 
 // The paper's Table 2 rows. +V+M+I is the recipe's SFT model and +V+M+I+E its final model; the
@@ -492,11 +509,14 @@ void ablation_stage(Recipe& r) {
         init = text_only;
       }
       // Text-only conditions need their own cache; the others share the SFT stage's.
-      const nlohmann::json overrides = {{"mask_weight", v.mask_weight}, {"video_probability", v.video_probability}};
-      const SftResult s = encode_and_train(r, folder, init, false, r.plan().sft, overrides,
-                                           v.first_frame ? (fs::path(r.dir("sft")) / "cache").string() : "");
-      ModelCard c = dit_card(r, std::string("ablation ") + v.label + ": " + v.description, s, folder);
-      c.metrics = headline(evaluate(r, s.model_folder, (fs::path(r.dir(folder)) / "eval").string()));
+      const auto variant = [&](SftConfig& c) {
+        c.mask_weight = v.mask_weight;
+        c.video_probability = v.video_probability;
+      };
+      const DitRun run = encode_and_train(r, folder, init, false, r.plan().sft, variant,
+                                          v.first_frame ? (fs::path(r.dir("sft")) / "cache").string() : "");
+      ModelCard c = dit_card(r, std::string("ablation ") + v.label + ": " + v.description, run);
+      c.metrics = headline(evaluate(r, run.result.output, (fs::path(r.dir(folder)) / "eval").string()));
       return c;
     });
     variants.push_back({v.name, v.label, v.description, read_reports((fs::path(r.dir(folder)) / "eval").string())});
@@ -566,7 +586,7 @@ ShapesRecipeResult run_shapes_recipe(const ShapesRecipeOptions& o) {
   if (!o.overrides.empty())
     plan.merge_patch(inline_json ? parse_json(o.overrides, overrides_source) : load_json_file(o.overrides));
   const ShapesRecipePlan parsed =
-      ShapesRecipePlan::from_json(plan, o.overrides.empty() ? "plan '" + o.plan + "'" : overrides_source);
+      ShapesRecipePlan::from_json(plan, o.overrides.empty() ? "plan '" + o.plan + "'" : overrides_source, o.device);
   fs::create_directories(o.out);
   write_file_atomically((fs::path(o.out) / "plan.json").string(), plan.dump(2) + "\n");
   Recipe r(o, parsed);

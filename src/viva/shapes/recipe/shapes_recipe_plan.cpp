@@ -3,34 +3,17 @@
 #include "viva/core/config.h"
 #include "viva/core/error.h"
 #include "viva/pipeline/model_init.h"
-#include "viva/train/clip_trainer.h"
-#include "viva/train/grpo_config.h"
-#include "viva/train/sft_config.h"
-#include "viva/train/vae_trainer.h"
-#include "viva/train/vlm_trainer.h"
 
 namespace viva {
 namespace {
 
-// Reads every trainer section as its stage will, with stand-ins for the paths the recipe adds, so
-// that a wrong key or value fails when the plan is read rather than when its stage starts, which
-// can be an hour in.
-void check_trainer_sections(const ShapesRecipePlan& p, const std::string& source) {
-  const auto with = [](nlohmann::json keys, const nlohmann::json& paths) {
-    keys.merge_patch(paths);
-    return keys;
-  };
-  const auto section = [&](const std::string& key) { return source + ", section '" + key + "'"; };
-  const nlohmann::json inputs = {{"model", "-"}, {"manifest", "-"}, {"out", "-"}};
-  VaeTrainConfig::from_json(with(p.vae, inputs), section("vae"));
-  VlmTrainConfig::from_json(with(p.vlm, inputs), section("vlm"));
-  ClipTrainConfig::from_json(with(p.clip, {{"manifest", "-"}, {"out", "-"}, {"merges", "-"}}), section("clip"));
-  ClipTrainConfig::from_json(with(p.pickscore, {{"manifest", "-"}, {"out", "-"}, {"init", "-"}}), section("pickscore"));
-  for (const auto& [key, dit] : {std::pair{"t2v.train", &p.t2v}, std::pair{"sft.train", &p.sft}})
-    SftConfig::from_json(with(dit->train, {{"model", "-"}, {"cache", "-"}, {"out", "-"}}), section(key));
-  GrpoConfig::from_json(
-      with(p.grpo, {{"model", "-"}, {"prompts", "-"}, {"out", "-"}, {"rewards", {{"clip", "-"}, {"pickscore", "-"}}}}),
-      section("grpo"));
+// A trainer section of the plan: an object, with `device` unless it names its own.
+nlohmann::json trainer_section(const nlohmann::json& json, const std::string& key, const std::string& source,
+                               const std::string& device) {
+  nlohmann::json section = json.value(key, nlohmann::json::object());
+  if (!section.is_object()) throw Error(source, "key '" + key + "' must be an object");
+  if (!section.contains("device")) section["device"] = device;
+  return section;
 }
 
 }  // namespace
@@ -50,7 +33,7 @@ nlohmann::json ShapesRecipePlan::named(const std::string& name) {
                                      "ema": 0.999, "checkpoint_every": 100}},
   "grpo": {"steps": 8, "group_size": 4, "sampling_steps": 8, "lr": 1e-4, "checkpoint_every": 2,
            "lora": {"rank": 8, "alpha": 8}},
-  "eval": {"max_rows": 20, "steps": 0, "guidance": 0}
+  "eval": {"max_rows": 20}
 })"_json;
   if (name == "smoke")
     return R"({
@@ -63,12 +46,13 @@ nlohmann::json ShapesRecipePlan::named(const std::string& name) {
   "t2v": {"max_rows": 4, "train": {"steps": 3, "batch_size": 2, "lr": 1e-3, "warmup": 1, "checkpoint_every": 2}},
   "sft": {"max_rows": 8, "train": {"steps": 3, "batch_size": 2, "lr": 1e-3, "warmup": 1, "checkpoint_every": 2}},
   "grpo": {"steps": 1, "group_size": 2, "sampling_steps": 2, "checkpoint_every": 1, "lora": {"rank": 2, "alpha": 2}},
-  "eval": {"max_rows": 1, "steps": 2, "guidance": 0}
+  "eval": {"max_rows": 1, "steps": 2}
 })"_json;
   throw Error("viva recipe shapes", "unknown plan '" + name + "' (known: full, smoke)");
 }
 
-ShapesRecipePlan ShapesRecipePlan::from_json(const nlohmann::json& json, const std::string& source) {
+ShapesRecipePlan ShapesRecipePlan::from_json(const nlohmann::json& json, const std::string& source,
+                                             const std::string& device) {
   ShapesRecipePlan p;
   ConfigReader r(json, source);
   {
@@ -88,19 +72,31 @@ ShapesRecipePlan ShapesRecipePlan::from_json(const nlohmann::json& json, const s
     i.get("seed", p.init.seed);
     i.finish();
   }
-  for (const auto& [key, section] : {std::pair{"vae", &p.vae}, std::pair{"vlm", &p.vlm}, std::pair{"clip", &p.clip},
-                                     std::pair{"pickscore", &p.pickscore}, std::pair{"grpo", &p.grpo}}) {
-    r.get(key, *section);
-    if (!section->is_object()) throw Error(source, std::string("key '") + key + "' must be an object");
-  }
+  // Each trainer section by its trainer's reader, now rather than when its stage starts, which
+  // can be an hour in; the stages add the paths.
+  const auto section = [&](const std::string& key) { return source + ", section '" + key + "'"; };
+  const auto trainer = [&](const std::string& key) {
+    nlohmann::json ignored;
+    r.get(key, ignored);  // consumed here, read below
+    return trainer_section(json, key, source, device);
+  };
+  constexpr ConfigPaths by_stage = ConfigPaths::SetByCaller;
+  p.vae = VaeTrainConfig::from_json(trainer("vae"), section("vae"), by_stage);
+  p.vlm = VlmTrainConfig::from_json(trainer("vlm"), section("vlm"), by_stage);
+  p.clip = ClipTrainConfig::from_json(trainer("clip"), section("clip"), by_stage);
+  p.pickscore = ClipTrainConfig::from_json(trainer("pickscore"), section("pickscore"), by_stage);
+  p.grpo = GrpoConfig::from_json(trainer("grpo"), section("grpo"), by_stage);
   for (const auto& [key, dit] : {std::pair{"t2v", &p.t2v}, std::pair{"sft", &p.sft}}) {
     ConfigReader d = r.child(key);
     d.get("max_rows", dit->max_rows);
-    d.get("train", dit->train);
+    nlohmann::json train = nlohmann::json::object();
+    d.get("train", train);
     if (dit == &p.t2v) d.get("transformer", dit->transformer);
     d.finish();
-    if (!dit->train.is_object()) throw Error(source, std::string("key '") + key + ".train' must be an object");
+    if (!train.is_object()) throw Error(source, std::string("key '") + key + ".train' must be an object");
     if (!dit->transformer.is_object()) throw Error(source, std::string("key '") + key + ".transformer' must be an object");
+    if (!train.contains("device")) train["device"] = device;
+    dit->train = SftConfig::from_json(train, section(std::string(key) + ".train"), by_stage);
   }
   {
     ConfigReader e = r.child("eval");
@@ -112,9 +108,10 @@ ShapesRecipePlan ShapesRecipePlan::from_json(const nlohmann::json& json, const s
   r.finish();
   // The t2v stage would only find a bad architecture after an hour of earlier stages.
   check_preset_architecture(p.init.preset, p.t2v.transformer, source + " (init.preset, t2v.transformer)");
-  check_trainer_sections(p, source);
   if (p.data.pairs < 20 || p.data.probe_pairs < 1 || p.eval.max_rows < 0)
     throw Error(source, "data.pairs must be at least 20 (every split), data.probe_pairs at least 1, eval.max_rows >= 0");
+  if ((p.eval.steps && *p.eval.steps < 1) || (p.eval.guidance && *p.eval.guidance < 0))
+    throw Error(source, "eval.steps must be >= 1 and eval.guidance >= 0 (or null: the model's)");
   return p;
 }
 

@@ -1,0 +1,147 @@
+#include "viva/pipeline/model_folder.h"
+
+#include <filesystem>
+
+#include "viva/core/atomic_file.h"
+#include "viva/core/checkpoint.h"
+#include "viva/core/config.h"
+#include "viva/core/error.h"
+#include "viva/models/clip/clip_checkpoint.h"
+#include "viva/models/vae/vae_checkpoint.h"
+
+namespace viva {
+namespace fs = std::filesystem;
+
+namespace {
+
+nlohmann::json config_in(const std::string& folder, std::string* where) {
+  *where = (fs::path(folder) / "config.json").string();
+  if (!fs::exists(*where)) throw file_error(*where, "missing (every model component has a config.json)");
+  return load_json_file(*where);
+}
+
+// Moves a freshly loaded module to its place and into eval mode.
+template <class Module>
+Module placed(Module module, torch::Device device, torch::ScalarType dtype) {
+  module->to(device, dtype);
+  module->eval();
+  return module;
+}
+
+}  // namespace
+
+VaeOptions read_vae_options(const std::string& folder) {
+  std::string where;
+  const nlohmann::json json = config_in(folder, &where);
+  return VaeOptions::from_json(json, where);
+}
+
+CausalVae load_vae_folder(const std::string& folder, torch::Device device, torch::ScalarType dtype) {
+  torch::NoGradGuard no_grad;
+  CausalVae vae(read_vae_options(folder));
+  load_vae(vae, Checkpoint(folder));
+  return placed(vae, device, dtype);
+}
+
+ModelFolder::ModelFolder(std::string path) : path_(std::move(path)), config_(VivaModelConfig::read(path_)) {}
+
+const std::string& ModelFolder::component_name(ModelComponent component) const {
+  switch (component) {
+    case ModelComponent::Transformer:
+      return config_.transformer;
+    case ModelComponent::Vae:
+      return config_.vae;
+    case ModelComponent::Instructor:
+      return config_.vlm;
+    case ModelComponent::ClipText:
+      return config_.clip_text;
+  }
+  throw Error(path_, "unknown model component");
+}
+
+std::string ModelFolder::component_path(ModelComponent component) const {
+  return (fs::path(path_) / component_name(component)).string();
+}
+
+std::string ModelFolder::tokenizer_path() const { return (fs::path(path_) / config_.tokenizer).string(); }
+std::string ModelFolder::clip_tokenizer_path() const { return (fs::path(path_) / config_.clip_tokenizer).string(); }
+
+nlohmann::json ModelFolder::component_config(ModelComponent component, std::string* where) const {
+  return config_in(component_path(component), where);
+}
+
+DitOptions ModelFolder::transformer_options() const {
+  std::string where;
+  const nlohmann::json json = component_config(ModelComponent::Transformer, &where);
+  return DitOptions::from_json(json, where);
+}
+
+VaeOptions ModelFolder::vae_options() const { return read_vae_options(component_path(ModelComponent::Vae)); }
+
+LlavaOptions ModelFolder::instructor_options() const {
+  std::string where;
+  const nlohmann::json json = component_config(ModelComponent::Instructor, &where);
+  return LlavaOptions::from_hf_config(json, where);
+}
+
+ClipTextOptions ModelFolder::clip_options() const {
+  std::string where;
+  const nlohmann::json json = component_config(ModelComponent::ClipText, &where);
+  return clip_text_options_from_hf(json, where);
+}
+
+HunyuanDit ModelFolder::load_transformer(torch::Device device, torch::ScalarType dtype, const DitLoadOptions& load,
+                                         const std::optional<DitOptions>& options) const {
+  torch::NoGradGuard no_grad;
+  HunyuanDit dit(options ? *options : transformer_options());
+  load_dit(dit, Checkpoint(component_path(ModelComponent::Transformer)), load);
+  return placed(dit, device, dtype);
+}
+
+CausalVae ModelFolder::load_vae(torch::Device device, torch::ScalarType dtype) const {
+  return load_vae_folder(component_path(ModelComponent::Vae), device, dtype);
+}
+
+LlavaModel ModelFolder::load_instructor(torch::Device device, torch::ScalarType dtype) const {
+  torch::NoGradGuard no_grad;
+  LlavaModel vlm(instructor_options());
+  load_llava(vlm, Checkpoint(component_path(ModelComponent::Instructor)));
+  return placed(vlm, device, dtype);
+}
+
+ClipTextTransformer ModelFolder::load_clip(torch::Device device, torch::ScalarType dtype) const {
+  torch::NoGradGuard no_grad;
+  ClipTextTransformer clip(clip_options());
+  load_clip_text(clip, Checkpoint(component_path(ModelComponent::ClipText)));
+  return placed(clip, device, dtype);
+}
+
+BpeTokenizer ModelFolder::load_tokenizer() const { return BpeTokenizer::from_file(tokenizer_path()); }
+ClipTokenizer ModelFolder::load_clip_tokenizer() const { return ClipTokenizer::from_file(clip_tokenizer_path()); }
+
+void ModelFolder::write_with_component(ModelComponent component, const std::string& out,
+                                       const std::function<void(const std::string&)>& write_weights,
+                                       const std::optional<nlohmann::json>& config) const {
+  const fs::path sub = component_name(component);
+  const std::string prefix = sub.string() + "/";
+  // The component's weights and (when given) its config are replaced; everything else is linked.
+  copy_folder_atomically(
+      path_, out,
+      [&](const fs::path& rel, const fs::path&, const fs::path&) {
+        return rel.string().rfind(prefix, 0) == 0 && (rel.extension() == ".safetensors" || rel.extension() == ".json") &&
+               (rel.filename() != "config.json" || config);
+      },
+      [&](const fs::path& tmp) {
+        fs::create_directories(tmp / sub);
+        write_weights((tmp / sub / "diffusion_pytorch_model.safetensors").string());
+        if (config) write_file_atomically((tmp / sub / "config.json").string(), config->dump(2) + "\n");
+      });
+}
+
+void ModelFolder::write_with_config(const std::string& out, const VivaModelConfig& config) const {
+  copy_folder_atomically(
+      path_, out, [](const fs::path& rel, const fs::path&, const fs::path&) { return rel == "viva.json"; },
+      [&](const fs::path& folder) { config.write(folder.string()); });
+}
+
+}  // namespace viva

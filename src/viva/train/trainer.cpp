@@ -1,0 +1,112 @@
+#include "viva/train/trainer.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "viva/core/error.h"
+#include "viva/train/train_loop.h"
+
+namespace viva {
+namespace fs = std::filesystem;
+
+namespace {
+
+double figure(const nlohmann::json& line, const std::string& name, const char* where) {
+  if (!line.contains(name) || !line.at(name).is_number())
+    throw Error("training result", std::string("no figure '") + name + "' in " + where);
+  return line.at(name).get<double>();
+}
+
+}  // namespace
+
+double TrainResult::first(const std::string& name) const { return figure(first_step, name, "the first step"); }
+double TrainResult::last(const std::string& name) const { return figure(last_step, name, "the last step"); }
+double TrainResult::reported(const std::string& name) const { return figure(report, name, "the report"); }
+
+double ema_decay(double decay, int64_t step) {
+  return std::min(decay, static_cast<double>(1 + step) / static_cast<double>(10 + step));
+}
+
+Trainer::Trainer(std::string label, const TrainingOptions& config, nlohmann::json config_json, std::string out,
+                 TrainRunOptions run)
+    : label_(std::move(label)), config_(config), config_json_(std::move(config_json)), out_(std::move(out)),
+      run_(std::move(run)) {}
+
+Trainer::~Trainer() = default;
+
+void Trainer::start(torch::nn::Module& module, std::vector<torch::Tensor> parameters, torch::optim::AdamWOptions adamw,
+                    const nlohmann::json& start_fields) {
+  module_ = &module;
+  parameters_ = std::move(parameters);
+  optimizer_ = std::make_unique<torch::optim::AdamW>(parameters_, adamw);
+  if (ema_decay_ > 0)
+    for (const auto& p : module.named_parameters()) ema_.push_back({p.key(), p.value().detach().clone()});
+  fs::create_directories(out_);
+  checkpoints_ = std::make_unique<TrainCheckpoints>(out_, config_.keep_checkpoints);
+  const TrainState resumed = checkpoints_->start(run_.resume, module, *optimizer_, ema_);
+  result_.start_step = result_.end_step = resumed.step;
+  log_ = std::make_unique<JsonlLog>((fs::path(out_) / "metrics.jsonl").string());
+  nlohmann::json fields = {{"step", resumed.step}};
+  fields.update(start_fields);
+  fields["config"] = config_json_;
+  log_->write(run_.resume ? "resume" : "start", fields);
+  loop_ = std::make_unique<TrainLoop>(label_, config_, resumed, run_.stop_after, run_.progress, *log_);
+}
+
+bool Trainer::run(int64_t micro_steps, const std::function<void(MicroStep&)>& micro_step,
+                  const std::function<void(StepFigures&)>& after_update) {
+  if (!loop_) throw Error(label_, "Trainer::run before Trainer::start");
+  LocalGradients local;
+  GradientReducer& reducer = run_.reducer ? *run_.reducer : local;
+  int64_t step = result_.end_step;
+  while (loop_->more(step)) {
+    torch::Generator generator = at::detail::createCPUGenerator(step_seed(config_.seed, step));
+    const double lr = config_.learning_rate(step);
+    set_learning_rate(*optimizer_, lr);
+    optimizer_->zero_grad();
+    StepFigures figures;
+    for (int64_t index = 0; index < micro_steps; ++index) {
+      MicroStep m{step, index, micro_steps, generator, figures};
+      micro_step(m);
+    }
+    std::vector<torch::Tensor> grads;
+    for (const auto& p : parameters_)
+      if (p.grad().defined()) grads.push_back(p.grad());
+    reducer.reduce(grads);
+    const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters_, config_.max_grad_norm());
+    optimizer_->step();
+    if (!ema_.empty()) {
+      torch::NoGradGuard no_grad;
+      const double decay = ema_decay(ema_decay_, step + 1);
+      std::size_t i = 0;
+      for (const auto& p : module_->parameters()) ema_[i++].second.mul_(decay).add_(p.detach(), 1.0 - decay);
+    }
+    if (after_update) after_update(figures);
+    ++step;
+    nlohmann::json line = {{"step", step}};
+    line.update(figures.fields());
+    line.update({{"lr", lr}, {"grad_norm", grad_norm}, {"elapsed_s", loop_->elapsed_s()}});
+    log_->write("step", line);
+    if (result_.first_step.empty()) result_.first_step = line;
+    result_.last_step = line;
+    result_.end_step = step;
+    const auto save = [&](double elapsed_s) {
+      checkpoints_->save(TrainState{step, config_json_, elapsed_s}, *module_, *optimizer_, ema_);
+    };
+    if (!loop_->step_done(step, save)) break;
+  }
+  loop_->finish();
+  return loop_->complete(step);
+}
+
+TrainResult Trainer::finish(const std::string& output, const nlohmann::json& report) {
+  result_.output = output;
+  result_.report = report;
+  result_.finished = true;
+  nlohmann::json fields = {{"step", result_.end_step}, {"output", output}};
+  fields.update(report);
+  log_->write("finished", fields);
+  return result_;
+}
+
+}  // namespace viva

@@ -1,0 +1,98 @@
+// The one home of model folders: each component loaded alone, a copy with one component
+// replaced, and errors that name the folder and the missing piece.
+#include "viva/pipeline/model_folder.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "../support/needs_shared.h"
+#include "../support/temp_dir.h"
+#include "../support/tiny_model.h"
+#include "viva/core/checkpoint.h"
+#include "viva/nn/weight_loading.h"
+
+namespace viva {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::expect_error_containing;
+using testing::TempDir;
+
+ino_t inode_of(const std::string& path) {
+  struct stat s {};
+  ::stat(path.c_str(), &s);
+  return s.st_ino;
+}
+
+TEST(ModelFolder, LoadsEachComponentAloneInEvalModeFromItsConfig) {
+  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
+  TempDir dir;
+  const ModelFolder model(testing::write_tiny_model(dir));
+  EXPECT_EQ(model.component_path(ModelComponent::Vae), model.path() + "/vae");
+  const HunyuanDit dit = model.load_transformer(torch::kCPU, torch::kFloat32);
+  EXPECT_FALSE(dit->is_training());
+  EXPECT_EQ(dit->options.hidden_size, model.transformer_options().hidden_size);
+  const CausalVae vae = model.load_vae(torch::kCPU, torch::kFloat32);
+  EXPECT_EQ(vae->options.latent_channels, model.vae_options().latent_channels);
+  EXPECT_FALSE(vae->is_training());
+  const LlavaModel vlm = model.load_instructor(torch::kCPU, torch::kFloat32);
+  EXPECT_EQ(vlm->options.image_token_id, model.instructor_options().image_token_id);
+  const ClipTextTransformer clip = model.load_clip(torch::kCPU, torch::kFloat32);
+  EXPECT_EQ(clip->options.hidden_size, model.clip_options().hidden_size);
+  EXPECT_GT(model.load_tokenizer().encode("a red cube").size(), 0u);
+  EXPECT_GT(model.load_clip_tokenizer().encode("a red cube").size(), 0u);
+  // A component folder loads on its own too (a VAE trained elsewhere).
+  EXPECT_EQ(load_vae_folder(model.component_path(ModelComponent::Vae), torch::kCPU, torch::kFloat32)->options.latent_channels,
+            vae->options.latent_channels);
+}
+
+TEST(ModelFolder, WritesACopyWithOneComponentReplacedAndTheRestLinked) {
+  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
+  TempDir dir;
+  const ModelFolder model(testing::write_tiny_model(dir));
+  CausalVae vae = model.load_vae(torch::kCPU, torch::kFloat32);
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : vae->parameters()) p.fill_(0.25);
+  }
+  VaeOptions options = vae->options;
+  options.scaling_factor = 0.5;
+  const std::string out = dir.file("out");
+  model.write_with_component(
+      ModelComponent::Vae, out, [&](const std::string& weights) { save_parameters(*vae, weights); }, options.to_json());
+
+  const ModelFolder copy(out);
+  EXPECT_EQ(copy.vae_options().scaling_factor, 0.5);
+  for (const auto& p : copy.load_vae(torch::kCPU, torch::kFloat32)->parameters())
+    EXPECT_TRUE(torch::all(p == 0.25).item<bool>());
+  // The base is untouched; the other components are hard links to it.
+  EXPECT_NE(model.vae_options().scaling_factor, 0.5);
+  for (const auto& p : model.load_vae(torch::kCPU, torch::kFloat32)->parameters())
+    EXPECT_FALSE(torch::all(p == 0.25).item<bool>());
+  for (const auto& entry : fs::directory_iterator(model.component_path(ModelComponent::Transformer)))
+    EXPECT_EQ(inode_of(entry.path().string()),
+              inode_of(copy.component_path(ModelComponent::Transformer) + "/" + entry.path().filename().string()));
+
+  // viva.json replaced alone.
+  VivaModelConfig config = model.config();
+  config.sampling.steps = 7;
+  model.write_with_config(dir.file("seven"), config);
+  EXPECT_EQ(ModelFolder(dir.file("seven")).config().sampling.steps, 7);
+  EXPECT_NE(model.config().sampling.steps, 7);
+}
+
+TEST(ModelFolder, ErrorsNameTheFolderAndTheMissingPiece) {
+  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
+  TempDir dir;
+  expect_error_containing([&] { ModelFolder(dir.file("nowhere")); }, {"nowhere", "does not exist"});
+  fs::create_directories(dir.file("empty"));
+  expect_error_containing([&] { ModelFolder(dir.file("empty")); }, {"empty", "no viva.json"});
+  const ModelFolder model(testing::write_tiny_model(dir));
+  fs::remove(model.component_path(ModelComponent::Vae) + "/config.json");
+  expect_error_containing([&] { model.load_vae(torch::kCPU, torch::kFloat32); }, {"vae/config.json", "missing"});
+}
+
+}  // namespace
+}  // namespace viva
