@@ -2,7 +2,10 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include "../support/needs_shared.h"
+#include "../support/released_layout.h"
 #include "../support/temp_dir.h"
+#include "../support/tiny_model.h"
 #include "viva/core/atomic_file.h"
 #include "viva/core/safetensors.h"
 #include "viva/io/test_pattern.h"
@@ -167,6 +170,27 @@ TEST(Cli, DataCheckExitsOneOnBadRowsOnlyWhenStrict) {
 
 // `eval model` edits a manifest's rows with a model (or passes their targets through its VAE) and
 // judges them: here the shipped model on four fresh ShapesWorld pairs.
+TEST(Cli, ModelInitFromReleasedWeightsAndInspectNamesEachSource) {
+  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
+  TempDir dir;
+  const testing::ReleasedFolders released = testing::write_released_layout(dir.file("released"), testing::write_tiny_model(dir));
+  const std::string init = "model init --out " + dir.file("viva") + " --from-t2v " + released.t2v;
+  expect_one_line_error(run_viva(dir, init), "--instructor");
+  const CliRun made = run_viva(dir, init + " --instructor " + released.instructor);
+  ASSERT_EQ(made.status, 0) << made.err;
+  EXPECT_NE(made.out.find("2 released shards linked, 4 VIVA tensors added"), std::string::npos) << made.out;
+  const CliRun inspected = run_viva(dir, "inspect --model " + dir.file("viva"));
+  ASSERT_EQ(inspected.status, 0) << inspected.err;
+  EXPECT_NE(inspected.out.find("transformer: HunyuanVideo DiT"), std::string::npos) << inspected.out;
+  EXPECT_NE(inspected.out.find("vae: causal 3D VAE"), std::string::npos) << inspected.out;
+  EXPECT_NE(inspected.out.find("vlm: LLaVA"), std::string::npos) << inspected.out;
+  EXPECT_NE(inspected.out.find("clip_text: CLIP"), std::string::npos) << inspected.out;
+  EXPECT_NE(inspected.out.find(released.instructor + " (referenced)"), std::string::npos) << inspected.out;
+  expect_one_line_error(run_viva(dir, "model init --out " + dir.file("other") + " --from-t2v " + dir.file("nowhere") +
+                                          " --instructor " + released.instructor),
+                        "nowhere");
+}
+
 TEST(Cli, EvalModelEditsAndJudgesShapesRows) {
   TempDir dir;
   const std::string model = std::string(VIVA_PROJECT_DIR) + "/models/shapes";

@@ -4,6 +4,7 @@
 #include "../support/needs_shared.h"
 #include "../support/temp_dir.h"
 #include "viva/models/dit/dit_checkpoint.h"
+#include "viva/models/dit/dit_layers.h"
 #include "viva/models/dit/hunyuan_dit.h"
 
 namespace viva {
@@ -54,7 +55,9 @@ TEST_P(DitParity, MatchesTheTencentReference) {
   DitTrace trace;
   auto out = model->forward(fixture_input(*fixture_), &trace);
   expect_close(trace.img_tokens, fixture_->load("inter.img_tokens"), "img_tokens");
-  expect_close(trace.txt_after_refiner, fixture_->load("inter.txt_after_refiner"), "txt_after_refiner");
+  // The padding rows are not computed (valid_text); the valid ones match.
+  expect_close(trace.txt_after_refiner,
+               fixture_->load("inter.txt_after_refiner").narrow(1, 0, trace.txt_after_refiner.size(1)), "txt_after_refiner");
   expect_close(trace.img_after_double[0], fixture_->load("inter.img_after_double_block_0"), "img_after_double_block_0");
   expect_close(out, fixture_->load("output.x"), "velocity");
 
@@ -101,26 +104,15 @@ TEST_P(DitParity, DiffusersLayoutLoadsIntoTheSameModule) {
   // Re-save the fixture in the diffusers layout (hunyuanvideo.md §2.3): split fused tensors,
   // swap the final modulation's halves.
   Checkpoint original(dir_.file("weights.safetensors"));
-  std::vector<NamedTensor> diffusers;
-  for (const auto& name : original.names()) {
-    auto value = original.load(name);
-    if (name.rfind("final_layer.adaLN_modulation.1.", 0) == 0) {
-      auto halves = value.chunk(2, 0);
-      value = torch::cat({halves[1], halves[0]}, 0);
-    }
-    const auto targets = dit_diffusers_names(name);
-    ASSERT_FALSE(targets.empty()) << "no diffusers name for " << name;
-    if (targets.size() == 1) {
-      diffusers.push_back({targets[0], value});
-      continue;
-    }
-    const int64_t d = options_.hidden_size;
-    std::vector<int64_t> sizes(3, d);
-    if (targets.size() == 4) sizes.push_back(options_.mlp_hidden());
-    auto parts = value.split_with_sizes(sizes, 0);
-    for (std::size_t i = 0; i < targets.size(); ++i) diffusers.push_back({targets[i], parts[i].contiguous()});
-  }
+  std::vector<NamedTensor> tensors;
+  for (const auto& name : original.names()) tensors.push_back({name, original.load(name)});
+  const std::vector<NamedTensor> diffusers = dit_diffusers_tensors(tensors, options_);
+  EXPECT_GT(diffusers.size(), tensors.size());  // fused q/k/v split
   save_safetensors(dir_.file("diffusers.safetensors"), diffusers);
+  // The diffusers config reads back as the same architecture.
+  if (!options_.context_projector) {
+    EXPECT_EQ(DitOptions::from_json(options_.to_diffusers_config(), "diffusers").to_json(), options_.to_json());
+  }
   EXPECT_EQ(detect_dit_layout(Checkpoint(dir_.file("diffusers.safetensors"))), DitLayout::Diffusers);
   auto a = load(dir_.file("weights.safetensors"), options_)->forward(fixture_input(*fixture_));
   auto b = load(dir_.file("diffusers.safetensors"), options_)->forward(fixture_input(*fixture_));
@@ -169,6 +161,57 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, DitParity,
 
 // The released 13B configuration, checked for structure with one block of each kind at full
 // width (the whole model would need 51 GB in fp32): per-block counts extrapolate exactly.
+// Attention over the valid text tokens only: cutting the padding, and masking what is left with a
+// boolean mask for a batch of uneven lengths, gives what each sample gives alone and what the
+// padded, masked input gives.
+TEST_P(DitParity, PaddingIsCutAndUnevenBatchesMaskWhatIsLeft) {
+  torch::NoGradGuard no_grad;
+  HunyuanDit model = load(dir_.file("weights.safetensors"), options_);
+  DitInput in = fixture_input(*fixture_);
+  in.x = in.x.narrow(0, 0, 1);
+  in.t = in.t.narrow(0, 0, 1);
+  in.pooled = in.pooled.narrow(0, 0, 1);
+  if (in.guidance.defined()) in.guidance = in.guidance.narrow(0, 0, 1);
+  in.text = in.text.narrow(0, 0, 1);
+  const int64_t L = in.text.size(1);
+  ASSERT_GE(L, 4);
+  auto with_length = [&](int64_t n) {
+    DitInput one = in;
+    one.text_mask = (torch::arange(L) < n).to(torch::kInt64).unsqueeze(0);
+    return one;
+  };
+  const int64_t long_n = L - 1, short_n = L / 2;
+  const torch::Tensor padded_long = model->forward(with_length(long_n));
+  const torch::Tensor padded_short = model->forward(with_length(short_n));
+  // The same text cut to its valid tokens, without a mask.
+  DitInput cut = in;
+  cut.text = in.text.narrow(1, 0, long_n);
+  cut.text_mask = torch::Tensor();
+  EXPECT_TRUE(torch::allclose(model->forward(cut), padded_long, 1e-5, 1e-6));
+  // The text's padding does not reach the output: other values there change nothing.
+  DitInput noisy = with_length(short_n);
+  noisy.text = in.text.clone();
+  noisy.text.narrow(1, short_n, L - short_n).normal_();
+  EXPECT_TRUE(torch::allclose(model->forward(noisy), padded_short, 1e-5, 1e-6));
+  // A batch of the two lengths: the boolean mask path equals each alone.
+  DitInput batch = in;
+  batch.x = torch::cat({in.x, in.x});
+  batch.t = torch::cat({in.t, in.t});
+  batch.pooled = torch::cat({in.pooled, in.pooled});
+  if (in.guidance.defined()) batch.guidance = torch::cat({in.guidance, in.guidance});
+  if (in.source.defined()) batch.source = torch::cat({in.source, in.source});
+  batch.text = torch::cat({in.text, in.text});
+  batch.text_mask = torch::cat({with_length(long_n).text_mask, with_length(short_n).text_mask});
+  const torch::Tensor both = model->forward(batch);
+  EXPECT_TRUE(torch::allclose(both[0], padded_long[0], 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(both[1], padded_short[0], 1e-5, 1e-6));
+  const ValidText valid = valid_text(batch.text, batch.text_mask);
+  EXPECT_EQ(valid.states.size(1), long_n);
+  ASSERT_TRUE(valid.mask.defined());
+  EXPECT_EQ(valid.mask.sum().item<int64_t>(), long_n + short_n);
+  EXPECT_FALSE(valid_text(cut.text, torch::ones({1, long_n}, torch::kInt64)).mask.defined());
+}
+
 TEST(Dit13B, ParameterCountAndTensorNamesOfBothLayouts) {
   DitOptions full = DitOptions::hunyuan_13b();
   DitOptions one = full;

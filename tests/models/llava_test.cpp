@@ -160,7 +160,30 @@ TEST_F(Instructor, UnconditionalBranchAndReferenceImage) {
   const InstructorOutput padded = pad_instructor_output(with_ref, 32);
   EXPECT_EQ(padded.tokens.size(1), 32);
   EXPECT_EQ(padded.mask.sum().item<int64_t>(), with_ref.tokens.size(1));
-  expect_error_containing([&] { pad_instructor_output(with_ref, 3); }, {"exceed the padded length"});
+  EXPECT_EQ(padded.tokens_dropped, 0);
+  // Longer than the padded length: cut, and said.
+  const InstructorOutput cut = pad_instructor_output(with_ref, 3);
+  EXPECT_EQ(cut.tokens.size(1), 3);
+  EXPECT_EQ(cut.tokens_dropped, with_ref.tokens.size(1) - 3);
+  EXPECT_TRUE(torch::equal(cut.tokens, with_ref.tokens.narrow(1, 0, 3)));
+}
+
+TEST_F(Instructor, TruncatesTheInstructionToItsBudgetAndPadsToWhatItCanGive) {
+  std::string long_instruction;
+  for (int i = 0; i < 300; ++i) long_instruction += " snow";
+  const auto prompt = instructor_->build_prompt(long_instruction, false);
+  VlmInstructorOptions options;
+  EXPECT_EQ(prompt.instruction_end - prompt.instruction_begin, options.max_instruction_tokens + 1);  // + <|eot_id|>
+  // The prompt puts a space before the instruction.
+  EXPECT_EQ(prompt.instruction_tokens_dropped,
+            static_cast<int64_t>(tokenizer_->encode(" " + long_instruction).size()) - options.max_instruction_tokens);
+  const InstructorOutput out = instructor_->encode(long_instruction, frame(0), frame(1));
+  EXPECT_EQ(out.tokens.size(1), instructor_token_budget(model_->options, options));  // the most it gives
+  EXPECT_EQ(instructor_token_budget(model_->options, options), 2 * 4 + 256 + 1);     // 16 patches, every 4th
+  // LLaVA-Llama-3-8B's CLIP-L/336: 576 patches, 144 tokens per image at stride 4.
+  EXPECT_EQ(instructor_token_budget(LlavaOptions{}, options), 2 * 144 + 256 + 1);
+  options.first_frame = false;
+  EXPECT_EQ(instructor_token_budget(LlavaOptions{}, options), 144 + 256 + 1);
 }
 
 TEST(ClipPreprocess, ResizesShortestSideCropsAndNormalises) {

@@ -102,6 +102,9 @@ TEST_F(TinyModel, EditWritesTheVideoAndSideBySideAtTheModelSize) {
   EXPECT_EQ(out.height, 64);
   EXPECT_EQ(out.frames, 9);  // 12 frames cut to 4k+1
   EXPECT_GE(read_video(dir.file("sbs.mkv")).width, 2 * 64);  // source | edited (with a gap)
+  // The encoders are freed before the transformer comes in: never resident together.
+  EXPECT_EQ(pipeline.residency(), (std::vector<std::string>{"load vae", "load instructor", "load clip", "free encoders",
+                                                            "load transformer"}));
 }
 
 TEST_F(TinyModel, SamplingIsDeterministicForASeedAndGuidanceOneIsConditional) {
@@ -109,8 +112,15 @@ TEST_F(TinyModel, SamplingIsDeterministicForASeedAndGuidanceOneIsConditional) {
   const VideoFrames video = make_test_pattern(5, 64, 64, 24);
   const EditConditions c = pipeline.encode(video, "turn the ball red");
   EXPECT_EQ(c.source.sizes(), (std::vector<int64_t>{1, 4, 2, 16, 16}));
-  EXPECT_EQ(c.tokens.size(1), pipeline.config().text_tokens);
+  EXPECT_EQ(c.tokens.size(1), pipeline.text_tokens());
+  EXPECT_EQ(pipeline.text_tokens(), 64);  // the tiny model folder's text_tokens
   EXPECT_GT(c.mask.sum().item<int64_t>(), c.uncond_mask.sum().item<int64_t>());
+  // An instruction longer than the model takes is cut (with a warning), as HunyuanVideo does.
+  std::string rambling = "turn the ball red";
+  for (int i = 0; i < 60; ++i) rambling += " and then a little redder";
+  const EditConditions cut = pipeline.encode(video, rambling);
+  EXPECT_EQ(cut.tokens.size(1), 64);
+  EXPECT_EQ(cut.mask.sum().item<int64_t>(), 64);
   SamplingOptions o = pipeline.config().sampling;
   o.steps = 2;
   o.seed = 7;

@@ -1,5 +1,6 @@
 // viva inspect <file|dir>: what is inside a safetensors file or sharded checkpoint.
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -8,6 +9,7 @@
 #include "viva/core/checkpoint.h"
 #include "viva/core/error.h"
 #include "viva/models/model_inspector.h"
+#include "viva/pipeline/model_folder.h"
 
 namespace viva::cli {
 namespace {
@@ -36,10 +38,31 @@ std::string with_commas(uint64_t n) {
   return out;
 }
 
+// A VIVA model folder's components as viva.json names them (referenced ones included), or
+// every checkpoint in any other folder.
+std::vector<std::pair<ComponentReport, std::string>> components_of(const std::string& folder) {
+  std::vector<std::pair<ComponentReport, std::string>> out;
+  if (!std::filesystem::exists(std::filesystem::path(folder) / "viva.json")) {
+    for (auto& c : inspect_model_folder(folder)) out.push_back({c, ""});
+    return out;
+  }
+  const ModelFolder model(folder);
+  const std::pair<const char*, ModelComponent> components[] = {{"transformer", ModelComponent::Transformer},
+                                                               {"vae", ModelComponent::Vae},
+                                                               {"vlm", ModelComponent::Instructor},
+                                                               {"clip_text", ModelComponent::ClipText}};
+  for (const auto& [name, component] : components) {
+    const std::string path = model.component_path(component);
+    out.push_back({inspect_component(name, path), model.is_referenced(component) ? path + " (referenced)" : path});
+  }
+  return out;
+}
+
 void inspect_model(const std::string& folder) {
   uint64_t total = 0;
-  for (const auto& c : inspect_model_folder(folder)) {
+  for (const auto& [c, source] : components_of(folder)) {
     std::printf("%s: %s\n", c.name.c_str(), c.family.c_str());
+    if (!source.empty()) std::printf("  source      %s\n", source.c_str());
     std::printf("  file        %s\n", c.path.c_str());
     if (!c.layout.empty()) std::printf("  layout      %s\n", c.layout.c_str());
     if (!c.preset.empty()) std::printf("  preset      %s\n", c.preset.c_str());

@@ -1,4 +1,5 @@
-// viva model init: write a freshly initialised VIVA model folder (the start of a training recipe);
+// viva model init: write a freshly initialised VIVA model folder (the start of a training recipe),
+// or one built from released text-to-video weights and a LLaVA instructor (--from-t2v);
 // viva model convert: the same model with its weights stored in another dtype.
 #include <cstdio>
 #include <memory>
@@ -6,9 +7,11 @@
 #include "viva/cli/cli_common.h"
 #include "viva/core/config.h"
 #include "viva/core/device.h"
+#include "viva/core/error.h"
 #include "viva/core/strings.h"
 #include "viva/models/dit/dit_options.h"
 #include "viva/pipeline/model_convert.h"
+#include "viva/pipeline/model_from_t2v.h"
 #include "viva/pipeline/model_init.h"
 
 namespace viva::cli {
@@ -18,18 +21,38 @@ void add_model_command(CLI::App& app) {
   model->require_subcommand(1);
   auto options = std::make_shared<ModelInitOptions>();
   auto out = std::make_shared<std::string>();
-  auto* init = model->add_subcommand("init", "Write a model folder with freshly initialised weights");
+  auto* init = model->add_subcommand(
+      "init",
+      "Write a model folder: freshly initialised weights at a preset size, or (--from-t2v) a VIVA editor built from "
+      "released HunyuanVideo text-to-video weights and a LLaVA instructor, which it references rather than copies");
   init->add_option("--out", *out, "Model folder to create (must not exist or be empty)")->required();
+  auto released = std::make_shared<ModelFromT2vOptions>();
+  init->add_option("--from-t2v", released->t2v,
+                   "HunyuanVideo text-to-video folder in the diffusers layout (transformer/, vae/, text_encoder_2/, "
+                   "tokenizer_2/): build the editor from it");
+  init->add_option("--instructor", released->instructor,
+                   "With --from-t2v: the LLaVA folder (e.g. xtuner/llava-llama-3-8b-v1_1-transformers) with tokenizer.json");
+  init->add_option("--clip", released->clip, "With --from-t2v: a CLIP text folder instead of <t2v>/text_encoder_2");
   init->add_option("--preset", options->preset, "Size preset")->check(CLI::IsMember({"tiny", "shapes"}))->capture_default_str();
   init->add_option("--tokenizers", options->tokenizers,
-                   "Folder with llama3/tokenizer.json and clip/bpe_simple_vocab_16e6.txt.gz")
-      ->required();
+                   "Folder with llama3/tokenizer.json and clip/bpe_simple_vocab_16e6.txt.gz (fresh weights)");
   init->add_option("--seed", options->seed, "Initialisation seed")->capture_default_str();
   auto transformer = std::make_shared<std::string>();
   init->add_option("--transformer", *transformer,
                    "DiT architecture keys replacing the preset's, as JSON, e.g. '{\"hidden_size\": 256, \"heads_num\": 4}' "
                    "(" + join(DitOptions::architecture_keys()) + ")");
-  set_guarded_callback(init, [options, out, transformer] {
+  set_guarded_callback(init, [options, out, transformer, released] {
+    if (!released->t2v.empty() || !released->instructor.empty()) {
+      if (released->t2v.empty() || released->instructor.empty())
+        throw Error("viva model init", "--from-t2v DIR and --instructor DIR go together");
+      released->out = *out;
+      const ModelFromT2vSummary s = write_model_from_t2v(*released);
+      std::printf("wrote %s: the editor's transformer (%lld released shards linked, %lld VIVA tensors added)\n",
+                  out->c_str(), static_cast<long long>(s.linked_shards), static_cast<long long>(s.new_tensors));
+      for (const auto& [entry, source] : s.components) std::printf("  %-15s %s\n", entry.c_str(), source.c_str());
+      return;
+    }
+    if (options->tokenizers.empty()) throw Error("viva model init", "--tokenizers DIR is required for fresh weights");
     if (!transformer->empty()) options->transformer = parse_json(*transformer, "--transformer");
     write_initial_model(*out, *options);
     std::printf("wrote %s (preset %s)\n", out->c_str(), options->preset.c_str());

@@ -94,7 +94,7 @@ void describe_clip(const Checkpoint& c, ComponentReport& r) {
   }
 }
 
-ComponentReport describe(const std::string& name, const std::string& path) {
+ComponentReport describe_checkpoint(const std::string& name, const std::string& path) {
   Checkpoint c(path);
   ComponentReport r;
   r.name = name;
@@ -127,15 +127,19 @@ bool holds_checkpoint(const fs::path& folder) {
 
 }  // namespace
 
+ComponentReport inspect_component(const std::string& name, const std::string& path) {
+  return describe_checkpoint(name, path);
+}
+
 std::vector<ComponentReport> inspect_model_folder(const std::string& folder) {
-  if (!fs::is_directory(folder)) return {describe(fs::path(folder).filename().string(), folder)};
+  if (!fs::is_directory(folder)) return {describe_checkpoint(fs::path(folder).filename().string(), folder)};
   std::vector<ComponentReport> reports;
-  if (holds_checkpoint(folder)) reports.push_back(describe(".", folder));
+  if (holds_checkpoint(folder)) reports.push_back(describe_checkpoint(".", folder));
   std::vector<fs::path> subfolders;
   for (const auto& item : fs::directory_iterator(folder))
     if (item.is_directory() && holds_checkpoint(item.path())) subfolders.push_back(item.path());
   std::sort(subfolders.begin(), subfolders.end());
-  for (const auto& sub : subfolders) reports.push_back(describe(sub.filename().string(), sub.string()));
+  for (const auto& sub : subfolders) reports.push_back(describe_checkpoint(sub.filename().string(), sub.string()));
   if (reports.empty()) throw file_error(folder, "holds no .safetensors checkpoint (nor do its subfolders)");
   return reports;
 }

@@ -18,6 +18,9 @@ struct ComponentReport {
   std::vector<std::string> notes;
 };
 
+// One component: the checkpoint (file, folder or index) at `path`, reported under `name`.
+ComponentReport inspect_component(const std::string& name, const std::string& path);
+
 // Throws viva::Error naming the folder when it holds no checkpoint at all.
 std::vector<ComponentReport> inspect_model_folder(const std::string& folder);
 

@@ -45,19 +45,38 @@ CausalVae load_vae_folder(const std::string& folder, torch::Device device, torch
 
 ModelFolder::ModelFolder(std::string path) : path_(std::move(path)), config_(VivaModelConfig::read(path_)) {}
 
-const std::string& ModelFolder::component_name(ModelComponent component) const {
+namespace {
+
+// The viva.json entry naming a component's folder.
+template <class Config>
+auto& component_field(Config& config, ModelComponent component) {
   switch (component) {
     case ModelComponent::Transformer:
-      return config_.transformer;
+      return config.transformer;
     case ModelComponent::Vae:
-      return config_.vae;
+      return config.vae;
     case ModelComponent::Instructor:
-      return config_.vlm;
+      return config.vlm;
     case ModelComponent::ClipText:
-      return config_.clip_text;
+      break;
   }
-  throw Error(path_, "unknown model component");
+  return config.clip_text;
 }
+
+// Whether a viva.json entry names a folder inside the model folder (not an absolute path or
+// one leading out of it, as a folder built from released weights references them).
+bool inside_folder(const std::string& entry) {
+  const fs::path p(entry);
+  return !p.is_absolute() && !p.empty() && *p.lexically_normal().begin() != "..";
+}
+
+}  // namespace
+
+const std::string& ModelFolder::component_name(ModelComponent component) const {
+  return component_field(config_, component);
+}
+
+bool ModelFolder::is_referenced(ModelComponent component) const { return !inside_folder(component_name(component)); }
 
 std::string ModelFolder::component_path(ModelComponent component) const {
   return (fs::path(path_) / component_name(component)).string();
@@ -122,19 +141,30 @@ ClipTokenizer ModelFolder::load_clip_tokenizer() const { return ClipTokenizer::f
 void ModelFolder::write_with_component(ModelComponent component, const std::string& out,
                                        const std::function<void(const std::string&)>& write_weights,
                                        const std::optional<nlohmann::json>& config) const {
-  const fs::path sub = component_name(component);
+  // A component referenced from elsewhere is never written to: the copy gets a sub-folder of
+  // its own under the usual name, and a viva.json that points there.
+  const bool referenced = is_referenced(component);
+  VivaModelConfig copy_config = config_;
+  const VivaModelConfig defaults;
+  if (referenced) component_field(copy_config, component) = component_field(defaults, component);
+  const fs::path sub = component_field(copy_config, component);
   const std::string prefix = sub.string() + "/";
   // The component's weights and (when given) its config are replaced; everything else is linked.
   copy_folder_atomically(
       path_, out,
       [&](const fs::path& rel, const fs::path&, const fs::path&) {
+        if (referenced) return rel == "viva.json" || rel.string().rfind(prefix, 0) == 0;
         return rel.string().rfind(prefix, 0) == 0 && (rel.extension() == ".safetensors" || rel.extension() == ".json") &&
                (rel.filename() != "config.json" || config);
       },
       [&](const fs::path& tmp) {
         fs::create_directories(tmp / sub);
         write_weights((tmp / sub / "diffusion_pytorch_model.safetensors").string());
-        if (config) write_file_atomically((tmp / sub / "config.json").string(), config->dump(2) + "\n");
+        if (config)
+          write_file_atomically((tmp / sub / "config.json").string(), config->dump(2) + "\n");
+        else if (referenced)
+          fs::copy_file(fs::path(component_path(component)) / "config.json", tmp / sub / "config.json");
+        if (referenced) copy_config.write(tmp.string());
       });
 }
 

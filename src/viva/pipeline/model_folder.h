@@ -60,9 +60,14 @@ class ModelFolder {
   BpeTokenizer load_tokenizer() const;
   ClipTokenizer load_clip_tokenizer() const;
 
+  // Whether viva.json names the component by an absolute path or one leading out of the folder
+  // (a folder built from released weights references them instead of copying).
+  bool is_referenced(ModelComponent component) const;
+
   // Writes `out`: this folder (hard links where possible) with `component`'s weights replaced by
   // the safetensors file `write_weights(path)` writes and, when given, its config.json by
-  // `config`. `out` appears whole or not at all.
+  // `config`. A referenced component is left where it is; the copy gets its own. `out` appears
+  // whole or not at all.
   void write_with_component(ModelComponent component, const std::string& out,
                             const std::function<void(const std::string& weights)>& write_weights,
                             const std::optional<nlohmann::json>& config = std::nullopt) const;

@@ -48,7 +48,7 @@ VivaModelConfig VivaModelConfig::read(const std::string& folder) {
     v.finish();
   }
   r.finish();
-  if (c.text_tokens < 1) throw Error(path, "text_tokens must be positive");
+  if (c.text_tokens && *c.text_tokens < 1) throw Error(path, "text_tokens must be positive (or absent: the instructor's budget)");
   if (c.sampling.steps < 1) throw Error(path, "sampling.steps must be positive");
   return c;
 }
@@ -61,7 +61,7 @@ void VivaModelConfig::write(const std::string& folder) const {
       {"clip_text", clip_text},
       {"tokenizer", tokenizer},
       {"clip_tokenizer", clip_tokenizer},
-      {"text_tokens", text_tokens},
+      {"text_tokens", json_or_null(text_tokens)},
       {"instructor",
        {{"system_prompt", instructor.system_prompt},
         {"keep_after_layer", instructor.keep_after_layer},

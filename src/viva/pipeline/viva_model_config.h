@@ -9,6 +9,8 @@
 //   DIR/text_encoder/    the LLaVA VLM instructor (LlavaConfig)
 //   DIR/text_encoder_2/  CLIP text tower for the pooled vector (CLIPTextConfig)
 //   DIR/tokenizer/tokenizer.json, DIR/tokenizer_2/<CLIP merges>
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "viva/models/llava/vlm_instructor.h"
@@ -31,7 +33,9 @@ struct VivaModelConfig {
   std::string tokenizer = "tokenizer/tokenizer.json";
   std::string clip_tokenizer = "tokenizer_2/bpe_simple_vocab_16e6.txt.gz";
   VlmInstructorOptions instructor;
-  int64_t text_tokens = 256;  // instructor output padded to this length
+  // The length the instructor's output is padded (or cut) to; empty: instructor_token_budget,
+  // what the instructor can give (its images' tokens, the instruction budget, <|eot_id|>).
+  std::optional<int64_t> text_tokens;
   SamplingOptions sampling;
   int width = 848, height = 480, frames = 61;  // default output size
 

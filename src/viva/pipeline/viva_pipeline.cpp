@@ -1,5 +1,7 @@
 #include "viva/pipeline/viva_pipeline.h"
 
+#include <cstdio>
+
 #include "viva/core/error.h"
 #include "viva/diffusion/flow_sampler.h"
 #include "viva/models/llava/vlm_instructor.h"
@@ -34,6 +36,13 @@ void encode_text(EditConditions& c, VlmInstructor& instructor, const std::string
                  const std::function<torch::Tensor(const std::string&)>& pooled) {
   const InstructorOutput cond = pad_instructor_output(instructor.encode(text, first_frame, reference), length);
   const InstructorOutput uncond = pad_instructor_output(instructor.encode("", first_frame, reference), length);
+  // Truncated, as HunyuanVideo's text encoder does, and said once per edit.
+  if (cond.instruction_tokens_dropped > 0)
+    std::fprintf(stderr, "viva: warning: the instruction is %lld tokens over the instructor's budget; its end is dropped\n",
+                 static_cast<long long>(cond.instruction_tokens_dropped));
+  if (cond.tokens_dropped > 0)
+    std::fprintf(stderr, "viva: warning: the instructor gave %lld tokens more than the model's text_tokens; the last are dropped\n",
+                 static_cast<long long>(cond.tokens_dropped));
   c.tokens = cond.tokens;
   c.mask = cond.mask.to(device);
   c.uncond_tokens = uncond.tokens;
@@ -47,24 +56,30 @@ void encode_text(EditConditions& c, VlmInstructor& instructor, const std::string
 VivaPipeline::VivaPipeline(const std::string& model_folder, torch::Device device, torch::ScalarType dtype,
                            PipelineParts parts)
     : model_(model_folder), device_(device), dtype_(dtype) {
+  // The transformer's config is checked now; its weights come in when first needed, by then
+  // the encoders are usually freed (the largest parts are never resident together).
+  std::optional<DitOptions> dit;
   if (parts.transformer) {
-    const DitOptions options = model_.transformer_options();
-    if (!options.context_projector && !parts.text_to_video)
+    dit = model_.transformer_options();
+    if (!dit->context_projector && !parts.text_to_video)
       throw Error(model_.component_path(ModelComponent::Transformer),
                   "is a text-to-video transformer, not a VIVA editor (config has no context_projector)");
-    transformer_ = model_.load_transformer(device_, dtype_);
+    transformer_wanted_ = true;
   }
   if (parts.vae) {
     vae_ = model_.load_vae(device_, dtype_);
+    residency_.push_back("load vae");
     // A VAE retrained with another latent width needs a DiT made for it; say so before sampling.
-    if (transformer_ && transformer_->options.in_channels != vae_->options.latent_channels)
+    if (dit && dit->in_channels != vae_->options.latent_channels)
       throw Error(model_.component_path(ModelComponent::Transformer) + "/config.json",
-                  "in_channels " + std::to_string(transformer_->options.in_channels) + " does not match the VAE's " +
+                  "in_channels " + std::to_string(dit->in_channels) + " does not match the VAE's " +
                       std::to_string(vae_->options.latent_channels) + " latent channels");
   }
   if (parts.encoders) {
     vlm_ = model_.load_instructor(device_, dtype_);
+    residency_.push_back("load instructor");
     clip_text_ = model_.load_clip(device_, dtype_);
+    residency_.push_back("load clip");
     tokenizer_.emplace(model_.load_tokenizer());
     clip_tokenizer_.emplace(model_.load_clip_tokenizer());
   }
@@ -105,7 +120,7 @@ EditConditions VivaPipeline::encode(const VideoFrames& video, const std::string&
     c.reference = encode_video(fitted);
   }
   VlmInstructor instructor(vlm_, *tokenizer_, config().instructor);
-  encode_text(c, instructor, instruction, first, ref_image, config().text_tokens, device_,
+  encode_text(c, instructor, instruction, first, ref_image, text_tokens(), device_,
               [this](const std::string& text) { return clip_pooled(text); });
   return c;
 }
@@ -119,23 +134,47 @@ EditConditions VivaPipeline::encode_caption(const std::string& caption) {
   VlmInstructor instructor(vlm_, *tokenizer_, options);
   EditConditions c;
   // The frame is not looked at: first_frame is off.
-  encode_text(c, instructor, caption, Image(), std::nullopt, config().text_tokens, device_,
+  encode_text(c, instructor, caption, Image(), std::nullopt, text_tokens(), device_,
               [this](const std::string& text) { return clip_pooled(text); });
   return c;
 }
 
+int64_t VivaPipeline::text_tokens() const {
+  if (config().text_tokens) return *config().text_tokens;
+  if (!vlm_) throw Error(model_.path(), "the VLM instructor is not loaded");
+  return instructor_token_budget(vlm_->options, config().instructor);
+}
+
 void VivaPipeline::release_encoders() {
+  if (!vlm_ && !clip_text_) return;
   vlm_ = LlavaModel(nullptr);
   clip_text_ = ClipTextTransformer(nullptr);
+  residency_.push_back("free encoders");
+}
+
+HunyuanDit& VivaPipeline::transformer() {
+  if (transformer_) return transformer_;
+  if (!transformer_wanted_) throw Error(model_.path(), "the transformer was not loaded");
+  transformer_ = model_.load_transformer(device_, dtype_);
+  residency_.push_back("load transformer");
+  if (lora_pending_) merge_lora(*lora_pending_);
+  lora_pending_.reset();
+  return transformer_;
 }
 
 void VivaPipeline::apply_lora(const std::string& path, double strength) {
-  if (!transformer_) throw Error(model_.path(), "the transformer was not loaded");
-  if (lora_) throw Error(path, "a LoRA is already applied");
-  auto adapter = std::make_shared<LoraAdapter>(*transformer_, lora_options_from_file(path));
+  if (!transformer_wanted_) throw Error(model_.path(), "the transformer was not loaded");
+  if (lora_ || lora_pending_) throw Error(path, "a LoRA is already applied");
+  lora_options_from_file(path);  // a bad file fails now, not after encoding
+  if (transformer_) merge_lora({path, strength});
+  else lora_pending_ = std::make_pair(path, strength);  // merged when the transformer comes in
+}
+
+void VivaPipeline::merge_lora(const std::pair<std::string, double>& lora) {
+  auto adapter = std::make_shared<LoraAdapter>(*transformer_, lora_options_from_file(lora.first));
   adapter->to(device_, dtype_);
-  adapter->load(path);
-  adapter->set_strength(strength);
+  adapter->load(lora.first);
+  adapter->set_strength(lora.second);
   adapter->merge();
   lora_ = adapter;
 }
@@ -143,7 +182,7 @@ void VivaPipeline::apply_lora(const std::string& path, double strength) {
 torch::Tensor VivaPipeline::velocity(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& source,
                                      const torch::Tensor& reference, const torch::Tensor& tokens,
                                      const torch::Tensor& mask, const torch::Tensor& pooled, double embedded_guidance) {
-  if (!transformer_) throw Error(model_.path(), "the transformer was not loaded");
+  HunyuanDit& dit = transformer();
   DitInput in;
   in.x = x.to(device_, dtype_);
   if (source.defined()) in.source = source.to(device_, dtype_);
@@ -152,9 +191,9 @@ torch::Tensor VivaPipeline::velocity(const torch::Tensor& x, const torch::Tensor
   in.text = tokens.to(device_, dtype_);
   in.text_mask = mask.to(device_);
   in.pooled = pooled.to(device_, dtype_);
-  if (transformer_->options.guidance_embed)
+  if (dit->options.guidance_embed)
     in.guidance = torch::full({x.size(0)}, 1000.0 * embedded_guidance, torch::TensorOptions().device(device_));
-  return transformer_->forward(in).to(torch::kFloat32);
+  return dit->forward(in).to(torch::kFloat32);
 }
 
 VelocityFn VivaPipeline::guided_velocity(const EditConditions& c, double guidance, double embedded_guidance) {

@@ -10,6 +10,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "viva/diffusion/flow_sampler.h"
 #include "viva/io/image.h"
@@ -83,6 +85,9 @@ class VivaPipeline {
   // A caption's conditions for text-to-video pretraining: the instructor's prompt without any
   // image and with kTextToVideoSystemPrompt; `source` and `reference` stay undefined.
   EditConditions encode_caption(const std::string& caption);
+  // The length conditions are padded to: the model folder's text_tokens, or the instructor's
+  // budget (instructor_token_budget). Needs the encoders.
+  int64_t text_tokens() const;
   // Frees the VLM and CLIP (their memory is not needed while sampling).
   void release_encoders();
 
@@ -102,10 +107,16 @@ class VivaPipeline {
   torch::Tensor encode_video(const VideoFrames& video);  // -> scaled latent [1, C, T', H', W']
   VideoFrames decode(const torch::Tensor& latent, double fps);
 
-  // Merges a LoRA file (LoraAdapter::save) into the transformer, its effect times `strength`.
+  // Merges a LoRA file (LoraAdapter::save) into the transformer, its effect times `strength`
+  // (when the transformer comes in, if it has not yet).
   void apply_lora(const std::string& path, double strength = 1.0);
 
-  HunyuanDit& transformer() { return transformer_; }
+  // The transformer, loaded on first use: editing encodes the conditions and frees the
+  // encoders before it, so the encoders and the DiT are never resident together.
+  HunyuanDit& transformer();
+  // What came in and went out, in order: "load vae", "load instructor", "load clip",
+  // "free encoders", "load transformer".
+  const std::vector<std::string>& residency() const { return residency_; }
   CausalVae& vae() { return vae_; }
 
  private:
@@ -120,7 +131,12 @@ class VivaPipeline {
   ClipTextTransformer clip_text_{nullptr};
   std::optional<BpeTokenizer> tokenizer_;
   std::optional<ClipTokenizer> clip_tokenizer_;
+  void merge_lora(const std::pair<std::string, double>& lora);
+
   std::shared_ptr<LoraAdapter> lora_;
+  std::optional<std::pair<std::string, double>> lora_pending_;
+  bool transformer_wanted_ = false;
+  std::vector<std::string> residency_;
 };
 
 }  // namespace viva

@@ -15,15 +15,6 @@ namespace fs = std::filesystem;
 
 namespace viva {
 
-std::string find_clip_merges(const std::string& folder) {
-  for (const char* sub : {"", "tokenizer"})
-    for (const char* name : {"merges.txt", "bpe_simple_vocab_16e6.txt.gz"}) {
-      const fs::path p = fs::path(folder) / sub / name;
-      if (fs::is_regular_file(p)) return p.string();
-    }
-  return "";
-}
-
 ClipScorer::ClipScorer(const std::string& folder, torch::Device device) : folder_(folder), device_(device) {
   const std::string config_path = (fs::path(folder) / "config.json").string();
   model_ = ClipModel(ClipOptions::from_hf_config(load_json_file(config_path), config_path));

@@ -39,7 +39,4 @@ class ClipScorer {
   std::optional<ClipTokenizer> tokenizer_;
 };
 
-// The merges file of a CLIP folder (see above), or "" when it holds none.
-std::string find_clip_merges(const std::string& folder);
-
 }  // namespace viva

@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <sstream>
 
 #include "viva/core/error.h"
@@ -192,6 +193,15 @@ std::string ClipTokenizer::decode(const std::vector<int>& ids) const {
   }
   if (!out.empty() && out.back() == ' ') out.pop_back();
   return out;
+}
+
+std::string find_clip_merges(const std::string& folder) {
+  for (const char* sub : {"", "tokenizer"})
+    for (const char* name : {"merges.txt", "bpe_simple_vocab_16e6.txt.gz"}) {
+      const std::filesystem::path p = std::filesystem::path(folder) / sub / name;
+      if (std::filesystem::is_regular_file(p)) return p.string();
+    }
+  return "";
 }
 
 }  // namespace viva

@@ -45,4 +45,8 @@ class ClipTokenizer {
 // Python's html.unescape for the common entities (see the note above).
 std::string html_unescape_basic(const std::string& text);
 
+// The merges file of a CLIP folder: merges.txt (Hugging Face) or bpe_simple_vocab_16e6.txt.gz
+// (OpenAI), in the folder or its tokenizer/; "" when it holds none.
+std::string find_clip_merges(const std::string& folder);
+
 }  // namespace viva

@@ -91,6 +91,45 @@ std::vector<std::string> dit_diffusers_names(const std::string& name) {
                  {"final_layer.adaLN_modulation.1", {"norm_out.linear"}}});
 }
 
+std::vector<NamedTensor> dit_diffusers_tensors(const std::vector<NamedTensor>& original, const DitOptions& options) {
+  std::vector<NamedTensor> out;
+  for (const NamedTensor& t : original) {
+    torch::Tensor value = t.tensor;
+    if (starts_with(t.name, "final_layer.adaLN_modulation.1.")) {
+      auto halves = value.chunk(2, 0);
+      value = torch::cat({halves[1], halves[0]}, 0);
+    }
+    const std::vector<std::string> targets = dit_diffusers_names(t.name);
+    if (targets.size() == 1) {
+      out.push_back({targets[0], value});
+      continue;
+    }
+    std::vector<int64_t> sizes(3, options.hidden_size);  // q, k, v (+ the single blocks' MLP input)
+    if (targets.size() == 4) sizes.push_back(options.mlp_hidden());
+    const auto parts = value.split_with_sizes(sizes, 0);
+    for (std::size_t i = 0; i < targets.size(); ++i) out.push_back({targets[i], parts[i].contiguous()});
+  }
+  return out;
+}
+
+std::vector<NamedTensor> editor_tensors_from_t2v(const Checkpoint& t2v, int64_t hidden) {
+  const std::string img_in = detect_dit_layout(t2v) == DitLayout::Original ? "img_in.proj." : "x_embedder.proj.";
+  for (const char* name : {"src_in.proj.weight", "context_projector.weight"})
+    if (t2v.contains(name)) throw Error(t2v.path(), std::string("already holds VIVA's ") + name);
+  const torch::Tensor weight = t2v.load(img_in + "weight"), bias = t2v.load(img_in + "bias");
+  if (weight.size(0) != hidden)
+    throw Error(t2v.path(), img_in + "weight has " + std::to_string(weight.size(0)) + " outputs, not the config's hidden_size " +
+                                std::to_string(hidden));
+  // Built in float32 (eye has no bfloat16 kernel on the CPU) and stored in the checkpoint's dtype.
+  torch::Tensor projector = torch::zeros({hidden, 2 * hidden}, torch::kFloat32);
+  projector.narrow(1, 0, hidden).copy_(torch::eye(hidden, torch::kFloat32));
+  projector = projector.to(weight.scalar_type());
+  return {{"src_in.proj.weight", weight},
+          {"src_in.proj.bias", bias},
+          {"context_projector.weight", projector},
+          {"context_projector.bias", torch::zeros({hidden}, bias.options())}};
+}
+
 WeightLoadReport load_dit(HunyuanDit& model, const Checkpoint& checkpoint, const DitLoadOptions& load) {
   const DitLayout layout = detect_dit_layout(checkpoint);
   WeightLoadOptions options;

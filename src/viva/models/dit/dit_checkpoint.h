@@ -30,4 +30,15 @@ struct DitLoadOptions {
 
 WeightLoadReport load_dit(HunyuanDit& model, const Checkpoint& checkpoint, const DitLoadOptions& options = {});
 
+// A text-to-video DiT's tensors (original names, as the module holds them) in the diffusers
+// layout: renamed, fused q/k/v (and the single blocks' proj_mlp) split, the final modulation's
+// halves swapped — what load_dit reads back into the same module.
+std::vector<NamedTensor> dit_diffusers_tensors(const std::vector<NamedTensor>& original, const DitOptions& options);
+
+// VIVA's own tensors for an editor made from a text-to-video DiT checkpoint (paper §3.2), in
+// its stored dtype, read from the checkpoint alone (no module is built): src_in.proj = img_in's
+// patch embedding, context_projector = [I | 0] with a zero bias, so that at step 0 the editor
+// equals the text-to-video model. `hidden` is the DiT's width.
+std::vector<NamedTensor> editor_tensors_from_t2v(const Checkpoint& t2v, int64_t hidden);
+
 }  // namespace viva

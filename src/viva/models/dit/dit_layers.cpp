@@ -1,9 +1,9 @@
 #include "viva/models/dit/dit_layers.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "viva/core/compat.h"
-#include "viva/nn/attention_mask.h"
 
 namespace viva {
 namespace {
@@ -87,8 +87,19 @@ torch::Tensor gated(const torch::Tensor& gate, const torch::Tensor& y) {
   return gate.dim() == 2 ? gate.unsqueeze(1) * y : gate * y;
 }
 
-torch::Tensor key_padding_mask(const torch::Tensor& keep, torch::ScalarType dtype) {
-  return additive_attention_mask(keep, dtype).view({keep.size(0), 1, 1, keep.size(1)});
+ValidText valid_text(const torch::Tensor& text, const torch::Tensor& text_mask) {
+  if (!text_mask.defined()) return {text, {}};
+  const torch::Tensor valid = text_mask.to(torch::kBool);
+  const torch::Tensor lengths = valid.sum(1);
+  const int64_t longest = std::max<int64_t>(lengths.max().item<int64_t>(), 1);
+  const torch::Tensor prefix = torch::arange(valid.size(1), lengths.options()).unsqueeze(0) < lengths.unsqueeze(1);
+  if (!torch::equal(prefix, valid)) return {text, valid};
+  const bool filled = lengths.min().item<int64_t>() == longest;
+  return {text.narrow(1, 0, longest), filled ? torch::Tensor() : valid.narrow(1, 0, longest)};
+}
+
+torch::Tensor key_padding_mask(const torch::Tensor& keep) {
+  return keep.defined() ? keep.view({keep.size(0), 1, 1, keep.size(1)}) : torch::Tensor();
 }
 
 DitMlpImpl::DitMlpImpl(int64_t dim, int64_t hidden, bool gelu_tanh_) : gelu_tanh(gelu_tanh_) {
@@ -141,18 +152,26 @@ TokenRefinerImpl::TokenRefinerImpl(const DitOptions& o) {
 }
 
 torch::Tensor TokenRefinerImpl::forward(const torch::Tensor& text, const torch::Tensor& t, const torch::Tensor& mask) {
-  // Masked mean of the raw LLM states over valid tokens, in float32.
-  auto m = mask.to(torch::kFloat32).unsqueeze(-1);
-  auto pooled = (text.to(torch::kFloat32) * m).sum(1) / m.sum(1).clamp_min(1.0);
+  // Mean of the raw LLM states over valid tokens, in float32.
+  torch::Tensor pooled;
+  if (mask.defined()) {
+    auto m = mask.to(torch::kFloat32).unsqueeze(-1);
+    pooled = (text.to(torch::kFloat32) * m).sum(1) / m.sum(1).clamp_min(1.0);
+  } else {
+    pooled = text.to(torch::kFloat32).mean(1);
+  }
   auto c = t_embedder(t) + c_embedder(pooled.to(text.scalar_type()));
   auto x = input_embedder(text);
   // Pairwise mask: valid tokens see valid tokens; every query may see key 0, so padded rows
-  // are not empty (the reference forces column 0).
-  auto valid = mask.to(torch::kBool);
-  auto keep = valid.unsqueeze(2).logical_and(valid.unsqueeze(1));
-  keep.select(2, 0).fill_(true);
-  auto additive = additive_attention_mask(keep, x.scalar_type()).unsqueeze(1);
-  for (const auto& block : *individual_token_refiner->blocks) x = block->as<TokenRefinerBlock>()->forward(x, c, additive);
+  // are not empty (the reference forces column 0). None when every token is valid.
+  torch::Tensor keep;
+  if (mask.defined()) {
+    auto valid = mask.to(torch::kBool);
+    keep = valid.unsqueeze(2).logical_and(valid.unsqueeze(1));
+    keep.select(2, 0).fill_(true);
+    keep = keep.unsqueeze(1);
+  }
+  for (const auto& block : *individual_token_refiner->blocks) x = block->as<TokenRefinerBlock>()->forward(x, c, keep);
   return x;
 }
 

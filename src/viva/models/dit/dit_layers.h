@@ -92,7 +92,8 @@ TORCH_MODULE(IndividualTokenRefiner);
 // txt_in ("single_refiner", §1.3): makes the causal LLM states bidirectional.
 struct TokenRefinerImpl : torch::nn::Module {
   explicit TokenRefinerImpl(const DitOptions& o);
-  // text: [B, L, text_dim]; t: [B]; mask: [B, L] (1 = valid) -> [B, L, hidden]
+  // text: [B, L, text_dim]; t: [B]; mask: [B, L] (true = valid) or undefined (all valid)
+  // -> [B, L, hidden]
   torch::Tensor forward(const torch::Tensor& text, const torch::Tensor& t, const torch::Tensor& mask);
 
   torch::nn::Linear input_embedder{nullptr};
@@ -102,7 +103,19 @@ struct TokenRefinerImpl : torch::nn::Module {
 };
 TORCH_MODULE(TokenRefiner);
 
-// Additive attention mask over keys: [B, 1, 1, S] with 0 for keys that may be attended.
-torch::Tensor key_padding_mask(const torch::Tensor& keep, torch::ScalarType dtype);
+// The text a forward pass attends over: right padding (the instructor pads on the right) cut to
+// the longest valid length of the batch. `mask` is undefined when every sample fills that
+// length, so attention carries no mask at all (libtorch 2.x on CUDA can then take its flash
+// kernel); otherwise it is the [B, L] validity left for a boolean key mask. A mask that is
+// not a prefix (padding inside the text) is kept whole.
+struct ValidText {
+  torch::Tensor states;  // [B, L', text_dim]
+  torch::Tensor mask;    // [B, L'] bool, or undefined: every token valid
+};
+ValidText valid_text(const torch::Tensor& text, const torch::Tensor& text_mask);
+
+// Boolean attention mask over keys, [B, 1, 1, S] (true: may be attended), or undefined when
+// `keep` [B, S] is undefined (every key may be).
+torch::Tensor key_padding_mask(const torch::Tensor& keep);
 
 }  // namespace viva

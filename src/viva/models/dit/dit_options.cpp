@@ -102,6 +102,28 @@ nlohmann::json DitOptions::to_json() const {
           {"context_projector", context_projector}};
 }
 
+nlohmann::json DitOptions::to_diffusers_config() const {
+  if (context_projector) throw Error("DiT", "the diffusers layout holds text-to-video DiTs; VIVA's config is to_json()");
+  return {{"_class_name", "HunyuanVideoTransformer3DModel"},
+          {"num_attention_heads", heads},
+          {"attention_head_dim", head_dim()},
+          {"num_layers", double_blocks},
+          {"num_single_layers", single_blocks},
+          {"num_refiner_layers", refiner_blocks},
+          {"mlp_ratio", mlp_ratio},
+          {"patch_size", patch[1]},
+          {"patch_size_t", patch[0]},
+          {"in_channels", in_channels},
+          {"out_channels", out_channels},
+          {"qk_norm", "rms_norm"},
+          {"guidance_embeds", guidance_embed},
+          {"text_embed_dim", text_dim},
+          {"pooled_projection_dim", pooled_dim},
+          {"rope_theta", rope_theta},
+          {"rope_axes_dim", rope_dims},
+          {"image_condition_type", nullptr}};
+}
+
 const std::vector<std::string>& DitOptions::architecture_keys() {
   static const std::vector<std::string> keys = {"hidden_size",     "heads_num",       "mm_double_blocks_depth",
                                                 "mm_single_blocks_depth", "mlp_width_ratio", "patch_size",

@@ -40,6 +40,9 @@ struct DitOptions {
   static DitOptions from_json(const nlohmann::json& config, const std::string& source);
   // In the original keyword names (what from_json reads back), plus context_projector.
   nlohmann::json to_json() const;
+  // The diffusers HunyuanVideoTransformer3DModel config.json of a text-to-video DiT (what
+  // hunyuanvideo-community/HunyuanVideo ships); from_json reads it back.
+  nlohmann::json to_diffusers_config() const;
   // The keys of to_json() that with_architecture may replace: sizes, depths, patch and RoPE.
   static const std::vector<std::string>& architecture_keys();
   // These options with architecture keys replaced by `patch`'s; any other key, e.g. the channels

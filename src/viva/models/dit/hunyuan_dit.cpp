@@ -78,9 +78,9 @@ torch::Tensor HunyuanDitImpl::forward(const DitInput& in, DitTrace* trace) {
   auto img = img_in(x);
   if (o.context_projector) img = context_projector(torch::cat({img, src_in(source)}, -1));
   const int64_t N = img.size(1);
-  auto text_mask = in.text_mask.defined() ? in.text_mask : torch::ones({B, in.text.size(1)}, torch::kInt64);
-  text_mask = text_mask.to(img.device());
-  auto txt = txt_in(in.text, in.t, text_mask);
+  // Attention over valid text tokens only (valid_text): no mask on the hot path for one edit.
+  const ValidText text = valid_text(in.text, in.text_mask.defined() ? in.text_mask.to(img.device()) : torch::Tensor());
+  auto txt = txt_in(text.states, in.t, text.mask);
   if (trace) {
     trace->img_tokens = img;
     trace->txt_after_refiner = txt;
@@ -88,8 +88,10 @@ torch::Tensor HunyuanDitImpl::forward(const DitInput& in, DitTrace* trace) {
 
   // The reference frame takes RoPE time index -1 so the video keeps its pretrained positions.
   auto [cos, sin] = rope_3d_tables(o, T, H, W, ref_frames ? -1 : 0, img.device());
-  auto keep = torch::cat({torch::ones({B, N}, text_mask.options().dtype(torch::kBool)), text_mask.to(torch::kBool)}, 1);
-  auto mask = key_padding_mask(keep, img.scalar_type());
+  const torch::Tensor mask =
+      text.mask.defined()
+          ? key_padding_mask(torch::cat({torch::ones({B, N}, text.mask.options()), text.mask}, 1))
+          : torch::Tensor();
 
   // With checkpointing, each block is a checkpointed() body: its tensors come in as inputs (so
   // their gradients flow) and everything else is captured by value for the recomputation.

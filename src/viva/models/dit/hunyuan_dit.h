@@ -22,7 +22,7 @@ struct DitInput {
 
 struct DitTrace {
   torch::Tensor img_tokens;                // after img_in (and the context projector)
-  torch::Tensor txt_after_refiner;         // after txt_in
+  torch::Tensor txt_after_refiner;         // after txt_in, the valid tokens (valid_text)
   std::vector<torch::Tensor> img_after_double;
 };
 

@@ -31,8 +31,10 @@ VlmInstructor::Prompt VlmInstructor::build_prompt(const std::string& instruction
   append("Instruction:");
   p.instruction_begin = static_cast<int64_t>(p.ids.size());
   std::vector<int> words = instruction.empty() ? std::vector<int>{} : tokenizer_.encode(" " + instruction);
-  if (static_cast<int64_t>(words.size()) > options_.max_instruction_tokens)
+  if (static_cast<int64_t>(words.size()) > options_.max_instruction_tokens) {
+    p.instruction_tokens_dropped = static_cast<int64_t>(words.size()) - options_.max_instruction_tokens;
     words.resize(static_cast<std::size_t>(options_.max_instruction_tokens));  // truncation, as the reference tokenizer call
+  }
   for (int id : words) p.ids.push_back(id);
   p.ids.push_back(tokenizer_.token_id("<|eot_id|>"));
   p.instruction_end = static_cast<int64_t>(p.ids.size());
@@ -62,6 +64,7 @@ InstructorOutput VlmInstructor::encode(const std::string& instruction, const Ima
   for (int64_t start : input.image_starts)
     kept.push_back(hidden.narrow(1, start, input.image_length).slice(1, 0, input.image_length, options_.image_stride));
   InstructorOutput out;
+  out.instruction_tokens_dropped = prompt.instruction_tokens_dropped;
   for (const auto& k : kept) out.image_tokens += k.size(1);
   kept.push_back(hidden.narrow(1, prompt.instruction_begin + shift, prompt.instruction_end - prompt.instruction_begin));
   out.tokens = torch::cat(kept, 1);
@@ -69,11 +72,22 @@ InstructorOutput VlmInstructor::encode(const std::string& instruction, const Ima
   return out;
 }
 
+int64_t instructor_token_budget(const LlavaOptions& llava, const VlmInstructorOptions& options) {
+  const int64_t image_length = llava.vision.num_patches();  // CLS dropped (image_features)
+  const int64_t per_image = (image_length + options.image_stride - 1) / options.image_stride;
+  const int64_t images = (options.first_frame ? 1 : 0) + 1;  // the first frame, a reference
+  return images * per_image + options.max_instruction_tokens + 1;
+}
+
 InstructorOutput pad_instructor_output(const InstructorOutput& output, int64_t length) {
   const int64_t n = output.tokens.size(1);
-  if (n > length) throw Error("VLM instructor", std::to_string(n) + " tokens exceed the padded length " + std::to_string(length));
   InstructorOutput padded = output;
-  if (n == length) return padded;
+  if (n >= length) {
+    padded.tokens = output.tokens.narrow(1, 0, length);
+    padded.mask = output.mask.narrow(1, 0, length);
+    padded.tokens_dropped = n - length;
+    return padded;
+  }
   padded.tokens = torch::cat({output.tokens, torch::zeros({1, length - n, output.tokens.size(2)}, output.tokens.options())}, 1);
   padded.mask = torch::cat({output.mask, torch::zeros({1, length - n}, output.mask.options())}, 1);
   return padded;

@@ -36,7 +36,16 @@ struct InstructorOutput {
   torch::Tensor tokens;  // [1, K, hidden]
   torch::Tensor mask;    // [1, K] int64, all ones (pad with pad_instructor_output)
   int64_t image_tokens = 0;  // the first image_tokens rows come from images
+  // Tokens left out: of the instruction beyond max_instruction_tokens (encode), of the whole
+  // output beyond the padded length (pad_instructor_output). Both truncate, as HunyuanVideo's
+  // text encoder does; the caller warns.
+  int64_t instruction_tokens_dropped = 0, tokens_dropped = 0;
 };
+
+// The most tokens VlmInstructor::encode keeps for a model: every image's strided tokens (the
+// first frame when shown, and a reference image), max_instruction_tokens and the closing
+// <|eot_id|>. The length the DiT's conditions are padded to unless the model folder says.
+int64_t instructor_token_budget(const LlavaOptions& llava, const VlmInstructorOptions& options);
 
 class VlmInstructor {
  public:
@@ -51,6 +60,7 @@ class VlmInstructor {
   struct Prompt {
     std::vector<int64_t> ids;
     int64_t instruction_begin = 0, instruction_end = 0;  // [begin, end) includes the closing <|eot_id|>
+    int64_t instruction_tokens_dropped = 0;              // beyond max_instruction_tokens
   };
   Prompt build_prompt(const std::string& instruction, bool with_reference) const;
 
@@ -60,7 +70,8 @@ class VlmInstructor {
   VlmInstructorOptions options_;
 };
 
-// Right-pads tokens and mask to `length` tokens (zeros, mask 0); errors when longer.
+// Right-pads tokens and mask to `length` tokens (zeros, mask 0); a longer output is cut to
+// `length` (tokens_dropped says how many went).
 InstructorOutput pad_instructor_output(const InstructorOutput& output, int64_t length);
 
 }  // namespace viva
