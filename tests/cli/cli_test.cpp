@@ -1,7 +1,7 @@
 // Runs the viva executable the way a user does and checks exit codes and messages.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
+#include "../support/cli_run.h"
 #include "../support/needs_shared.h"
 #include "../support/released_layout.h"
 #include "../support/temp_dir.h"
@@ -18,36 +18,11 @@
 namespace viva {
 namespace {
 
+using testing::CliRun;
+using testing::expect_one_line_error;
+using testing::run_viva;
 using testing::TempDir;
 using testing::write_bytes;
-
-struct CliRun {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-CliRun run_viva(const TempDir& dir, const std::string& args) {
-  const std::string out = dir.file("stdout.txt"), err = dir.file("stderr.txt");
-  const std::string command = std::string(VIVA_CLI_PATH) + " " + args + " >" + out + " 2>" + err + " </dev/null";
-  const int raw = std::system(command.c_str());
-  CliRun run;
-  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  run.out = read_file(out);
-  run.err = read_file(err);
-  std::filesystem::remove(out);
-  std::filesystem::remove(err);
-  return run;
-}
-
-int line_count(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
-
-void expect_one_line_error(const CliRun& run, const std::string& fragment) {
-  EXPECT_EQ(run.status, 1);
-  EXPECT_EQ(line_count(run.err), 1) << run.err;
-  EXPECT_EQ(run.err.rfind("viva: error: ", 0), 0u) << run.err;
-  EXPECT_NE(run.err.find(fragment), std::string::npos) << run.err;
-}
 
 TEST(Cli, VersionAndHelp) {
   TempDir dir;
@@ -173,7 +148,8 @@ TEST(Cli, DataCheckExitsOneOnBadRowsOnlyWhenStrict) {
 TEST(Cli, ModelInitFromReleasedWeightsAndInspectNamesEachSource) {
   if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
   TempDir dir;
-  const testing::ReleasedFolders released = testing::write_released_layout(dir.file("released"), testing::write_tiny_model(dir));
+  const testing::ReleasedFolders released = testing::write_released_layout(
+      dir.file("released"), testing::architecture_of(testing::write_tiny_model(dir)), testing::test_tokenizers());
   const std::string init = "model init --out " + dir.file("viva") + " --from-t2v " + released.t2v;
   expect_one_line_error(run_viva(dir, init), "--instructor");
   const CliRun made = run_viva(dir, init + " --instructor " + released.instructor);

@@ -30,7 +30,8 @@ class ModelFromT2v : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
-    released = testing::write_released_layout(dir.file("released"), testing::write_tiny_model(dir));
+    architecture = testing::architecture_of(testing::write_tiny_model(dir));
+    released = testing::write_released_layout(dir.file("released"), architecture, testing::test_tokenizers());
   }
   ModelFromT2vOptions options(const std::string& out) const {
     ModelFromT2vOptions o;
@@ -40,6 +41,7 @@ class ModelFromT2v : public ::testing::Test {
     return o;
   }
   TempDir dir;
+  testing::ReleasedArchitecture architecture;
   testing::ReleasedFolders released;
 };
 
@@ -61,15 +63,15 @@ TEST_F(ModelFromT2v, ReferencesTheReleasedWeightsAndWritesOnlyVivasTensors) {
   // At step 0 the editor is the text-to-video model, whatever the source.
   torch::NoGradGuard no_grad;
   HunyuanDit editor = model.load_transformer(torch::kCPU, torch::kFloat32);
-  HunyuanDit t2v(released.dit);
+  HunyuanDit t2v(architecture.dit);
   load_dit(t2v, Checkpoint(released.t2v + "/transformer"));
   t2v->eval();
   DitInput in;
-  in.x = torch::randn({1, released.dit.in_channels, 2, 8, 8});
+  in.x = torch::randn({1, architecture.dit.in_channels, 2, 8, 8});
   in.t = torch::full({1}, 700.0);
-  in.text = torch::randn({1, 6, released.dit.text_dim});
-  in.pooled = torch::randn({1, released.dit.pooled_dim});
-  if (released.dit.guidance_embed) in.guidance = torch::full({1}, 6000.0);
+  in.text = torch::randn({1, 6, architecture.dit.text_dim});
+  in.pooled = torch::randn({1, architecture.dit.pooled_dim});
+  if (architecture.dit.guidance_embed) in.guidance = torch::full({1}, 6000.0);
   const torch::Tensor expected = t2v->forward(in);
   in.source = torch::randn_like(in.x);
   EXPECT_TRUE(torch::allclose(editor->forward(in), expected, 1e-4, 1e-5));
@@ -116,7 +118,7 @@ TEST_F(ModelFromT2v, ErrorsNameTheFolderAndTheMissingPiece) {
   const std::string config_path = released.instructor + "/config.json";
   const std::string config = read_file(config_path);
   nlohmann::json narrow = load_json_file(config_path);
-  narrow["text_config"]["hidden_size"] = released.dit.text_dim / 2;
+  narrow["text_config"]["hidden_size"] = architecture.dit.text_dim / 2;
   write_file_atomically(config_path, narrow.dump());
   expect_error_containing([&] { write_model_from_t2v(options("b")); }, {"config.json", "does not match the transformer's text width"});
   write_file_atomically(config_path, config);
