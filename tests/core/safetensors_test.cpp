@@ -241,5 +241,22 @@ TEST(Checkpoint, ResolvesFolders) {
   expect_error_containing([&] { Checkpoint c(dir.file("nope")); }, {"no such file"});
 }
 
+// Streaming into a parameter: the stored bytes when the dtype matches, and a conversion in
+// chunks (here three, for 20 MB of float32 into bfloat16) equal to converting the whole tensor.
+TEST(Safetensors, CopyToStreamsIntoATargetOfAnyDtype) {
+  TempDir dir;
+  const torch::Tensor big = torch::randn({5, 1000, 1000}), small = torch::arange(6, torch::kFloat32).view({2, 3});
+  save_safetensors(dir.file("t.safetensors"), {{"big", big}, {"small", small}});
+  const SafetensorsFile file(dir.file("t.safetensors"));
+  torch::Tensor same = torch::empty({5, 1000, 1000});
+  file.copy_to("big", same);
+  EXPECT_TRUE(torch::equal(same, big));
+  torch::Tensor half = torch::empty({5, 1000, 1000}, torch::kBFloat16);
+  file.copy_to("big", half);
+  EXPECT_TRUE(torch::equal(half, big.to(torch::kBFloat16)));
+  torch::Tensor wrong = torch::empty({3, 2});
+  EXPECT_THROW(file.copy_to("small", wrong), Error);
+}
+
 }  // namespace
 }  // namespace viva

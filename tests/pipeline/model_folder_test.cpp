@@ -41,6 +41,32 @@ TEST(ModelFolder, LoadsEachComponentAloneInEvalModeFromItsConfig) {
             vae->options.latent_channels);
 }
 
+// Built directly in bf16 (no float32 copy on the host), each component equals the float32 one
+// cast to bf16: parameters and buffers alike.
+TEST(ModelFolder, LoadsInBfloat16AsTheFloat32ModelCast) {
+  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
+  TempDir dir;
+  const ModelFolder model(testing::write_tiny_model(dir));
+  const auto expect_cast = [](const torch::nn::Module& bf16, const torch::nn::Module& fp32, const char* what) {
+    const auto a = bf16.named_parameters(), b = fp32.named_parameters();
+    ASSERT_EQ(a.size(), b.size()) << what;
+    for (const auto& p : b) {
+      ASSERT_EQ(a[p.key()].scalar_type(), torch::kBFloat16) << what << " " << p.key();
+      EXPECT_TRUE(torch::equal(a[p.key()], p.value().to(torch::kBFloat16))) << what << " " << p.key();
+    }
+    const auto c = bf16.named_buffers(), d = fp32.named_buffers();
+    ASSERT_EQ(c.size(), d.size()) << what;
+    for (const auto& q : d) EXPECT_TRUE(torch::equal(c[q.key()], q.value().to(c[q.key()].scalar_type()))) << what << " " << q.key();
+  };
+  expect_cast(*model.load_transformer(torch::kCPU, torch::kBFloat16), *model.load_transformer(torch::kCPU, torch::kFloat32),
+              "transformer");
+  expect_cast(*model.load_vae(torch::kCPU, torch::kBFloat16), *model.load_vae(torch::kCPU, torch::kFloat32), "vae");
+  expect_cast(*model.load_instructor(torch::kCPU, torch::kBFloat16), *model.load_instructor(torch::kCPU, torch::kFloat32),
+              "instructor");
+  expect_cast(*model.load_clip(torch::kCPU, torch::kBFloat16), *model.load_clip(torch::kCPU, torch::kFloat32), "clip");
+  EXPECT_EQ(c10::get_default_dtype(), caffe2::TypeMeta::Make<float>());  // restored
+}
+
 TEST(ModelFolder, WritesACopyWithOneComponentReplacedAndTheRestLinked) {
   if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
   TempDir dir;

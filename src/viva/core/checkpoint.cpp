@@ -89,4 +89,10 @@ torch::Tensor Checkpoint::load(const std::string& name, std::optional<torch::Sca
   return it->second->load(name, dtype, device);
 }
 
+void Checkpoint::copy_to(const std::string& name, torch::Tensor& target) const {
+  auto it = location_.find(name);
+  if (it == location_.end()) throw file_error(path_, "has no tensor named '" + name + "'");
+  it->second->copy_to(name, target);
+}
+
 }  // namespace viva

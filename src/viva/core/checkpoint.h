@@ -23,6 +23,7 @@ class Checkpoint {
   const TensorEntry& entry(const std::string& name) const;
   torch::Tensor load(const std::string& name, std::optional<torch::ScalarType> dtype = std::nullopt,
                      torch::Device device = torch::kCPU) const;
+  void copy_to(const std::string& name, torch::Tensor& target) const;  // see SafetensorsFile::copy_to
 
   const std::vector<std::unique_ptr<SafetensorsFile>>& shards() const { return shards_; }
   // The index's "metadata" (e.g. total_size) or the single file's __metadata__.

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -111,6 +112,34 @@ torch::Tensor SafetensorsFile::load(const std::string& name, std::optional<torch
   const auto target = dtype.value_or(tensor.scalar_type());
   if (target != tensor.scalar_type() || device != tensor.device()) tensor = tensor.to(device, target);
   return tensor;
+}
+
+void SafetensorsFile::copy_to(const std::string& name, torch::Tensor& target) const {
+  const TensorEntry& e = entry(name);
+  if (c10::IntArrayRef(e.shape) != target.sizes()) throw file_error(path(), "'" + name + "' does not fit its target's shape");
+  if (e.dtype == StDtype::BOOL || !target.is_contiguous()) {
+    target.copy_(load(name));
+    return;
+  }
+  const auto stored = to_scalar_type(e.dtype);
+  const uint8_t* source = map_.data() + header_.data_offset + e.begin;
+  if (target.scalar_type() == stored && target.is_cpu()) {
+    std::memcpy(target.data_ptr(), source, e.nbytes());
+    map_.release(source, e.nbytes());
+    return;
+  }
+  // Converting (dtype or device): 16 MiB at a time through an aligned buffer.
+  const int64_t element = static_cast<int64_t>(c10::elementSize(stored));
+  const int64_t count = target.numel(), chunk = std::max<int64_t>(1, (int64_t{16} << 20) / element);
+  torch::Tensor buffer = torch::empty({std::min(count, chunk)}, torch::TensorOptions().dtype(stored));
+  torch::Tensor flat = target.view({-1});
+  for (int64_t begin = 0; begin < count; begin += chunk) {
+    const int64_t n = std::min(chunk, count - begin);
+    const uint8_t* from = source + begin * element;
+    std::memcpy(buffer.data_ptr(), from, static_cast<std::size_t>(n * element));
+    flat.narrow(0, begin, n).copy_(buffer.narrow(0, 0, n));
+    map_.release(from, static_cast<uint64_t>(n * element));
+  }
 }
 
 void save_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors,

@@ -53,6 +53,9 @@ class SafetensorsFile {
   // `device`. Only this tensor is materialised.
   torch::Tensor load(const std::string& name, std::optional<torch::ScalarType> dtype = std::nullopt,
                      torch::Device device = torch::kCPU) const;
+  // Streams one tensor into `target` (its shape; any dtype and device), through a bounded
+  // buffer when it converts: loading needs no second copy of the tensor.
+  void copy_to(const std::string& name, torch::Tensor& target) const;
 
  private:
   MappedFile map_;

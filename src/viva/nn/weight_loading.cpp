@@ -61,6 +61,11 @@ WeightLoadReport load_weights(torch::nn::Module& module, const Checkpoint& check
       continue;
     }
     torch::Tensor value;
+    if (sources.size() == 1 && !options.transform) {
+      checkpoint.copy_to(sources[0], target);  // straight from the map: no second copy of the tensor
+      report.loaded.push_back(name);
+      continue;
+    }
     if (sources.size() == 1) {
       value = checkpoint.load(sources[0], target.scalar_type(), target.device());
     } else {
@@ -88,6 +93,12 @@ WeightLoadReport load_weights(torch::nn::Module& module, const Checkpoint& check
   }
   return report;
 }
+
+DefaultDtypeGuard::DefaultDtypeGuard(torch::ScalarType dtype) : previous_(c10::get_default_dtype()) {
+  c10::set_default_dtype(c10::scalarTypeToTypeMeta(dtype));
+}
+
+DefaultDtypeGuard::~DefaultDtypeGuard() { c10::set_default_dtype(previous_); }
 
 void save_parameters(const torch::nn::Module& module, const std::string& path, const std::string& prefix) {
   std::vector<NamedTensor> tensors;

@@ -41,13 +41,26 @@ struct WeightLoadReport {
   std::vector<std::string> missing;  // module names kept at their initial values (allowed)
 };
 
-// Copies every parameter and buffer of `module` from `checkpoint`, converting to the module's
-// dtype/device. Missing (not allowed), unexpected (when strict) and shape-mismatched tensors
-// are collected and reported in one viva::Error listing the first few names of each kind.
 // Writes a module's parameters as safetensors under `prefix` + their module names (the inverse of
 // load_weights with a prefix map).
 void save_parameters(const torch::nn::Module& module, const std::string& path, const std::string& prefix = "");
 
+// While it lives, modules create their parameters in `dtype` (libtorch's default dtype), so a
+// model built to be loaded in bf16 never exists in float32 on the host.
+class DefaultDtypeGuard {
+ public:
+  explicit DefaultDtypeGuard(torch::ScalarType dtype);
+  ~DefaultDtypeGuard();
+  DefaultDtypeGuard(const DefaultDtypeGuard&) = delete;
+  DefaultDtypeGuard& operator=(const DefaultDtypeGuard&) = delete;
+
+ private:
+  caffe2::TypeMeta previous_;
+};
+
+// Copies every parameter and buffer of `module` from `checkpoint`, converting to the module's
+// dtype/device. Missing (not allowed), unexpected (when strict) and shape-mismatched tensors
+// are collected and reported in one viva::Error listing the first few names of each kind.
 WeightLoadReport load_weights(torch::nn::Module& module, const Checkpoint& checkpoint,
                               const WeightLoadOptions& options = {});
 

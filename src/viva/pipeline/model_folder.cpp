@@ -8,6 +8,7 @@
 #include "viva/core/error.h"
 #include "viva/models/clip/clip_checkpoint.h"
 #include "viva/models/vae/vae_checkpoint.h"
+#include "viva/nn/weight_loading.h"
 
 namespace viva {
 namespace fs = std::filesystem;
@@ -20,7 +21,9 @@ nlohmann::json config_in(const std::string& folder, std::string* where) {
   return load_json_file(*where);
 }
 
-// Moves a freshly loaded module to its place and into eval mode.
+// Moves a freshly loaded module to its place and into eval mode. Modules are built under a
+// DefaultDtypeGuard of the dtype they are loaded in, so a bf16 model never exists in float32 on
+// the host.
 template <class Module>
 Module placed(Module module, torch::Device device, torch::ScalarType dtype) {
   module->to(device, dtype);
@@ -38,7 +41,9 @@ VaeOptions read_vae_options(const std::string& folder) {
 
 CausalVae load_vae_folder(const std::string& folder, torch::Device device, torch::ScalarType dtype) {
   torch::NoGradGuard no_grad;
-  CausalVae vae(read_vae_options(folder));
+  const VaeOptions options = read_vae_options(folder);
+  const DefaultDtypeGuard built_in(dtype);
+  CausalVae vae(options);
   load_vae(vae, Checkpoint(folder));
   return placed(vae, device, dtype);
 }
@@ -112,7 +117,9 @@ ClipTextOptions ModelFolder::clip_options() const {
 HunyuanDit ModelFolder::load_transformer(torch::Device device, torch::ScalarType dtype, const DitLoadOptions& load,
                                          const std::optional<DitOptions>& options) const {
   torch::NoGradGuard no_grad;
-  HunyuanDit dit(options ? *options : transformer_options());
+  const DitOptions built = options ? *options : transformer_options();
+  const DefaultDtypeGuard built_in(dtype);
+  HunyuanDit dit(built);
   load_dit(dit, Checkpoint(component_path(ModelComponent::Transformer)), load);
   return placed(dit, device, dtype);
 }
@@ -123,14 +130,18 @@ CausalVae ModelFolder::load_vae(torch::Device device, torch::ScalarType dtype) c
 
 LlavaModel ModelFolder::load_instructor(torch::Device device, torch::ScalarType dtype) const {
   torch::NoGradGuard no_grad;
-  LlavaModel vlm(instructor_options());
+  const LlavaOptions built = instructor_options();
+  const DefaultDtypeGuard built_in(dtype);
+  LlavaModel vlm(built);
   load_llava(vlm, Checkpoint(component_path(ModelComponent::Instructor)));
   return placed(vlm, device, dtype);
 }
 
 ClipTextTransformer ModelFolder::load_clip(torch::Device device, torch::ScalarType dtype) const {
   torch::NoGradGuard no_grad;
-  ClipTextTransformer clip(clip_options());
+  const ClipTextOptions built = clip_options();
+  const DefaultDtypeGuard built_in(dtype);
+  ClipTextTransformer clip(built);
   load_clip_text(clip, Checkpoint(component_path(ModelComponent::ClipText)));
   return placed(clip, device, dtype);
 }

@@ -37,7 +37,7 @@ void HunyuanDitImpl::init_context_projector_from_t2v() {
   const int64_t d = options.hidden_size;
   auto& w = context_projector->weight;  // [d, 2d]
   w.zero_();
-  w.narrow(1, 0, d).copy_(torch::eye(d, w.options()));
+  w.narrow(1, 0, d).copy_(torch::eye(d, torch::kFloat32));  // (eye has no bf16 CPU kernel)
   context_projector->bias.zero_();
 }
 
