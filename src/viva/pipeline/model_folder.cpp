@@ -21,36 +21,22 @@ nlohmann::json config_in(const std::string& folder, std::string* where) {
   return load_json_file(*where);
 }
 
-// Moves a freshly loaded module to its place and into eval mode. Modules are built under a
-// DefaultDtypeGuard of the dtype they are loaded in, so a bf16 model never exists in float32 on
-// the host.
-template <class Module>
-Module placed(Module module, torch::Device device, torch::ScalarType dtype) {
+// A module built from `options` directly in `dtype` (under a DefaultDtypeGuard, so a bf16 model
+// never exists in float32 on the host), filled from the checkpoint in `folder` by `load`, then
+// on `device` in eval mode.
+template <class Module, class Options, class Load>
+Module built_and_loaded(const Options& options, const std::string& folder, torch::Device device,
+                        torch::ScalarType dtype, const Load& load) {
+  torch::NoGradGuard no_grad;
+  Module module = [&] {
+    const DefaultDtypeGuard built_in(dtype);
+    return Module(options);
+  }();
+  load(module, Checkpoint(folder));
   module->to(device, dtype);
   module->eval();
   return module;
 }
-
-}  // namespace
-
-VaeOptions read_vae_options(const std::string& folder) {
-  std::string where;
-  const nlohmann::json json = config_in(folder, &where);
-  return VaeOptions::from_json(json, where);
-}
-
-CausalVae load_vae_folder(const std::string& folder, torch::Device device, torch::ScalarType dtype) {
-  torch::NoGradGuard no_grad;
-  const VaeOptions options = read_vae_options(folder);
-  const DefaultDtypeGuard built_in(dtype);
-  CausalVae vae(options);
-  load_vae(vae, Checkpoint(folder));
-  return placed(vae, device, dtype);
-}
-
-ModelFolder::ModelFolder(std::string path) : path_(std::move(path)), config_(VivaModelConfig::read(path_)) {}
-
-namespace {
 
 // The viva.json entry naming a component's folder.
 template <class Config>
@@ -76,6 +62,19 @@ bool inside_folder(const std::string& entry) {
 }
 
 }  // namespace
+
+VaeOptions read_vae_options(const std::string& folder) {
+  std::string where;
+  const nlohmann::json json = config_in(folder, &where);
+  return VaeOptions::from_json(json, where);
+}
+
+CausalVae load_vae_folder(const std::string& folder, torch::Device device, torch::ScalarType dtype) {
+  return built_and_loaded<CausalVae>(read_vae_options(folder), folder, device, dtype,
+                                     [](CausalVae& vae, const Checkpoint& c) { load_vae(vae, c); });
+}
+
+ModelFolder::ModelFolder(std::string path) : path_(std::move(path)), config_(VivaModelConfig::read(path_)) {}
 
 const std::string& ModelFolder::component_name(ModelComponent component) const {
   return component_field(config_, component);
@@ -116,12 +115,9 @@ ClipTextOptions ModelFolder::clip_options() const {
 
 HunyuanDit ModelFolder::load_transformer(torch::Device device, torch::ScalarType dtype, const DitLoadOptions& load,
                                          const std::optional<DitOptions>& options) const {
-  torch::NoGradGuard no_grad;
-  const DitOptions built = options ? *options : transformer_options();
-  const DefaultDtypeGuard built_in(dtype);
-  HunyuanDit dit(built);
-  load_dit(dit, Checkpoint(component_path(ModelComponent::Transformer)), load);
-  return placed(dit, device, dtype);
+  return built_and_loaded<HunyuanDit>(options ? *options : transformer_options(),
+                                      component_path(ModelComponent::Transformer), device, dtype,
+                                      [&](HunyuanDit& dit, const Checkpoint& c) { load_dit(dit, c, load); });
 }
 
 CausalVae ModelFolder::load_vae(torch::Device device, torch::ScalarType dtype) const {
@@ -129,21 +125,14 @@ CausalVae ModelFolder::load_vae(torch::Device device, torch::ScalarType dtype) c
 }
 
 LlavaModel ModelFolder::load_instructor(torch::Device device, torch::ScalarType dtype) const {
-  torch::NoGradGuard no_grad;
-  const LlavaOptions built = instructor_options();
-  const DefaultDtypeGuard built_in(dtype);
-  LlavaModel vlm(built);
-  load_llava(vlm, Checkpoint(component_path(ModelComponent::Instructor)));
-  return placed(vlm, device, dtype);
+  return built_and_loaded<LlavaModel>(instructor_options(), component_path(ModelComponent::Instructor), device, dtype,
+                                      [](LlavaModel& vlm, const Checkpoint& c) { load_llava(vlm, c); });
 }
 
 ClipTextTransformer ModelFolder::load_clip(torch::Device device, torch::ScalarType dtype) const {
-  torch::NoGradGuard no_grad;
-  const ClipTextOptions built = clip_options();
-  const DefaultDtypeGuard built_in(dtype);
-  ClipTextTransformer clip(built);
-  load_clip_text(clip, Checkpoint(component_path(ModelComponent::ClipText)));
-  return placed(clip, device, dtype);
+  return built_and_loaded<ClipTextTransformer>(
+      clip_options(), component_path(ModelComponent::ClipText), device, dtype,
+      [](ClipTextTransformer& clip, const Checkpoint& c) { load_clip_text(clip, c); });
 }
 
 BpeTokenizer ModelFolder::load_tokenizer() const { return BpeTokenizer::from_file(tokenizer_path()); }
