@@ -99,6 +99,18 @@ TEST_P(DitParity, ActivationCheckpointingKeepsGradients) {
   }
 }
 
+// The blocks kept on the host and copied in one by one (offload "blocks") change no output.
+TEST_P(DitParity, OffloadedBlocksGiveTheResidentOutput) {
+  torch::NoGradGuard no_grad;
+  HunyuanDit model = load(dir_.file("weights.safetensors"), options_);
+  const auto resident = model->forward(fixture_input(*fixture_));
+  model->offload_blocks(torch::kCPU);
+  EXPECT_TRUE(torch::equal(model->forward(fixture_input(*fixture_)), resident));
+  EXPECT_EQ(model->block_offload->size(), static_cast<std::size_t>(options_.double_blocks + options_.single_blocks));
+  EXPECT_EQ(model->block_offload->resident(), 0u);
+  EXPECT_EQ(model->block_offload->peak_resident(), std::min<std::size_t>(2, model->block_offload->size()));
+}
+
 TEST_P(DitParity, DiffusersLayoutLoadsIntoTheSameModule) {
   torch::NoGradGuard no_grad;
   // Re-save the fixture in the diffusers layout (hunyuanvideo.md §2.3): split fused tensors,

@@ -138,6 +138,32 @@ TEST_F(TinyModel, SamplingIsDeterministicForASeedAndGuidanceOneIsConditional) {
   EXPECT_TRUE(torch::equal(guided, pipeline.sample(c, o)));
 }
 
+// The three memory plans load in their own order and sample the same latent, bit for bit.
+TEST_F(TinyModel, OffloadPlansKeepTheirResidencyOrderAndChangeNoOutput) {
+  const VideoFrames video = make_test_pattern(5, 64, 64, 24);
+  SamplingOptions o;
+  o.steps = 2;
+  auto run = [&](Offload offload, std::vector<std::string>* residency) {
+    PipelineParts parts;
+    parts.offload = offload;
+    VivaPipeline pipeline(model(), torch::kCPU, torch::kFloat32, parts);
+    const EditConditions c = pipeline.encode(video, "add a box");
+    pipeline.release_encoders();
+    const torch::Tensor latent = pipeline.sample(c, o);
+    *residency = pipeline.residency();
+    return latent;
+  };
+  std::vector<std::string> none, by_model, blocks;
+  const torch::Tensor resident = run(Offload::None, &none);
+  EXPECT_TRUE(torch::equal(run(Offload::Model, &by_model), resident));
+  EXPECT_TRUE(torch::equal(run(Offload::Blocks, &blocks), resident));
+  EXPECT_EQ(none, (std::vector<std::string>{"load vae", "load instructor", "load clip", "load transformer"}));
+  EXPECT_EQ(by_model, (std::vector<std::string>{"load vae", "load instructor", "load clip", "free encoders", "load transformer"}));
+  EXPECT_EQ(blocks, (std::vector<std::string>{"load vae", "load instructor", "load clip", "free encoders",
+                                              "load transformer to host", "stream transformer blocks"}));
+  expect_error_containing([] { offload_from_name("disk", "--offload"); }, {"--offload", "none, model or blocks", "disk"});
+}
+
 TEST_F(TinyModel, LoraFilesApplyToTheTransformer) {
   TempDir dir;
   const VideoFrames video = make_test_pattern(5, 64, 64, 24);

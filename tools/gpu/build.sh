@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Configures and builds viva on a lent GPU machine (CUDA, a pip torch, no apt) against the pip
 # torch's libtorch 2.x, with the dependencies carried in .gpu-deps (tools/gpu/carry_deps.sh).
-# Usage there: OUT=<folder> [JOBS=16] tools/gpu/build.sh [ninja targets...]   (none: everything)
+# Usage there: OUT=<folder> [JOBS=16] [BENCH=ON] tools/gpu/build.sh [ninja targets...]   (none: everything)
 # Logs go to $OUT; prints one line with the result and the first errors. Used by check.sh and train_vae.sh.
 set -uo pipefail
 OUT=${OUT:-/tmp/viva-gpu-out}
@@ -14,7 +14,7 @@ cmake -S .gpu-deps/googletest-src -B /tmp/gtest-build -G Ninja -DCMAKE_INSTALL_P
 deps=$PWD/.gpu-deps/usr
 . tools/gpu/runtime.sh  # test discovery runs the test binary
 start=$(date +%s)
-cmake -S . -B build-gpu -G Ninja -DCMAKE_PREFIX_PATH="/tmp/gtest;$torch_prefix;$deps" -DVIVA_BUILD_BENCH=OFF \
+cmake -S . -B build-gpu -G Ninja -DCMAKE_PREFIX_PATH="/tmp/gtest;$torch_prefix;$deps" -DVIVA_BUILD_BENCH=${BENCH:-OFF} \
   -DVIVA_FFMPEG=AUTO -DVIVA_SHARED_DIR="$PWD/.gpu-deps/shared" > "$OUT/cmake.log" 2>&1 || { tail -30 "$OUT/cmake.log"; exit 1; }
 grep -i -E "warning|torch|cuda" "$OUT/cmake.log" | head -10
 cmake --build build-gpu -j"${JOBS:-16}" ${1:+--target "$@"} > "$OUT/build.log" 2>&1

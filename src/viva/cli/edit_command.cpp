@@ -17,7 +17,7 @@ namespace {
 struct EditArgs {
   std::string video, instruction, reference, output, side_by_side, batch, model, size, lora;
   double lora_scale = 1.0;
-  std::string device = "cpu", dtype = "fp32";
+  std::string device = "cpu", dtype = "fp32", offload = "model";
   std::optional<int> frames, steps;  // empty: the model's
   std::optional<double> cfg;
   std::optional<uint64_t> seed;
@@ -41,7 +41,9 @@ void edit(const EditArgs& a) {
   const torch::Device device = parse_device(a.device);
   const torch::ScalarType dtype = parse_compute_dtype(a.dtype);
   check_device_dtype(device, dtype);
-  VivaPipeline pipeline(model_folder(a), device, dtype);
+  PipelineParts parts;
+  parts.offload = offload_from_name(a.offload, "viva edit --offload");
+  VivaPipeline pipeline(model_folder(a), device, dtype, parts);
   if (!a.lora.empty()) pipeline.apply_lora(a.lora, a.lora_scale);
 
   EditJob defaults;
@@ -104,6 +106,11 @@ void add_edit_command(CLI::App& app) {
   cmd->add_option("--size", a->size, "Working size WIDTHxHEIGHT, multiples of 16 (default: the model's)");
   cmd->add_option("--device", a->device, "cpu or cuda[:N]")->capture_default_str();
   cmd->add_option("--dtype", a->dtype, "fp32, bf16 or fp16")->capture_default_str();
+  cmd->add_option("--offload", a->offload,
+                  "none (every component resident), model (encoders freed before the DiT comes in) or blocks "
+                  "(also the DiT's blocks in host memory, each copied in as it runs: 24-48 GB GPUs)")
+      ->check(CLI::IsMember({"none", "model", "blocks"}))
+      ->capture_default_str();
   set_guarded_callback(cmd, [a] { edit(*a); });
 }
 

@@ -41,6 +41,24 @@ inline torch::Tensor scaled_dot_product_attention(const torch::Tensor& q, const 
 #endif
 }
 
+// The kernel scaled_dot_product_attention dispatches to for these inputs (benchmarks report it).
+inline std::string attention_kernel(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                    const torch::Tensor& mask = {}) {
+#if VIVA_TORCH_AT_LEAST(2, 0)
+  // The values of sdp::SDPBackend.
+  switch (at::_fused_sdp_choice(q, k, v, mask.defined() ? c10::optional<at::Tensor>(mask) : c10::nullopt, 0.0, false)) {
+    case 0: return "math";
+    case 1: return "flash";
+    case 2: return "memory-efficient";
+    case 3: return "cudnn";
+    default: return "other";
+  }
+#else
+  (void)q, (void)k, (void)v, (void)mask;
+  return "composite (libtorch 1.x: matmul, softmax, matmul)";
+#endif
+}
+
 // Enables or disables autocast for a device type; returns the previous state.
 inline bool set_autocast(torch::DeviceType device, bool enabled) {
 #if VIVA_TORCH_AT_LEAST(2, 4)

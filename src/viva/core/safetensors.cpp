@@ -94,23 +94,47 @@ const TensorEntry& SafetensorsFile::entry(const std::string& name) const {
   return *e;
 }
 
+void SafetensorsFile::stream(const TensorEntry& e, torch::Tensor& target) const {
+  // A chunk at a time, each chunk's file pages dropped once copied: a large tensor's pages and
+  // its copy are never resident together, so loading grows memory by the model and no more.
+  const auto stored = to_scalar_type(e.dtype);
+  const uint8_t* source = map_.data() + header_.data_offset + e.begin;
+  const int64_t element = static_cast<int64_t>(c10::elementSize(stored));
+  const int64_t count = target.numel(), chunk = std::max<int64_t>(1, (int64_t{16} << 20) / element);
+  const bool direct = target.scalar_type() == stored && target.is_cpu();
+  // Converting (dtype or device) goes through an aligned buffer of one chunk.
+  torch::Tensor buffer = direct ? torch::Tensor() : torch::empty({std::min(count, chunk)}, torch::TensorOptions().dtype(stored));
+  torch::Tensor flat = target.view({-1});
+  for (int64_t begin = 0; begin < count; begin += chunk) {
+    const int64_t n = std::min(chunk, count - begin);
+    const uint8_t* from = source + begin * element;
+    const auto bytes = static_cast<std::size_t>(n * element);
+    if (direct) {
+      std::memcpy(static_cast<uint8_t*>(target.data_ptr()) + begin * element, from, bytes);
+    } else {
+      std::memcpy(buffer.data_ptr(), from, bytes);
+      flat.narrow(0, begin, n).copy_(buffer.narrow(0, 0, n));
+    }
+    map_.release(from, bytes);
+  }
+}
+
 torch::Tensor SafetensorsFile::load(const std::string& name, std::optional<torch::ScalarType> dtype,
                                     torch::Device device) const {
   const TensorEntry& e = entry(name);
   // Bools are read as bytes and compared with zero: a stored byte other than 0/1 must not
   // become an invalid torch bool.
-  const bool is_bool = e.dtype == StDtype::BOOL;
-  auto stored = is_bool ? torch::kUInt8 : to_scalar_type(e.dtype);
-  // Copy into an owned, aligned buffer first: offsets in the map need not be aligned.
-  torch::Tensor tensor = torch::empty(e.shape, torch::TensorOptions().dtype(stored));
-  if (e.nbytes() > 0) {
-    const uint8_t* source = map_.data() + header_.data_offset + e.begin;
-    std::memcpy(tensor.data_ptr(), source, e.nbytes());
-    map_.release(source, e.nbytes());
+  if (e.dtype == StDtype::BOOL) {
+    torch::Tensor bytes = torch::empty(e.shape, torch::kUInt8);
+    if (e.nbytes() > 0) {
+      const uint8_t* source = map_.data() + header_.data_offset + e.begin;
+      std::memcpy(bytes.data_ptr(), source, e.nbytes());
+      map_.release(source, e.nbytes());
+    }
+    return bytes.ne(0).to(device, dtype.value_or(torch::kBool));
   }
-  if (is_bool) tensor = tensor.ne(0);
-  const auto target = dtype.value_or(tensor.scalar_type());
-  if (target != tensor.scalar_type() || device != tensor.device()) tensor = tensor.to(device, target);
+  torch::Tensor tensor = torch::empty(e.shape, torch::TensorOptions().dtype(dtype.value_or(to_scalar_type(e.dtype))).device(device));
+  stream(e, tensor);
   return tensor;
 }
 
@@ -121,25 +145,7 @@ void SafetensorsFile::copy_to(const std::string& name, torch::Tensor& target) co
     target.copy_(load(name));
     return;
   }
-  const auto stored = to_scalar_type(e.dtype);
-  const uint8_t* source = map_.data() + header_.data_offset + e.begin;
-  if (target.scalar_type() == stored && target.is_cpu()) {
-    std::memcpy(target.data_ptr(), source, e.nbytes());
-    map_.release(source, e.nbytes());
-    return;
-  }
-  // Converting (dtype or device): 16 MiB at a time through an aligned buffer.
-  const int64_t element = static_cast<int64_t>(c10::elementSize(stored));
-  const int64_t count = target.numel(), chunk = std::max<int64_t>(1, (int64_t{16} << 20) / element);
-  torch::Tensor buffer = torch::empty({std::min(count, chunk)}, torch::TensorOptions().dtype(stored));
-  torch::Tensor flat = target.view({-1});
-  for (int64_t begin = 0; begin < count; begin += chunk) {
-    const int64_t n = std::min(chunk, count - begin);
-    const uint8_t* from = source + begin * element;
-    std::memcpy(buffer.data_ptr(), from, static_cast<std::size_t>(n * element));
-    flat.narrow(0, begin, n).copy_(buffer.narrow(0, 0, n));
-    map_.release(from, static_cast<uint64_t>(n * element));
-  }
+  stream(e, target);
 }
 
 void save_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors,

@@ -50,7 +50,7 @@ class SafetensorsFile {
   const TensorEntry& entry(const std::string& name) const;
 
   // Copies one tensor out of the map, converted to `dtype` (default: the stored one) on
-  // `device`. Only this tensor is materialised.
+  // `device`. Only this tensor is materialised (on `device`).
   torch::Tensor load(const std::string& name, std::optional<torch::ScalarType> dtype = std::nullopt,
                      torch::Device device = torch::kCPU) const;
   // Streams one tensor into `target` (its shape; any dtype and device), through a bounded
@@ -58,6 +58,9 @@ class SafetensorsFile {
   void copy_to(const std::string& name, torch::Tensor& target) const;
 
  private:
+  // Copies `e` into the contiguous `target` (its shape) in bounded chunks.
+  void stream(const TensorEntry& e, torch::Tensor& target) const;
+
   MappedFile map_;
   SafetensorsHeader header_;
 };

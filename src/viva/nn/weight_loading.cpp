@@ -60,21 +60,20 @@ WeightLoadReport load_weights(torch::nn::Module& module, const Checkpoint& check
       mismatched.push_back(sources[0] + " " + shape_text(shape) + " vs " + shape_text(target.sizes()));
       continue;
     }
-    torch::Tensor value;
-    if (sources.size() == 1 && !options.transform) {
-      checkpoint.copy_to(sources[0], target);  // straight from the map: no second copy of the tensor
-      report.loaded.push_back(name);
-      continue;
-    }
+    // Each stored part streams straight into its rows of the target: no whole copy of the
+    // tensor is ever made besides the target itself.
     if (sources.size() == 1) {
-      value = checkpoint.load(sources[0], target.scalar_type(), target.device());
+      checkpoint.copy_to(sources[0], target);
     } else {
-      std::vector<torch::Tensor> parts;
-      for (const auto& source : sources) parts.push_back(checkpoint.load(source, target.scalar_type(), target.device()));
-      value = torch::cat(parts, 0);
+      int64_t row = 0;
+      for (const auto& source : sources) {
+        torch::Tensor rows = target.narrow(0, row, checkpoint.entry(source).shape[0]);
+        checkpoint.copy_to(source, rows);
+        row += rows.size(0);
+      }
     }
-    if (options.transform) value = options.transform(name, value);
-    target.copy_(value);
+    if (options.transform && options.transformed && options.transformed(name))
+      target.copy_(options.transform(name, target.clone()));
     report.loaded.push_back(name);
   }
 
@@ -97,6 +96,14 @@ WeightLoadReport load_weights(torch::nn::Module& module, const Checkpoint& check
 DefaultDtypeGuard::DefaultDtypeGuard(torch::ScalarType dtype) : previous_(c10::get_default_dtype()) {
   c10::set_default_dtype(c10::scalarTypeToTypeMeta(dtype));
 }
+
+namespace {
+thread_local std::optional<torch::Device> build_device_now;
+}
+
+BuildDeviceGuard::BuildDeviceGuard(torch::Device device) : previous_(build_device_now) { build_device_now = device; }
+BuildDeviceGuard::~BuildDeviceGuard() { build_device_now = previous_; }
+std::optional<torch::Device> build_device() { return build_device_now; }
 
 DefaultDtypeGuard::~DefaultDtypeGuard() { c10::set_default_dtype(previous_); }
 

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,8 @@ struct WeightLoadOptions {
   // Module name -> several checkpoint tensors concatenated along dim 0 (a fused layer stored
   // split, e.g. q|k|v). When it returns a non-empty list it takes precedence over the name map.
   std::function<std::vector<std::string>(const std::string&)> to_checkpoint_parts;
-  // Applied to the assembled checkpoint tensor before the shape check (e.g. swapping halves).
+  // Applied to the loaded tensor of each module name `transformed` accepts (e.g. swapping halves).
+  std::function<bool(const std::string&)> transformed;
   std::function<torch::Tensor(const std::string&, torch::Tensor)> transform;
   // Checkpoint names to ignore silently (e.g. a LLaVA file's vision tower when only the
   // language model is built); tested with the predicate.
@@ -30,7 +32,12 @@ struct WeightLoadOptions {
 
   WeightLoadOptions& set_name_map(std::function<std::string(const std::string&)> f) { to_checkpoint_name = std::move(f); return *this; }
   WeightLoadOptions& set_parts(std::function<std::vector<std::string>(const std::string&)> f) { to_checkpoint_parts = std::move(f); return *this; }
-  WeightLoadOptions& set_transform(std::function<torch::Tensor(const std::string&, torch::Tensor)> f) { transform = std::move(f); return *this; }
+  WeightLoadOptions& set_transform(std::function<bool(const std::string&)> applies,
+                                   std::function<torch::Tensor(const std::string&, torch::Tensor)> f) {
+    transformed = std::move(applies);
+    transform = std::move(f);
+    return *this;
+  }
   WeightLoadOptions& set_ignore(std::function<bool(const std::string&)> f) { ignore_checkpoint_name = std::move(f); return *this; }
   WeightLoadOptions& set_allow_missing(std::function<bool(const std::string&)> f) { allow_missing = std::move(f); return *this; }
   WeightLoadOptions& set_strict(bool s) { strict = s; return *this; }
@@ -57,6 +64,28 @@ class DefaultDtypeGuard {
  private:
   caffe2::TypeMeta previous_;
 };
+
+// While it lives, models built on this thread move each large block to `device` as soon as
+// it is built (built_in_place), so a model built for a GPU never exists whole in host memory:
+// the host holds one block at a time before the weights stream onto the device.
+class BuildDeviceGuard {
+ public:
+  explicit BuildDeviceGuard(torch::Device device);
+  ~BuildDeviceGuard();
+  BuildDeviceGuard(const BuildDeviceGuard&) = delete;
+  BuildDeviceGuard& operator=(const BuildDeviceGuard&) = delete;
+
+ private:
+  std::optional<torch::Device> previous_;
+};
+std::optional<torch::Device> build_device();
+
+// A freshly built block (a module holder), moved to the BuildDeviceGuard's device if one is set.
+template <class Holder>
+Holder built_in_place(Holder block) {
+  if (const auto device = build_device()) block->to(*device);
+  return block;
+}
 
 // Copies every parameter and buffer of `module` from `checkpoint`, converting to the module's
 // dtype/device. Missing (not allowed), unexpected (when strict) and shape-mismatched tensors

@@ -30,6 +30,7 @@ Module built_and_loaded(const Options& options, const std::string& folder, torch
   torch::NoGradGuard no_grad;
   Module module = [&] {
     const DefaultDtypeGuard built_in(dtype);
+    const BuildDeviceGuard built_on(device);  // block by block: the host never holds the whole model
     return Module(options);
   }();
   load(module, Checkpoint(folder));

@@ -53,9 +53,16 @@ void encode_text(EditConditions& c, VlmInstructor& instructor, const std::string
 
 }  // namespace
 
+Offload offload_from_name(const std::string& name, const std::string& where) {
+  if (name == "none") return Offload::None;
+  if (name == "model") return Offload::Model;
+  if (name == "blocks") return Offload::Blocks;
+  throw Error(where, "offload must be none, model or blocks, not '" + name + "'");
+}
+
 VivaPipeline::VivaPipeline(const std::string& model_folder, torch::Device device, torch::ScalarType dtype,
                            PipelineParts parts)
-    : model_(model_folder), device_(device), dtype_(dtype) {
+    : model_(model_folder), device_(device), dtype_(dtype), offload_(parts.offload) {
   // The transformer's config is checked now; its weights come in when first needed, by then
   // the encoders are usually freed (the largest parts are never resident together).
   std::optional<DitOptions> dit;
@@ -83,6 +90,7 @@ VivaPipeline::VivaPipeline(const std::string& model_folder, torch::Device device
     tokenizer_.emplace(model_.load_tokenizer());
     clip_tokenizer_.emplace(model_.load_clip_tokenizer());
   }
+  if (transformer_wanted_ && offload_ == Offload::None) transformer();
 }
 
 torch::Tensor VivaPipeline::encode_video(const VideoFrames& video) {
@@ -146,7 +154,7 @@ int64_t VivaPipeline::text_tokens() const {
 }
 
 void VivaPipeline::release_encoders() {
-  if (!vlm_ && !clip_text_) return;
+  if (offload_ == Offload::None || (!vlm_ && !clip_text_)) return;
   vlm_ = LlavaModel(nullptr);
   clip_text_ = ClipTextTransformer(nullptr);
   residency_.push_back("free encoders");
@@ -155,10 +163,15 @@ void VivaPipeline::release_encoders() {
 HunyuanDit& VivaPipeline::transformer() {
   if (transformer_) return transformer_;
   if (!transformer_wanted_) throw Error(model_.path(), "the transformer was not loaded");
-  transformer_ = model_.load_transformer(device_, dtype_);
-  residency_.push_back("load transformer");
+  const bool blocks = offload_ == Offload::Blocks;
+  transformer_ = model_.load_transformer(blocks ? torch::Device(torch::kCPU) : device_, dtype_);
+  residency_.push_back(blocks ? "load transformer to host" : "load transformer");
   if (lora_pending_) merge_lora(*lora_pending_);
   lora_pending_.reset();
+  if (blocks) {
+    transformer_->offload_blocks(device_);
+    residency_.push_back("stream transformer blocks");
+  }
   return transformer_;
 }
 
@@ -166,13 +179,15 @@ void VivaPipeline::apply_lora(const std::string& path, double strength) {
   if (!transformer_wanted_) throw Error(model_.path(), "the transformer was not loaded");
   if (lora_ || lora_pending_) throw Error(path, "a LoRA is already applied");
   lora_options_from_file(path);  // a bad file fails now, not after encoding
+  if (transformer_ && offload_ == Offload::Blocks)
+    throw Error(path, "with the DiT's blocks offloaded, a LoRA must be applied before the transformer comes in");
   if (transformer_) merge_lora({path, strength});
   else lora_pending_ = std::make_pair(path, strength);  // merged when the transformer comes in
 }
 
 void VivaPipeline::merge_lora(const std::pair<std::string, double>& lora) {
   auto adapter = std::make_shared<LoraAdapter>(*transformer_, lora_options_from_file(lora.first));
-  adapter->to(device_, dtype_);
+  adapter->to(transformer_->img_in->proj->weight.device(), dtype_);  // the host with Offload::Blocks
   adapter->load(lora.first);
   adapter->set_strength(lora.second);
   adapter->merge();

@@ -37,6 +37,15 @@ struct EditConditions {
   torch::Tensor pooled, uncond_pooled;       // [1, pooled_dim] CLIP text of instruction / ""
 };
 
+// How the components share the device's memory.
+enum class Offload {
+  None,    // all loaded at the start and kept: the fastest, needs memory for every component
+  Model,   // the encoders are freed once the conditions are encoded, then the DiT comes in
+  Blocks,  // as Model, and the DiT's blocks stay in host memory, each brought in as it runs
+};
+// "none", "model" or "blocks"; throws naming `where` otherwise.
+Offload offload_from_name(const std::string& name, const std::string& where);
+
 // Which components to load: editing needs all; decoding-only or training jobs need fewer.
 struct PipelineParts {
   bool transformer = true;
@@ -45,6 +54,7 @@ struct PipelineParts {
   // Accept a text-to-video transformer (no context projector): the pretraining stage before
   // VIVA's (text_to_video.h). Such a pipeline trains and encodes captions but does not edit.
   bool text_to_video = false;
+  Offload offload = Offload::Model;
 
   // The DiT alone: training and measuring it on a condition cache.
   static PipelineParts transformer_only() {
@@ -88,7 +98,7 @@ class VivaPipeline {
   // The length conditions are padded to: the model folder's text_tokens, or the instructor's
   // budget (instructor_token_budget). Needs the encoders.
   int64_t text_tokens() const;
-  // Frees the VLM and CLIP (their memory is not needed while sampling).
+  // Frees the VLM and CLIP (their memory is not needed while sampling); kept with Offload::None.
   void release_encoders();
 
   // Samples the edited latent; `on_step(done, steps)` after each step.
@@ -108,14 +118,16 @@ class VivaPipeline {
   VideoFrames decode(const torch::Tensor& latent, double fps);
 
   // Merges a LoRA file (LoraAdapter::save) into the transformer, its effect times `strength`
-  // (when the transformer comes in, if it has not yet).
+  // (when the transformer comes in, if it has not yet; with Offload::Blocks, before then only).
   void apply_lora(const std::string& path, double strength = 1.0);
 
-  // The transformer, loaded on first use: editing encodes the conditions and frees the
-  // encoders before it, so the encoders and the DiT are never resident together.
+  // The transformer, loaded on first use (at the start with Offload::None): editing encodes
+  // the conditions and frees the encoders before it, so the encoders and the DiT are never
+  // resident together.
   HunyuanDit& transformer();
   // What came in and went out, in order: "load vae", "load instructor", "load clip",
-  // "free encoders", "load transformer".
+  // "free encoders", "load transformer" (with Offload::Blocks: "load transformer to host",
+  // "stream transformer blocks").
   const std::vector<std::string>& residency() const { return residency_; }
   CausalVae& vae() { return vae_; }
 
@@ -136,6 +148,7 @@ class VivaPipeline {
   std::shared_ptr<LoraAdapter> lora_;
   std::optional<std::pair<std::string, double>> lora_pending_;
   bool transformer_wanted_ = false;
+  Offload offload_;
   std::vector<std::string> residency_;
 };
 

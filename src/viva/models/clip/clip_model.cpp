@@ -3,6 +3,7 @@
 #include "viva/core/compat.h"
 #include "viva/core/error.h"
 #include "viva/nn/attention_mask.h"
+#include "viva/nn/weight_loading.h"
 
 namespace viva {
 namespace {
@@ -54,7 +55,7 @@ torch::Tensor ClipEncoderLayerImpl::forward(const torch::Tensor& x, const torch:
 ClipEncoderImpl::ClipEncoderImpl(int64_t hidden, int64_t heads, int64_t intermediate, int64_t count, double eps,
                                  ClipActivation activation) {
   layers = register_module("layers", torch::nn::ModuleList());
-  for (int64_t i = 0; i < count; ++i) layers->push_back(ClipEncoderLayer(hidden, heads, intermediate, eps, activation));
+  for (int64_t i = 0; i < count; ++i) layers->push_back(built_in_place(ClipEncoderLayer(hidden, heads, intermediate, eps, activation)));
 }
 
 torch::Tensor ClipEncoderImpl::forward(torch::Tensor x, const torch::Tensor& mask, int64_t count,

@@ -136,11 +136,11 @@ WeightLoadReport load_dit(HunyuanDit& model, const Checkpoint& checkpoint, const
   if (layout == DitLayout::Diffusers) {
     options.set_parts(dit_diffusers_names);
     // Diffusers stores the final modulation as (scale, shift); the original order is (shift, scale).
-    options.set_transform([](const std::string& name, torch::Tensor value) {
-      if (!starts_with(name, "final_layer.adaLN_modulation.1.")) return value;
-      auto halves = value.chunk(2, 0);
-      return torch::cat({halves[1], halves[0]}, 0);
-    });
+    options.set_transform([](const std::string& name) { return starts_with(name, "final_layer.adaLN_modulation.1."); },
+                          [](const std::string&, torch::Tensor value) {
+                            auto halves = value.chunk(2, 0);
+                            return torch::cat({halves[1], halves[0]}, 0);
+                          });
   }
   if (load.allow_missing_viva) options.set_allow_missing(is_viva_dit_tensor);
   WeightLoadReport report = load_weights(*model, checkpoint, options);

@@ -3,6 +3,7 @@
 #include "viva/core/error.h"
 #include "viva/core/strings.h"
 #include "viva/nn/activation_checkpoint.h"
+#include "viva/nn/weight_loading.h"
 
 namespace viva {
 
@@ -23,9 +24,9 @@ HunyuanDitImpl::HunyuanDitImpl(const DitOptions& o) : options(o) {
   vector_in = register_module("vector_in", MlpEmbedder(o.pooled_dim, d));
   if (o.guidance_embed) guidance_in = register_module("guidance_in", TimestepEmbedder(d));
   double_blocks = register_module("double_blocks", torch::nn::ModuleList());
-  for (int64_t i = 0; i < o.double_blocks; ++i) double_blocks->push_back(DoubleStreamBlock(o));
+  for (int64_t i = 0; i < o.double_blocks; ++i) double_blocks->push_back(built_in_place(DoubleStreamBlock(o)));
   single_blocks = register_module("single_blocks", torch::nn::ModuleList());
-  for (int64_t i = 0; i < o.single_blocks; ++i) single_blocks->push_back(SingleStreamBlock(o));
+  for (int64_t i = 0; i < o.single_blocks; ++i) single_blocks->push_back(built_in_place(SingleStreamBlock(o)));
   final_layer = register_module("final_layer", FinalLayer(o));
 }
 
@@ -39,6 +40,16 @@ void HunyuanDitImpl::init_context_projector_from_t2v() {
   w.zero_();
   w.narrow(1, 0, d).copy_(torch::eye(d, torch::kFloat32));  // (eye has no bf16 CPU kernel)
   context_projector->bias.zero_();
+}
+
+void HunyuanDitImpl::offload_blocks(torch::Device device) {
+  std::vector<std::shared_ptr<torch::nn::Module>> blocks;
+  for (const auto& list : {double_blocks, single_blocks})
+    for (const auto& block : *list) blocks.push_back(block);
+  block_offload = std::make_shared<BlockOffload>(blocks, device);
+  torch::NoGradGuard no_grad;
+  for (const auto& child : named_children())
+    if (child.key() != "double_blocks" && child.key() != "single_blocks") child.value()->to(device);
 }
 
 torch::Tensor HunyuanDitImpl::forward(const DitInput& in, DitTrace* trace) {
@@ -96,8 +107,11 @@ torch::Tensor HunyuanDitImpl::forward(const DitInput& in, DitTrace* trace) {
   // With checkpointing, each block is a checkpointed() body: its tensors come in as inputs (so
   // their gradients flow) and everything else is captured by value for the recomputation.
   const bool recompute = activation_checkpointing && is_training() && torch::GradMode::is_enabled();
+  if (recompute && block_offload) throw Error("DiT", "block offloading is for inference, not with activation checkpointing");
   const int64_t ref_tokens = cond.ref_tokens;
+  std::size_t block_index = 0;
   for (const auto& block : *double_blocks) {
+    const BlockOffload::Scope on_device(block_offload.get(), block_index++);
     auto* b = block->as<DoubleStreamBlock>();
     if (recompute) {
       const auto out = checkpointed(
@@ -115,6 +129,7 @@ torch::Tensor HunyuanDitImpl::forward(const DitInput& in, DitTrace* trace) {
   }
   auto joint = torch::cat({img, txt}, 1);
   for (const auto& block : *single_blocks) {
+    const BlockOffload::Scope on_device(block_offload.get(), block_index++);
     auto* b = block->as<SingleStreamBlock>();
     if (recompute)
       joint = checkpointed(

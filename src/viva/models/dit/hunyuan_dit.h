@@ -4,8 +4,11 @@
 // dit_checkpoint.h maps the diffusers layout onto them.
 #include <torch/torch.h>
 
+#include <memory>
+
 #include "viva/models/dit/dit_blocks.h"
 #include "viva/models/dit/dit_layers.h"
+#include "viva/nn/block_offload.h"
 
 namespace viva {
 
@@ -36,6 +39,10 @@ struct HunyuanDitImpl : torch::nn::Module {
   // becomes [I | 0] with zero bias, so the model equals the T2V model at step 0.
   void init_context_projector_from_t2v();
 
+  // Inference with the blocks in host memory, each brought onto `device` as it runs
+  // (BlockOffload); everything else moves to `device` now.
+  void offload_blocks(torch::Device device);
+
   DitOptions options;
   // Training only: recompute each block's activations in backward instead of keeping them.
   bool activation_checkpointing = false;
@@ -48,6 +55,7 @@ struct HunyuanDitImpl : torch::nn::Module {
   TimestepEmbedder guidance_in{nullptr};
   torch::nn::ModuleList double_blocks{nullptr}, single_blocks{nullptr};
   FinalLayer final_layer{nullptr};
+  std::shared_ptr<BlockOffload> block_offload;  // set by offload_blocks
 };
 TORCH_MODULE(HunyuanDit);
 

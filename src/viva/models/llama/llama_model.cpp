@@ -4,6 +4,7 @@
 #include "viva/core/error.h"
 #include "viva/nn/attention_mask.h"
 #include "viva/nn/rotary.h"
+#include "viva/nn/weight_loading.h"
 
 namespace viva {
 namespace {
@@ -61,11 +62,11 @@ torch::Tensor LlamaDecoderLayerImpl::forward(const torch::Tensor& x, const torch
 
 LlamaModelImpl::LlamaModelImpl(const LlamaOptions& o) : options(o) {
   o.validate("Llama options");
-  embed_tokens = register_module("embed_tokens", torch::nn::Embedding(o.vocab_size, o.hidden_size));
+  embed_tokens = register_module("embed_tokens", built_in_place(torch::nn::Embedding(o.vocab_size, o.hidden_size)));
   layers = register_module("layers", torch::nn::ModuleList());
-  for (int64_t i = 0; i < o.num_layers; ++i) layers->push_back(LlamaDecoderLayer(o));
+  for (int64_t i = 0; i < o.num_layers; ++i) layers->push_back(built_in_place(LlamaDecoderLayer(o)));
   norm = register_module("norm", RmsNorm(o.hidden_size, o.rms_norm_eps));
-  if (o.with_lm_head) lm_head = register_module("lm_head", linear(o.hidden_size, o.vocab_size));
+  if (o.with_lm_head) lm_head = register_module("lm_head", built_in_place(linear(o.hidden_size, o.vocab_size)));
 }
 
 torch::Tensor LlamaModelImpl::embed(const torch::Tensor& ids) {

@@ -1,0 +1,78 @@
+#include "viva/nn/block_offload.h"
+
+#include <c10/core/StreamGuard.h>
+#include <c10/core/impl/VirtualGuardImpl.h>
+
+#include "viva/core/error.h"
+
+namespace viva {
+
+BlockOffload::BlockOffload(const std::vector<std::shared_ptr<torch::nn::Module>>& blocks, torch::Device device)
+    : device_(device) {
+  torch::NoGradGuard no_grad;
+  const bool cuda = device.is_cuda();
+  if (cuda) copy_stream_ = c10::impl::VirtualGuardImpl(device.type()).getStreamFromGlobalPool(device);
+  for (const auto& module : blocks) {
+    if (!module) throw Error("block offload", "a block is missing");
+    Block block;
+    for (const auto& p : module->parameters(true)) block.tensors.push_back(p);
+    for (const auto& b : module->buffers(true)) block.tensors.push_back(b);
+    for (auto& t : block.tensors) {
+      // A tensor of its own (detach: `to` returns `t` itself when it is on the host already,
+      // and `t` is about to point elsewhere). Pinned host memory lets the copies run
+      // asynchronously beside the compute.
+      torch::Tensor host = t.to(torch::kCPU).detach();
+      if (cuda) host = host.pin_memory();
+      t.set_data(host);
+      block.host.push_back(host);
+    }
+    blocks_.push_back(std::move(block));
+  }
+}
+
+void BlockOffload::stage(std::size_t index) {
+  Block& block = blocks_.at(index);
+  if (!block.staged.empty()) return;
+  if (!copy_stream_) {
+    // Same path on the CPU: fresh copies, so the block really runs on what was brought in.
+    for (const auto& h : block.host) block.staged.push_back(h.to(torch::TensorOptions().device(device_), /*non_blocking=*/false, /*copy=*/true));
+    return;
+  }
+  const c10::StreamGuard on_copy_stream(*copy_stream_);
+  for (const auto& h : block.host) block.staged.push_back(h.to(torch::TensorOptions().device(device_), /*non_blocking=*/true));
+  block.copied.emplace(device_.type());
+  block.copied->record(*copy_stream_);
+}
+
+void BlockOffload::bring(std::size_t index) {
+  torch::NoGradGuard no_grad;
+  stage(index);
+  Block& block = blocks_.at(index);
+  if (copy_stream_) {
+    const c10::impl::VirtualGuardImpl guard(device_.type());
+    const c10::Stream compute = guard.getStream(device_);
+    block.copied->block(compute);
+    // The copies were allocated on the copy stream; the compute stream uses them too, so their
+    // memory must not be reused before the compute is done with it.
+    for (const auto& s : block.staged) guard.recordDataPtrOnStream(s.storage().data_ptr(), compute);
+  }
+  for (std::size_t k = 0; k < block.tensors.size(); ++k) block.tensors[k].set_data(block.staged[k]);
+  if (index + 1 < blocks_.size()) stage(index + 1);  // prefetch: overlaps with this block's compute on CUDA
+  peak_resident_ = std::max(peak_resident_, resident());
+}
+
+void BlockOffload::release(std::size_t index) {
+  torch::NoGradGuard no_grad;
+  Block& block = blocks_.at(index);
+  for (std::size_t k = 0; k < block.tensors.size(); ++k) block.tensors[k].set_data(block.host[k]);
+  block.staged.clear();
+  block.copied.reset();
+}
+
+std::size_t BlockOffload::resident() const {
+  std::size_t n = 0;
+  for (const auto& b : blocks_) n += b.staged.empty() ? 0 : 1;
+  return n;
+}
+
+}  // namespace viva

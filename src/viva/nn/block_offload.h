@@ -1,0 +1,66 @@
+#pragma once
+// Offloading a model's blocks: they stay in host memory (pinned when the device is CUDA) and
+// each is copied onto the device just before it runs and dropped after, so the device holds one
+// or two blocks rather than all of them (a 13B DiT on a 24-48 GB GPU). On CUDA the next block's
+// copy runs on a side stream while the current block computes. On the CPU a block is still
+// copied in and dropped, the same path, so tests check that offloading changes no output.
+#include <torch/torch.h>
+
+#include <c10/core/Event.h>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace viva {
+
+class BlockOffload {
+ public:
+  // `blocks` in the order they run; their tensors move to host memory now.
+  BlockOffload(const std::vector<std::shared_ptr<torch::nn::Module>>& blocks, torch::Device device);
+
+  // Block `index` is about to run: its tensors become device copies (waiting for a prefetch
+  // if one is under way), and the next block's copy starts.
+  void bring(std::size_t index);
+  // Block `index` has run: its tensors point at host memory again; the device copies go.
+  void release(std::size_t index);
+
+  std::size_t size() const { return blocks_.size(); }
+  // Blocks whose device copies exist now, and the most there ever were at once.
+  std::size_t resident() const;
+  std::size_t peak_resident() const { return peak_resident_; }
+  torch::Device device() const { return device_; }
+
+  // bring() on construction, release() on destruction.
+  class Scope {
+   public:
+    Scope(BlockOffload* offload, std::size_t index) : offload_(offload), index_(index) {
+      if (offload_) offload_->bring(index_);
+    }
+    ~Scope() {
+      if (offload_) offload_->release(index_);
+    }
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+
+   private:
+    BlockOffload* offload_;
+    std::size_t index_;
+  };
+
+ private:
+  struct Block {
+    std::vector<torch::Tensor> tensors;  // the module's own parameters and buffers
+    std::vector<torch::Tensor> host;     // their values in host memory
+    std::vector<torch::Tensor> staged;   // device copies, while resident
+    std::optional<c10::Event> copied;    // CUDA: recorded on the copy stream after the copies
+  };
+  void stage(std::size_t index);
+
+  torch::Device device_;
+  std::vector<Block> blocks_;
+  std::optional<c10::Stream> copy_stream_;  // CUDA only
+  std::size_t peak_resident_ = 0;
+};
+
+}  // namespace viva
