@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
-  libtorch-dev libopenblas0-pthread
+  libtorch-dev libopenblas0-pthread libgloo-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   nlohmann-json3-dev libcli11-dev libgtest-dev libstb-dev libpcre2-dev zlib1g-dev
   libcurl4-openssl-dev

@@ -42,8 +42,7 @@ TEST(RealWidths, AReducedDepthEditorFromReleasedLayoutsEditsWithAndWithoutARefer
 
   write_video(dir.file("source.mkv"), make_test_pattern(5, 128, 128, 24));
   write_image(dir.file("reference.png"), Image(96, 96, 180));
-  // One batch (the model loads once): the same clip without and with the reference image, with
-  // the DiT's blocks kept on the host as a 24 GB GPU would need.
+  // One batch (the model loads once): the same clip without and with the reference image.
   const std::string source = dir.file("source.mkv");
   testing::write_bytes(dir.file("jobs.jsonl"),
                        nlohmann::json{{"video", source}, {"instruction", "make it snow"}, {"output", dir.file("edited.mkv")}}.dump() +
@@ -52,7 +51,7 @@ TEST(RealWidths, AReducedDepthEditorFromReleasedLayoutsEditsWithAndWithoutARefer
                                           {"reference", dir.file("reference.png")}}.dump() +
                            "\n");
   const CliRun edited = run_viva(dir, "edit --batch " + dir.file("jobs.jsonl") + " --model " + dir.file("viva") +
-                                          " --size 128x128 --frames 5 --steps 1 --cfg 1 --offload blocks");
+                                          " --size 128x128 --frames 5 --steps 1 --cfg 1");
   ASSERT_EQ(edited.status, 0) << edited.err;
   EXPECT_NE(edited.out.find("2 jobs: 2 written, 0 failed"), std::string::npos) << edited.out;
   for (const char* out : {"edited.mkv", "ref.mkv"}) {

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   viva::cli::add_train_command(app);
   viva::cli::add_eval_command(app);
   viva::cli::add_recipe_command(app);
+  viva::cli::add_launch_command(app);
 
   // CLI11 would only say "a subcommand is required"; name the word the user typed.
   if (argc > 1 && argv[1][0] != '-') {

@@ -6,6 +6,11 @@
 #include <string>
 
 #include "viva/cli/cli_common.h"
+#include "viva/core/config.h"
+#include "viva/core/device.h"
+#include "viva/core/distributed.h"
+#include "viva/core/error.h"
+#include "viva/train/data_parallel.h"
 #include "viva/train/clip_trainer.h"
 #include "viva/train/grpo_trainer.h"
 #include "viva/train/sft_trainer.h"
@@ -27,10 +32,25 @@ void add_trainer(CLI::App& train, const std::string& name, const std::string& de
   auto* command = train.add_subcommand(name, description);
   command->add_option("--config", *config, "Run configuration (JSON; keys in docs/cli.md)")->required();
   command->add_flag("--resume", *resume, "Continue from the run's latest checkpoint");
-  set_guarded_callback(command, [config, resume, run_trainer, describe] {
+  set_guarded_callback(command, [name, config, resume, run_trainer, describe] {
     TrainRunOptions run;
     run.resume = *resume;
+    // Under torchrun, srun or viva launch: one rank of a data-parallel run.
+    const LaunchEnvironment launch = LaunchEnvironment::from_environment();
+    std::unique_ptr<ProcessGroup> group;
+    std::unique_ptr<DataParallel> data_parallel;
+    if (launch.distributed()) {
+      if (name != "sft")
+        throw Error("viva train " + name, "runs on one process only so far (WORLD_SIZE is " +
+                                              std::to_string(launch.world_size) + "); data-parallel training is sft's");
+      const std::string device = local_device(load_json_file(*config).value("device", std::string("cpu")), launch);
+      group = std::make_unique<ProcessGroup>(launch, parse_device(device));
+      data_parallel = std::make_unique<DataParallel>(*group);
+      run.reducer = data_parallel.get();
+      run.launch = launch;
+    }
     const TrainResult r = run_trainer(*config, run);
+    if (launch.rank > 0) return;  // rank 0 reports
     if (r.finished)
       describe(r);
     else
@@ -61,7 +81,11 @@ void add_train_command(CLI::App& app) {
       "Supervised fine-tuning with the masked flow-matching loss. Checkpoints go to <out>/checkpoints (every "
       "checkpoint_every steps and on Ctrl-C), metrics to <out>/metrics.jsonl; at the end <out>/loss.png and the "
       "trained model folder <out>/model",
-      [](const std::string& config, const TrainRunOptions& run) { return train_sft(SftConfig::read(config), run); },
+      [](const std::string& config, const TrainRunOptions& run) {
+        SftConfig c = SftConfig::read(config);
+        c.device = local_device(c.device, run.launch);
+        return train_sft(c, run);
+      },
       [](const TrainResult& r) { std::printf("%s; model: %s\n", steps_and(r, "loss").c_str(), r.output.c_str()); });
   add_trainer(
       *train, "vae",

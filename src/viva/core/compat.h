@@ -112,3 +112,58 @@ class AutocastGuard {
 inline std::string torch_version() { return TORCH_VERSION; }
 
 }  // namespace viva::compat
+
+// c10d, for the one file that starts process groups (core/distributed.cpp defines
+// VIVA_COMPAT_C10D before including this header): the collectives' base class is ProcessGroup
+// on libtorch 1.x and Backend on 2.x; Gloo and NCCL exist when the build defines USE_C10D_GLOO /
+// USE_C10D_NCCL (CMake does, when their headers are found).
+#ifdef VIVA_COMPAT_C10D
+#include <cstdlib>
+#include <stdexcept>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#ifdef USE_C10D_GLOO
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#endif
+#ifdef USE_C10D_NCCL
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
+#if VIVA_TORCH_AT_LEAST(2, 0)
+#include <torch/csrc/distributed/c10d/Backend.hpp>
+#else
+#include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
+#endif
+
+namespace viva::compat {
+
+#if VIVA_TORCH_AT_LEAST(2, 0)
+using CollectiveGroup = c10d::Backend;
+#else
+using CollectiveGroup = c10d::ProcessGroup;
+#endif
+
+inline c10::intrusive_ptr<CollectiveGroup> make_collective_group(const c10::intrusive_ptr<c10d::Store>& store, int rank,
+                                                                 int world_size, torch::Device device,
+                                                                 std::chrono::milliseconds timeout) {
+  if (device.is_cuda()) {
+#ifdef USE_C10D_NCCL
+    auto options = c10d::ProcessGroupNCCL::Options::create();
+    options->timeout = timeout;
+    return c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, world_size, options);
+#endif
+    // Without NCCL, Gloo (it also reduces CUDA tensors, more slowly).
+  }
+#ifdef USE_C10D_GLOO
+  auto options = c10d::ProcessGroupGloo::Options::create(timeout);
+  // GLOO_SOCKET_IFNAME picks the network interface, as in PyTorch; otherwise the host's name.
+  if (const char* interface = std::getenv("GLOO_SOCKET_IFNAME"))
+    options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(interface));
+  else
+    options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+  return c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world_size, options);
+#else
+  throw std::runtime_error("this build has no Gloo process group (libtorch without USE_C10D_GLOO)");
+#endif
+}
+
+}  // namespace viva::compat
+#endif  // VIVA_COMPAT_C10D

@@ -119,11 +119,12 @@ TrainResult train_sft(const SftConfig& config, const TrainRunOptions& run) {
     m.figures.mean("sigma_mean", l.sigma.mean().item<double>());
   });
   if (!complete) return trainer.result();
+  const std::string model_folder = (fs::path(config.out) / "model").string();
+  if (!trainer.writes()) return trainer.finish(model_folder);  // rank 0 writes the outputs
 
   const std::vector<double> losses = logged_step_series(trainer.log().path(), "loss");
   write_image((fs::path(config.out) / "loss.png").string(), plot_series(losses, "SFT loss per step"));
   // The trained transformer (its EMA when on) inside a copy of the base model folder.
-  const std::string model_folder = (fs::path(config.out) / "model").string();
   pipeline.model().write_with_component(ModelComponent::Transformer, model_folder, [&](const std::string& weights) {
     if (trainer.ema().empty()) {
       save_parameters(*dit, weights);

@@ -64,4 +64,21 @@ double StepFigures::value(const std::string& name) const {
   return v.get<double>();
 }
 
+
+void StepFigures::combine(const std::function<void(std::vector<double>&)>& sum) {
+  std::vector<double> parts;
+  for (const auto& [name, f] : figures_) {
+    parts.push_back(f.total);
+    parts.push_back(f.weight);
+    parts.push_back(static_cast<double>(f.whole));
+  }
+  sum(parts);
+  std::size_t i = 0;
+  for (auto& [name, f] : figures_) {
+    f.total = parts[i++];
+    f.weight = parts[i++];
+    f.whole = static_cast<int64_t>(parts[i++]);
+  }
+}
+
 }  // namespace viva

@@ -5,9 +5,11 @@
 //   figures.ratio("token_accuracy", correct, tokens);   // Σ correct / Σ tokens
 //   figures.count("video_batches", is_video);           // summed
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace viva {
 
@@ -22,6 +24,11 @@ class StepFigures {
   void ratio(const std::string& name, double numerator, double denominator);
   // A value written as given (the last one given wins).
   void set(const std::string& name, nlohmann::json value);
+
+  // Adds up every figure's parts over the ranks of a run with `sum` (GradientReducer::sum), so
+  // a mean becomes the mean over every rank's micro-batches; set() values stay this rank's.
+  // Every rank must have given the same figures.
+  void combine(const std::function<void(std::vector<double>&)>& sum);
 
   // The figures as JSON fields, each reduced as it was given.
   nlohmann::json fields() const;

@@ -23,12 +23,14 @@ double TrainLoop::elapsed_s() const {
   return resumed_elapsed_s_ + std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
 }
 
-bool TrainLoop::step_done(int64_t step, const std::function<void(double)>& save_checkpoint) {
+bool TrainLoop::step_done(int64_t step, const std::function<void(double)>& save_checkpoint,
+                          const std::function<void(bool&, double&)>& agree) {
   progress_.update(step);
-  const bool signalled = stop_.requested();
-  const bool stopping = signalled || (stop_after_ > 0 && step - start_step_ >= stop_after_);
+  bool signalled = stop_.requested();
   // One reading of the clock per step: the budget decision, the checkpoint and the log agree.
-  const double elapsed = elapsed_s();
+  double elapsed = elapsed_s();
+  if (agree) agree(signalled, elapsed);
+  const bool stopping = signalled || (stop_after_ > 0 && step - start_step_ >= stop_after_);
   const bool time_up = step < options_.steps && budget_spent(elapsed);
   out_of_time_ = time_up;
   if (step % options_.checkpoint_every == 0 || step == options_.steps || stopping || time_up) {

@@ -29,8 +29,11 @@ class TrainLoop {
   bool more(int64_t step) const { return step < options_.steps && !out_of_time_; }
   // After optimizer step `step` completed: reports progress, calls `save_checkpoint` with the
   // training time so far when one is due, and returns false when the loop must end before the
-  // last step (stop requested).
-  bool step_done(int64_t step, const std::function<void(double elapsed_s)>& save_checkpoint);
+  // last step (stop requested). With several ranks, `agree` makes every rank's decision the
+  // same: it turns this rank's (stop requested, elapsed seconds) into (any rank's request, the
+  // largest elapsed time).
+  bool step_done(int64_t step, const std::function<void(double elapsed_s)>& save_checkpoint,
+                 const std::function<void(bool& stop, double& elapsed_s)>& agree = {});
   // Whether training is complete after `step` steps: all steps done, or the time budget spent.
   bool complete(int64_t step) const { return step >= options_.steps || out_of_time_; }
   void finish() { progress_.finish(); }

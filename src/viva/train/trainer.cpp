@@ -23,6 +23,11 @@ double TrainResult::first(const std::string& name) const { return figure(first_s
 double TrainResult::last(const std::string& name) const { return figure(last_step, name, "the last step"); }
 double TrainResult::reported(const std::string& name) const { return figure(report, name, "the report"); }
 
+uint64_t micro_batch_seed(uint64_t seed, int64_t step, int64_t slot) {
+  const uint64_t base = step_seed(seed, step);
+  return slot == 0 ? base : step_seed(base, slot);
+}
+
 double ema_decay(double decay, int64_t step) {
   return std::min(decay, static_cast<double>(1 + step) / static_cast<double>(10 + step));
 }
@@ -38,6 +43,8 @@ void Trainer::start(torch::nn::Module& module, std::vector<torch::Tensor> parame
                     const nlohmann::json& start_fields) {
   module_ = &module;
   parameters_ = std::move(parameters);
+  reducer().synchronize(parameters_);  // every rank starts from rank 0's weights
+  if (!writes()) run_.progress.set_mode(ProgressMode::Silent);
   optimizer_ = std::make_unique<torch::optim::AdamW>(parameters_, adamw);
   if (ema_decay_ > 0)
     for (const auto& p : module.named_parameters()) ema_.push_back({p.key(), p.value().detach().clone()});
@@ -45,7 +52,7 @@ void Trainer::start(torch::nn::Module& module, std::vector<torch::Tensor> parame
   checkpoints_ = std::make_unique<TrainCheckpoints>(out_, config_.keep_checkpoints);
   const TrainState resumed = checkpoints_->start(run_.resume, module, *optimizer_, ema_);
   result_.start_step = result_.end_step = resumed.step;
-  log_ = std::make_unique<JsonlLog>((fs::path(out_) / "metrics.jsonl").string());
+  log_ = std::make_unique<JsonlLog>(writes() ? (fs::path(out_) / "metrics.jsonl").string() : std::string());
   nlohmann::json fields = {{"step", resumed.step}};
   fields.update(start_fields);
   fields["config"] = config_json_;
@@ -56,23 +63,34 @@ void Trainer::start(torch::nn::Module& module, std::vector<torch::Tensor> parame
 bool Trainer::run(int64_t micro_steps, const std::function<void(MicroStep&)>& micro_step,
                   const std::function<void(StepFigures&)>& after_update) {
   if (!loop_) throw Error(label_, "Trainer::run before Trainer::start");
-  LocalGradients local;
-  GradientReducer& reducer = run_.reducer ? *run_.reducer : local;
+  GradientReducer& workers = reducer();
+  const auto sum = [&workers](std::vector<double>& values) { workers.sum(values); };
+  const auto agree = [&workers](bool& stop, double& elapsed_s) {
+    if (workers.world_size() == 1) return;
+    std::vector<double> v{stop ? 1.0 : 0.0, elapsed_s};
+    workers.sum(v);
+    stop = v[0] > 0;
+    elapsed_s = v[1] / workers.world_size();  // the ranks' mean: the same on all
+  };
   int64_t step = result_.end_step;
   while (loop_->more(step)) {
-    torch::Generator generator = at::detail::createCPUGenerator(step_seed(config_.seed, step));
     const double lr = config_.learning_rate(step);
     set_learning_rate(*optimizer_, lr);
     optimizer_->zero_grad();
     StepFigures figures;
     for (int64_t index = 0; index < micro_steps; ++index) {
+      torch::Generator generator = at::detail::createCPUGenerator(
+          micro_batch_seed(config_.seed, step, workers.rank() * micro_steps + index));
       MicroStep m{step, index, micro_steps, generator, figures};
       micro_step(m);
     }
     std::vector<torch::Tensor> grads;
     for (const auto& p : parameters_)
       if (p.grad().defined()) grads.push_back(p.grad());
-    reducer.reduce(grads);
+    if (workers.world_size() > 1) {
+      workers.reduce(grads);
+      figures.combine(sum);
+    }
     const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters_, config_.max_grad_norm());
     optimizer_->step();
     if (!ema_.empty()) {
@@ -91,9 +109,9 @@ bool Trainer::run(int64_t micro_steps, const std::function<void(MicroStep&)>& mi
     result_.last_step = line;
     result_.end_step = step;
     const auto save = [&](double elapsed_s) {
-      checkpoints_->save(TrainState{step, config_json_, elapsed_s}, *module_, *optimizer_, ema_);
+      if (writes()) checkpoints_->save(TrainState{step, config_json_, elapsed_s}, *module_, *optimizer_, ema_);
     };
-    if (!loop_->step_done(step, save)) break;
+    if (!loop_->step_done(step, save, agree)) break;
   }
   loop_->finish();
   return loop_->complete(step);

@@ -9,11 +9,13 @@
 //   ... measure, write <out>/model ...
 //   return trainer.finish(model_folder, report);
 //
-// The Trainer owns what is the same for all: resume from the latest checkpoint, the per-step
-// generator (seeded by seed and step, so a resumed run draws exactly what an uninterrupted one
-// would), the learning-rate schedule, gradient accumulation, reduction across workers and
+// The Trainer owns what is the same for all: resume from the latest checkpoint, the per-micro-batch
+// generators (seeded by seed, step and slot, so a resumed run draws exactly what an uninterrupted
+// one would, and data-parallel ranks draw what one process would), the learning-rate schedule, gradient accumulation, reduction across workers and
 // clipping, AdamW, an optional EMA, the JSONL "start", "step" and "finished" lines, checkpoints,
-// the wall-time budget and stop requests (TrainLoop), and the result.
+// the wall-time budget and stop requests (TrainLoop), and the result. With several ranks (a
+// reducer such as DataParallel), the ranks start from rank 0's weights, agree on figures and
+// stopping, and only rank 0 writes.
 #include <torch/torch.h>
 
 #include <functional>
@@ -23,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "viva/core/distributed.h"
 #include "viva/core/jsonl_log.h"
 #include "viva/core/progress.h"
 #include "viva/train/gradient_reducer.h"
@@ -39,7 +42,8 @@ struct TrainRunOptions {
   bool resume = false;     // continue from <out>/checkpoints/latest
   int64_t stop_after = 0;  // > 0: stop (with a checkpoint) after this many steps in this run
   ProgressOptions progress;
-  GradientReducer* reducer = nullptr;  // null: single process
+  GradientReducer* reducer = nullptr;  // null: single process (else e.g. DataParallel)
+  LaunchEnvironment launch;            // this process's rank, when a launcher started several
 };
 
 // What a run of any trainer leaves.
@@ -60,8 +64,11 @@ struct TrainResult {
 // One micro-batch of an optimizer step, as a trainer's step function sees it.
 struct MicroStep {
   int64_t step;                 // optimizer steps completed before this one
-  int64_t index, count;         // micro-batch `index` of the step's `count`
-  torch::Generator& generator;  // the step's generator, shared by its micro-batches
+  int64_t index, count;         // micro-batch `index` of this rank's `count` in the step
+  // The micro-batch's generator, seeded by (seed, step, slot) where slot = rank x count + index
+  // (micro_batch_seed): W ranks with accumulation A draw exactly what one process with
+  // accumulation W x A draws.
+  torch::Generator& generator;
   StepFigures& figures;         // what the step's line reports
 
   // Backpropagates the micro-batch's loss as its share of the step's mean loss.
@@ -72,6 +79,9 @@ struct MicroStep {
 // min(decay, (1 + step) / (10 + step)), so that a short run's average is not its initial weights
 // (a plain 0.999 leaves 0.999^1200 = 30% of them in a 1200-step run's average).
 double ema_decay(double decay, int64_t step);
+
+// The seed of micro-batch `slot` of step `step`; slot 0 keeps step_seed(seed, step).
+uint64_t micro_batch_seed(uint64_t seed, int64_t step, int64_t slot);
 
 class Trainer {
  public:
@@ -98,6 +108,9 @@ class Trainer {
   // After a complete run: the result with its output and report, and the "finished" line.
   TrainResult finish(const std::string& output, const nlohmann::json& report = nlohmann::json::object());
 
+  // This process's rank; only rank 0 writes the log, checkpoints and outputs.
+  int rank() const { return reducer().rank(); }
+  bool writes() const { return rank() == 0; }
   const TrainResult& result() const { return result_; }
   const std::string& out() const { return out_; }
   JsonlLog& log() { return *log_; }
@@ -105,12 +118,15 @@ class Trainer {
   const std::vector<std::pair<std::string, torch::Tensor>>& ema() const { return ema_; }
 
  private:
+  GradientReducer& reducer() const { return run_.reducer ? *run_.reducer : local_; }
+
   torch::AutoGradMode grad_mode_{true};  // trains even when the caller holds a NoGradGuard
   std::string label_;
   const TrainingOptions& config_;
   nlohmann::json config_json_;
   std::string out_;
   TrainRunOptions run_;
+  mutable LocalGradients local_;
   double ema_decay_ = 0;
   std::unique_ptr<JsonlLog> log_;
   std::unique_ptr<TrainCheckpoints> checkpoints_;

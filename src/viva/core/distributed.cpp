@@ -1,0 +1,98 @@
+#include "viva/core/distributed.h"
+
+#include <cstdlib>
+#include <string>
+
+#define VIVA_COMPAT_C10D  // the process groups' part of compat.h
+#include "viva/core/compat.h"
+#include "viva/core/error.h"
+
+namespace viva {
+namespace {
+
+// The first of `names` that is set, as an integer in [low, high]; `fallback` when none is.
+int integer_variable(std::initializer_list<const char*> names, int fallback, int low, int high) {
+  for (const char* name : names) {
+    const char* text = std::getenv(name);
+    if (!text) continue;
+    char* end = nullptr;
+    const long value = std::strtol(text, &end, 10);
+    if (end == text || *end != '\0' || value < low || value > high)
+      throw Error(std::string("environment variable ") + name,
+                  "'" + std::string(text) + "' is not an integer in [" + std::to_string(low) + ", " + std::to_string(high) + "]");
+    return static_cast<int>(value);
+  }
+  return fallback;
+}
+
+}  // namespace
+
+LaunchEnvironment LaunchEnvironment::from_environment() {
+  LaunchEnvironment env;
+  env.world_size = integer_variable({"WORLD_SIZE", "SLURM_NTASKS"}, 1, 1, 1 << 20);
+  env.rank = integer_variable({"RANK", "SLURM_PROCID"}, 0, 0, env.world_size - 1);
+  env.local_rank = integer_variable({"LOCAL_RANK", "SLURM_LOCALID"}, 0, 0, 1 << 16);
+  env.master_port = integer_variable({"MASTER_PORT"}, env.master_port, 1, 65535);
+  if (const char* addr = std::getenv("MASTER_ADDR")) env.master_addr = addr;
+  const char* agent_store = std::getenv("TORCHELASTIC_USE_AGENT_STORE");
+  env.store_served_by_launcher = agent_store && std::string(agent_store) == "True";
+  return env;
+}
+
+struct ProcessGroup::Impl {
+  c10::intrusive_ptr<c10d::Store> store;
+  c10::intrusive_ptr<compat::CollectiveGroup> group;
+};
+
+ProcessGroup::ProcessGroup(const LaunchEnvironment& env, torch::Device device, std::chrono::milliseconds timeout)
+    : impl_(std::make_unique<Impl>()), rank_(env.rank), world_size_(env.world_size), device_(device) {
+  const std::string where = "process group at " + env.master_addr + ":" + std::to_string(env.master_port);
+  try {
+    c10d::TCPStoreOptions options;
+    options.port = static_cast<std::uint16_t>(env.master_port);
+    options.isServer = env.rank == 0 && !env.store_served_by_launcher;
+    options.numWorkers = static_cast<std::size_t>(env.world_size);
+    options.timeout = timeout;
+    impl_->store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, options);
+    impl_->group = compat::make_collective_group(impl_->store, env.rank, env.world_size, device, timeout);
+  } catch (const std::exception& e) {
+    throw Error(where, std::string("rank ") + std::to_string(env.rank) + " of " + std::to_string(env.world_size) +
+                           " could not join: " + e.what());
+  }
+}
+
+ProcessGroup::~ProcessGroup() = default;
+
+std::string ProcessGroup::backend() const { return impl_->group->getBackendName(); }
+
+void ProcessGroup::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
+  std::vector<c10::intrusive_ptr<c10d::Work>> works;
+  for (auto& t : tensors) {
+    std::vector<at::Tensor> one{t};
+    works.push_back(impl_->group->allreduce(one));
+  }
+  for (auto& w : works) w->wait();
+}
+
+void ProcessGroup::broadcast(std::vector<torch::Tensor>& tensors, int root) {
+  c10d::BroadcastOptions options;
+  options.rootRank = root;
+  std::vector<c10::intrusive_ptr<c10d::Work>> works;
+  for (auto& t : tensors) {
+    std::vector<at::Tensor> one{t};
+    works.push_back(impl_->group->broadcast(one, options));
+  }
+  for (auto& w : works) w->wait();
+}
+
+std::vector<torch::Tensor> ProcessGroup::all_gather(const torch::Tensor& tensor) {
+  std::vector<std::vector<at::Tensor>> out(1);
+  for (int r = 0; r < world_size_; ++r) out[0].push_back(torch::empty_like(tensor));
+  std::vector<at::Tensor> in{tensor.contiguous()};
+  impl_->group->allgather(out, in)->wait();
+  return out[0];
+}
+
+void ProcessGroup::barrier() { impl_->group->barrier()->wait(); }
+
+}  // namespace viva

@@ -1,0 +1,62 @@
+#pragma once
+// Several processes working as one over torch.distributed's c10d. The launch environment is
+// torchrun's (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT; `viva launch` sets the
+// same) or, under srun without them, SLURM's; rank 0 hosts a TCPStore at MASTER_ADDR:MASTER_PORT
+// where the others meet; the process group is c10d's Gloo on the CPU and NCCL on CUDA builds.
+// Every collective is c10d's; this class names the few viva uses.
+#include <torch/torch.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace viva {
+
+struct LaunchEnvironment {
+  int rank = 0, world_size = 1, local_rank = 0;
+  std::string master_addr = "127.0.0.1";
+  int master_port = 29500;
+  // torchrun's agent already serves the store at MASTER_ADDR:MASTER_PORT (it says so with
+  // TORCHELASTIC_USE_AGENT_STORE=True): rank 0 then joins it instead of hosting one.
+  bool store_served_by_launcher = false;
+
+  // From the environment (world size 1 when no launcher set one); throws naming a variable
+  // that is not a number or out of range.
+  static LaunchEnvironment from_environment();
+  bool distributed() const { return world_size > 1; }
+};
+
+class ProcessGroup {
+ public:
+  // Meets the other ranks (each waits up to `timeout` for the rest) on `device`'s backend: NCCL
+  // for CUDA when the build has it, Gloo otherwise. A collective a rank does not join within
+  // `timeout` fails on the others with an error naming the group.
+  ProcessGroup(const LaunchEnvironment& env, torch::Device device,
+               std::chrono::milliseconds timeout = std::chrono::minutes(10));
+  ~ProcessGroup();
+  ProcessGroup(const ProcessGroup&) = delete;
+  ProcessGroup& operator=(const ProcessGroup&) = delete;
+
+  int rank() const { return rank_; }
+  int world_size() const { return world_size_; }
+  torch::Device device() const { return device_; }
+  std::string backend() const;  // "gloo" or "nccl"
+
+  // Sums each tensor over the ranks, in place (several tensors: one collective each, all
+  // started before any is waited on).
+  void all_reduce_sum(std::vector<torch::Tensor>& tensors);
+  // Rank `root`'s values into every rank's tensors, in place.
+  void broadcast(std::vector<torch::Tensor>& tensors, int root = 0);
+  // Every rank's `tensor` (the same shape everywhere), in rank order.
+  std::vector<torch::Tensor> all_gather(const torch::Tensor& tensor);
+  void barrier();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int rank_ = 0, world_size_ = 1;
+  torch::Device device_;
+};
+
+}  // namespace viva
