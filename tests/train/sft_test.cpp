@@ -32,6 +32,36 @@ class Sft : public testing::EncodedPairsTest {
   }
 };
 
+// Eq. 3 computed element by element: each latent element's squared error, weighted 1 + w_m
+// where the hand-made mask marks the edit (the same mask for every channel), averaged.
+TEST(MaskedFlowLoss, WeighsTheEditedRegionAsEquationThree) {
+  torch::manual_seed(11);
+  const int64_t B = 2, C = 3, T = 2, H = 3, W = 4;
+  const auto v = torch::randn({B, C, T, H, W}, torch::kFloat64), noise = torch::randn({B, C, T, H, W}, torch::kFloat64),
+             x0 = torch::randn({B, C, T, H, W}, torch::kFloat64);
+  auto mask = torch::zeros({B, 1, T, H, W}, torch::kFloat64);
+  mask.index_put_({0, 0, 1, torch::indexing::Slice(0, 2), torch::indexing::Slice(1, 3)}, 1.0);  // a box in sample 0
+  mask.index_put_({1, 0, 0, 2, 3}, 1.0);                                                          // one element in sample 1
+  const auto a = v.accessor<double, 5>(), n = noise.accessor<double, 5>(), x = x0.accessor<double, 5>();
+  const auto m = mask.accessor<double, 5>();
+  for (const double w_m : {0.0, 1.0, 5.0}) {
+    double sum = 0, inside = 0;
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t t = 0; t < T; ++t)
+          for (int64_t h = 0; h < H; ++h)
+            for (int64_t w = 0; w < W; ++w) {
+              const double error = a[b][c][t][h][w] - (n[b][c][t][h][w] - x[b][c][t][h][w]);
+              sum += (m[b][0][t][h][w] > 0 ? 1.0 + w_m : 1.0) * error * error;
+              inside += m[b][0][t][h][w];
+            }
+    EXPECT_EQ(inside, C * (4 + 1));
+    EXPECT_NEAR(masked_flow_loss(v, noise, x0, mask, w_m).item<double>(), sum / (B * C * T * H * W), 1e-12) << w_m;
+  }
+  // The weight matters: with w_m = 5 the loss rises above the unweighted one.
+  EXPECT_GT(masked_flow_loss(v, noise, x0, mask, 5.0).item<double>(), masked_flow_loss(v, noise, x0, mask, 0.0).item<double>());
+}
+
 TEST_F(Sft, ResumedRunEqualsUninterruptedRun) {
   TempDir runs;
   const TrainResult whole = train_sft(config(runs.file("whole")), TrainRunOptions{});

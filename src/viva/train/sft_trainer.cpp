@@ -74,11 +74,16 @@ FlowLoss flow_matching_loss(VivaPipeline& pipeline, const Batch& b, const SftCon
   const compat::AutocastGuard mixed_precision(device.type(), torch::kBFloat16, autocast);
   const auto v = pipeline.velocity(x, sigma * 1000.0, b.source, b.reference, b.tokens, b.token_mask, b.pooled,
                                    pipeline.config().sampling.embedded_guidance);
-  const auto weight = 1.0 + config.mask_weight * b.mask;  // [B, 1, T, H, W] broadcast over channels
-  return {(weight * (v - (noise - b.x0)).pow(2)).mean(), sigma};
+  return {masked_flow_loss(v, noise, b.x0, b.mask, config.mask_weight), sigma};
 }
 
 }  // namespace
+
+torch::Tensor masked_flow_loss(const torch::Tensor& v, const torch::Tensor& noise, const torch::Tensor& x0,
+                               const torch::Tensor& mask, double mask_weight) {
+  const auto weight = 1.0 + mask_weight * mask;  // [B, 1, T, H, W] broadcast over channels
+  return (weight * (v - (noise - x0)).pow(2)).mean();
+}
 
 TrainResult train_sft(const SftConfig& config, const TrainRunOptions& run) {
   Trainer trainer("training", config, config.to_json(), config.out, run);

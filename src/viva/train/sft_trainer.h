@@ -15,4 +15,10 @@ namespace viva {
 // sigma_mean and video_batches.
 TrainResult train_sft(const SftConfig& config, const TrainRunOptions& run = {});
 
+// The paper's masked flow-matching loss (Eq. 3): the mean over every element of
+// (1 + w_m·M)·(v − (noise − x0))², with the edit mask M [B, 1, T, H, W] (1 inside the edited
+// region) broadcast over the latent channels of v, noise and x0 [B, C, T, H, W].
+torch::Tensor masked_flow_loss(const torch::Tensor& v, const torch::Tensor& noise, const torch::Tensor& x0,
+                               const torch::Tensor& mask, double mask_weight);
+
 }  // namespace viva
