@@ -63,8 +63,6 @@ ProcessGroup::ProcessGroup(const LaunchEnvironment& env, torch::Device device, s
 
 ProcessGroup::~ProcessGroup() = default;
 
-std::string ProcessGroup::backend() const { return impl_->group->getBackendName(); }
-
 void ProcessGroup::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
   std::vector<c10::intrusive_ptr<c10d::Work>> works;
   for (auto& t : tensors) {
@@ -84,15 +82,5 @@ void ProcessGroup::broadcast(std::vector<torch::Tensor>& tensors, int root) {
   }
   for (auto& w : works) w->wait();
 }
-
-std::vector<torch::Tensor> ProcessGroup::all_gather(const torch::Tensor& tensor) {
-  std::vector<std::vector<at::Tensor>> out(1);
-  for (int r = 0; r < world_size_; ++r) out[0].push_back(torch::empty_like(tensor));
-  std::vector<at::Tensor> in{tensor.contiguous()};
-  impl_->group->allgather(out, in)->wait();
-  return out[0];
-}
-
-void ProcessGroup::barrier() { impl_->group->barrier()->wait(); }
 
 }  // namespace viva

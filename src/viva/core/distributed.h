@@ -3,7 +3,7 @@
 // torchrun's (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT; `viva launch` sets the
 // same) or, under srun without them, SLURM's; rank 0 hosts a TCPStore at MASTER_ADDR:MASTER_PORT
 // where the others meet; the process group is c10d's Gloo on the CPU and NCCL on CUDA builds.
-// Every collective is c10d's; this class names the few viva uses.
+// Every collective is c10d's; this class names the ones viva uses.
 #include <torch/torch.h>
 
 #include <chrono>
@@ -41,16 +41,12 @@ class ProcessGroup {
   int rank() const { return rank_; }
   int world_size() const { return world_size_; }
   torch::Device device() const { return device_; }
-  std::string backend() const;  // "gloo" or "nccl"
 
   // Sums each tensor over the ranks, in place (several tensors: one collective each, all
   // started before any is waited on).
   void all_reduce_sum(std::vector<torch::Tensor>& tensors);
   // Rank `root`'s values into every rank's tensors, in place.
   void broadcast(std::vector<torch::Tensor>& tensors, int root = 0);
-  // Every rank's `tensor` (the same shape everywhere), in rank order.
-  std::vector<torch::Tensor> all_gather(const torch::Tensor& tensor);
-  void barrier();
 
  private:
   struct Impl;

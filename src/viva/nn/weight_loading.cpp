@@ -97,6 +97,8 @@ DefaultDtypeGuard::DefaultDtypeGuard(torch::ScalarType dtype) : previous_(c10::g
   c10::set_default_dtype(c10::scalarTypeToTypeMeta(dtype));
 }
 
+DefaultDtypeGuard::~DefaultDtypeGuard() { c10::set_default_dtype(previous_); }
+
 namespace {
 thread_local std::optional<torch::Device> build_device_now;
 }
@@ -104,8 +106,6 @@ thread_local std::optional<torch::Device> build_device_now;
 BuildDeviceGuard::BuildDeviceGuard(torch::Device device) : previous_(build_device_now) { build_device_now = device; }
 BuildDeviceGuard::~BuildDeviceGuard() { build_device_now = previous_; }
 std::optional<torch::Device> build_device() { return build_device_now; }
-
-DefaultDtypeGuard::~DefaultDtypeGuard() { c10::set_default_dtype(previous_); }
 
 void save_parameters(const torch::nn::Module& module, const std::string& path, const std::string& prefix) {
   std::vector<NamedTensor> tensors;
