@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+
 #include "../support/temp_dir.h"
 #include "viva/models/dit/hunyuan_dit.h"
 #include "viva/nn/lora.h"
@@ -32,7 +35,6 @@ TEST(Lora, StartsAsIdentityTrainsOnlyItselfAndMergesExactly) {
   lo.alpha = 8;
   LoraAdapter lora(*model, lo);
   EXPECT_EQ(lora.layers(), 2 * 4 + 2 * 2);  // 4 projections per double block, linear1/2 per single block
-  lora.refresh();
   EXPECT_TRUE(torch::equal(model->forward(in), before));  // B = 0
 
   // One gradient step: only A and B receive gradients (B first, since it starts at zero).
@@ -46,13 +48,15 @@ TEST(Lora, StartsAsIdentityTrainsOnlyItselfAndMergesExactly) {
     torch::NoGradGuard no_grad;
     for (auto& p : lora.parameters()) p.add_(torch::randn_like(p) * 0.05);
   }
-  lora.refresh();
   const auto adapted = model->forward(in).detach();
   EXPECT_FALSE(torch::allclose(adapted, before));
   lora.merge();
   EXPECT_TRUE(torch::allclose(model->forward(in), adapted, 1e-5, 1e-6));
-  lora.unmerge();
+  lora.unmerge();  // back to the branch beside the restored weights
+  EXPECT_TRUE(torch::allclose(model->forward(in), adapted, 1e-5, 1e-6));
+  lora.set_strength(0.0);
   EXPECT_TRUE(torch::allclose(model->forward(in), before, 1e-5, 1e-6));
+  lora.set_strength(1.0);
 
   // Save, load into a fresh adapter on a fresh copy of the model, merge at strength 1 and 0.
   TempDir dir;
@@ -78,6 +82,55 @@ TEST(Lora, StartsAsIdentityTrainsOnlyItselfAndMergesExactly) {
   expect_error_containing([&] { wrong.load(dir.file("lora.safetensors")); }, {"lora.safetensors", "rank 4"});
   other.targets = {"nothing_like_this"};
   expect_error_containing([&] { LoraAdapter none(*third, other); }, {"no Linear layer"});
+}
+
+// Training computes x·Wᵀ + s·(x·Aᵀ)·Bᵀ beside the frozen layer: the same output and adapter
+// gradients as the materialised W + s·B·A, while W itself stays the very same tensor.
+TEST(Lora, BranchBesideTheFrozenWeightEqualsTheMaterialisedSum) {
+  torch::manual_seed(1);
+  const DitOptions o = DitOptions::tiny();
+  HunyuanDit model(o);
+  const DitInput in = tiny_input(o);
+  LoraOptions lo;
+  lo.rank = 3;
+  lo.alpha = 6;
+  LoraAdapter lora(*model, lo);
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : lora.parameters()) p.add_(torch::randn_like(p) * 0.05);
+  }
+  AdaptableLinear& qkv = model->double_blocks[0]->as<DoubleStreamBlockImpl>()->img_attn_qkv;
+  const auto weight_storage = qkv->weight.data_ptr();
+  const auto weight_before = qkv->weight.clone();
+  model->forward(in).pow(2).mean().backward();
+  std::map<std::string, torch::Tensor> branch_grads;
+  for (const auto& p : lora.named_parameters()) branch_grads[p.key()] = p.value().grad().clone();
+  EXPECT_EQ(qkv->weight.data_ptr(), weight_storage);
+  EXPECT_TRUE(torch::equal(qkv->weight, weight_before));
+  EXPECT_FALSE(qkv->weight.grad().defined());
+  const auto branch_out = model->forward(in).detach();
+
+  // The same with every target's weight replaced by W + s·B·A in the graph (the old way).
+  for (auto& p : lora.parameters()) p.mutable_grad() = torch::Tensor();
+  const auto params = lora.named_parameters();
+  std::vector<std::pair<AdaptableLinear, torch::Tensor>> saved;
+  for (const auto& item : model->named_modules("", false)) {
+    auto linear = std::dynamic_pointer_cast<AdaptableLinearImpl>(item.value());
+    if (!linear || !linear->has_branch()) continue;
+    std::string name = item.key();
+    std::replace(name.begin(), name.end(), '.', '_');
+    const auto& a = params[name + "_lora_A"];
+    const auto& b = params[name + "_lora_B"];
+    saved.emplace_back(AdaptableLinear(linear), linear->weight);
+    linear->clear_branch();
+    linear->weight = linear->weight + lora.scale() * torch::mm(b, a);
+  }
+  ASSERT_EQ(static_cast<int64_t>(saved.size()), lora.layers());
+  const auto materialised = model->forward(in);
+  EXPECT_TRUE(torch::allclose(materialised.detach(), branch_out, 1e-5, 1e-6));
+  materialised.pow(2).mean().backward();
+  for (const auto& p : lora.named_parameters())
+    EXPECT_TRUE(torch::allclose(p.value().grad(), branch_grads[p.key()], 1e-4, 1e-7)) << p.key();
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -52,6 +53,33 @@ TEST_F(BatchSamplerTest, WeighsTasks) {
   expect_error_containing([&] { SftConfig::read(dir.file("run.json")); }, {"run.json", "task_weights", "'style'"});
   std::ofstream(dir.file("run2.json")) << R"({"model": "m", "cache": "c", "out": "o", "task_weights": {"style": 0.5}})";
   EXPECT_EQ(SftConfig::read(dir.file("run2.json")).to_json()["task_weights"]["style"], 0.5);
+}
+
+// The paper's video/image mixing (0.4 and 0.6 video): over many micro-batches the share of
+// video batches stays within four binomial standard deviations of p.
+TEST_F(BatchSamplerTest, MixesVideoAndImageBatchesAtTheConfiguredRate) {
+  const ConditionCache cache(dir_->file("cache"));
+  const BatchSampler probe(cache, 0.5);
+  ASSERT_GT(probe.video_samples(), 0);
+  ASSERT_GT(probe.image_samples(), 0);
+  for (const double p : {0.4, 0.6}) {
+    const BatchSampler sampler(cache, p);
+    torch::Generator g = at::detail::createCPUGenerator(11);
+    const int draws = 4000;
+    int videos = 0;
+    for (int d = 0; d < draws; ++d) {
+      const auto batch = sampler.draw(1, g);
+      videos += cache.kind(batch.front()) == SampleKind::Video;
+    }
+    const double bound = 4 * std::sqrt(draws * p * (1 - p));  // about 124 of 4000
+    EXPECT_NEAR(videos, draws * p, bound) << "p = " << p;
+  }
+  // The extremes are exact.
+  torch::Generator g = at::detail::createCPUGenerator(12);
+  for (int d = 0; d < 200; ++d) {
+    EXPECT_EQ(cache.kind(BatchSampler(cache, 1.0).draw(1, g).front()), SampleKind::Video);
+    EXPECT_EQ(cache.kind(BatchSampler(cache, 0.0).draw(1, g).front()), SampleKind::Image);
+  }
 }
 
 }  // namespace

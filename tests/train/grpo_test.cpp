@@ -199,6 +199,53 @@ TEST(GrpoTrainer, EncodesOnlyThePromptsItDraws) {
   EXPECT_EQ(start["encoded_prompts"].get<int>(), 1);
 }
 
+// PPO-style updates (Flow-GRPO): with one update per sampled group the policy that trains is
+// the one that sampled, so the ratio is 1 and the clip never binds; with two, the second
+// minibatch is scored by a policy one real AdamW update away, so the ratio departs from 1 and
+// the clip binds for some members.
+TEST(GrpoTrainer, SecondUpdatePerGroupMovesTheRatioAndTheClipBinds) {
+  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
+  GrpoRun run;
+  TrainRunOptions options;
+  options.progress = ProgressOptions().set_mode(ProgressMode::Silent);
+  auto step_line = [](const std::string& out) {
+    std::ifstream in(out + "/metrics.jsonl");
+    std::string line;
+    while (std::getline(in, line)) {
+      const auto j = nlohmann::json::parse(line);
+      if (j["event"] == "step") return j;
+    }
+    return nlohmann::json();
+  };
+  GrpoConfig once = run.config(1, "once");
+  once.clip_range = 1e-6;
+  ASSERT_TRUE(train_grpo(once, options).finished);
+  const auto one = step_line(once.out);
+  EXPECT_EQ(one["ratio_mean"].get<double>(), 1.0);
+  EXPECT_EQ(one["clip_fraction"].get<double>(), 0.0);
+  EXPECT_FALSE(one.contains("updates"));
+
+  const int trained = one["trained_steps"].get<int>();  // ceil(0.6 x the stochastic steps)
+  ASSERT_GE(trained, 2);
+
+  GrpoConfig twice = run.config(1, "twice");
+  twice.clip_range = 1e-6;
+  twice.updates_per_group = 2;
+  ASSERT_TRUE(train_grpo(twice, options).finished);
+  const auto two = step_line(twice.out);
+  EXPECT_EQ(two["updates"].get<int>(), 2);
+  EXPECT_EQ(two["trained_steps"].get<int>(), trained);
+  EXPECT_NE(two["ratio_mean"].get<double>(), 1.0);
+  // The first minibatch (trained / 2 steps) never clips; the second's members leave [1 − ε, 1 + ε].
+  EXPECT_GT(two["clip_fraction"].get<double>(), 0.0);
+  EXPECT_LE(two["clip_fraction"].get<double>(), static_cast<double>(trained - trained / 2) / trained + 1e-9);
+
+  twice.updates_per_group = trained + 1;  // more minibatches than trained steps
+  twice.out = run.dir.file("too_many");
+  testing::expect_error_containing([&] { train_grpo(twice, options); },
+                                   {"updates_per_group " + std::to_string(trained + 1), std::to_string(trained) + " steps"});
+}
+
 TEST(GrpoConfig, RejectsBadValues) {
   TempDir dir;
   auto read = [&](nlohmann::json j) {
@@ -213,6 +260,8 @@ TEST(GrpoConfig, RejectsBadValues) {
   testing::expect_error_containing([&] { read({{"rewards", brightness}, {"group_size", 1}}); }, {"group_size"});
   testing::expect_error_containing([&] { read({{"rewards", brightness}, {"sampler", "ddim"}}); }, {"sampler"});
   testing::expect_error_containing([&] { read({{"rewards", brightness}, {"clip_rnge", 1}}); }, {"clip_rnge"});
+  testing::expect_error_containing([&] { read({{"rewards", brightness}, {"updates_per_group", 0}}); }, {"updates_per_group"});
+  testing::expect_error_containing([&] { read({{"rewards", brightness}, {"dtype", "fp16"}}); }, {"dtype"});
 }
 
 }  // namespace

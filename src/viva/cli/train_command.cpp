@@ -40,9 +40,9 @@ void add_trainer(CLI::App& train, const std::string& name, const std::string& de
     std::unique_ptr<ProcessGroup> group;
     std::unique_ptr<DataParallel> data_parallel;
     if (launch.distributed()) {
-      if (name != "sft")
+      if (name != "sft" && name != "grpo")
         throw Error("viva train " + name, "runs on one process only so far (WORLD_SIZE is " +
-                                              std::to_string(launch.world_size) + "); data-parallel training is sft's");
+                                              std::to_string(launch.world_size) + "); sft and grpo train on several");
       const std::string device = local_device(load_json_file(*config).value("device", std::string("cpu")), launch);
       group = std::make_unique<ProcessGroup>(launch, parse_device(device));
       data_parallel = std::make_unique<DataParallel>(*group);
@@ -103,7 +103,11 @@ void add_train_command(CLI::App& app) {
       "(Flow-SDE or CPS) samples scored by the CLIP / PickScore edit rewards. Checkpoints go to <out>/checkpoints "
       "(every checkpoint_every steps and on Ctrl-C), metrics to <out>/metrics.jsonl; at the end <out>/reward.png "
       "and <out>/lora.safetensors (use it with viva edit --lora)",
-      [](const std::string& config, const TrainRunOptions& run) { return train_grpo(GrpoConfig::read(config), run); },
+      [](const std::string& config, const TrainRunOptions& run) {
+        GrpoConfig c = GrpoConfig::read(config);
+        c.device = local_device(c.device, run.launch);
+        return train_grpo(c, run);
+      },
       [](const TrainResult& r) {
         std::printf("%s, max KL %.3g; LoRA: %s\n", steps_and(r, "reward").c_str(), r.reported("max_kl"),
                     r.output.c_str());

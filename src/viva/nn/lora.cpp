@@ -25,20 +25,33 @@ LoraAdapter::LoraAdapter(torch::nn::Module& model, LoraOptions options) : option
   for (const auto& item : model.named_modules("", false)) {
     const auto& targets = options_.targets;
     if (std::find(targets.begin(), targets.end(), last_component(item.key())) == targets.end()) continue;
-    auto* linear = item.value()->as<torch::nn::LinearImpl>();
-    if (!linear) continue;
+    if (!item.value()->as<torch::nn::LinearImpl>()) continue;
+    auto adaptable = std::dynamic_pointer_cast<AdaptableLinearImpl>(item.value());
+    if (!adaptable) throw Error("LoRA", "the Linear layer '" + item.key() + "' cannot carry a low-rank branch");
     Layer layer;
     layer.path = item.key();
-    layer.linear = torch::nn::Linear(std::dynamic_pointer_cast<torch::nn::LinearImpl>(item.value()));
-    layer.base = linear->weight;
-    const auto opts = layer.base.options().requires_grad(false);
+    layer.linear = AdaptableLinear(adaptable);
+    const torch::Tensor& w = adaptable->weight;
+    const auto opts = w.options().requires_grad(false);
     std::string name = layer.path;
     std::replace(name.begin(), name.end(), '.', '_');
-    layer.a = register_parameter(name + "_lora_A", torch::randn({options_.rank, layer.base.size(1)}, opts) * std, true);
-    layer.b = register_parameter(name + "_lora_B", torch::zeros({layer.base.size(0), options_.rank}, opts), true);
+    layer.a = register_parameter(name + "_lora_A", torch::randn({options_.rank, w.size(1)}, opts) * std, true);
+    layer.b = register_parameter(name + "_lora_B", torch::zeros({w.size(0), options_.rank}, opts), true);
     layers_.push_back(std::move(layer));
   }
   if (layers_.empty()) throw Error("LoRA", "no Linear layer of the model matches the targets");
+  attach_branches();
+}
+
+void LoraAdapter::attach_branches() {
+  // Module::to() moves parameters in place (set_data), so the branches follow the adapter.
+  for (Layer& l : layers_) l.linear->set_branch(l.a, l.b, merged_ ? 0.0 : scale());
+}
+
+void LoraAdapter::set_strength(double strength) {
+  if (merged_) throw Error("LoRA", "set_strength() on a merged adapter; unmerge() first");
+  strength_ = strength;
+  attach_branches();
 }
 
 LoraOptions lora_options_from_file(const std::string& path) {
@@ -57,29 +70,20 @@ LoraOptions lora_options_from_file(const std::string& path) {
   return o;
 }
 
-void LoraAdapter::refresh() {
-  if (merged_) throw Error("LoRA", "refresh() on a merged adapter; unmerge() first");
-  for (Layer& l : layers_) l.linear->weight = l.base + scale() * torch::mm(l.b, l.a);
-}
-
 void LoraAdapter::merge() {
   if (merged_) return;
   torch::NoGradGuard no_grad;
-  for (Layer& l : layers_) {
-    l.base.add_(torch::mm(l.b, l.a), scale());
-    l.linear->weight = l.base;
-  }
+  for (Layer& l : layers_) l.linear->weight.add_(torch::mm(l.b, l.a), scale());
   merged_ = true;
+  attach_branches();
 }
 
 void LoraAdapter::unmerge() {
   if (!merged_) return;
   torch::NoGradGuard no_grad;
-  for (Layer& l : layers_) {
-    l.base.sub_(torch::mm(l.b, l.a), scale());
-    l.linear->weight = l.base;
-  }
+  for (Layer& l : layers_) l.linear->weight.sub_(torch::mm(l.b, l.a), scale());
   merged_ = false;
+  attach_branches();
 }
 
 void LoraAdapter::save(const std::string& path) const {

@@ -1,11 +1,13 @@
 #pragma once
 // LoRA (low-rank adaptation) of a model's Linear layers: W' = W + (alpha / r) · B·A with A
 // [r, in] Gaussian-initialised and B [out, r] zero, so an attached adapter starts as the
-// identity. The adapter never touches W: refresh() points each target's forward weight at
-// W + s·B·A (differentiable in A and B, so only they train), merge() writes the sum into the
-// layer for inference and unmerge() restores it. Adapters save and load alone as safetensors
+// identity. While training, each target computes x·Wᵀ + s·(x·Aᵀ)·Bᵀ beside its frozen weight
+// (AdaptableLinear), so W + s·B·A is never formed; merge() writes the sum into the layer for
+// inference and unmerge() restores it. Adapters save and load alone as safetensors
 // ("<layer path>.lora_A.weight", ".lora_B.weight"; metadata rank, alpha, targets).
 #include <torch/torch.h>
+
+#include "viva/nn/adaptable_linear.h"
 
 #include <string>
 #include <vector>
@@ -27,18 +29,17 @@ LoraOptions lora_options_from_file(const std::string& path);
 
 class LoraAdapter : public torch::nn::Module {
  public:
-  // Attaches to every matching Linear of `model` and freezes the model's own parameters.
+  // Attaches to every matching AdaptableLinear of `model` (the branch is live at once) and
+  // freezes the model's own parameters.
   LoraAdapter(torch::nn::Module& model, LoraOptions options);
 
   const LoraOptions& options() const { return options_; }
   int64_t layers() const { return static_cast<int64_t>(layers_.size()); }
   double scale() const { return scale_ * strength_; }
-  // Multiplies the adapter's effect (viva edit --lora-scale).
-  void set_strength(double strength) { strength_ = strength; }
+  // Multiplies the adapter's effect (viva edit --lora-scale; 0 is the frozen model).
+  void set_strength(double strength);
 
-  // Before each training forward: every target computes with W + s·B·A.
-  void refresh();
-  // Inference: fold s·B·A into W (no graph); unmerge() subtracts it again.
+  // Inference: fold s·B·A into W (no graph) and drop the branch; unmerge() subtracts it again.
   void merge();
   void unmerge();
 
@@ -49,14 +50,15 @@ class LoraAdapter : public torch::nn::Module {
  private:
   struct Layer {
     std::string path;
-    torch::nn::Linear linear{nullptr};
-    torch::Tensor base;  // the layer's own weight parameter
+    AdaptableLinear linear{nullptr};
     torch::Tensor a, b;
   };
   LoraOptions options_;
   double scale_ = 1.0, strength_ = 1.0;
   bool merged_ = false;
   std::vector<Layer> layers_;
+
+  void attach_branches();
 };
 
 }  // namespace viva

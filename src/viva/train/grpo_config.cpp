@@ -42,6 +42,9 @@ GrpoConfig GrpoConfig::from_json(const nlohmann::json& json, const std::string& 
   r.get("clip_range", c.clip_range);
   r.get("kl_weight", c.kl_weight);
   r.get("advantage_clip", c.advantage_clip);
+  r.get("updates_per_group", c.updates_per_group);
+  r.get("dtype", c.dtype);
+  r.get("activation_checkpointing", c.activation_checkpointing);
   r.finish();
   c.check_training_keys(source);
   if (c.prompts_per_step < 1 || c.sampling_steps < 2)
@@ -53,6 +56,8 @@ GrpoConfig GrpoConfig::from_json(const nlohmann::json& json, const std::string& 
   if ((c.guidance && *c.guidance < 0) || (c.shift && !(*c.shift > 0)))
     throw Error(source, "guidance must be >= 0 and shift positive (or null: the model's)");
   if (!(c.clip_range > 0) || c.kl_weight < 0) throw Error(source, "clip_range must be positive, kl_weight >= 0");
+  if (c.updates_per_group < 1) throw Error(source, "updates_per_group must be >= 1");
+  if (c.dtype != "fp32" && c.dtype != "bf16") throw Error(source, "dtype must be \"fp32\" or \"bf16\", not \"" + c.dtype + "\"");
   if (c.lora.rank < 1 || c.lora.targets.empty()) throw Error(source, "lora.rank must be >= 1 and lora.targets non-empty");
   return c;
 }
@@ -64,7 +69,8 @@ nlohmann::json GrpoConfig::to_json() const {
       {"group_size", group_size}, {"prompts_per_step", prompts_per_step}, {"sampler", sampler}, {"eta", eta},
       {"sampling_steps", sampling_steps}, {"guidance", json_or_null(guidance)}, {"shift", json_or_null(shift)},
       {"width", json_or_null(width)}, {"height", json_or_null(height)}, {"frames", json_or_null(frames)}, {"timestep_fraction", timestep_fraction}, {"clip_range", clip_range},
-      {"kl_weight", kl_weight}, {"advantage_clip", advantage_clip}};
+      {"kl_weight", kl_weight}, {"advantage_clip", advantage_clip},
+      {"updates_per_group", updates_per_group}, {"dtype", dtype}, {"activation_checkpointing", activation_checkpointing}};
   add_training_keys(json);
   return json;
 }

@@ -35,6 +35,13 @@ struct GrpoConfig : TrainingOptions {
   double clip_range = 1e-3;        // ε
   double kl_weight = 0.004;        // β
   double advantage_clip = 5.0;     // |A| ≤ this; 0 disables
+  // Optimizer updates per sampled batch of groups (PPO-style, as Flow-GRPO): the chosen steps
+  // are split into this many minibatches. From the second update on the ratio departs from 1
+  // and the clip (ε) binds.
+  int64_t updates_per_group = 1;
+  // Memory at scale, as in SFT.
+  std::string dtype = "fp32";             // bf16 on CUDA runs under autocast with fp32 LoRA weights
+  bool activation_checkpointing = false;  // recompute the DiT's blocks in backward
 
   static GrpoConfig read(const std::string& path);
   // The same from JSON; errors name `source`.

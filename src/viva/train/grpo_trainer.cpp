@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 
+#include "viva/core/compat.h"
 #include "viva/core/device.h"
 #include "viva/core/error.h"
 #include "viva/data/grpo_prompts.h"
@@ -41,13 +42,14 @@ std::unique_ptr<StochasticFlowStep> make_step(const std::string& sampler, double
 }
 
 Trajectories sample_group(const VelocityFn& velocity, const FlowSchedule& schedule, StochasticFlowStep& step,
-                          torch::Tensor x) {
+                          torch::Tensor x, bool autocast) {
   torch::NoGradGuard no_grad;
+  const compat::AutocastGuard mixed_precision(x.device().type(), torch::kBFloat16, autocast);
   Trajectories tr;
   tr.states.push_back(x);
   for (int k = 0; k < schedule.steps(); ++k) {
     const auto t = torch::full({x.size(0)}, schedule.timestep(k), x.options());
-    const StepResult r = step.step(x, velocity(x, t), schedule.sigmas[k], schedule.sigmas[k + 1]);
+    const StepResult r = step.step(x, velocity(x, t).to(torch::kFloat32), schedule.sigmas[k], schedule.sigmas[k + 1]);
     x = r.x;
     tr.states.push_back(x);
     tr.log_probs.push_back(r.log_prob);
@@ -96,19 +98,28 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// Decodes a group's edits, scores them with the edit rewards and returns the group-normalised
-// advantages; the rewards go into the step's figures.
+// Decodes this rank's members of a group, scores them with the edit rewards, gathers every
+// rank's rewards (a group's members are spread over the ranks) and returns the advantages of
+// this rank's members, normalised over the whole group; the rewards go into the step's figures.
 torch::Tensor score_group(VivaPipeline& pipeline, EditRewardModel& rewards, const EncodedPrompt& p,
-                          const torch::Tensor& latents, const GrpoConfig& config, StepFigures& figures) {
+                          const torch::Tensor& latents, const GrpoConfig& config, const Trainer& trainer,
+                          StepFigures& figures) {
   auto t0 = std::chrono::steady_clock::now();
   const torch::Tensor videos = decode_group(pipeline.vae(), latents);
   figures.sum("decode_s", seconds_since(t0));
   t0 = std::chrono::steady_clock::now();
   const RewardBreakdown r = rewards.score(p.source_video, videos, p.prompt.source_caption, p.prompt.target_caption);
   figures.sum("reward_s", seconds_since(t0));
-  const torch::Tensor advantages = group_advantages(r.total, config.advantage_clip).to(pipeline.device());
-  figures.mean("reward", r.total.mean().item<double>());
-  figures.mean("reward_std", r.total.std(false).item<double>());
+  // All-gather as a sum: each rank fills its own slots of the whole group.
+  const int64_t members = latents.size(0), first = trainer.rank() * members;
+  std::vector<double> group(static_cast<std::size_t>(config.group_size), 0.0);
+  const auto mine = r.total.to(torch::kFloat64).cpu().contiguous();
+  std::copy(mine.data_ptr<double>(), mine.data_ptr<double>() + members, group.begin() + first);
+  trainer.sum_over_ranks(group);
+  const auto all = torch::tensor(group, torch::kFloat64).to(torch::kFloat32);
+  const torch::Tensor advantages = group_advantages(all, config.advantage_clip).narrow(0, first, members).to(pipeline.device());
+  figures.mean("reward", all.mean().item<double>());
+  figures.mean("reward_std", all.std(false).item<double>());
   figures.mean("reward_instruction", mean_of(r.instruction));
   figures.mean("reward_preservation", mean_of(r.preservation));
   figures.mean("reward_pickscore", mean_of(r.pickscore));
@@ -117,46 +128,58 @@ torch::Tensor score_group(VivaPipeline& pipeline, EditRewardModel& rewards, cons
   return advantages;
 }
 
-// The clipped-ratio objective + β·KL on a random subset of the group's stochastic steps (the
-// last, σ' = 0, never is): each chosen transition recomputed under the reference policy (LoRA
-// off) and the current one (with gradient), backpropagated at once so that one step's graph is
-// alive at a time, weighted so the optimizer step sees the mean over steps and prompts.
-void descend_on_group(const Trajectories& tr, const torch::Tensor& advantages, const VelocityFn& velocity,
-                      const FlowSchedule& schedule, StochasticFlowStep& sampler, LoraAdapter& lora,
-                      const GrpoConfig& config, MicroStep& m) {
-  std::vector<int64_t> stochastic;
-  for (int64_t k = 0; k < static_cast<int64_t>(tr.log_probs.size()); ++k)
-    if (tr.log_probs[static_cast<std::size_t>(k)].defined()) stochastic.push_back(k);
-  const auto order = torch::randperm(static_cast<int64_t>(stochastic.size()), m.generator, torch::kInt64);
-  const int64_t chosen = std::max<int64_t>(
-      1, static_cast<int64_t>(std::ceil(config.timestep_fraction * static_cast<double>(stochastic.size()))));
-  const double weight = 1.0 / static_cast<double>(chosen * m.count);
-  for (int64_t c = 0; c < chosen && c < static_cast<int64_t>(stochastic.size()); ++c) {
-    const auto k = static_cast<std::size_t>(stochastic[static_cast<std::size_t>(order[c].item<int64_t>())]);
-    const auto& x = tr.states[k];
-    const auto& x_next = tr.states[k + 1];
-    const double sigma = schedule.sigmas[k], sigma_next = schedule.sigmas[k + 1];
-    const auto t = torch::full({x.size(0)}, schedule.timestep(static_cast<int>(k)), x.options());
-    torch::Tensor ref_mean;
-    {
-      torch::NoGradGuard no_grad;
-      lora.set_strength(0.0);
-      lora.refresh();
-      ref_mean = sampler.transition(x, velocity(x, t), sigma, sigma_next).mean;
-      lora.set_strength(1.0);
-    }
-    lora.refresh();
-    const GaussianStep current = sampler.transition(x, velocity(x, t), sigma, sigma_next);
-    const auto log_prob = gaussian_step_log_prob(current, x_next);
-    const GrpoLoss loss = grpo_step_loss(log_prob, tr.log_probs[k], advantages, current.mean, ref_mean, current.std,
-                                         config.clip_range, config.kl_weight);
-    (loss.loss * weight).backward();
-    m.figures.ratio("policy_loss", loss.policy_loss.item<double>(), 1);
-    m.figures.ratio("kl", loss.kl.item<double>(), 1);
-    m.figures.ratio("clip_fraction", loss.clip_fraction, 1);
-    m.figures.ratio("ratio_mean", loss.ratio.mean().item<double>(), 1);
-    m.figures.count("trained_steps", 1);
+// A sampled group waiting for its updates: the trajectories, advantages and the stochastic
+// steps chosen for training, in the order they are trained.
+struct SampledGroup {
+  const EncodedPrompt* prompt = nullptr;
+  Trajectories trajectories;
+  torch::Tensor advantages;
+  std::vector<std::size_t> chosen;
+};
+
+// The steps a group trains on: a random `timestep_fraction` of its stochastic steps (the last,
+// σ' = 0, never is one).
+std::vector<std::size_t> choose_steps(const Trajectories& tr, double fraction, torch::Generator& generator) {
+  std::vector<std::size_t> stochastic;
+  for (std::size_t k = 0; k < tr.log_probs.size(); ++k)
+    if (tr.log_probs[k].defined()) stochastic.push_back(k);
+  const auto order = torch::randperm(static_cast<int64_t>(stochastic.size()), generator, torch::kInt64);
+  const auto chosen = std::min<std::size_t>(
+      stochastic.size(),
+      std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(stochastic.size())))));
+  std::vector<std::size_t> out;
+  for (std::size_t c = 0; c < chosen; ++c) out.push_back(stochastic[static_cast<std::size_t>(order[static_cast<int64_t>(c)].item<int64_t>())]);
+  return out;
+}
+
+// The clipped-ratio objective + β·KL on step k of a group: the transition recomputed under the
+// reference policy (LoRA off) and the current one (with gradient), backpropagated at once so
+// that one step's graph is alive at a time, scaled by `weight`.
+void descend_on_step(const SampledGroup& g, std::size_t k, double weight, const VelocityFn& velocity,
+                     const FlowSchedule& schedule, StochasticFlowStep& sampler, LoraAdapter& lora,
+                     const GrpoConfig& config, bool autocast, StepFigures& figures) {
+  const auto& x = g.trajectories.states[k];
+  const auto& x_next = g.trajectories.states[k + 1];
+  const double sigma = schedule.sigmas[k], sigma_next = schedule.sigmas[k + 1];
+  const auto t = torch::full({x.size(0)}, schedule.timestep(static_cast<int>(k)), x.options());
+  const compat::AutocastGuard mixed_precision(x.device().type(), torch::kBFloat16, autocast);
+  torch::Tensor ref_mean;
+  {
+    torch::NoGradGuard no_grad;
+    lora.set_strength(0.0);
+    ref_mean = sampler.transition(x, velocity(x, t).to(torch::kFloat32), sigma, sigma_next).mean;
+    lora.set_strength(1.0);
   }
+  const GaussianStep current = sampler.transition(x, velocity(x, t).to(torch::kFloat32), sigma, sigma_next);
+  const auto log_prob = gaussian_step_log_prob(current, x_next);
+  const GrpoLoss loss = grpo_step_loss(log_prob, g.trajectories.log_probs[k], g.advantages, current.mean, ref_mean,
+                                       current.std, config.clip_range, config.kl_weight);
+  (loss.loss * weight).backward();
+  figures.ratio("policy_loss", loss.policy_loss.item<double>(), 1);
+  figures.ratio("kl", loss.kl.item<double>(), 1);
+  figures.ratio("clip_fraction", loss.clip_fraction, 1);
+  figures.ratio("ratio_mean", loss.ratio.mean().item<double>(), 1);
+  figures.count("trained_steps", 1);
 }
 
 }  // namespace
@@ -164,7 +187,16 @@ void descend_on_group(const Trajectories& tr, const torch::Tensor& advantages, c
 TrainResult train_grpo(const GrpoConfig& config, const TrainRunOptions& run) {
   Trainer trainer("Edit-GRPO", config, config.to_json(), config.out, run);
   const torch::Device device = parse_device(config.device);
-  check_device_dtype(device, torch::kFloat32);
+  const torch::ScalarType dtype = parse_compute_dtype(config.dtype);
+  check_device_dtype(device, dtype);
+  // The LoRA, its optimizer state and the objective stay float32; bf16 means autocast on CUDA.
+  const bool autocast = dtype == torch::kBFloat16;
+  if (dtype == torch::kFloat16 || (autocast && !device.is_cuda()))
+    throw Error("viva train grpo", "dtype must be fp32, or bf16 on CUDA (autocast); CPU trains in fp32");
+  if (config.group_size % trainer.world_size() != 0)
+    throw Error("viva train grpo", "group_size " + std::to_string(config.group_size) +
+                                       " must be a multiple of the world size " + std::to_string(trainer.world_size()) +
+                                       " (a group's members are spread over the ranks)");
   config.rewards.check_folders();
   VivaPipeline pipeline(config.model, device, torch::kFloat32);
   const VivaModelConfig& model = pipeline.config();
@@ -185,33 +217,61 @@ TrainResult train_grpo(const GrpoConfig& config, const TrainRunOptions& run) {
   EditRewardModel rewards(config.rewards, device);
 
   HunyuanDit& dit = pipeline.transformer();
-  dit->eval();  // no dropout; the LoRA is what trains
+  // The DiT has no dropout: train mode only lets activation checkpointing recompute its blocks.
+  dit->train(config.activation_checkpointing);
+  dit->activation_checkpointing = config.activation_checkpointing;
   torch::manual_seed(config.seed);  // the LoRA's Gaussian A: the same adapter for the same seed
   LoraAdapter lora(*dit, config.lora);
   lora.to(device);
   trainer.start(lora, lora.parameters(), adamw_options(config),
-                {{"prompts", all_prompts.size()}, {"encoded_prompts", prompts.size()}, {"lora_layers", lora.layers()}});
+                {{"prompts", all_prompts.size()}, {"encoded_prompts", prompts.size()}, {"lora_layers", lora.layers()},
+                 {"world_size", trainer.world_size()}});
 
-  // One micro-step per prompt of the step: a group of G edits sampled from the current policy
-  // and recorded step by step, scored, then the objective on some of its steps.
+  // One micro-step per prompt of the step: this rank's members of a group of G edits, sampled
+  // from the current policy step by step and scored. After the last prompt, the sampled groups'
+  // chosen steps are trained on in `updates_per_group` minibatches, an optimizer update after
+  // each (PPO-style: from the second on, the policy has moved away from the one that sampled).
+  const int64_t members = config.group_size / trainer.world_size();
+  std::vector<SampledGroup> groups;
+  std::vector<std::unique_ptr<StochasticFlowStep>> samplers;
   const auto step = [&](MicroStep& m) {
+    if (m.index == 0) groups.clear(), samplers.clear();
     const std::size_t pick = prompts_of_step(config, m.step, all_prompts.size())[static_cast<std::size_t>(m.index)];
-    const EncodedPrompt& p = prompts[encoded_index.at(pick)];
-    const VelocityFn velocity = pipeline.guided_velocity(p.conditions, guidance, model.sampling.embedded_guidance);
-    auto sampler = make_step(config.sampler, config.eta, m.generator);
-    std::vector<int64_t> shape = p.conditions.source.sizes().vec();
-    shape[0] = config.group_size;
+    SampledGroup g;
+    g.prompt = &prompts[encoded_index.at(pick)];
+    const VelocityFn velocity = pipeline.guided_velocity(g.prompt->conditions, guidance, model.sampling.embedded_guidance);
+    samplers.push_back(make_step(config.sampler, config.eta, m.generator));
+    std::vector<int64_t> shape = g.prompt->conditions.source.sizes().vec();
+    shape[0] = members;
     const auto noise = torch::randn(shape, m.generator, torch::kFloat32).to(device);
-    {
-      torch::NoGradGuard no_grad;
-      lora.refresh();
-    }
     auto t0 = std::chrono::steady_clock::now();
-    const Trajectories tr = sample_group(velocity, schedule, *sampler, noise);
+    g.trajectories = sample_group(velocity, schedule, *samplers.back(), noise, autocast);
     m.figures.sum("sample_s", seconds_since(t0));
-    const torch::Tensor advantages = score_group(pipeline, rewards, p, tr.states.back(), config, m.figures);
+    g.advantages = score_group(pipeline, rewards, *g.prompt, g.trajectories.states.back(), config, trainer, m.figures);
+    g.chosen = choose_steps(g.trajectories, config.timestep_fraction, m.generator);
+    if (static_cast<int64_t>(g.chosen.size()) < config.updates_per_group)
+      throw Error("viva train grpo", "updates_per_group " + std::to_string(config.updates_per_group) + " exceeds the " +
+                                         std::to_string(g.chosen.size()) + " steps trained per group");
+    groups.push_back(std::move(g));
+    if (m.index + 1 < m.count) return;
+
     t0 = std::chrono::steady_clock::now();
-    descend_on_group(tr, advantages, velocity, schedule, *sampler, lora, config, m);
+    const auto updates = static_cast<std::size_t>(config.updates_per_group);
+    for (std::size_t u = 0; u < updates; ++u) {
+      // Minibatch u: the u-th slice of every group's chosen steps, weighted to their mean.
+      std::size_t transitions = 0;
+      for (const SampledGroup& group : groups)
+        transitions += (u + 1) * group.chosen.size() / updates - u * group.chosen.size() / updates;
+      for (std::size_t i = 0; i < groups.size(); ++i) {
+        const SampledGroup& group = groups[i];
+        const VelocityFn velocity =
+            pipeline.guided_velocity(group.prompt->conditions, guidance, model.sampling.embedded_guidance);
+        for (std::size_t c = u * group.chosen.size() / updates; c < (u + 1) * group.chosen.size() / updates; ++c)
+          descend_on_step(group, group.chosen[c], 1.0 / static_cast<double>(transitions), velocity, schedule,
+                          *samplers[i], lora, config, autocast, m.figures);
+      }
+      if (u + 1 < updates) m.update();  // the step's own update follows the last minibatch
+    }
     m.figures.sum("objective_s", seconds_since(t0));
   };
   double max_kl = 0;  // the largest KL term of this run
@@ -221,9 +281,10 @@ TrainResult train_grpo(const GrpoConfig& config, const TrainRunOptions& run) {
   };
   if (!trainer.run(config.prompts_per_step, step, after_update)) return trainer.result();
 
+  const std::string lora_path = (fs::path(config.out) / "lora.safetensors").string();
+  if (!trainer.writes()) return trainer.finish(lora_path);  // rank 0 writes the outputs
   write_image((fs::path(config.out) / "reward.png").string(),
               plot_series(logged_step_series(trainer.log().path(), "reward"), "Edit-GRPO mean group reward per step"));
-  const std::string lora_path = (fs::path(config.out) / "lora.safetensors").string();
   lora.save(lora_path);
   return trainer.finish(lora_path, {{"max_kl", max_kl}});
 }

@@ -72,27 +72,37 @@ bool Trainer::run(int64_t micro_steps, const std::function<void(MicroStep&)>& mi
     stop = v[0] > 0;
     elapsed_s = v[1] / workers.world_size();  // the ranks' mean: the same on all
   };
+  // Reduction over the ranks, clipping and AdamW on the gradients accumulated so far; returns
+  // the gradient norm before clipping.
+  const auto update = [&]() {
+    std::vector<torch::Tensor> grads;
+    for (const auto& p : parameters_)
+      if (p.grad().defined()) grads.push_back(p.grad());
+    if (workers.world_size() > 1) workers.reduce(grads);
+    const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters_, config_.max_grad_norm());
+    optimizer_->step();
+    return grad_norm;
+  };
   int64_t step = result_.end_step;
   while (loop_->more(step)) {
     const double lr = config_.learning_rate(step);
     set_learning_rate(*optimizer_, lr);
     optimizer_->zero_grad();
     StepFigures figures;
+    int64_t updates = 1;
     for (int64_t index = 0; index < micro_steps; ++index) {
       torch::Generator generator = at::detail::createCPUGenerator(
           micro_batch_seed(config_.seed, step, workers.rank() * micro_steps + index));
-      MicroStep m{step, index, micro_steps, generator, figures};
+      MicroStep m{step, index, micro_steps, generator, figures, [&] {
+                    update();
+                    optimizer_->zero_grad();
+                    ++updates;
+                  }};
       micro_step(m);
     }
-    std::vector<torch::Tensor> grads;
-    for (const auto& p : parameters_)
-      if (p.grad().defined()) grads.push_back(p.grad());
-    if (workers.world_size() > 1) {
-      workers.reduce(grads);
-      figures.combine(sum);
-    }
-    const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters_, config_.max_grad_norm());
-    optimizer_->step();
+    if (updates > 1) figures.set("updates", static_cast<double>(updates));
+    if (workers.world_size() > 1) figures.combine(sum);
+    const double grad_norm = update();
     if (!ema_.empty()) {
       torch::NoGradGuard no_grad;
       const double decay = ema_decay(ema_decay_, step + 1);

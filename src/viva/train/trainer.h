@@ -71,6 +71,12 @@ struct MicroStep {
   torch::Generator& generator;
   StepFigures& figures;         // what the step's line reports
 
+  // Applies the gradients accumulated so far as an optimizer update now (reduced over the ranks,
+  // clipped, AdamW; no EMA) and zeroes them; the step still ends with its own update. For
+  // several updates per sampled batch (Edit-GRPO's updates_per_group); every rank must call it
+  // equally often.
+  std::function<void()> update;
+
   // Backpropagates the micro-batch's loss as its share of the step's mean loss.
   void backward(const torch::Tensor& loss) const { (loss / static_cast<double>(count)).backward(); }
 };
@@ -110,6 +116,9 @@ class Trainer {
 
   // This process's rank; only rank 0 writes the log, checkpoints and outputs.
   int rank() const { return reducer().rank(); }
+  int world_size() const { return reducer().world_size(); }
+  // Elementwise sum of `values` over the ranks (unchanged with one process).
+  void sum_over_ranks(std::vector<double>& values) const { reducer().sum(values); }
   bool writes() const { return rank() == 0; }
   const TrainResult& result() const { return result_; }
   const std::string& out() const { return out_; }

@@ -44,16 +44,16 @@ std::vector<torch::Tensor> ModulationImpl::forward(const DitConditioning& cond, 
 DoubleStreamBlockImpl::DoubleStreamBlockImpl(const DitOptions& o) : heads(o.heads) {
   const int64_t d = o.hidden_size, hd = o.head_dim();
   img_mod = register_module("img_mod", Modulation(d, 6));
-  img_attn_qkv = register_module("img_attn_qkv", torch::nn::Linear(d, 3 * d));
+  img_attn_qkv = register_module("img_attn_qkv", AdaptableLinear(d, 3 * d));
   img_attn_q_norm = register_module("img_attn_q_norm", RmsNorm(hd, 1e-6));
   img_attn_k_norm = register_module("img_attn_k_norm", RmsNorm(hd, 1e-6));
-  img_attn_proj = register_module("img_attn_proj", torch::nn::Linear(d, d));
+  img_attn_proj = register_module("img_attn_proj", AdaptableLinear(d, d));
   img_mlp = register_module("img_mlp", DitMlp(d, o.mlp_hidden(), true));
   txt_mod = register_module("txt_mod", Modulation(d, 6));
-  txt_attn_qkv = register_module("txt_attn_qkv", torch::nn::Linear(d, 3 * d));
+  txt_attn_qkv = register_module("txt_attn_qkv", AdaptableLinear(d, 3 * d));
   txt_attn_q_norm = register_module("txt_attn_q_norm", RmsNorm(hd, 1e-6));
   txt_attn_k_norm = register_module("txt_attn_k_norm", RmsNorm(hd, 1e-6));
-  txt_attn_proj = register_module("txt_attn_proj", torch::nn::Linear(d, d));
+  txt_attn_proj = register_module("txt_attn_proj", AdaptableLinear(d, d));
   txt_mlp = register_module("txt_mlp", DitMlp(d, o.mlp_hidden(), true));
 }
 
@@ -78,8 +78,8 @@ std::pair<torch::Tensor, torch::Tensor> DoubleStreamBlockImpl::forward(const tor
 
 SingleStreamBlockImpl::SingleStreamBlockImpl(const DitOptions& o)
     : heads(o.heads), hidden(o.hidden_size), mlp_hidden(o.mlp_hidden()) {
-  linear1 = register_module("linear1", torch::nn::Linear(hidden, 3 * hidden + mlp_hidden));
-  linear2 = register_module("linear2", torch::nn::Linear(hidden + mlp_hidden, hidden));
+  linear1 = register_module("linear1", AdaptableLinear(hidden, 3 * hidden + mlp_hidden));
+  linear2 = register_module("linear2", AdaptableLinear(hidden + mlp_hidden, hidden));
   q_norm = register_module("q_norm", RmsNorm(o.head_dim(), 1e-6));
   k_norm = register_module("k_norm", RmsNorm(o.head_dim(), 1e-6));
   modulation = register_module("modulation", Modulation(hidden, 3));

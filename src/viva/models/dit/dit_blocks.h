@@ -41,7 +41,8 @@ struct DoubleStreamBlockImpl : torch::nn::Module {
 
   int64_t heads;
   Modulation img_mod{nullptr}, txt_mod{nullptr};
-  torch::nn::Linear img_attn_qkv{nullptr}, img_attn_proj{nullptr}, txt_attn_qkv{nullptr}, txt_attn_proj{nullptr};
+  // AdaptableLinear: where a LoRA attaches (nn/lora.h).
+  AdaptableLinear img_attn_qkv{nullptr}, img_attn_proj{nullptr}, txt_attn_qkv{nullptr}, txt_attn_proj{nullptr};
   RmsNorm img_attn_q_norm{nullptr}, img_attn_k_norm{nullptr}, txt_attn_q_norm{nullptr}, txt_attn_k_norm{nullptr};
   DitMlp img_mlp{nullptr}, txt_mlp{nullptr};
 };
@@ -54,7 +55,7 @@ struct SingleStreamBlockImpl : torch::nn::Module {
                         const torch::Tensor& mask, const torch::Tensor& cos, const torch::Tensor& sin);
 
   int64_t heads, hidden, mlp_hidden;
-  torch::nn::Linear linear1{nullptr}, linear2{nullptr};
+  AdaptableLinear linear1{nullptr}, linear2{nullptr};
   RmsNorm q_norm{nullptr}, k_norm{nullptr};
   Modulation modulation{nullptr};
 };

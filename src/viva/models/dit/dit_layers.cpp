@@ -103,8 +103,8 @@ torch::Tensor key_padding_mask(const torch::Tensor& keep) {
 }
 
 DitMlpImpl::DitMlpImpl(int64_t dim, int64_t hidden, bool gelu_tanh_) : gelu_tanh(gelu_tanh_) {
-  fc1 = register_module("fc1", linear(dim, hidden));
-  fc2 = register_module("fc2", linear(hidden, dim));
+  fc1 = register_module("fc1", AdaptableLinear(dim, hidden));
+  fc2 = register_module("fc2", AdaptableLinear(hidden, dim));
 }
 
 torch::Tensor DitMlpImpl::forward(const torch::Tensor& x) {

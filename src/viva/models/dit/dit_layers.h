@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "viva/models/dit/dit_options.h"
+#include "viva/nn/adaptable_linear.h"
 
 namespace viva {
 
@@ -58,7 +59,7 @@ struct DitMlpImpl : torch::nn::Module {
   DitMlpImpl(int64_t dim, int64_t hidden, bool gelu_tanh);
   torch::Tensor forward(const torch::Tensor& x);
   bool gelu_tanh;
-  torch::nn::Linear fc1{nullptr}, fc2{nullptr};
+  AdaptableLinear fc1{nullptr}, fc2{nullptr};  // a LoRA may target them
 };
 TORCH_MODULE(DitMlp);
 

@@ -1,0 +1,29 @@
+#include "viva/nn/adaptable_linear.h"
+
+#include "viva/core/error.h"
+
+namespace viva {
+
+torch::Tensor AdaptableLinearImpl::forward(const torch::Tensor& x) {
+  torch::Tensor y = torch::nn::LinearImpl::forward(x);
+  if (!a_.defined()) return y;
+  // Rank r ≪ in, out: two thin matmuls, never the [out, in] product B·A.
+  return y + torch::nn::functional::linear(torch::nn::functional::linear(x, a_), b_) * scale_;
+}
+
+void AdaptableLinearImpl::set_branch(torch::Tensor a, torch::Tensor b, double scale) {
+  if (scale == 0 || !a.defined()) {
+    a_ = b_ = torch::Tensor();
+    scale_ = 0;
+    return;
+  }
+  if (a.dim() != 2 || b.dim() != 2 || a.size(1) != weight.size(1) || b.size(0) != weight.size(0) ||
+      a.size(0) != b.size(1))
+    throw Error("low-rank branch", "shapes " + c10::str(a.sizes()) + " and " + c10::str(b.sizes()) +
+                                       " do not fit a Linear of weight " + c10::str(weight.sizes()));
+  a_ = std::move(a);
+  b_ = std::move(b);
+  scale_ = scale;
+}
+
+}  // namespace viva
