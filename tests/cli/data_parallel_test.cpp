@@ -1,15 +1,21 @@
-// Data-parallel SFT over c10d's Gloo on loopback: `viva launch --nproc W -- train sft` with
-// accumulation 1 trains the same weights as one process with accumulation W (the same global
-// batch: micro-batch slot k draws the same samples in both), within float rounding.
+// Data-parallel training over c10d's Gloo on loopback: `viva launch --nproc W -- train sft` with
+// accumulation 1, stopped and resumed once, trains the same weights as one process with
+// accumulation W (the same global batch: micro-batch slot k draws the same samples in both),
+// within float rounding; a killed rank stops the job, which resumes from its last checkpoint;
+// Edit-GRPO spreads each group over the ranks.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 #include "../support/cli_run.h"
 #include "../support/encoded_pairs.h"
 #include "viva/core/atomic_file.h"
 #include "viva/core/checkpoint.h"
 #include "viva/core/jsonl_log.h"
+#include "viva/data/toy_pairs.h"
 
 namespace viva {
 namespace {
@@ -39,10 +45,14 @@ TEST_F(DataParallelSft, RanksTrainWhatOneProcessTrainsWithTheSameGlobalBatch) {
     testing::TempDir dir;
     const CliRun single = run_viva(dir, "train sft --config " + config(dir, "single", world));
     ASSERT_EQ(single.status, 0) << single.err;
-    const CliRun ranks = run_viva(dir, "launch --nproc " + std::to_string(world) + " -- train sft --config " +
-                                           config(dir, "ranks", 1));
+    const std::string launch = "launch --nproc " + std::to_string(world) + " -- train sft --config " +
+                               config(dir, "ranks", 1);
+    const CliRun first = run_viva(dir, launch + " --stop-after 2");  // every rank resumes mid-run
+    ASSERT_EQ(first.status, 0) << first.err;
+    EXPECT_NE(first.out.find("stopped at step 2"), std::string::npos) << first.out;
+    const CliRun ranks = run_viva(dir, launch + " --resume");
     ASSERT_EQ(ranks.status, 0) << ranks.err;
-    EXPECT_NE(ranks.out.find("trained steps 0..5"), std::string::npos) << ranks.out;  // rank 0 reports once
+    EXPECT_NE(ranks.out.find("trained steps 2..5"), std::string::npos) << ranks.out;  // rank 0 reports once
 
     const std::string weights = "model/transformer/diffusion_pytorch_model.safetensors";
     const Checkpoint a(dir.file("single/" + weights)), b(dir.file("ranks/" + weights));
@@ -56,6 +66,79 @@ TEST_F(DataParallelSft, RanksTrainWhatOneProcessTrainsWithTheSameGlobalBatch) {
     ASSERT_EQ(single_loss.size(), ranks_loss.size());
     for (std::size_t i = 0; i < single_loss.size(); ++i) EXPECT_NEAR(ranks_loss[i], single_loss[i], 1e-5 * single_loss[i]);
   }
+}
+
+// A rank killed mid-run (SIGKILL: no checkpoint of its own) makes launch stop the other within
+// the grace period with one line naming it; the restarted job resumes from the last checkpoint
+// written before the kill.
+TEST_F(DataParallelSft, AKilledRankStopsTheJobWhichResumesFromTheLastCheckpoint) {
+  testing::TempDir dir;
+  std::string cfg = config(dir, "killed", 1);
+  nlohmann::json long_run = nlohmann::json::parse(read_file(cfg));
+  long_run["steps"] = 100000;  // far longer than the test waits
+  write_file_atomically(cfg, long_run.dump());
+  const std::string script = dir.file("kill.sh");
+  write_file_atomically(script, R"(set -u
+")" + std::string(VIVA_CLI_PATH) + R"(" launch --nproc 2 --grace 10 -- train sft --config ")" + cfg + R"(" >")" +
+                                    dir.file("out.txt") + R"(" 2>")" + dir.file("err.txt") + R"(" &
+launch=$!
+for i in $(seq 1200); do [ -e ")" + dir.file("killed/checkpoints/latest") + R"(" ] && break; sleep 0.1; done
+for p in $(pgrep -P $launch); do
+  if tr '\0' '\n' </proc/$p/environ | grep -qx RANK=1; then kill -9 $p; fi
+done
+wait $launch
+echo $? >")" + dir.file("status.txt") + "\"\n");
+  ASSERT_EQ(std::system(("bash " + script).c_str()), 0);
+  EXPECT_NE(std::stoi(read_file(dir.file("status.txt"))), 0);
+  const std::string err = read_file(dir.file("err.txt"));
+  EXPECT_NE(err.find("viva launch: rank 1 was killed by signal 9; stopping the other ranks"), std::string::npos) << err;
+
+  // The newest complete checkpoint the killed job left ("latest" names it: step-<N>).
+  const int64_t last = std::stoll(read_file(dir.file("killed/checkpoints/latest")).substr(5));
+  ASSERT_GE(last, 2);
+  const CliRun resumed =
+      run_viva(dir, "launch --nproc 2 -- train sft --config " + cfg + " --resume --stop-after 1");
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("stopped at step " + std::to_string(last + 1)), std::string::npos) << resumed.out;
+}
+
+// Edit-GRPO over two ranks: each samples half of every group; the gathered rewards make the
+// group's figures and one LoRA comes out.
+TEST(DataParallelGrpo, SpreadsEachGroupOverTheRanks) {
+  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
+  testing::TempDir dir;
+  const std::string model = testing::write_tiny_model(dir);
+  write_inversion_pairs(dir.file("pairs"), 2, 32, 1);
+  const auto grpo = [&](const std::string& name, int64_t group) {
+    const nlohmann::json c = {
+        {"model", model}, {"prompts", dir.file("pairs/manifest.jsonl")}, {"out", dir.file(name)}, {"steps", 2},
+        {"rewards", {{"weights", {{"instruction", 0.0}, {"preservation", 0.0}, {"pickscore", 0.0}, {"brightness", 1.0}}}}},
+        {"lora", {{"rank", 2}, {"alpha", 2.0}}}, {"group_size", group}, {"sampling_steps", 3}, {"width", 32},
+        {"height", 32}, {"frames", 1}, {"guidance", 1.0}, {"updates_per_group", 2}, {"seed", 5}};
+    write_file_atomically(dir.file(name + ".json"), c.dump());
+    return dir.file(name + ".json");
+  };
+  const CliRun run = run_viva(dir, "launch --nproc 2 -- train grpo --config " + grpo("ranks", 4));
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_NE(run.out.find("trained steps 0..2"), std::string::npos) << run.out;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("ranks/lora.safetensors")));
+  std::ifstream log(dir.file("ranks/metrics.jsonl"));
+  std::string text;
+  int steps = 0;
+  while (std::getline(log, text)) {
+    const auto line = nlohmann::json::parse(text);
+    if (line["event"] == "start") {
+      EXPECT_EQ(line["world_size"], 2);
+    }
+    if (line["event"] != "step") continue;
+    ++steps;
+    EXPECT_EQ(line["updates"], 2);
+    EXPECT_GT(line["reward_std"].get<double>(), 0.0);  // over all four members, not one rank's two
+  }
+  EXPECT_EQ(steps, 2);
+  const CliRun odd = run_viva(dir, "launch --nproc 2 -- train grpo --config " + grpo("odd", 3));
+  EXPECT_NE(odd.status, 0);
+  EXPECT_NE(odd.err.find("multiple of the world size 2"), std::string::npos) << odd.err;
 }
 
 TEST_F(DataParallelSft, AFailingRankStopsTheOthersAndIsNamed) {

@@ -29,12 +29,17 @@ void add_trainer(CLI::App& train, const std::string& name, const std::string& de
                  DescribeResult describe) {
   auto config = std::make_shared<std::string>();
   auto resume = std::make_shared<bool>(false);
+  auto stop_after = std::make_shared<int64_t>(0);
   auto* command = train.add_subcommand(name, description);
   command->add_option("--config", *config, "Run configuration (JSON; keys in docs/cli.md)")->required();
   command->add_flag("--resume", *resume, "Continue from the run's latest checkpoint");
-  set_guarded_callback(command, [name, config, resume, run_trainer, describe] {
+  command->add_option("--stop-after", *stop_after,
+                      "Stop with a checkpoint after this many steps of this run (time-sliced jobs; --resume goes on)")
+      ->check(CLI::PositiveNumber);
+  set_guarded_callback(command, [name, config, resume, stop_after, run_trainer, describe] {
     TrainRunOptions run;
     run.resume = *resume;
+    run.stop_after = *stop_after;
     // Under torchrun, srun or viva launch: one rank of a data-parallel run.
     const LaunchEnvironment launch = LaunchEnvironment::from_environment();
     std::unique_ptr<ProcessGroup> group;
