@@ -1,10 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "../support/golden.h"
 #include "../support/needs_shared.h"
 #include "../support/temp_dir.h"
 #include "viva/models/dit/dit_checkpoint.h"
 #include "viva/models/dit/dit_layers.h"
+#include "viva/models/dit/dit_size.h"
 #include "viva/models/dit/hunyuan_dit.h"
 
 namespace viva {
@@ -257,6 +260,42 @@ TEST(Dit13B, ParameterCountAndTensorNamesOfBothLayouts) {
   EXPECT_EQ(model->single_blocks[0]->as<SingleStreamBlock>()->linear1->weight.sizes(), (std::vector<int64_t>{21504, 3072}));
   EXPECT_EQ(model->single_blocks[0]->as<SingleStreamBlock>()->linear2->weight.sizes(), (std::vector<int64_t>{3072, 15360}));
   EXPECT_EQ(model->img_in->proj->weight.sizes(), (std::vector<int64_t>{3072, 16, 1, 2, 2}));
+  // The counts from the options alone (memory plans) agree with the built model.
+  const DitParameterCounts counts = dit_parameter_counts(one);
+  EXPECT_EQ(counts.double_block, per_double);
+  EXPECT_EQ(counts.single_block, per_single);
+  EXPECT_EQ(counts.embedders, base + viva);
+  full.context_projector = false;
+  EXPECT_EQ(dit_parameter_counts(full).total(), 12821012544LL);
+}
+
+// dit_parameter_counts and dit_adaptable_linears against built tiny variants.
+TEST(DitSize, CountsFromTheOptionsMatchBuiltModels) {
+  for (const bool guidance : {false, true})
+    for (const bool projector : {false, true}) {
+      DitOptions o = DitOptions::tiny();
+      o.guidance_embed = guidance;
+      o.context_projector = projector;
+      o.refiner_blocks = 2;
+      HunyuanDit model(o);
+      int64_t built = 0;
+      for (const auto& p : model->parameters()) built += p.numel();
+      EXPECT_EQ(dit_parameter_counts(o).total(), built) << guidance << projector;
+      std::map<std::string, std::pair<int64_t, int64_t>> linears;  // name -> (count, in x out)
+      for (const auto& item : model->named_modules("", false)) {
+        auto linear = std::dynamic_pointer_cast<AdaptableLinearImpl>(item.value());
+        if (!linear) continue;
+        const std::string name = item.key().substr(item.key().rfind('.') + 1);
+        linears[name].first += 1;
+        linears[name].second = linear->weight.size(1) * linear->weight.size(0);
+      }
+      const auto shapes = dit_adaptable_linears(o);
+      EXPECT_EQ(shapes.size(), linears.size());
+      for (const DitLinearShape& s : shapes) {
+        EXPECT_EQ(linears[s.name].first, s.count) << s.name;
+        EXPECT_EQ(linears[s.name].second, s.in * s.out) << s.name;
+      }
+    }
 }
 
 TEST(DitNames, DiffusersMappingFollowsTheConversionTable) {

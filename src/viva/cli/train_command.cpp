@@ -6,6 +6,7 @@
 #include <string>
 
 #include "viva/cli/cli_common.h"
+#include "viva/cli/memory_plan_command.h"
 #include "viva/core/config.h"
 #include "viva/core/device.h"
 #include "viva/core/distributed.h"
@@ -25,8 +26,9 @@ using DescribeResult = std::function<void(const TrainResult& r)>;
 
 // One `viva train <name> --config FILE [--resume]` subcommand; every trainer is called alike and
 // says the same when Ctrl-C or SIGTERM stopped it before its last step.
+// `plan`: the trainers of the DiT (sft, grpo) also print memory plans (--plan-memory).
 void add_trainer(CLI::App& train, const std::string& name, const std::string& description, RunTrainer run_trainer,
-                 DescribeResult describe) {
+                 DescribeResult describe, bool plan = false) {
   auto config = std::make_shared<std::string>();
   auto resume = std::make_shared<bool>(false);
   auto stop_after = std::make_shared<int64_t>(0);
@@ -36,7 +38,10 @@ void add_trainer(CLI::App& train, const std::string& name, const std::string& de
   command->add_option("--stop-after", *stop_after,
                       "Stop with a checkpoint after this many steps of this run (time-sliced jobs; --resume goes on)")
       ->check(CLI::PositiveNumber);
-  set_guarded_callback(command, [name, config, resume, stop_after, run_trainer, describe] {
+  std::function<bool(const std::string&)> planned;
+  if (plan) planned = add_memory_plan_options(*command, name == "grpo");
+  set_guarded_callback(command, [name, config, resume, stop_after, run_trainer, describe, planned] {
+    if (planned && planned(*config)) return;
     TrainRunOptions run;
     run.resume = *resume;
     run.stop_after = *stop_after;
@@ -91,7 +96,8 @@ void add_train_command(CLI::App& app) {
         c.device = local_device(c.device, run.launch);
         return train_sft(c, run);
       },
-      [](const TrainResult& r) { std::printf("%s; model: %s\n", steps_and(r, "loss").c_str(), r.output.c_str()); });
+      [](const TrainResult& r) { std::printf("%s; model: %s\n", steps_and(r, "loss").c_str(), r.output.c_str()); },
+      true);
   add_trainer(
       *train, "vae",
       "Train a model folder's causal VAE on a manifest's clips (reconstruction + KL); at the end the scaling "
@@ -116,7 +122,8 @@ void add_train_command(CLI::App& app) {
       [](const TrainResult& r) {
         std::printf("%s, max KL %.3g; LoRA: %s\n", steps_and(r, "reward").c_str(), r.reported("max_kl"),
                     r.output.c_str());
-      });
+      },
+      true);
   add_trainer(
       *train, "clip",
       "Train a CLIP on a manifest's clips and captions: \"contrastive\" (CLIP's objective; reports held-out "
