@@ -25,11 +25,13 @@ using testing::run_viva;
 
 class DataParallelSft : public testing::EncodedPairsTest {
  protected:
-  std::string config(const testing::TempDir& dir, const std::string& name, int64_t grad_accum) const {
-    const nlohmann::json c = {{"model", model_},       {"cache", dir_->file("cache")}, {"out", dir.file(name)},
-                              {"steps", 5},            {"lr", 1e-3},                   {"batch_size", 1},
-                              {"grad_accum", grad_accum}, {"warmup", 1},               {"checkpoint_every", 2},
-                              {"seed", 3}};
+  std::string config(const testing::TempDir& dir, const std::string& name, int64_t grad_accum,
+                     const nlohmann::json& extra = nlohmann::json::object()) const {
+    nlohmann::json c = {{"model", model_},       {"cache", dir_->file("cache")}, {"out", dir.file(name)},
+                        {"steps", 5},            {"lr", 1e-3},                   {"batch_size", 1},
+                        {"grad_accum", grad_accum}, {"warmup", 1},               {"checkpoint_every", 2},
+                        {"seed", 3}};
+    c.update(extra);
     const std::string path = dir.file(name + ".json");
     write_file_atomically(path, c.dump());
     return path;
@@ -65,6 +67,53 @@ TEST_F(DataParallelSft, RanksTrainWhatOneProcessTrainsWithTheSameGlobalBatch) {
     const auto ranks_loss = logged_step_series(dir.file("ranks/metrics.jsonl"), "loss");
     ASSERT_EQ(single_loss.size(), ranks_loss.size());
     for (std::size_t i = 0; i < single_loss.size(); ++i) EXPECT_NEAR(ranks_loss[i], single_loss[i], 1e-5 * single_loss[i]);
+  }
+}
+
+// Fully sharded (each rank keeps 1/W of every unit's weights, gradients and AdamW state, the
+// checkpoints one part per rank): W = 2 and 3 ranks, stopped and resumed once, train what one
+// unsharded process trains with W-fold accumulation, and each holds about 1/W of its state.
+TEST_F(DataParallelSft, FullyShardedRanksTrainWhatOneProcessTrains) {
+  const nlohmann::json checkpointing = {{"activation_checkpointing", true}};
+  const nlohmann::json sharded = {{"activation_checkpointing", true}, {"sharding", "full"}};
+  for (const int world : {2, 3}) {
+    testing::TempDir dir;
+    const CliRun single = run_viva(dir, "train sft --config " + config(dir, "single", world, checkpointing));
+    ASSERT_EQ(single.status, 0) << single.err;
+    const std::string launch = "launch --nproc " + std::to_string(world) + " -- train sft --config " +
+                               config(dir, "ranks", 1, sharded);
+    const CliRun first = run_viva(dir, launch + " --stop-after 2");
+    ASSERT_EQ(first.status, 0) << first.err;
+    EXPECT_TRUE(std::filesystem::exists(dir.file("ranks/checkpoints/step-00000002/rank-00001-of-0000" +
+                                                 std::to_string(world) + "/weights.safetensors")));
+    const CliRun ranks = run_viva(dir, launch + " --resume");
+    ASSERT_EQ(ranks.status, 0) << ranks.err;
+    EXPECT_NE(ranks.out.find("trained steps 2..5"), std::string::npos) << ranks.out;
+
+    const std::string weights = "model/transformer/diffusion_pytorch_model.safetensors";
+    const Checkpoint a(dir.file("single/" + weights)), b(dir.file("ranks/" + weights));
+    ASSERT_EQ(a.names(), b.names());
+    double worst = 0;
+    for (const auto& name : a.names()) worst = std::max(worst, relative_difference(b.load(name), a.load(name)));
+    EXPECT_LT(worst, 1e-5) << "world " << world;
+
+    const auto state_bytes = [&](const std::string& run) {
+      std::ifstream log(dir.file(run + "/metrics.jsonl"));
+      std::string text;
+      double bytes = 0;
+      while (std::getline(log, text)) {
+        const auto line = nlohmann::json::parse(text);
+        if (line["event"] == "finished") bytes = line["state_bytes"].get<double>();
+      }
+      return bytes;
+    };
+    EXPECT_LE(state_bytes("ranks"), state_bytes("single") / world * 1.1) << "world " << world;
+
+    // Another number of ranks cannot take the parts over yet: one clear line.
+    const CliRun other = run_viva(dir, "launch --nproc " + std::to_string(world == 2 ? 3 : 2) +
+                                           " -- train sft --config " + dir.file("ranks.json") + " --resume");
+    EXPECT_NE(other.status, 0);
+    EXPECT_NE(other.err.find("was saved by another number of ranks"), std::string::npos) << other.err;
   }
 }
 

@@ -58,6 +58,7 @@ void add_trainer(CLI::App& train, const std::string& name, const std::string& de
       data_parallel = std::make_unique<DataParallel>(*group);
       run.reducer = data_parallel.get();
       run.launch = launch;
+      run.group = group.get();
     }
     const TrainResult r = run_trainer(*config, run);
     if (launch.rank > 0) return;  // rank 0 reports

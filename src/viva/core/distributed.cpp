@@ -72,6 +72,14 @@ void ProcessGroup::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
   for (auto& w : works) w->wait();
 }
 
+void ProcessGroup::all_reduce_sum(std::vector<double>& values) {
+  if (values.empty()) return;
+  std::vector<torch::Tensor> t{torch::tensor(values, torch::kFloat64).to(device_)};
+  all_reduce_sum(t);
+  const torch::Tensor host = t[0].cpu();
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = host[static_cast<int64_t>(i)].item<double>();
+}
+
 void ProcessGroup::broadcast(std::vector<torch::Tensor>& tensors, int root) {
   c10d::BroadcastOptions options;
   options.rootRank = root;
@@ -81,6 +89,14 @@ void ProcessGroup::broadcast(std::vector<torch::Tensor>& tensors, int root) {
     works.push_back(impl_->group->broadcast(one, options));
   }
   for (auto& w : works) w->wait();
+}
+
+torch::Tensor ProcessGroup::all_gather(const torch::Tensor& part) {
+  std::vector<at::Tensor> input{part.contiguous()};
+  std::vector<std::vector<at::Tensor>> output(1);
+  for (int r = 0; r < world_size_; ++r) output[0].push_back(torch::empty_like(input[0]));
+  impl_->group->allgather(output, input)->wait();
+  return torch::cat(output[0], 0);
 }
 
 }  // namespace viva

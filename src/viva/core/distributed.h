@@ -45,8 +45,12 @@ class ProcessGroup {
   // Sums each tensor over the ranks, in place (several tensors: one collective each, all
   // started before any is waited on).
   void all_reduce_sum(std::vector<torch::Tensor>& tensors);
+  // Each value replaced by its sum over the ranks (figures, stop decisions, norms).
+  void all_reduce_sum(std::vector<double>& values);
   // Rank `root`'s values into every rank's tensors, in place.
   void broadcast(std::vector<torch::Tensor>& tensors, int root = 0);
+  // Every rank's `part` (all the same shape), concatenated along dimension 0 in rank order.
+  torch::Tensor all_gather(const torch::Tensor& part);
 
  private:
   struct Impl;

@@ -8,8 +8,9 @@ namespace viva {
 namespace {
 
 struct BodyHolder : torch::CustomClassHolder {
-  explicit BodyHolder(CheckpointedBody b) : body(std::move(b)) {}
+  BodyHolder(CheckpointedBody b, std::function<void()> after) : body(std::move(b)), after_backward(std::move(after)) {}
   CheckpointedBody body;
+  std::function<void()> after_backward;
 };
 
 bool cuda_autocast_enabled() {
@@ -48,6 +49,7 @@ struct CheckpointFunction : torch::autograd::Function<CheckpointFunction> {
         grads.push_back(grad_outputs[i]);
       }
     if (!with_grad.empty()) torch::autograd::backward(with_grad, grads);
+    if (holder->after_backward) holder->after_backward();
     torch::autograd::variable_list result{torch::Tensor()};  // for the body argument
     for (const auto& t : inputs) result.push_back(t.requires_grad() ? t.grad() : torch::Tensor());
     return result;
@@ -56,7 +58,8 @@ struct CheckpointFunction : torch::autograd::Function<CheckpointFunction> {
 
 }  // namespace
 
-std::vector<torch::Tensor> checkpointed(const CheckpointedBody& body, const std::vector<torch::Tensor>& inputs) {
+std::vector<torch::Tensor> checkpointed(const CheckpointedBody& body, const std::vector<torch::Tensor>& inputs,
+                                        std::function<void()> after_backward) {
   if (!torch::GradMode::is_enabled()) return body(inputs);
   // Autograd takes only defined tensors as inputs: pass those, and put the undefined ones back
   // in their places for the body.
@@ -74,7 +77,8 @@ std::vector<torch::Tensor> checkpointed(const CheckpointedBody& body, const std:
   };
   // A TensorList argument makes autograd count each tensor as an input (a std::vector would be
   // taken as one opaque argument and no gradient would reach the inputs).
-  return CheckpointFunction::apply(c10::make_intrusive<BodyHolder>(with_gaps), at::TensorList(defined));
+  return CheckpointFunction::apply(c10::make_intrusive<BodyHolder>(with_gaps, std::move(after_backward)),
+                                   at::TensorList(defined));
 }
 
 }  // namespace viva

@@ -51,13 +51,7 @@ void DataParallel::synchronize(const std::vector<torch::Tensor>& parameters) {
   group_.broadcast(data, 0);
 }
 
-void DataParallel::sum(std::vector<double>& values) {
-  if (values.empty()) return;
-  std::vector<torch::Tensor> t{torch::tensor(values, torch::kFloat64).to(group_.device())};
-  group_.all_reduce_sum(t);
-  const torch::Tensor host = t[0].cpu();
-  for (std::size_t i = 0; i < values.size(); ++i) values[i] = host[static_cast<int64_t>(i)].item<double>();
-}
+void DataParallel::sum(std::vector<double>& values) { group_.all_reduce_sum(values); }
 
 std::string local_device(const std::string& device, const LaunchEnvironment& launch) {
   if (device == "cuda" && launch.distributed()) return "cuda:" + std::to_string(launch.local_rank);

@@ -2,7 +2,7 @@
 // What the Trainer asks of the other workers of a run, if any: one set of starting weights,
 // gradients combined before each optimizer step, and the step's figures and stop decisions
 // agreed on. One process uses LocalGradients (nothing to do); data parallelism (data_parallel.h)
-// does it over torch.distributed's c10d.
+// does it over torch.distributed's c10d, full sharding (fully_sharded.h) too.
 #include <torch/torch.h>
 
 #include <vector>
@@ -18,6 +18,14 @@ class GradientReducer {
   virtual void synchronize(const std::vector<torch::Tensor>& parameters) { (void)parameters; }
   // Each value replaced by its sum over the ranks.
   virtual void sum(std::vector<double>& values) { (void)values; }
+  // Scales the gradients so that their norm over every rank is at most `max_norm`; returns the
+  // norm before. Replicated gradients (after reduce) need no communication.
+  virtual double clip_gradients(const std::vector<torch::Tensor>& parameters, double max_norm) {
+    return torch::nn::utils::clip_grad_norm_(parameters, max_norm);
+  }
+  // Whether each rank holds a different part of the trained state (its checkpoints then have
+  // one part per rank).
+  virtual bool sharded() const { return false; }
   virtual int rank() const { return 0; }
   virtual int world_size() const { return 1; }
 };

@@ -33,6 +33,9 @@ struct SftConfig : TrainingOptions {
   std::map<std::string, double> task_weights;
   std::string dtype = "fp32";         // bf16 on CUDA runs under autocast with fp32 master weights
   bool activation_checkpointing = false;  // recompute block activations in backward (large configs)
+  // "none": every rank holds the whole model (data parallel); "full": weights, gradients and
+  // AdamW state sharded over the ranks (fully_sharded.h; needs activation_checkpointing).
+  std::string sharding = "none";
 
   static SftConfig read(const std::string& path);
   // The same from JSON; errors name `source`.

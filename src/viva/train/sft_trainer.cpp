@@ -13,6 +13,7 @@
 #include "viva/nn/weight_loading.h"
 #include "viva/pipeline/viva_pipeline.h"
 #include "viva/train/batch_sampler.h"
+#include "viva/train/fully_sharded.h"
 #include "viva/train/trainer.h"
 
 namespace viva {
@@ -86,7 +87,6 @@ torch::Tensor masked_flow_loss(const torch::Tensor& v, const torch::Tensor& nois
 }
 
 TrainResult train_sft(const SftConfig& config, const TrainRunOptions& run) {
-  Trainer trainer("training", config, config.to_json(), config.out, run);
   const torch::Device device = parse_device(config.device);
   const torch::ScalarType dtype = parse_compute_dtype(config.dtype);
   check_device_dtype(device, dtype);
@@ -101,6 +101,14 @@ TrainResult train_sft(const SftConfig& config, const TrainRunOptions& run) {
   HunyuanDit& dit = pipeline.transformer();
   dit->train();
   dit->activation_checkpointing = config.activation_checkpointing;
+  // Fully sharded: the shards train, and they take over from data parallelism's reducer.
+  std::unique_ptr<FullySharded> sharded;
+  TrainRunOptions run_options = run;
+  if (config.sharding == "full") {
+    sharded = std::make_unique<FullySharded>(dit, run.group);
+    run_options.reducer = sharded.get();
+  }
+  Trainer trainer("training", config, config.to_json(), config.out, run_options);
   const ConditionCache cache(config.cache);
   if (cache.size() > 0 && dit->options.context_projector != cache.load(0).source.defined())
     throw Error(config.cache, dit->options.context_projector
@@ -110,7 +118,8 @@ TrainResult train_sft(const SftConfig& config, const TrainRunOptions& run) {
   const double shift = config.shift.value_or(pipeline.config().sampling.shift);
 
   if (config.ema > 0) trainer.keep_ema(config.ema);
-  trainer.start(*dit, dit->parameters(), adamw_options(config).betas({config.beta1, config.beta2}).eps(config.eps),
+  torch::nn::Module& trained = sharded ? static_cast<torch::nn::Module&>(*sharded) : *dit;
+  trainer.start(trained, sharded ? sharded->parameters_to_train() : dit->parameters(), adamw_options(config).betas({config.beta1, config.beta2}).eps(config.eps),
                 {{"samples", cache.size()}, {"video_samples", sampler.video_samples()},
                  {"image_samples", sampler.image_samples()}});
   const bool complete = trainer.run(config.grad_accum, [&](MicroStep& m) {
@@ -124,6 +133,7 @@ TrainResult train_sft(const SftConfig& config, const TrainRunOptions& run) {
     m.figures.mean("sigma_mean", l.sigma.mean().item<double>());
   });
   if (!complete) return trainer.result();
+  if (sharded) sharded->unshard();  // every rank: the full weights back in the DiT
   const std::string model_folder = (fs::path(config.out) / "model").string();
   if (!trainer.writes()) return trainer.finish(model_folder);  // rank 0 writes the outputs
 

@@ -28,26 +28,47 @@ std::string step_name(int64_t step) {
 TrainCheckpoints::TrainCheckpoints(std::string run_folder, int64_t keep)
     : dir_((fs::path(run_folder) / "checkpoints").string()), keep_(keep) {}
 
-void TrainCheckpoints::save(const TrainState& state, const torch::nn::Module& model, torch::optim::Optimizer& optimizer,
-                            const std::vector<std::pair<std::string, torch::Tensor>>& ema) const {
-  fs::create_directories(dir_);
-  const std::string target = (fs::path(dir_) / step_name(state.step)).string();
+void TrainCheckpoints::shard(int rank, int world, std::function<void()> barrier) {
+  rank_ = rank;
+  world_ = world;
+  barrier_ = std::move(barrier);
+}
+
+std::string TrainCheckpoints::part_name() const {
+  char name[48];
+  std::snprintf(name, sizeof name, "rank-%05d-of-%05d", rank_, world_);
+  return name;
+}
+
+namespace {
+
+// Weights, EMA and optimizer state into `folder` (which exists).
+void write_training_state(const fs::path& folder, const torch::nn::Module& model, torch::optim::Optimizer& optimizer,
+                          const std::vector<std::pair<std::string, torch::Tensor>>& ema) {
+  save_parameters(model, (folder / "weights.safetensors").string());
+  if (!ema.empty()) {
+    std::vector<NamedTensor> tensors;
+    for (const auto& [name, t] : ema) tensors.push_back({name, t.to(torch::kCPU)});
+    save_safetensors((folder / "ema.safetensors").string(), tensors);
+  }
+  torch::serialize::OutputArchive archive;
+  optimizer.save(archive);
+  archive.save_to((folder / "optimizer.pt").string());
+}
+
+void write_state(const fs::path& folder, const TrainState& state) {
+  write_file_atomically((folder / "state.json").string(),
+                        nlohmann::json{{"step", state.step}, {"elapsed_s", state.elapsed_s}, {"config", state.config}}
+                                .dump(2) + "\n");
+}
+
+// Writes `folder` through a temporary sibling renamed into place (removed again on failure).
+void write_folder_atomically(const std::string& target, const std::function<void(const fs::path&)>& write) {
   AtomicFile folder(target);
   const fs::path tmp = folder.temp_path();
   fs::create_directories(tmp);
   try {
-    save_parameters(model, (tmp / "weights.safetensors").string());
-    if (!ema.empty()) {
-      std::vector<NamedTensor> tensors;
-      for (const auto& [name, t] : ema) tensors.push_back({name, t.to(torch::kCPU)});
-      save_safetensors((tmp / "ema.safetensors").string(), tensors);
-    }
-    torch::serialize::OutputArchive archive;
-    optimizer.save(archive);
-    archive.save_to((tmp / "optimizer.pt").string());
-    write_file_atomically((tmp / "state.json").string(),
-                          nlohmann::json{{"step", state.step}, {"elapsed_s", state.elapsed_s}, {"config", state.config}}
-                                  .dump(2) + "\n");
+    write(tmp);
   } catch (...) {
     std::error_code ignored;
     fs::remove_all(tmp, ignored);
@@ -55,12 +76,41 @@ void TrainCheckpoints::save(const TrainState& state, const torch::nn::Module& mo
   }
   if (fs::exists(target)) fs::remove_all(target);  // a rerun of the same step
   folder.commit();
+}
+
+}  // namespace
+
+void TrainCheckpoints::save(const TrainState& state, const torch::nn::Module& model, torch::optim::Optimizer& optimizer,
+                            const std::vector<std::pair<std::string, torch::Tensor>>& ema) const {
+  fs::create_directories(dir_);
+  const std::string target = (fs::path(dir_) / step_name(state.step)).string();
+  if (world_ == 0) {
+    write_folder_atomically(target, [&](const fs::path& tmp) {
+      write_training_state(tmp, model, optimizer, ema);
+      write_state(tmp, state);
+    });
+  } else {
+    const fs::path parts = target + ".parts";
+    if (rank_ == 0 && fs::exists(parts)) fs::remove_all(parts);  // left by a killed run
+    barrier_();
+    fs::create_directories(parts);
+    write_folder_atomically((parts / part_name()).string(),
+                            [&](const fs::path& tmp) { write_training_state(tmp, model, optimizer, ema); });
+    barrier_();  // every part is written
+    if (rank_ == 0) {
+      write_state(parts, state);
+      if (fs::exists(target)) fs::remove_all(target);
+      fs::rename(parts, target);  // the commit
+    }
+    barrier_();
+    if (rank_ != 0) return;
+  }
   write_file_atomically((fs::path(dir_) / "latest").string(), step_name(state.step) + "\n");
 
   std::vector<std::string> steps;
   for (const auto& e : fs::directory_iterator(dir_))
     if (e.is_directory() && starts_with(e.path().filename().string(), "step-") &&
-        e.path().filename().string().find(".tmp") == std::string::npos)
+        e.path().filename().string().find('.') == std::string::npos)
       steps.push_back(e.path().string());
   std::sort(steps.begin(), steps.end());
   for (std::size_t i = 0; i + static_cast<std::size_t>(keep_) < steps.size(); ++i) fs::remove_all(steps[i]);
@@ -99,19 +149,33 @@ torch::optim::AdamWOptions adamw_options(const TrainingOptions& config) {
 TrainState TrainCheckpoints::load(const std::string& folder, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
                                   std::vector<std::pair<std::string, torch::Tensor>>* ema) const {
   torch::NoGradGuard no_grad;
-  const Checkpoint weights((fs::path(folder) / "weights.safetensors").string());
+  fs::path part = folder;
+  if (world_ > 0) {
+    part /= part_name();
+    if (!fs::is_directory(part)) {
+      std::string held;
+      for (const auto& e : fs::directory_iterator(folder))
+        if (starts_with(e.path().filename().string(), "rank-")) held = e.path().filename().string();
+      throw file_error(folder, held.empty() ? "holds no per-rank parts (saved without sharding)"
+                                            : "was saved by another number of ranks (" + held +
+                                                  "); resume with that many (resharding is not implemented yet)");
+    }
+  } else if (!fs::exists(part / "weights.safetensors") && fs::exists(part / "state.json")) {
+    throw file_error(folder, "holds per-rank parts of sharded training; resume it with sharding and as many ranks");
+  }
+  const Checkpoint weights((part / "weights.safetensors").string());
   for (auto& p : model.named_parameters()) {
     if (!weights.contains(p.key())) throw file_error(weights.path(), "lacks '" + p.key() + "'");
     p.value().copy_(weights.load(p.key()));
   }
   if (ema && !ema->empty()) {
-    const Checkpoint saved((fs::path(folder) / "ema.safetensors").string());
+    const Checkpoint saved((part / "ema.safetensors").string());
     for (auto& [name, t] : *ema) t.copy_(saved.load(name));
   }
   if (optimizer) {
     torch::serialize::InputArchive archive;
     const auto parameters = model.parameters();
-    archive.load_from((fs::path(folder) / "optimizer.pt").string(),
+    archive.load_from((part / "optimizer.pt").string(),
                       parameters.empty() ? torch::Device(torch::kCPU) : parameters.front().device());
     optimizer->load(archive);
   }

@@ -6,9 +6,14 @@
 //   state.json               step, training wall time so far, config
 // Each is written into a temporary folder renamed into place; <run>/checkpoints/latest names
 // the newest complete one, so a kill at any moment leaves the previous checkpoint usable.
+// Sharded training (each rank holds a different part) writes step-<N>/rank-<R>-of-<W>/ with
+// the weights and optimizer files of each rank, and state.json beside them: every rank writes
+// its part into step-<N>.parts/, and only when all have (a barrier) does rank 0 add state.json
+// and rename the folder into place, which commits the checkpoint.
 // Random draws need no saved state: step s draws everything from a generator seeded by (seed, s).
 #include <torch/torch.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -27,6 +32,9 @@ struct TrainState {
 class TrainCheckpoints {
  public:
   TrainCheckpoints(std::string run_folder, int64_t keep);
+  // Sharded: this process is rank `rank` of `world`, and `barrier` returns once every rank
+  // has called it. save() and load() then write and read this rank's part.
+  void shard(int rank, int world, std::function<void()> barrier);
 
   void save(const TrainState& state, const torch::nn::Module& model, torch::optim::Optimizer& optimizer,
             const std::vector<std::pair<std::string, torch::Tensor>>& ema) const;
@@ -43,6 +51,9 @@ class TrainCheckpoints {
 
  private:
   std::string dir_;
+  int rank_ = 0, world_ = 0;  // world 0: not sharded
+  std::function<void()> barrier_;
+  std::string part_name() const;
   int64_t keep_;
 };
 

@@ -50,6 +50,13 @@ void Trainer::start(torch::nn::Module& module, std::vector<torch::Tensor> parame
     for (const auto& p : module.named_parameters()) ema_.push_back({p.key(), p.value().detach().clone()});
   fs::create_directories(out_);
   checkpoints_ = std::make_unique<TrainCheckpoints>(out_, config_.keep_checkpoints);
+  if (reducer().sharded()) {
+    if (ema_decay_ > 0) throw Error(label_, "an EMA is not kept with sharded training yet");
+    checkpoints_->shard(rank(), reducer().world_size(), [this] {
+      std::vector<double> nothing{0.0};
+      reducer().sum(nothing);  // every rank arrives before any goes on
+    });
+  }
   const TrainState resumed = checkpoints_->start(run_.resume, module, *optimizer_, ema_);
   result_.start_step = result_.end_step = resumed.step;
   log_ = std::make_unique<JsonlLog>(writes() ? (fs::path(out_) / "metrics.jsonl").string() : std::string());
@@ -79,7 +86,7 @@ bool Trainer::run(int64_t micro_steps, const std::function<void(MicroStep&)>& mi
     for (const auto& p : parameters_)
       if (p.grad().defined()) grads.push_back(p.grad());
     if (workers.world_size() > 1) workers.reduce(grads);
-    const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters_, config_.max_grad_norm());
+    const double grad_norm = workers.clip_gradients(parameters_, config_.max_grad_norm());
     optimizer_->step();
     return grad_norm;
   };
@@ -119,7 +126,8 @@ bool Trainer::run(int64_t micro_steps, const std::function<void(MicroStep&)>& mi
     result_.last_step = line;
     result_.end_step = step;
     const auto save = [&](double elapsed_s) {
-      if (writes()) checkpoints_->save(TrainState{step, config_json_, elapsed_s}, *module_, *optimizer_, ema_);
+      if (writes() || workers.sharded())  // sharded: every rank writes its part
+        checkpoints_->save(TrainState{step, config_json_, elapsed_s}, *module_, *optimizer_, ema_);
     };
     if (!loop_->step_done(step, save, agree)) break;
   }
@@ -127,11 +135,21 @@ bool Trainer::run(int64_t micro_steps, const std::function<void(MicroStep&)>& mi
   return loop_->complete(step);
 }
 
+double Trainer::state_bytes() const {
+  double bytes = 0;
+  for (const auto& p : parameters_) bytes += static_cast<double>(p.nbytes() + (p.grad().defined() ? p.grad().nbytes() : 0));
+  if (!optimizer_) return bytes;
+  for (const auto& entry : optimizer_->state())
+    if (const auto* adamw = dynamic_cast<const torch::optim::AdamWParamState*>(entry.second.get()))
+      bytes += static_cast<double>(adamw->exp_avg().nbytes() + adamw->exp_avg_sq().nbytes());
+  return bytes;
+}
+
 TrainResult Trainer::finish(const std::string& output, const nlohmann::json& report) {
   result_.output = output;
   result_.report = report;
   result_.finished = true;
-  nlohmann::json fields = {{"step", result_.end_step}, {"output", output}};
+  nlohmann::json fields = {{"step", result_.end_step}, {"output", output}, {"state_bytes", state_bytes()}};
   fields.update(report);
   log_->write("finished", fields);
   return result_;

@@ -44,6 +44,7 @@ struct TrainRunOptions {
   ProgressOptions progress;
   GradientReducer* reducer = nullptr;  // null: single process (else e.g. DataParallel)
   LaunchEnvironment launch;            // this process's rank, when a launcher started several
+  ProcessGroup* group = nullptr;       // the ranks' process group, when several
 };
 
 // What a run of any trainer leaves.
@@ -121,6 +122,9 @@ class Trainer {
   void sum_over_ranks(std::vector<double>& values) const { reducer().sum(values); }
   bool writes() const { return rank() == 0; }
   const TrainResult& result() const { return result_; }
+  // Bytes this rank holds for the trained parameters, their gradients and AdamW's moments
+  // (measured; the "finished" line reports it as state_bytes).
+  double state_bytes() const;
   const std::string& out() const { return out_; }
   JsonlLog& log() { return *log_; }
   // The EMA weights under the module's parameter names (empty without keep_ema).

@@ -42,6 +42,16 @@ void HunyuanDitImpl::init_context_projector_from_t2v() {
   context_projector->bias.zero_();
 }
 
+std::vector<std::vector<torch::Tensor>> HunyuanDitImpl::parameter_units() {
+  std::vector<std::vector<torch::Tensor>> units(1);
+  for (const auto& child : named_children())
+    if (child.key() != "double_blocks" && child.key() != "single_blocks")
+      for (const auto& p : child.value()->parameters()) units[0].push_back(p);
+  for (const auto& list : {double_blocks, single_blocks})
+    for (const auto& block : *list) units.push_back(block->parameters());
+  return units;
+}
+
 void HunyuanDitImpl::offload_blocks(torch::Device device) {
   std::vector<std::shared_ptr<torch::nn::Module>> blocks;
   for (const auto& list : {double_blocks, single_blocks})
@@ -63,6 +73,8 @@ torch::Tensor HunyuanDitImpl::forward(const DitInput& in, DitTrace* trace) {
   if (in.source.defined() && in.source.sizes() != in.x.sizes()) throw Error("DiT", "source and noisy latents differ in shape");
   if (o.guidance_embed && !in.guidance.defined()) throw Error("DiT", "this guidance-distilled model needs a guidance value");
   const int64_t B = in.x.size(0);
+  ShardedUnits* units = sharded_units.get();
+  if (units) units->gather(0);  // the embedders
 
   // Conditioning vector (§1.2 step 1).
   auto vec = time_in(in.t) + vector_in(in.pooled);
@@ -108,37 +120,57 @@ torch::Tensor HunyuanDitImpl::forward(const DitInput& in, DitTrace* trace) {
   // their gradients flow) and everything else is captured by value for the recomputation.
   const bool recompute = activation_checkpointing && is_training() && torch::GradMode::is_enabled();
   if (recompute && block_offload) throw Error("DiT", "block offloading is for inference, not with activation checkpointing");
+  if (units && !recompute && torch::GradMode::is_enabled() && is_training())
+    throw Error("DiT", "fully sharded training needs activation checkpointing");
   const int64_t ref_tokens = cond.ref_tokens;
   std::size_t block_index = 0;
+  // Sharded: a block's unit is gathered inside its body (so its recomputation gathers again),
+  // released once it has run, and its gradients go to the shards after its backward.
+  const auto after_backward = [units](std::size_t unit) -> std::function<void()> {
+    if (!units) return {};
+    return [units, unit] {
+      units->reduce_gradients(unit);
+      units->release(unit);
+    };
+  };
   for (const auto& block : *double_blocks) {
+    const std::size_t unit = 1 + block_index;
     const BlockOffload::Scope on_device(block_offload.get(), block_index++);
     auto* b = block->as<DoubleStreamBlock>();
     if (recompute) {
       const auto out = checkpointed(
-          [b, mask, cos, sin, ref_tokens](const std::vector<torch::Tensor>& v) {
+          [b, mask, cos, sin, ref_tokens, units, unit](const std::vector<torch::Tensor>& v) {
+            if (units) units->gather(unit);
             auto [i, t] = b->forward(v[0], v[1], DitConditioning{v[2], v[3], ref_tokens}, mask, cos, sin);
             return std::vector<torch::Tensor>{i, t};
           },
-          {img, txt, cond.vec, cond.ref_vec});
+          {img, txt, cond.vec, cond.ref_vec}, after_backward(unit));
       img = out[0];
       txt = out[1];
     } else {
+      if (units) units->gather(unit);
       std::tie(img, txt) = b->forward(img, txt, cond, mask, cos, sin);
     }
+    if (units) units->release(unit);
     if (trace) trace->img_after_double.push_back(img);
   }
   auto joint = torch::cat({img, txt}, 1);
   for (const auto& block : *single_blocks) {
+    const std::size_t unit = 1 + block_index;
     const BlockOffload::Scope on_device(block_offload.get(), block_index++);
     auto* b = block->as<SingleStreamBlock>();
-    if (recompute)
+    if (recompute) {
       joint = checkpointed(
-          [b, N, mask, cos, sin, ref_tokens](const std::vector<torch::Tensor>& v) {
+          [b, N, mask, cos, sin, ref_tokens, units, unit](const std::vector<torch::Tensor>& v) {
+            if (units) units->gather(unit);
             return std::vector<torch::Tensor>{b->forward(v[0], N, DitConditioning{v[1], v[2], ref_tokens}, mask, cos, sin)};
           },
-          {joint, cond.vec, cond.ref_vec})[0];
-    else
+          {joint, cond.vec, cond.ref_vec}, after_backward(unit))[0];
+    } else {
+      if (units) units->gather(unit);
       joint = b->forward(joint, N, cond, mask, cos, sin);
+    }
+    if (units) units->release(unit);
   }
   img = joint.narrow(1, 0, N);
 

@@ -9,6 +9,7 @@
 #include "viva/models/dit/dit_blocks.h"
 #include "viva/models/dit/dit_layers.h"
 #include "viva/nn/block_offload.h"
+#include "viva/nn/sharded_units.h"
 
 namespace viva {
 
@@ -43,9 +44,19 @@ struct HunyuanDitImpl : torch::nn::Module {
   // (BlockOffload); everything else moves to `device` now.
   void offload_blocks(torch::Device device);
 
+  // Fully sharded training: the parameters grouped into units, in the order sharded_units
+  // numbers them: the embedders (everything outside the blocks) first, then each double and
+  // each single block.
+  std::vector<std::vector<torch::Tensor>> parameter_units();
+
   DitOptions options;
   // Training only: recompute each block's activations in backward instead of keeping them.
   bool activation_checkpointing = false;
+  // Set for fully sharded training (with activation checkpointing): each block's unit is
+  // gathered as it runs (again when it is recomputed) and released after, and its gradients
+  // are handed to the shards once its backward is done; the embedders' unit is gathered for
+  // the whole step (the trainer reduces and releases it).
+  std::shared_ptr<ShardedUnits> sharded_units;
   PatchEmbed img_in{nullptr};
   PatchEmbed src_in{nullptr};                         // VIVA
   torch::nn::Linear context_projector{nullptr};       // VIVA

@@ -1,0 +1,106 @@
+#include "viva/nn/sharded_units.h"
+
+#include "viva/core/error.h"
+
+namespace viva {
+
+ShardedUnits::ShardedUnits(std::vector<std::vector<torch::Tensor>> units, ProcessGroup* group)
+    : group_(group), rank_(group ? group->rank() : 0), world_(group ? group->world_size() : 1) {
+  torch::NoGradGuard no_grad;
+  for (auto& parameters : units) {
+    Unit unit;
+    std::vector<torch::Tensor> flat;
+    for (auto& p : parameters) {
+      if (p.scalar_type() != torch::kFloat32) throw Error("sharded training", "parameters must be float32 masters");
+      unit.shapes.push_back(p.sizes().vec());
+      unit.numel += p.numel();
+      flat.push_back(p.detach().flatten());
+    }
+    unit.padded = (unit.numel + world_ - 1) / world_ * world_;
+    torch::Tensor full = torch::cat(flat);
+    if (unit.padded > unit.numel) full = torch::cat({full, torch::zeros({unit.padded - unit.numel}, full.options())});
+    if (group_) {
+      std::vector<torch::Tensor> one{full};
+      group_->broadcast(one, 0);
+    }
+    const int64_t part = unit.padded / world_;
+    unit.shard = full.narrow(0, rank_ * part, part).clone().requires_grad_(true);
+    unit.parameters = std::move(parameters);
+    units_.push_back(std::move(unit));
+    release(units_.size() - 1);
+  }
+}
+
+std::vector<torch::Tensor> ShardedUnits::shards() const {
+  std::vector<torch::Tensor> out;
+  for (const Unit& u : units_) out.push_back(u.shard);
+  return out;
+}
+
+void ShardedUnits::gather(std::size_t u) {
+  Unit& unit = units_[u];
+  if (unit.gathered) return;
+  torch::NoGradGuard no_grad;
+  const torch::Tensor full = group_ ? group_->all_gather(unit.shard.detach()) : unit.shard.detach().clone();
+  int64_t offset = 0;
+  for (std::size_t i = 0; i < unit.parameters.size(); ++i) {
+    const int64_t n = c10::multiply_integers(unit.shapes[i]);
+    unit.parameters[i].set_data(full.narrow(0, offset, n).view(unit.shapes[i]));
+    offset += n;
+  }
+  unit.gathered = true;
+}
+
+void ShardedUnits::release(std::size_t u) {
+  Unit& unit = units_[u];
+  for (auto& p : unit.parameters) {
+    p.set_data(torch::empty({0}, p.options()));
+    p.mutable_grad() = torch::Tensor();
+  }
+  unit.gathered = false;
+}
+
+torch::Tensor ShardedUnits::full_gradient(const Unit& unit) const {
+  std::vector<torch::Tensor> flat;
+  for (std::size_t i = 0; i < unit.parameters.size(); ++i) {
+    const torch::Tensor& g = unit.parameters[i].grad();
+    flat.push_back(g.defined() ? g.detach().flatten().to(torch::kFloat32)
+                               : torch::zeros({c10::multiply_integers(unit.shapes[i])}, unit.shard.options()));
+  }
+  if (unit.padded > unit.numel) flat.push_back(torch::zeros({unit.padded - unit.numel}, unit.shard.options()));
+  return torch::cat(flat);
+}
+
+void ShardedUnits::reduce_gradients(std::size_t u) {
+  Unit& unit = units_[u];
+  torch::NoGradGuard no_grad;
+  torch::Tensor full = full_gradient(unit);
+  if (group_) {
+    std::vector<torch::Tensor> one{full};
+    group_->all_reduce_sum(one);
+    full.div_(world_);
+  }
+  const int64_t part = unit.padded / world_;
+  const torch::Tensor mine = full.narrow(0, rank_ * part, part);
+  if (unit.shard.grad().defined())
+    unit.shard.mutable_grad().add_(mine);
+  else
+    unit.shard.mutable_grad() = mine.clone();
+  for (auto& p : unit.parameters) p.mutable_grad() = torch::Tensor();
+}
+
+int64_t ShardedUnits::shard_bytes() const {
+  int64_t bytes = 0;
+  for (const Unit& u : units_)
+    bytes += u.shard.nbytes() + (u.shard.grad().defined() ? u.shard.grad().nbytes() : 0);
+  return bytes;
+}
+
+int64_t ShardedUnits::gathered_bytes() const {
+  int64_t bytes = 0;
+  for (const Unit& u : units_)
+    for (const auto& p : u.parameters) bytes += p.nbytes() + (p.grad().defined() ? p.grad().nbytes() : 0);
+  return bytes;
+}
+
+}  // namespace viva

@@ -1,0 +1,58 @@
+#pragma once
+// Fully sharded parameters (ZeRO-3 / FSDP semantics) for a model split into units (a DiT block,
+// or the embedders): each rank keeps 1/W of each unit's flattened float32 parameters (the
+// optimizer's tensors, with their gradients); a unit's full values are all-gathered into its
+// parameters just before it runs and dropped after; its gradients are summed over the ranks
+// and each rank keeps its slice (a reduce-scatter; Gloo has none, so an all-reduce whose slice
+// is kept). With one process the "shard" is the whole unit and nothing is communicated.
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "viva/core/distributed.h"
+
+namespace viva {
+
+class ShardedUnits {
+ public:
+  // units[u]: the module parameters of unit u (float32 leaves). Their current values become
+  // the shards (rank 0's values on every rank: broadcast first), and the parameters are emptied.
+  ShardedUnits(std::vector<std::vector<torch::Tensor>> units, ProcessGroup* group);
+
+  std::size_t size() const { return units_.size(); }
+  // Unit u's shard: [padded unit size / W] float32, requires grad; what the optimizer updates.
+  const torch::Tensor& shard(std::size_t u) const { return units_[u].shard; }
+  std::vector<torch::Tensor> shards() const;
+  int64_t unit_numel(std::size_t u) const { return units_[u].numel; }
+
+  // The unit's parameters take their full values (views of one all-gathered buffer). No-op when
+  // already gathered. Every rank must gather the same units in the same order.
+  void gather(std::size_t u);
+  // The parameters are emptied (their gradients too); the shard stays.
+  void release(std::size_t u);
+  bool gathered(std::size_t u) const { return units_[u].gathered; }
+  // Adds the mean over the ranks of the parameters' gradients (absent ones count as zero) to
+  // the shard's gradient, then drops them.
+  void reduce_gradients(std::size_t u);
+
+  // Bytes this rank holds for shards and their gradients now, and for gathered parameters.
+  int64_t shard_bytes() const;
+  int64_t gathered_bytes() const;
+
+ private:
+  struct Unit {
+    std::vector<torch::Tensor> parameters;
+    std::vector<std::vector<int64_t>> shapes;
+    int64_t numel = 0, padded = 0;
+    torch::Tensor shard;
+    bool gathered = false;
+  };
+  torch::Tensor full_gradient(const Unit& unit) const;
+
+  ProcessGroup* group_;
+  int rank_ = 0, world_ = 1;
+  std::vector<Unit> units_;
+};
+
+}  // namespace viva
