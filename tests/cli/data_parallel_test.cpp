@@ -71,8 +71,10 @@ TEST_F(DataParallelSft, RanksTrainWhatOneProcessTrainsWithTheSameGlobalBatch) {
 }
 
 // Fully sharded (each rank keeps 1/W of every unit's weights, gradients and AdamW state, the
-// checkpoints one part per rank): W = 2 and 3 ranks, stopped and resumed once, train what one
-// unsharded process trains with W-fold accumulation, and each holds about 1/W of its state.
+// checkpoints one part per rank): W = 2 and 3 ranks train what one unsharded process trains with
+// W-fold accumulation, also when stopped and resumed with as many ranks, resumed by one process
+// (the parts reassembled and cut anew) and back on W ranks; each rank holds about 1/W of the
+// state; `viva model consolidate` turns the last checkpoint into the model folder training wrote.
 TEST_F(DataParallelSft, FullyShardedRanksTrainWhatOneProcessTrains) {
   const nlohmann::json checkpointing = {{"activation_checkpointing", true}};
   const nlohmann::json sharded = {{"activation_checkpointing", true}, {"sharding", "full"}};
@@ -80,18 +82,27 @@ TEST_F(DataParallelSft, FullyShardedRanksTrainWhatOneProcessTrains) {
     testing::TempDir dir;
     const CliRun single = run_viva(dir, "train sft --config " + config(dir, "single", world, checkpointing));
     ASSERT_EQ(single.status, 0) << single.err;
-    const std::string launch = "launch --nproc " + std::to_string(world) + " -- train sft --config " +
-                               config(dir, "ranks", 1, sharded);
-    const CliRun first = run_viva(dir, launch + " --stop-after 2");
+    const std::string on_ranks = "launch --nproc " + std::to_string(world) + " -- train sft --config " +
+                                 config(dir, "ranks", 1, sharded);
+    const CliRun first = run_viva(dir, on_ranks + " --stop-after 2");
     ASSERT_EQ(first.status, 0) << first.err;
     EXPECT_TRUE(std::filesystem::exists(dir.file("ranks/checkpoints/step-00000002/rank-00001-of-0000" +
                                                  std::to_string(world) + "/weights.safetensors")));
-    const CliRun ranks = run_viva(dir, launch + " --resume");
+    const CliRun same = run_viva(dir, on_ranks + " --resume --stop-after 1");
+    ASSERT_EQ(same.status, 0) << same.err;
+    // One process, the same global batch (accumulation W), out of W parts.
+    nlohmann::json one = nlohmann::json::parse(read_file(dir.file("ranks.json")));
+    one["grad_accum"] = world;
+    write_file_atomically(dir.file("one.json"), one.dump());
+    const CliRun alone = run_viva(dir, "train sft --config " + dir.file("one.json") + " --resume --stop-after 1");
+    ASSERT_EQ(alone.status, 0) << alone.err;
+    EXPECT_TRUE(std::filesystem::exists(dir.file("ranks/checkpoints/step-00000004/rank-00000-of-00001")));
+    const CliRun ranks = run_viva(dir, on_ranks + " --resume");
     ASSERT_EQ(ranks.status, 0) << ranks.err;
-    EXPECT_NE(ranks.out.find("trained steps 2..5"), std::string::npos) << ranks.out;
+    EXPECT_NE(ranks.out.find("trained steps 4..5"), std::string::npos) << ranks.out;
 
-    const std::string weights = "model/transformer/diffusion_pytorch_model.safetensors";
-    const Checkpoint a(dir.file("single/" + weights)), b(dir.file("ranks/" + weights));
+    const std::string weights = "transformer/diffusion_pytorch_model.safetensors";
+    const Checkpoint a(dir.file("single/model/" + weights)), b(dir.file("ranks/model/" + weights));
     ASSERT_EQ(a.names(), b.names());
     double worst = 0;
     for (const auto& name : a.names()) worst = std::max(worst, relative_difference(b.load(name), a.load(name)));
@@ -109,12 +120,16 @@ TEST_F(DataParallelSft, FullyShardedRanksTrainWhatOneProcessTrains) {
     };
     EXPECT_LE(state_bytes("ranks"), state_bytes("single") / world * 1.1) << "world " << world;
 
-    // Another number of ranks cannot take the parts over yet: one clear line.
-    const CliRun other = run_viva(dir, "launch --nproc " + std::to_string(world == 2 ? 3 : 2) +
-                                           " -- train sft --config " + dir.file("ranks.json") + " --resume");
-    EXPECT_NE(other.status, 0);
-    EXPECT_NE(other.err.find("was saved by another number of ranks"), std::string::npos) << other.err;
+    const CliRun consolidated = run_viva(dir, "model consolidate " + dir.file("ranks") + " --out " + dir.file("whole"));
+    ASSERT_EQ(consolidated.status, 0) << consolidated.err;
+    EXPECT_NE(consolidated.out.find(std::to_string(world) + " parts"), std::string::npos) << consolidated.out;
+    const Checkpoint c(dir.file("whole/" + weights));
+    ASSERT_EQ(c.names(), b.names());
+    for (const auto& name : b.names()) EXPECT_TRUE(torch::equal(c.load(name), b.load(name))) << name;
   }
+  testing::TempDir dir;
+  const CliRun not_a_checkpoint = run_viva(dir, "model consolidate " + dir.path().string() + " --out " + dir.file("x"));
+  testing::expect_one_line_error(not_a_checkpoint, "is not a training checkpoint");
 }
 
 // A rank killed mid-run (SIGKILL: no checkpoint of its own) makes launch stop the other within

@@ -69,7 +69,8 @@ void print_plan(const std::string& config_path, const PlanArgs& a, bool grpo) {
   std::printf("per rank, data parallel (every rank holds the whole model):\n%s", plan.table().c_str());
   if (!grpo && o.world_size > 1) {
     o.sharded = true;
-    std::printf("per rank, fully sharded (ZeRO-3; planned, viva does not train this way yet):\n%s",
+    std::printf("per rank, fully sharded (\"sharding\": \"full\"%s):\n%s",
+                o.activation_checkpointing ? "" : ", which needs activation_checkpointing",
                 plan_dit_training_memory(dit, o).table().c_str());
   }
 }

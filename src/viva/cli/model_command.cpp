@@ -1,6 +1,7 @@
 // viva model init: write a freshly initialised VIVA model folder (the start of a training recipe),
 // or one built from released text-to-video weights and a LLaVA instructor (--from-t2v);
-// viva model convert: the same model with its weights stored in another dtype.
+// viva model convert: the same model with its weights stored in another dtype;
+// viva model consolidate: a training checkpoint (by parts or whole) as a model folder.
 #include <cstdio>
 #include <memory>
 
@@ -13,6 +14,7 @@
 #include "viva/pipeline/model_convert.h"
 #include "viva/pipeline/model_from_t2v.h"
 #include "viva/pipeline/model_init.h"
+#include "viva/train/checkpoint_consolidate.h"
 
 namespace viva::cli {
 
@@ -66,6 +68,22 @@ void add_model_command(CLI::App& app) {
   convert->add_option("--dtype", *convert_dtype, "Storage dtype of floating-point tensors")
       ->check(CLI::IsMember({"bf16", "fp16", "fp32"}))
       ->capture_default_str();
+  auto consolidate_in = std::make_shared<std::string>(), consolidate_out = std::make_shared<std::string>();
+  auto* consolidate = model->add_subcommand(
+      "consolidate",
+      "Write a model folder from a viva train sft checkpoint (one part per rank when sharded): the run's base model "
+      "with the checkpoint's transformer");
+  consolidate->add_option("checkpoint", *consolidate_in, "A step folder, a run's checkpoints/ folder or the run folder")
+      ->required();
+  consolidate->add_option("--out", *consolidate_out, "Model folder to write (must not exist or be empty)")->required();
+  set_guarded_callback(consolidate, [consolidate_in, consolidate_out] {
+    const ConsolidateSummary s = consolidate_checkpoint(*consolidate_in, *consolidate_out);
+    std::printf("wrote %s: step %lld of %s (%s), %lld tensors\n", consolidate_out->c_str(),
+                static_cast<long long>(s.step), s.checkpoint.c_str(),
+                s.parts ? (std::to_string(s.parts) + " parts").c_str() : "not sharded",
+                static_cast<long long>(s.tensors));
+  });
+
   set_guarded_callback(convert, [convert_in, convert_out, convert_dtype] {
     const ModelConvertSummary s = convert_model_dtype(*convert_in, *convert_out, parse_compute_dtype(*convert_dtype));
     std::printf("wrote %s: %lld tensors in %lld files, %.1f MB -> %.1f MB\n", convert_out->c_str(),

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <type_traits>
 
 #include <torch/torch.h>
 #include <torch/version.h>
@@ -13,6 +14,17 @@
   (TORCH_VERSION_MAJOR > (major) || (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
 
 namespace viva::compat {
+
+// The key of parameter `p` in an optimizer's state map: libtorch 1.x keys it by the string of
+// the TensorImpl address, later versions by the address itself.
+template <class StateMap>
+typename StateMap::key_type optimizer_state_key(const StateMap&, const torch::Tensor& p) {
+  using Key = typename StateMap::key_type;
+  if constexpr (std::is_same_v<Key, std::string>)
+    return c10::guts::to_string(p.unsafeGetTensorImpl());
+  else
+    return static_cast<Key>(p.unsafeGetTensorImpl());
+}
 
 // softmax(q kᵀ / sqrt(d) + mask) v. q: [B, H, Lq, D], k, v: [B, H, Lk, D]; mask is additive
 // (float, broadcastable to [B, H, Lq, Lk]) or boolean (true = attend), or undefined. Uses the

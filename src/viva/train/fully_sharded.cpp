@@ -8,7 +8,18 @@ namespace viva {
 
 FullySharded::FullySharded(HunyuanDit dit, ProcessGroup* group) : dit_(std::move(dit)), group_(group) {
   if (!dit_->activation_checkpointing) throw Error("sharding: full", "needs activation_checkpointing");
-  units_ = std::make_shared<ShardedUnits>(dit_->parameter_units(), group_);
+  std::vector<std::vector<torch::Tensor>> units;
+  layout_ = {{"world", world_size()}, {"units", nlohmann::json::array()}};
+  for (const auto& named : dit_->parameter_units()) {
+    units.emplace_back();
+    nlohmann::json parameters = nlohmann::json::array();
+    for (const auto& [name, p] : named) {
+      units.back().push_back(p);
+      parameters.push_back({{"name", name}, {"shape", p.sizes().vec()}});
+    }
+    layout_["units"].push_back({{"parameters", parameters}});
+  }
+  units_ = std::make_shared<ShardedUnits>(units, group_);
   for (std::size_t u = 0; u < units_->size(); ++u) register_parameter("unit_" + std::to_string(u), units_->shard(u));
   dit_->sharded_units = units_;
 }

@@ -38,6 +38,7 @@ class FullySharded : public torch::nn::Module, public GradientReducer {
   double clip_gradients(const std::vector<torch::Tensor>& parameters, double max_norm) override;
   void sum(std::vector<double>& values) override;
   bool sharded() const override { return true; }
+  nlohmann::json shard_layout() const override { return layout_; }
   int rank() const override { return group_ ? group_->rank() : 0; }
   int world_size() const override { return group_ ? group_->world_size() : 1; }
 
@@ -45,6 +46,7 @@ class FullySharded : public torch::nn::Module, public GradientReducer {
   HunyuanDit dit_;
   ProcessGroup* group_;
   std::shared_ptr<ShardedUnits> units_;
+  nlohmann::json layout_;
 };
 
 }  // namespace viva

@@ -5,6 +5,8 @@
 // does it over torch.distributed's c10d, full sharding (fully_sharded.h) too.
 #include <torch/torch.h>
 
+#include <nlohmann/json.hpp>
+
 #include <vector>
 
 namespace viva {
@@ -26,6 +28,11 @@ class GradientReducer {
   // Whether each rank holds a different part of the trained state (its checkpoints then have
   // one part per rank).
   virtual bool sharded() const { return false; }
+  // Sharded: how the parts cut the model ({"world": W, "units": [{"parameters": [{"name",
+  // "shape"}, ...]}, ...]}, each unit flattened in that order, zero-padded to a multiple of W
+  // and cut into W equal parts "unit_<u>"); checkpoints record it for resharding and
+  // consolidation.
+  virtual nlohmann::json shard_layout() const { return nullptr; }
   virtual int rank() const { return 0; }
   virtual int world_size() const { return 1; }
 };

@@ -51,9 +51,10 @@ MemoryPlan plan_dit_training_memory(const DitOptions& dit, const MemoryPlanOptio
     plan.lines.push_back({"weights (float32 master)" + part, 4 * P / shards});
     plan.lines.push_back({"gradients (float32)" + part, 4 * P / shards});
     plan.lines.push_back({"AdamW state (2 x float32)" + part, 8 * P / shards});
-    if (o.sharded)  // the unit in use and the next one, gathered whole
-      plan.lines.push_back({"gathered units (2 x largest, compute dtype)",
-                            2 * static_cast<double>(counts.largest_unit()) * compute_bytes});
+    if (o.sharded)  // gathered whole, in float32: the embedders for the step, one block at a time
+      plan.lines.push_back({"gathered: embedders + largest block (float32)",
+                            4.0 * static_cast<double>(counts.embedders +
+                                                      std::max(counts.double_block, counts.single_block))});
     else if (o.bf16)  // autocast keeps a bf16 copy of each weight for the forward
       plan.lines.push_back({"autocast weight copies (bf16)", 2 * P});
   }

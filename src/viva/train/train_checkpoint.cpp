@@ -11,6 +11,7 @@
 #include "viva/core/safetensors.h"
 #include "viva/core/strings.h"
 #include "viva/nn/weight_loading.h"
+#include "viva/train/sharded_checkpoint.h"
 
 namespace viva {
 namespace fs = std::filesystem;
@@ -34,11 +35,7 @@ void TrainCheckpoints::shard(int rank, int world, std::function<void()> barrier)
   barrier_ = std::move(barrier);
 }
 
-std::string TrainCheckpoints::part_name() const {
-  char name[48];
-  std::snprintf(name, sizeof name, "rank-%05d-of-%05d", rank_, world_);
-  return name;
-}
+std::string TrainCheckpoints::part_name() const { return rank_part_name(rank_, world_); }
 
 namespace {
 
@@ -56,10 +53,20 @@ void write_training_state(const fs::path& folder, const torch::nn::Module& model
   archive.save_to((folder / "optimizer.pt").string());
 }
 
+TrainState read_state(const fs::path& folder) {
+  const nlohmann::json state = load_json_file((folder / "state.json").string());
+  TrainState s;
+  s.step = state.at("step").get<int64_t>();
+  s.config = state.value("config", nlohmann::json::object());
+  s.elapsed_s = state.value("elapsed_s", 0.0);
+  if (state.contains("shards")) s.shards = state["shards"];
+  return s;
+}
+
 void write_state(const fs::path& folder, const TrainState& state) {
-  write_file_atomically((folder / "state.json").string(),
-                        nlohmann::json{{"step", state.step}, {"elapsed_s", state.elapsed_s}, {"config", state.config}}
-                                .dump(2) + "\n");
+  nlohmann::json json{{"step", state.step}, {"elapsed_s", state.elapsed_s}, {"config", state.config}};
+  if (!state.shards.is_null()) json["shards"] = state.shards;
+  write_file_atomically((folder / "state.json").string(), json.dump(2) + "\n");
 }
 
 // Writes `folder` through a temporary sibling renamed into place (removed again on failure).
@@ -94,8 +101,10 @@ void TrainCheckpoints::save(const TrainState& state, const torch::nn::Module& mo
     if (rank_ == 0 && fs::exists(parts)) fs::remove_all(parts);  // left by a killed run
     barrier_();
     fs::create_directories(parts);
-    write_folder_atomically((parts / part_name()).string(),
-                            [&](const fs::path& tmp) { write_training_state(tmp, model, optimizer, ema); });
+    write_folder_atomically((parts / part_name()).string(), [&](const fs::path& tmp) {
+      write_training_state(tmp, model, optimizer, ema);
+      save_adamw_moments(model, optimizer, (tmp / "moments.safetensors").string());  // for resharding
+    });
     barrier_();  // every part is written
     if (rank_ == 0) {
       write_state(parts, state);
@@ -152,16 +161,14 @@ TrainState TrainCheckpoints::load(const std::string& folder, torch::nn::Module& 
   fs::path part = folder;
   if (world_ > 0) {
     part /= part_name();
-    if (!fs::is_directory(part)) {
-      std::string held;
-      for (const auto& e : fs::directory_iterator(folder))
-        if (starts_with(e.path().filename().string(), "rank-")) held = e.path().filename().string();
-      throw file_error(folder, held.empty() ? "holds no per-rank parts (saved without sharding)"
-                                            : "was saved by another number of ranks (" + held +
-                                                  "); resume with that many (resharding is not implemented yet)");
+    if (!fs::is_directory(part)) {  // saved by another number of ranks: cut anew
+      if (fs::exists(fs::path(folder) / "weights.safetensors"))
+        throw file_error(folder, "was saved without sharding; resume it with \"sharding\": \"none\"");
+      ShardedCheckpoint(folder).load_resharded(model, optimizer, rank_, world_);
+      return read_state(folder);
     }
   } else if (!fs::exists(part / "weights.safetensors") && fs::exists(part / "state.json")) {
-    throw file_error(folder, "holds per-rank parts of sharded training; resume it with sharding and as many ranks");
+    throw file_error(folder, "holds per-rank parts of sharded training; resume it with \"sharding\": \"full\"");
   }
   const Checkpoint weights((part / "weights.safetensors").string());
   for (auto& p : model.named_parameters()) {
@@ -179,12 +186,7 @@ TrainState TrainCheckpoints::load(const std::string& folder, torch::nn::Module& 
                       parameters.empty() ? torch::Device(torch::kCPU) : parameters.front().device());
     optimizer->load(archive);
   }
-  const nlohmann::json state = load_json_file((fs::path(folder) / "state.json").string());
-  TrainState s;
-  s.step = state.at("step").get<int64_t>();
-  s.config = state.value("config", nlohmann::json::object());
-  s.elapsed_s = state.value("elapsed_s", 0.0);
-  return s;
+  return read_state(folder);
 }
 
 uint64_t step_seed(uint64_t seed, int64_t step) {

@@ -27,6 +27,7 @@ struct TrainState {
   int64_t step = 0;  // optimizer steps completed
   nlohmann::json config;
   double elapsed_s = 0;  // training wall time up to this step, over resumed runs
+  nlohmann::json shards;  // sharded training: GradientReducer::shard_layout(); else null
 };
 
 class TrainCheckpoints {

@@ -85,7 +85,7 @@ bool Trainer::run(int64_t micro_steps, const std::function<void(MicroStep&)>& mi
     std::vector<torch::Tensor> grads;
     for (const auto& p : parameters_)
       if (p.grad().defined()) grads.push_back(p.grad());
-    if (workers.world_size() > 1) workers.reduce(grads);
+    workers.reduce(grads);  // nothing to do for one unsharded process
     const double grad_norm = workers.clip_gradients(parameters_, config_.max_grad_norm());
     optimizer_->step();
     return grad_norm;
@@ -127,7 +127,8 @@ bool Trainer::run(int64_t micro_steps, const std::function<void(MicroStep&)>& mi
     result_.end_step = step;
     const auto save = [&](double elapsed_s) {
       if (writes() || workers.sharded())  // sharded: every rank writes its part
-        checkpoints_->save(TrainState{step, config_json_, elapsed_s}, *module_, *optimizer_, ema_);
+        checkpoints_->save(TrainState{step, config_json_, elapsed_s, workers.shard_layout()}, *module_, *optimizer_,
+                           ema_);
     };
     if (!loop_->step_done(step, save, agree)) break;
   }

@@ -1,7 +1,5 @@
 #include "viva/models/dit/dit_size.h"
 
-#include <algorithm>
-
 namespace viva {
 namespace {
 
@@ -10,8 +8,6 @@ int64_t linear(int64_t in, int64_t out) { return in * out + out; }  // weight + 
 int64_t timestep_embedder(int64_t d) { return linear(256, d) + linear(d, d); }
 
 }  // namespace
-
-int64_t DitParameterCounts::largest_unit() const { return std::max({double_block, single_block, embedders}); }
 
 DitParameterCounts dit_parameter_counts(const DitOptions& o) {
   const int64_t d = o.hidden_size, m = o.mlp_hidden(), hd = o.head_dim();

@@ -15,8 +15,6 @@ struct DitParameterCounts {
   int64_t double_blocks = 0, single_blocks = 0;  // how many
   int64_t embedders = 0;  // everything outside the blocks (img_in, txt_in, time_in, ..., final_layer)
   int64_t total() const { return embedders + double_blocks * double_block + single_blocks * single_block; }
-  // The largest unit a fully sharded model gathers at once: one block, or the embedders.
-  int64_t largest_unit() const;
 };
 
 DitParameterCounts dit_parameter_counts(const DitOptions& o);

@@ -42,13 +42,18 @@ void HunyuanDitImpl::init_context_projector_from_t2v() {
   context_projector->bias.zero_();
 }
 
-std::vector<std::vector<torch::Tensor>> HunyuanDitImpl::parameter_units() {
-  std::vector<std::vector<torch::Tensor>> units(1);
+std::vector<std::vector<std::pair<std::string, torch::Tensor>>> HunyuanDitImpl::parameter_units() {
+  std::vector<std::vector<std::pair<std::string, torch::Tensor>>> units(1);
   for (const auto& child : named_children())
     if (child.key() != "double_blocks" && child.key() != "single_blocks")
-      for (const auto& p : child.value()->parameters()) units[0].push_back(p);
-  for (const auto& list : {double_blocks, single_blocks})
-    for (const auto& block : *list) units.push_back(block->parameters());
+      for (const auto& p : child.value()->named_parameters()) units[0].push_back({child.key() + "." + p.key(), p.value()});
+  for (auto [prefix, list] : {std::pair{std::string("double_blocks."), double_blocks},
+                               std::pair{std::string("single_blocks."), single_blocks}})
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      units.emplace_back();
+      for (const auto& p : list[i]->named_parameters())
+        units.back().push_back({prefix + std::to_string(i) + "." + p.key(), p.value()});
+    }
   return units;
 }
 

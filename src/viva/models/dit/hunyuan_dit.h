@@ -47,7 +47,8 @@ struct HunyuanDitImpl : torch::nn::Module {
   // Fully sharded training: the parameters grouped into units, in the order sharded_units
   // numbers them: the embedders (everything outside the blocks) first, then each double and
   // each single block.
-  std::vector<std::vector<torch::Tensor>> parameter_units();
+  // Each parameter under its checkpoint name.
+  std::vector<std::vector<std::pair<std::string, torch::Tensor>>> parameter_units();
 
   DitOptions options;
   // Training only: recompute each block's activations in backward instead of keeping them.
