@@ -240,6 +240,17 @@ TEST(GrpoTrainer, SecondUpdatePerGroupMovesTheRatioAndTheClipBinds) {
   EXPECT_GT(two["clip_fraction"].get<double>(), 0.0);
   EXPECT_LE(two["clip_fraction"].get<double>(), static_cast<double>(trained - trained / 2) / trained + 1e-9);
 
+  // Activation checkpointing recomputes the frozen DiT's blocks; the LoRA trains the same.
+  GrpoConfig recomputed = twice;
+  recomputed.out = run.dir.file("recomputed");
+  recomputed.activation_checkpointing = true;
+  const TrainResult r = train_grpo(recomputed, options);
+  ASSERT_TRUE(r.finished);
+  const Checkpoint plain(twice.out + "/lora.safetensors"), checkpointed(r.output);
+  ASSERT_EQ(plain.names(), checkpointed.names());
+  for (const auto& name : plain.names())
+    EXPECT_TRUE(torch::allclose(checkpointed.load(name), plain.load(name), 1e-5, 1e-7)) << name;
+
   twice.updates_per_group = trained + 1;  // more minibatches than trained steps
   twice.out = run.dir.file("too_many");
   testing::expect_error_containing([&] { train_grpo(twice, options); },

@@ -24,6 +24,7 @@ struct PlanArgs {
 void print_plan(const std::string& config_path, const PlanArgs& a, bool grpo) {
   MemoryPlanOptions o;
   std::string model;
+  bool sharded = false;
   std::optional<int> width, height, frames;
   if (grpo) {
     const GrpoConfig c = GrpoConfig::read(config_path);
@@ -39,6 +40,7 @@ void print_plan(const std::string& config_path, const PlanArgs& a, bool grpo) {
     o.bf16 = c.dtype == "bf16";
     o.activation_checkpointing = c.activation_checkpointing;
     o.batch = c.batch_size;
+    sharded = c.sharding == "full";
   }
   o.world_size = a.world_size > 0 ? a.world_size : std::max(1, LaunchEnvironment::from_environment().world_size);
   if (grpo) o.batch = std::max<int64_t>(1, o.batch / o.world_size);
@@ -67,7 +69,7 @@ void print_plan(const std::string& config_path, const PlanArgs& a, bool grpo) {
     std::printf("trained: the LoRA, %.1f M parameters (rank %lld)\n", static_cast<double>(plan.trained_parameters) / 1e6,
                 static_cast<long long>(o.lora->rank));
   std::printf("per rank, data parallel (every rank holds the whole model):\n%s", plan.table().c_str());
-  if (!grpo && o.world_size > 1) {
+  if (!grpo && (o.world_size > 1 || sharded)) {
     o.sharded = true;
     std::printf("per rank, fully sharded (\"sharding\": \"full\"%s):\n%s",
                 o.activation_checkpointing ? "" : ", which needs activation_checkpointing",

@@ -2,6 +2,8 @@
 
 #include <ATen/core/ivalue.h>
 
+#include <algorithm>
+
 #include "viva/core/compat.h"
 
 namespace viva {
@@ -75,6 +77,10 @@ std::vector<torch::Tensor> checkpointed(const CheckpointedBody& body, const std:
     for (bool p : present) full.push_back(p ? given[k++] : torch::Tensor());
     return body(full);
   };
+  // With no input needing a gradient (a frozen model's inputs while a LoRA inside trains) the
+  // node would stay out of the graph: a dummy input that wants one keeps it in.
+  if (std::none_of(defined.begin(), defined.end(), [](const torch::Tensor& t) { return t.requires_grad(); }))
+    defined.push_back(torch::zeros({}, torch::requires_grad()));
   // A TensorList argument makes autograd count each tensor as an input (a std::vector would be
   // taken as one opaque argument and no gradient would reach the inputs).
   return CheckpointFunction::apply(c10::make_intrusive<BodyHolder>(with_gaps, std::move(after_backward)),
