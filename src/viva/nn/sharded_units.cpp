@@ -3,6 +3,16 @@
 #include "viva/core/error.h"
 
 namespace viva {
+namespace {
+
+// The pieces end to end, zero-padded to `padded` elements.
+torch::Tensor padded_flat(std::vector<torch::Tensor> pieces, int64_t numel, int64_t padded,
+                          const torch::TensorOptions& options) {
+  if (padded > numel) pieces.push_back(torch::zeros({padded - numel}, options));
+  return torch::cat(pieces);
+}
+
+}  // namespace
 
 ShardedUnits::ShardedUnits(std::vector<std::vector<torch::Tensor>> units, ProcessGroup* group)
     : group_(group), rank_(group ? group->rank() : 0), world_(group ? group->world_size() : 1) {
@@ -17,8 +27,7 @@ ShardedUnits::ShardedUnits(std::vector<std::vector<torch::Tensor>> units, Proces
       flat.push_back(p.detach().flatten());
     }
     unit.padded = (unit.numel + world_ - 1) / world_ * world_;
-    torch::Tensor full = torch::cat(flat);
-    if (unit.padded > unit.numel) full = torch::cat({full, torch::zeros({unit.padded - unit.numel}, full.options())});
+    torch::Tensor full = padded_flat(flat, unit.numel, unit.padded, flat.front().options());
     if (group_) {
       std::vector<torch::Tensor> one{full};
       group_->broadcast(one, 0);
@@ -67,8 +76,7 @@ torch::Tensor ShardedUnits::full_gradient(const Unit& unit) const {
     flat.push_back(g.defined() ? g.detach().flatten().to(torch::kFloat32)
                                : torch::zeros({c10::multiply_integers(unit.shapes[i])}, unit.shard.options()));
   }
-  if (unit.padded > unit.numel) flat.push_back(torch::zeros({unit.padded - unit.numel}, unit.shard.options()));
-  return torch::cat(flat);
+  return padded_flat(flat, unit.numel, unit.padded, unit.shard.options());
 }
 
 void ShardedUnits::reduce_gradients(std::size_t u) {
@@ -87,20 +95,6 @@ void ShardedUnits::reduce_gradients(std::size_t u) {
   else
     unit.shard.mutable_grad() = mine.clone();
   for (auto& p : unit.parameters) p.mutable_grad() = torch::Tensor();
-}
-
-int64_t ShardedUnits::shard_bytes() const {
-  int64_t bytes = 0;
-  for (const Unit& u : units_)
-    bytes += u.shard.nbytes() + (u.shard.grad().defined() ? u.shard.grad().nbytes() : 0);
-  return bytes;
-}
-
-int64_t ShardedUnits::gathered_bytes() const {
-  int64_t bytes = 0;
-  for (const Unit& u : units_)
-    for (const auto& p : u.parameters) bytes += p.nbytes() + (p.grad().defined() ? p.grad().nbytes() : 0);
-  return bytes;
 }
 
 }  // namespace viva

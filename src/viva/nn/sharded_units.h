@@ -24,7 +24,6 @@ class ShardedUnits {
   // Unit u's shard: [padded unit size / W] float32, requires grad; what the optimizer updates.
   const torch::Tensor& shard(std::size_t u) const { return units_[u].shard; }
   std::vector<torch::Tensor> shards() const;
-  int64_t unit_numel(std::size_t u) const { return units_[u].numel; }
 
   // The unit's parameters take their full values (views of one all-gathered buffer). No-op when
   // already gathered. Every rank must gather the same units in the same order.
@@ -35,10 +34,6 @@ class ShardedUnits {
   // Adds the mean over the ranks of the parameters' gradients (absent ones count as zero) to
   // the shard's gradient, then drops them.
   void reduce_gradients(std::size_t u);
-
-  // Bytes this rank holds for shards and their gradients now, and for gathered parameters.
-  int64_t shard_bytes() const;
-  int64_t gathered_bytes() const;
 
  private:
   struct Unit {

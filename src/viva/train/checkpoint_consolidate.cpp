@@ -2,27 +2,24 @@
 
 #include <filesystem>
 
-#include "viva/core/atomic_file.h"
 #include "viva/core/checkpoint.h"
 #include "viva/core/config.h"
 #include "viva/core/error.h"
 #include "viva/core/safetensors.h"
 #include "viva/pipeline/model_folder.h"
 #include "viva/train/sharded_checkpoint.h"
+#include "viva/train/train_checkpoint.h"
 
 namespace viva {
 namespace fs = std::filesystem;
 
 namespace {
 
+// The step folder itself, or the latest checkpoint of a run folder or of its checkpoints/.
 std::string step_folder(const std::string& path) {
   if (fs::exists(fs::path(path) / "state.json")) return path;
-  for (const fs::path& latest : {fs::path(path) / "latest", fs::path(path) / "checkpoints" / "latest"}) {
-    if (!fs::exists(latest)) continue;
-    std::string name = read_file(latest.string());
-    while (!name.empty() && (name.back() == '\n' || name.back() == ' ')) name.pop_back();
-    return (latest.parent_path() / name).string();
-  }
+  for (const fs::path& run : {fs::path(path), fs::path(path).parent_path()})
+    if (const auto latest = TrainCheckpoints(run.string(), 0).latest()) return *latest;
   throw file_error(path, "is not a training checkpoint (no state.json, and no checkpoints/latest)");
 }
 

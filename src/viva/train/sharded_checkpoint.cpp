@@ -38,9 +38,14 @@ ShardedCheckpoint::ShardedCheckpoint(std::string folder) : folder_(std::move(fol
     throw file_error(folder_, "is not a checkpoint of sharded training (state.json has no \"shards\")");
   layout_ = state["shards"];
   world_ = layout_.at("world").get<int>();
-  for (int r = 0; r < world_; ++r)
-    if (!fs::is_directory(fs::path(folder_) / rank_part_name(r, world_)))
-      throw file_error(folder_, "lacks the part " + rank_part_name(r, world_));
+  for (int r = 0; r < world_; ++r) {
+    const fs::path part = fs::path(folder_) / rank_part_name(r, world_);
+    if (!fs::is_directory(part)) throw file_error(folder_, "lacks the part " + rank_part_name(r, world_));
+    weights_.emplace_back((part / "weights.safetensors").string());
+    if (fs::exists(part / "moments.safetensors")) moments_.emplace_back((part / "moments.safetensors").string());
+  }
+  if (!moments_.empty() && moments_.size() != weights_.size())
+    throw file_error(folder_, "holds AdamW moments for some of its parts only");
 }
 
 int64_t ShardedCheckpoint::unit_numel(std::size_t u) const {
@@ -52,21 +57,16 @@ int64_t ShardedCheckpoint::unit_numel(std::size_t u) const {
 torch::Tensor ShardedCheckpoint::unit(std::size_t u, const std::string& file, const std::string& suffix) const {
   std::vector<torch::Tensor> parts;
   const std::string name = "unit_" + std::to_string(u) + suffix;
-  for (int r = 0; r < world_; ++r) {
-    const Checkpoint part((fs::path(folder_) / rank_part_name(r, world_) / (file + ".safetensors")).string());
+  for (const Checkpoint& part : file == "moments" ? moments_ : weights_) {
     if (!part.contains(name)) throw file_error(part.path(), "lacks '" + name + "'");
     parts.push_back(part.load(name).to(torch::kFloat32).flatten());
   }
   return torch::cat(parts).narrow(0, 0, unit_numel(u));
 }
 
-bool ShardedCheckpoint::has_moments() const {
-  return fs::exists(fs::path(folder_) / rank_part_name(0, world_) / "moments.safetensors");
-}
-
 int64_t ShardedCheckpoint::adamw_step() const {
-  const Checkpoint part((fs::path(folder_) / rank_part_name(0, world_) / "moments.safetensors").string());
-  return part.metadata().count("step") ? std::stoll(part.metadata().at("step")) : 0;
+  const auto& meta = moments_.front().metadata();
+  return meta.count("step") ? std::stoll(meta.at("step")) : 0;
 }
 
 std::vector<NamedTensor> ShardedCheckpoint::model_tensors() const {

@@ -33,7 +33,7 @@ class ShardedCheckpoint {
   // "weights" (tensor "unit_<u>") or "moments" with `suffix` ".exp_avg" / ".exp_avg_sq".
   torch::Tensor unit(std::size_t u, const std::string& file = "weights", const std::string& suffix = "") const;
   int64_t unit_numel(std::size_t u) const;
-  bool has_moments() const;
+  bool has_moments() const { return !moments_.empty(); }
   int64_t adamw_step() const;
   // The model's tensors under their own names and shapes (the consolidated weights).
   std::vector<NamedTensor> model_tensors() const;
@@ -46,6 +46,7 @@ class ShardedCheckpoint {
   std::string folder_;
   nlohmann::json layout_;
   int world_ = 0;
+  std::vector<Checkpoint> weights_, moments_;  // each rank's part, opened once (moments: if saved)
 };
 
 }  // namespace viva
