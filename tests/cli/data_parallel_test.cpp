@@ -1,8 +1,9 @@
 // Data-parallel training over c10d's Gloo on loopback: `viva launch --nproc W -- train sft` with
 // accumulation 1, stopped and resumed once, trains the same weights as one process with
 // accumulation W (the same global batch: micro-batch slot k draws the same samples in both),
-// within float rounding; a killed rank stops the job, which resumes from its last checkpoint;
-// Edit-GRPO spreads each group over the ranks.
+// within float rounding, its gradient buckets reduced as backward produces them; so do fully sharded and sequence-parallel ranks; a killed rank stops the
+// job, which resumes from its last checkpoint; Edit-GRPO spreads each group over the ranks; a
+// sequence-parallel edit writes what one process writes.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,10 +13,12 @@
 
 #include "../support/cli_run.h"
 #include "../support/encoded_pairs.h"
+#include "../support/grey_frames.h"
 #include "viva/core/atomic_file.h"
 #include "viva/core/checkpoint.h"
 #include "viva/core/jsonl_log.h"
 #include "viva/data/toy_pairs.h"
+#include "viva/io/video_reader.h"
 
 namespace viva {
 namespace {
@@ -55,8 +58,9 @@ TEST_F(DataParallelSft, RanksTrainWhatOneProcessTrainsWithTheSameGlobalBatch) {
     testing::TempDir dir;
     const CliRun single = run_viva(dir, "train sft --config " + config(dir, "single", world));
     ASSERT_EQ(single.status, 0) << single.err;
+    // Small buckets: many all-reduces, each started during backward.
     const std::string launch = "launch --nproc " + std::to_string(world) + " -- train sft --config " +
-                               config(dir, "ranks", 1);
+                               config(dir, "ranks", 1, {{"reduce_bucket_mb", 0.02}});
     const CliRun first = run_viva(dir, launch + " --stop-after 2");  // every rank resumes mid-run
     ASSERT_EQ(first.status, 0) << first.err;
     EXPECT_NE(first.out.find("stopped at step 2"), std::string::npos) << first.out;
@@ -72,6 +76,9 @@ TEST_F(DataParallelSft, RanksTrainWhatOneProcessTrainsWithTheSameGlobalBatch) {
     const auto ranks_loss = logged_step_series(dir.file("ranks/metrics.jsonl"), "loss");
     ASSERT_EQ(single_loss.size(), ranks_loss.size());
     for (std::size_t i = 0; i < single_loss.size(); ++i) EXPECT_NEAR(ranks_loss[i], single_loss[i], 1e-5 * single_loss[i]);
+    const auto shares = logged_step_series(dir.file("ranks/metrics.jsonl"), "reduced_in_backward");
+    EXPECT_EQ(shares.size(), ranks_loss.size());
+    for (const double share : shares) EXPECT_EQ(share, 1.0);  // every bucket started before backward ended
   }
 }
 
@@ -164,6 +171,56 @@ echo $? >")" + dir.file("status.txt") + "\"\n");
       run_viva(dir, "launch --nproc 2 -- train sft --config " + cfg + " --resume --stop-after 1");
   ASSERT_EQ(resumed.status, 0) << resumed.err;
   EXPECT_NE(resumed.out.find("stopped at step " + std::to_string(last + 1)), std::string::npos) << resumed.out;
+}
+
+// Sequence parallel (Ulysses): two ranks sharing each sample train what one process trains, also
+// when stopped and resumed; four ranks in two groups of two what one process with accumulation 2
+// trains (the same global batch); one process cannot split a sample.
+TEST_F(DataParallelSft, SequenceParallelRanksTrainWhatOneProcessTrains) {
+  const nlohmann::json split = {{"sequence_parallel", 2}};
+  for (const int world : {2, 4}) {
+    testing::TempDir dir;
+    const CliRun single = run_viva(dir, "train sft --config " + config(dir, "single", world / 2));
+    ASSERT_EQ(single.status, 0) << single.err;
+    const std::string on_ranks =
+        "launch --nproc " + std::to_string(world) + " -- train sft --config " + config(dir, "ranks", 1, split);
+    if (world == 2) {
+      const CliRun first = run_viva(dir, on_ranks + " --stop-after 2");
+      ASSERT_EQ(first.status, 0) << first.err;
+    }
+    const CliRun ranks = run_viva(dir, on_ranks + (world == 2 ? " --resume" : ""));
+    ASSERT_EQ(ranks.status, 0) << ranks.err;
+    const std::string weights = "model/transformer/diffusion_pytorch_model.safetensors";
+    EXPECT_LT(worst_relative_difference(dir.file("ranks/" + weights), dir.file("single/" + weights)), 1e-5)
+        << "world " << world;
+    const auto single_loss = logged_step_series(dir.file("single/metrics.jsonl"), "loss");
+    const auto ranks_loss = logged_step_series(dir.file("ranks/metrics.jsonl"), "loss");
+    ASSERT_EQ(single_loss.size(), ranks_loss.size());
+    for (std::size_t i = 0; i < single_loss.size(); ++i) EXPECT_NEAR(ranks_loss[i], single_loss[i], 1e-5 * single_loss[i]);
+  }
+  testing::TempDir dir;
+  testing::expect_one_line_error(run_viva(dir, "train sft --config " + config(dir, "alone", 1, split)),
+                                 "sequence_parallel 2 needs a multiple of 2 ranks");
+}
+
+// A sequence-parallel edit: two ranks split the DiT's tokens, and rank 0 writes what one process
+// writes (with a reference image, whose tokens lie in the first rank's shard).
+TEST_F(DataParallelSft, SequenceParallelEditWritesWhatOneProcessWrites) {
+  testing::TempDir dir;
+  const std::string source = testing::write_frames(dir.file("source"), 5, 32, 32);
+  write_image(dir.file("reference.png"), Image(32, 32, 200));
+  const std::string edit = "edit " + source + " \"make it snow\" --ref " + dir.file("reference.png") + " --model " +
+                           model_ + " --steps 2 --frames 5 --size 32x32 -o ";
+  const CliRun one = run_viva(dir, edit + dir.file("one"));
+  ASSERT_EQ(one.status, 0) << one.err;
+  const CliRun two = run_viva(dir, "launch --nproc 2 -- " + edit + dir.file("two"));
+  ASSERT_EQ(two.status, 0) << two.err;
+  EXPECT_NE(two.out.find("wrote " + dir.file("two")), std::string::npos) << two.out;
+  const VideoFrames a = read_video(dir.file("one")), b = read_video(dir.file("two"));
+  ASSERT_EQ(a.pixels.size(), b.pixels.size());
+  int worst = 0;
+  for (std::size_t i = 0; i < a.pixels.size(); ++i) worst = std::max(worst, std::abs(a.pixels[i] - b.pixels[i]));
+  EXPECT_LE(worst, 1);  // float rounding may move a level
 }
 
 // Edit-GRPO over two ranks: each samples half of every group; the gathered rewards make the

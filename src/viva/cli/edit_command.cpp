@@ -7,9 +7,12 @@
 
 #include "viva/cli/cli_common.h"
 #include "viva/core/device.h"
+#include "viva/core/distributed.h"
 #include "viva/core/error.h"
 #include "viva/io/video_writer.h"
+#include "viva/nn/sequence_parallel.h"
 #include "viva/pipeline/edit_job.h"
+#include "viva/train/data_parallel.h"
 
 namespace viva::cli {
 namespace {
@@ -38,12 +41,18 @@ void edit(const EditArgs& a) {
     throw Error("viva edit", "give VIDEO \"INSTRUCTION\" -o OUTPUT, or --batch JOBS.jsonl");
   // Before loading the model, not after sampling (batch jobs: before each is encoded).
   for (const std::string& path : {a.output, a.side_by_side}) check_output_folder(path);
-  const torch::Device device = parse_device(a.device);
+  // Under viva launch, torchrun or srun: every rank runs the same edits, the DiT's tokens split
+  // among them (sequence parallel), and rank 0 decodes, writes and reports.
+  const LaunchEnvironment launch = LaunchEnvironment::from_environment();
+  const torch::Device device = parse_device(local_device(a.device, launch));
   const torch::ScalarType dtype = parse_compute_dtype(a.dtype);
   check_device_dtype(device, dtype);
+  std::unique_ptr<ProcessGroup> group;
+  if (launch.distributed()) group = std::make_unique<ProcessGroup>(launch, device);
   PipelineParts parts;
   parts.offload = offload_from_name(a.offload, "viva edit --offload");
   VivaPipeline pipeline(model_folder(a), device, dtype, parts);
+  if (group) pipeline.split_sequence(std::make_shared<SequenceParallel>(*group));
   if (!a.lora.empty()) pipeline.apply_lora(a.lora, a.lora_scale);
 
   EditJob defaults;
@@ -66,7 +75,10 @@ void edit(const EditArgs& a) {
     job.side_by_side = a.side_by_side;
     jobs.push_back(job);
   }
-  const std::vector<EditResult> results = run_edit_jobs(pipeline, jobs);
+  const bool writes = launch.rank == 0;
+  const std::vector<EditResult> results =
+      run_edit_jobs(pipeline, jobs, ProgressOptions().set_mode(writes ? ProgressMode::Auto : ProgressMode::Silent), writes);
+  if (!writes) return;
   int failed = 0;
   for (const EditResult& r : results) {
     if (r.error.empty()) {
@@ -111,6 +123,9 @@ void add_edit_command(CLI::App& app) {
                   "(also the DiT's blocks in host memory, each copied in as it runs: 24-48 GB GPUs)")
       ->check(CLI::IsMember({"none", "model", "blocks"}))
       ->capture_default_str();
+  cmd->footer(
+      "Several ranks (viva launch --nproc N -- edit ..., torchrun or srun) split the DiT's image tokens among them "
+      "(Ulysses sequence parallelism; N must divide the attention heads); rank 0 writes the outputs.");
   set_guarded_callback(cmd, [a] { edit(*a); });
 }
 

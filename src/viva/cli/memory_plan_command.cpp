@@ -19,12 +19,14 @@ struct PlanArgs {
   int64_t world_size = 0;  // 0: WORLD_SIZE, else 1
   std::string size;
   int frames = 0;
+  int64_t sequence_parallel = 0;  // 0: the run's
 };
 
 void print_plan(const std::string& config_path, const PlanArgs& a, bool grpo) {
   MemoryPlanOptions o;
   std::string model;
   bool sharded = false;
+  int64_t sequence_parallel = 1;
   std::optional<int> width, height, frames;
   if (grpo) {
     const GrpoConfig c = GrpoConfig::read(config_path);
@@ -41,7 +43,9 @@ void print_plan(const std::string& config_path, const PlanArgs& a, bool grpo) {
     o.activation_checkpointing = c.activation_checkpointing;
     o.batch = c.batch_size;
     sharded = c.sharding == "full";
+    sequence_parallel = c.sequence_parallel;
   }
+  if (a.sequence_parallel > 0) sequence_parallel = a.sequence_parallel;
   o.world_size = a.world_size > 0 ? a.world_size : std::max(1, LaunchEnvironment::from_environment().world_size);
   if (grpo) o.batch = std::max<int64_t>(1, o.batch / o.world_size);
   const ModelFolder folder(model);
@@ -54,7 +58,8 @@ void print_plan(const std::string& config_path, const PlanArgs& a, bool grpo) {
   const int64_t image_tokens =
       dit_image_tokens(dit, latent_frames, h / vae.spatial_compression, w / vae.spatial_compression);
   const int64_t text_tokens = folder.config().text_tokens.value_or(256);
-  o.tokens = image_tokens + text_tokens;
+  // Sequence parallel: a rank keeps its share of the image tokens and all the text tokens.
+  o.tokens = (image_tokens + sequence_parallel - 1) / sequence_parallel + text_tokens;
 
   const MemoryPlan plan = plan_dit_training_memory(dit, o);
   std::printf("memory plan for viva train %s: DiT %.2f B parameters (%lld double + %lld single blocks), %s%s\n",
@@ -65,11 +70,14 @@ void print_plan(const std::string& config_path, const PlanArgs& a, bool grpo) {
               "world size %lld\n",
               w, h, f, static_cast<long long>(image_tokens), static_cast<long long>(text_tokens),
               static_cast<long long>(o.batch), static_cast<long long>(o.world_size));
+  if (sequence_parallel > 1)
+    std::printf("sequence parallel over %lld ranks: %lld tokens per rank\n", static_cast<long long>(sequence_parallel),
+                static_cast<long long>(o.tokens));
   if (grpo)
     std::printf("trained: the LoRA, %.1f M parameters (rank %lld)\n", static_cast<double>(plan.trained_parameters) / 1e6,
                 static_cast<long long>(o.lora->rank));
   std::printf("per rank, data parallel (every rank holds the whole model):\n%s", plan.table().c_str());
-  if (!grpo && (o.world_size > 1 || sharded)) {
+  if (!grpo && (o.world_size > 1 || sharded) && sequence_parallel == 1) {  // not combined yet
     o.sharded = true;
     std::printf("per rank, fully sharded (\"sharding\": \"full\"%s):\n%s",
                 o.activation_checkpointing ? "" : ", which needs activation_checkpointing",
@@ -88,6 +96,10 @@ std::function<bool(const std::string& config)> add_memory_plan_options(CLI::App&
   command.add_option("--size", a->size, "Video size WIDTHxHEIGHT to plan for (default: the run's or the model's)");
   command.add_option("--frames", a->frames, "Frames to plan for (default: the run's or the model's)")
       ->check(CLI::PositiveNumber);
+  if (!grpo)
+    command.add_option("--sequence-parallel", a->sequence_parallel,
+                       "Ranks sharing each sample to plan for (default: the run's sequence_parallel)")
+        ->check(CLI::PositiveNumber);
   return [a, grpo](const std::string& config) {
     if (!a->plan) return false;
     print_plan(config, *a, grpo);

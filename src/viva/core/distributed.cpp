@@ -7,6 +7,8 @@
 #include "viva/core/compat.h"
 #include "viva/core/error.h"
 
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+
 namespace viva {
 namespace {
 
@@ -45,7 +47,7 @@ struct ProcessGroup::Impl {
 };
 
 ProcessGroup::ProcessGroup(const LaunchEnvironment& env, torch::Device device, std::chrono::milliseconds timeout)
-    : impl_(std::make_unique<Impl>()), rank_(env.rank), world_size_(env.world_size), device_(device) {
+    : impl_(std::make_unique<Impl>()), timeout_(timeout), rank_(env.rank), world_size_(env.world_size), device_(device) {
   const std::string where = "process group at " + env.master_addr + ":" + std::to_string(env.master_port);
   try {
     c10d::TCPStoreOptions options;
@@ -61,15 +63,36 @@ ProcessGroup::ProcessGroup(const LaunchEnvironment& env, torch::Device device, s
   }
 }
 
+ProcessGroup::ProcessGroup(const ProcessGroup& parent, int first, int size, const std::string& name)
+    : impl_(std::make_unique<Impl>()),
+      timeout_(parent.timeout_),
+      rank_(parent.rank_ - first),
+      world_size_(size),
+      device_(parent.device_) {
+  if (first < 0 || size < 1 || first + size > parent.world_size_ || rank_ < 0 || rank_ >= size)
+    throw Error("process group " + name, "rank " + std::to_string(parent.rank_) + " is not in ranks [" +
+                                             std::to_string(first) + ", " + std::to_string(first + size) + ")");
+  try {
+    impl_->store = c10::make_intrusive<c10d::PrefixStore>(name, parent.impl_->store);
+    impl_->group = compat::make_collective_group(impl_->store, rank_, size, device_, timeout_);
+  } catch (const std::exception& e) {
+    throw Error("process group " + name, std::string("rank ") + std::to_string(rank_) + " of " + std::to_string(size) +
+                                            " could not join: " + e.what());
+  }
+}
+
 ProcessGroup::~ProcessGroup() = default;
 
+ProcessGroup::Pending ProcessGroup::start_all_reduce_sum(torch::Tensor& t) {
+  std::vector<at::Tensor> one{t};
+  c10::intrusive_ptr<c10d::Work> work = impl_->group->allreduce(one);
+  return Pending([work] { work->wait(); });
+}
+
 void ProcessGroup::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
-  std::vector<c10::intrusive_ptr<c10d::Work>> works;
-  for (auto& t : tensors) {
-    std::vector<at::Tensor> one{t};
-    works.push_back(impl_->group->allreduce(one));
-  }
-  for (auto& w : works) w->wait();
+  std::vector<Pending> pending;
+  for (auto& t : tensors) pending.push_back(start_all_reduce_sum(t));
+  for (auto& p : pending) p.wait();
 }
 
 void ProcessGroup::all_reduce_sum(std::vector<double>& values) {
@@ -97,6 +120,14 @@ torch::Tensor ProcessGroup::all_gather(const torch::Tensor& part) {
   for (int r = 0; r < world_size_; ++r) output[0].push_back(torch::empty_like(input[0]));
   impl_->group->allgather(output, input)->wait();
   return torch::cat(output[0], 0);
+}
+
+torch::Tensor ProcessGroup::all_to_all(const torch::Tensor& parts) {
+  at::Tensor input = parts.contiguous();
+  at::Tensor output = torch::empty_like(input);
+  std::vector<int64_t> equal_splits;  // empty: world-size equal blocks
+  impl_->group->alltoall_base(output, input, equal_splits, equal_splits)->wait();
+  return output;
 }
 
 }  // namespace viva

@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,10 @@ class ProcessGroup {
   ProcessGroup(const LaunchEnvironment& env, torch::Device device,
                std::chrono::milliseconds timeout = std::chrono::minutes(10));
   ~ProcessGroup();
+  // The ranks [first, first + size) of `parent` as a group of their own (rank r of the parent is
+  // rank r - first here), meeting on the parent's store under `name`; only those ranks construct
+  // it, all with the same arguments.
+  ProcessGroup(const ProcessGroup& parent, int first, int size, const std::string& name);
   ProcessGroup(const ProcessGroup&) = delete;
   ProcessGroup& operator=(const ProcessGroup&) = delete;
 
@@ -42,6 +47,18 @@ class ProcessGroup {
   int world_size() const { return world_size_; }
   torch::Device device() const { return device_; }
 
+  // A collective in flight; wait() returns once its tensors hold the result.
+  class Pending {
+   public:
+    explicit Pending(std::function<void()> wait) : wait_(std::move(wait)) {}
+    void wait() { wait_(); }
+
+   private:
+    std::function<void()> wait_;
+  };
+  // Starts summing `t` over the ranks, in place. Every rank must start its collectives in the
+  // same order.
+  Pending start_all_reduce_sum(torch::Tensor& t);
   // Sums each tensor over the ranks, in place (several tensors: one collective each, all
   // started before any is waited on).
   void all_reduce_sum(std::vector<torch::Tensor>& tensors);
@@ -51,10 +68,14 @@ class ProcessGroup {
   void broadcast(std::vector<torch::Tensor>& tensors, int root = 0);
   // Every rank's `part` (all the same shape), concatenated along dimension 0 in rank order.
   torch::Tensor all_gather(const torch::Tensor& part);
+  // `parts` cut along dimension 0 into world-size equal blocks, block r sent to rank r; returns
+  // the blocks received, in rank order, as one tensor of the same shape.
+  torch::Tensor all_to_all(const torch::Tensor& parts);
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  std::chrono::milliseconds timeout_;
   int rank_ = 0, world_size_ = 1;
   torch::Device device_;
 };

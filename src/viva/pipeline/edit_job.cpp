@@ -42,13 +42,14 @@ Prepared prepare(VivaPipeline& pipeline, const EditJob& job, EditStageTimes& tim
 }
 
 void finish(VivaPipeline& pipeline, const EditJob& job, const Prepared& p, EditStageTimes& times,
-            const ProgressOptions& progress_options) {
+            const ProgressOptions& progress_options, bool write_outputs) {
   auto start = std::chrono::steady_clock::now();
   Progress progress("sampling " + job.output, job.sampling.steps, ProgressOptions(progress_options).set_unit("step"));
   const torch::Tensor latent =
       pipeline.sample(p.conditions, job.sampling, [&](int done, int) { progress.update(done); });
   progress.finish();
   times.sample_s = seconds_since(start);
+  if (!write_outputs) return;
   start = std::chrono::steady_clock::now();
   VideoFrames edited = pipeline.decode(latent, p.source.fps > 0 ? p.source.fps : 24.0);
   times.decode_s = seconds_since(start);
@@ -61,7 +62,7 @@ void finish(VivaPipeline& pipeline, const EditJob& job, const Prepared& p, EditS
 }  // namespace
 
 std::vector<EditResult> run_edit_jobs(VivaPipeline& pipeline, const std::vector<EditJob>& jobs,
-                                      const ProgressOptions& progress) {
+                                      const ProgressOptions& progress, bool write_outputs) {
   std::vector<EditResult> results(jobs.size());
   std::vector<std::optional<Prepared>> prepared(jobs.size());
   {
@@ -81,7 +82,7 @@ std::vector<EditResult> run_edit_jobs(VivaPipeline& pipeline, const std::vector<
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     if (!prepared[i]) continue;
     try {
-      finish(pipeline, jobs[i], *prepared[i], results[i].times, progress);
+      finish(pipeline, jobs[i], *prepared[i], results[i].times, progress, write_outputs);
     } catch (const std::exception& e) {
       results[i].error = e.what();
     }

@@ -33,9 +33,10 @@ struct EditResult {
 };
 
 // Runs the jobs; a failing job is recorded in its result and the others go on. The encoders
-// are released once every job's conditions are computed.
+// are released once every job's conditions are computed. Without `write_outputs` the jobs stop
+// after sampling (the other ranks of a sequence-parallel edit: rank 0 decodes and writes).
 std::vector<EditResult> run_edit_jobs(VivaPipeline& pipeline, const std::vector<EditJob>& jobs,
-                                      const ProgressOptions& progress = {});
+                                      const ProgressOptions& progress = {}, bool write_outputs = true);
 
 // Reads a batch file: one JSON object per line with video, instruction, output and optionally
 // reference, side_by_side, frames, size ("WxH"), steps, cfg, seed; `defaults` fills the rest.

@@ -160,6 +160,11 @@ void VivaPipeline::release_encoders() {
   residency_.push_back("free encoders");
 }
 
+void VivaPipeline::split_sequence(std::shared_ptr<SequenceParallel> sp) {
+  sequence_parallel_ = std::move(sp);
+  if (transformer_) transformer_->split_sequence(sequence_parallel_);
+}
+
 HunyuanDit& VivaPipeline::transformer() {
   if (transformer_) return transformer_;
   if (!transformer_wanted_) throw Error(model_.path(), "the transformer was not loaded");
@@ -168,6 +173,7 @@ HunyuanDit& VivaPipeline::transformer() {
   residency_.push_back(blocks ? "load transformer to host" : "load transformer");
   if (lora_pending_) merge_lora(*lora_pending_);
   lora_pending_.reset();
+  if (sequence_parallel_) transformer_->split_sequence(sequence_parallel_);
   if (blocks) {
     transformer_->offload_blocks(device_);
     residency_.push_back("stream transformer blocks");

@@ -120,6 +120,9 @@ class VivaPipeline {
   // Merges a LoRA file (LoraAdapter::save) into the transformer, its effect times `strength`
   // (when the transformer comes in, if it has not yet; with Offload::Blocks, before then only).
   void apply_lora(const std::string& path, double strength = 1.0);
+  // Splits the transformer's image tokens over `sp`'s ranks (HunyuanDit::split_sequence), when
+  // it comes in if it has not yet. Every rank then runs the same calls.
+  void split_sequence(std::shared_ptr<SequenceParallel> sp);
 
   // The transformer, loaded on first use (at the start with Offload::None): editing encodes
   // the conditions and frees the encoders before it, so the encoders and the DiT are never
@@ -147,6 +150,7 @@ class VivaPipeline {
 
   std::shared_ptr<LoraAdapter> lora_;
   std::optional<std::pair<std::string, double>> lora_pending_;
+  std::shared_ptr<SequenceParallel> sequence_parallel_;
   bool transformer_wanted_ = false;
   Offload offload_;
   std::vector<std::string> residency_;

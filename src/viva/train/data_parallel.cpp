@@ -1,5 +1,9 @@
 #include "viva/train/data_parallel.h"
 
+#include <algorithm>
+
+#include "viva/core/error.h"
+
 namespace viva {
 namespace {
 
@@ -22,10 +26,93 @@ std::vector<std::vector<torch::Tensor>> buckets(const std::vector<torch::Tensor>
 
 }  // namespace
 
-DataParallel::DataParallel(ProcessGroup& group, int64_t bucket_bytes) : group_(group), bucket_bytes_(bucket_bytes) {}
+DataParallel::DataParallel(ProcessGroup& group, int ranks_per_sample, int64_t bucket_bytes)
+    : group_(group), bucket_bytes_(bucket_bytes), ranks_per_sample_(ranks_per_sample) {
+  if (ranks_per_sample < 1 || group.world_size() % ranks_per_sample != 0)
+    throw Error("data parallel", "groups of " + std::to_string(ranks_per_sample) + " ranks do not divide the " +
+                                     std::to_string(group.world_size()) + " ranks");
+}
+
+DataParallel::~DataParallel() {
+  for (auto& [parameter, hook] : hooks_) parameter.remove_hook(hook);
+}
+
+void DataParallel::overlap_with_backward(const std::vector<torch::Tensor>& parameters, int64_t bucket_bytes) {
+  std::vector<torch::Tensor> trained;
+  for (auto p = parameters.rbegin(); p != parameters.rend(); ++p)
+    if (p->requires_grad()) trained.push_back(*p);
+  for (auto& group : buckets(trained, bucket_bytes)) {
+    int64_t values = 0;
+    for (const auto& p : group) values += p.numel();
+    Bucket b;
+    b.flat = torch::zeros({values}, group.front().options().requires_grad(false));
+    b.parameters = std::move(group);
+    buckets_.push_back(std::move(b));
+  }
+  for (std::size_t i = 0; i < buckets_.size(); ++i) {
+    int64_t offset = 0;
+    for (std::size_t k = 0; k < buckets_[i].parameters.size(); ++k) {
+      torch::Tensor& p = buckets_[i].parameters[k];
+      hooks_.emplace_back(p, p.register_hook([this, i, k, offset](const torch::Tensor& grad) {
+                            gradient_ready(i, k, offset, grad);
+                          }));
+      offset += p.numel();
+    }
+  }
+}
+
+void DataParallel::gradient_ready(std::size_t bucket, std::size_t k, int64_t offset, const torch::Tensor& grad) {
+  if (!armed_) return;
+  torch::NoGradGuard no_grad;
+  Bucket& b = buckets_[bucket];
+  const torch::Tensor& p = b.parameters[k];
+  // The hook sees this backward's part before it is added to .grad (earlier micro-batches').
+  torch::Tensor slot = b.flat.narrow(0, offset, p.numel());
+  slot.copy_(grad.reshape({-1}));
+  if (p.grad().defined()) slot.add_(p.grad().reshape({-1}));
+  if (++b.ready == b.parameters.size()) start(b);
+}
+
+void DataParallel::start(Bucket& b) {
+  b.flat.div_(static_cast<double>(world_size() / ranks_per_sample_));
+  b.pending = group_.start_all_reduce_sum(b.flat);
+}
 
 void DataParallel::reduce(const std::vector<torch::Tensor>& gradients) {
   torch::NoGradGuard no_grad;
+  if (!buckets_.empty()) {
+    armed_ = false;
+    int64_t early = 0, total = 0;
+    for (Bucket& b : buckets_) {
+      total += b.flat.numel();
+      if (b.pending) {
+        early += b.flat.numel();
+        continue;
+      }
+      // Not filled during backward (no before_last_backward, or a parameter without a
+      // gradient this step): from .grad now, zeros where there is none.
+      int64_t offset = 0;
+      for (const auto& p : b.parameters) {
+        torch::Tensor slot = b.flat.narrow(0, offset, p.numel());
+        if (p.grad().defined()) slot.copy_(p.grad().reshape({-1}));
+        else slot.zero_();
+        offset += p.numel();
+      }
+      start(b);
+    }
+    for (Bucket& b : buckets_) {
+      b.pending->wait();
+      b.pending.reset();
+      b.ready = 0;
+      int64_t offset = 0;
+      for (const auto& p : b.parameters) {
+        if (p.grad().defined()) p.grad().copy_(b.flat.narrow(0, offset, p.numel()).view_as(p));
+        offset += p.numel();
+      }
+    }
+    reduced_in_backward_ = static_cast<double>(early) / static_cast<double>(std::max<int64_t>(total, 1));
+    return;
+  }
   std::vector<std::vector<torch::Tensor>> grouped = buckets(gradients, bucket_bytes_);
   std::vector<torch::Tensor> flat;
   for (const auto& bucket : grouped) {
@@ -35,7 +122,7 @@ void DataParallel::reduce(const std::vector<torch::Tensor>& gradients) {
   }
   group_.all_reduce_sum(flat);  // every bucket in flight before the first is waited on
   for (std::size_t b = 0; b < grouped.size(); ++b) {
-    flat[b].div_(static_cast<double>(world_size()));
+    flat[b].div_(static_cast<double>(world_size() / ranks_per_sample_));
     int64_t offset = 0;
     for (auto& g : grouped[b]) {
       g.copy_(flat[b].narrow(0, offset, g.numel()).view_as(g));

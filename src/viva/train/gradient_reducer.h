@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <vector>
 
 namespace viva {
@@ -14,8 +15,21 @@ namespace viva {
 class GradientReducer {
  public:
   virtual ~GradientReducer() = default;
-  // Every rank's gradients replaced by their mean over the ranks.
+  // Every rank's gradients replaced by their mean over the ranks (sequence parallel: their sum
+  // over each group, which holds the group's gradient in parts, averaged over the groups).
   virtual void reduce(const std::vector<torch::Tensor>& gradients) = 0;
+  // From now on, reduce these parameters' gradients in buckets of about `bucket_bytes`, each
+  // started as soon as the backward of a step's last micro-batch has produced all of its
+  // gradients, so that communication runs beside the rest of the backward (where the reducer
+  // can; the others reduce after backward).
+  virtual void overlap_with_backward(const std::vector<torch::Tensor>& parameters, int64_t bucket_bytes) {
+    (void)parameters;
+    (void)bucket_bytes;
+  }
+  // Called before the micro-batch whose backward completes the step's gradients.
+  virtual void before_last_backward() {}
+  // The share of the last reduction's gradient values whose reduction started during backward.
+  virtual double reduced_in_backward() const { return 0; }
   // Rank 0's parameter values on every rank (before training starts).
   virtual void synchronize(const std::vector<torch::Tensor>& parameters) { (void)parameters; }
   // Each value replaced by its sum over the ranks.
@@ -35,6 +49,10 @@ class GradientReducer {
   virtual nlohmann::json shard_layout() const { return nullptr; }
   virtual int rank() const { return 0; }
   virtual int world_size() const { return 1; }
+  // Sequence parallel: each group of this many consecutive ranks works on one micro-batch, so
+  // its ranks draw the same samples and its figures count once.
+  virtual int ranks_per_sample() const { return 1; }
+  int sample_rank() const { return rank() / ranks_per_sample(); }
 };
 
 class LocalGradients : public GradientReducer {

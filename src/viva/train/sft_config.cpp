@@ -32,6 +32,8 @@ SftConfig SftConfig::from_json(const nlohmann::json& json, const std::string& so
   r.get("dtype", c.dtype);
   r.get("activation_checkpointing", c.activation_checkpointing);
   r.get("sharding", c.sharding);
+  r.get("sequence_parallel", c.sequence_parallel);
+  r.get("reduce_bucket_mb", c.reduce_bucket_mb);
   r.finish();
   c.check_training_keys(source);
   if (c.batch_size < 1 || c.grad_accum < 1) throw Error(source, "batch_size and grad_accum must be positive");
@@ -42,6 +44,10 @@ SftConfig SftConfig::from_json(const nlohmann::json& json, const std::string& so
     throw Error(source, "sharding must be \"none\" or \"full\", not \"" + c.sharding + "\"");
   if (c.sharding == "full" && (!c.activation_checkpointing || c.ema > 0))
     throw Error(source, "sharding \"full\" needs activation_checkpointing and no ema (not kept sharded yet)");
+  if (c.sequence_parallel < 1) throw Error(source, "sequence_parallel must be at least 1");
+  if (!(c.reduce_bucket_mb > 0)) throw Error(source, "reduce_bucket_mb must be positive");
+  if (c.sequence_parallel > 1 && c.sharding == "full")
+    throw Error(source, "sequence_parallel with sharding \"full\" is not supported yet");
   for (const auto& [task, weight] : c.task_weights)
     if (!(weight >= 0)) throw Error(source, "task_weights: the weight of '" + task + "' must be >= 0");
   if (c.shift && !(*c.shift > 0)) throw Error(source, "shift must be positive (or null: the model's sampling shift)");
@@ -57,7 +63,9 @@ nlohmann::json SftConfig::to_json() const {
                          {"high_noise_fraction", high_noise_fraction}, {"high_noise_shift", high_noise_shift},
                          {"instruction_dropout", instruction_dropout}, {"task_weights", task_weights}, {"dtype", dtype},
                          {"activation_checkpointing", activation_checkpointing},
-                         {"sharding", sharding}};
+                         {"sharding", sharding},
+                         {"sequence_parallel", sequence_parallel},
+                         {"reduce_bucket_mb", reduce_bucket_mb}};
   add_training_keys(json);
   return json;
 }

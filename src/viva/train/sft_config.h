@@ -36,6 +36,12 @@ struct SftConfig : TrainingOptions {
   // "none": every rank holds the whole model (data parallel); "full": weights, gradients and
   // AdamW state sharded over the ranks (fully_sharded.h; needs activation_checkpointing).
   std::string sharding = "none";
+  // Ranks that share each sample, its image tokens split among them (Ulysses, nn/
+  // sequence_parallel.h): consecutive ranks form a group; the world size divided by it is the
+  // number of samples a step draws per micro-batch slot.
+  int64_t sequence_parallel = 1;
+  // Data parallel: the size of the gradient buckets whose all-reduce starts during backward.
+  double reduce_bucket_mb = 25;
 
   static SftConfig read(const std::string& path);
   // The same from JSON; errors name `source`.

@@ -13,6 +13,7 @@
 #include "viva/nn/weight_loading.h"
 #include "viva/pipeline/viva_pipeline.h"
 #include "viva/train/batch_sampler.h"
+#include "viva/train/data_parallel.h"
 #include "viva/train/fully_sharded.h"
 #include "viva/train/trainer.h"
 
@@ -108,6 +109,29 @@ TrainResult train_sft(const SftConfig& config, const TrainRunOptions& run) {
     sharded = std::make_unique<FullySharded>(dit, run.group);
     run_options.reducer = sharded.get();
   }
+  // Sequence parallel: groups of S consecutive ranks share each sample, the DiT splitting its
+  // tokens over the group; the reduction sums each group's parts of its gradient.
+  std::unique_ptr<ProcessGroup> sequence_group;
+  std::unique_ptr<DataParallel> sample_groups;
+  if (config.sequence_parallel > 1) {
+    const int S = static_cast<int>(config.sequence_parallel), world = run.group ? run.group->world_size() : 1;
+    if (world % S != 0)
+      throw Error("viva train sft", "sequence_parallel " + std::to_string(S) + " needs a multiple of " +
+                                        std::to_string(S) + " ranks (" + std::to_string(world) +
+                                        " here; start them with viva launch, torchrun or srun)");
+    ProcessGroup* group = run.group;
+    if (S < world) {
+      const int first = run.group->rank() / S * S;
+      sequence_group = std::make_unique<ProcessGroup>(*run.group, first, S, "sequence_parallel_" + std::to_string(first / S));
+      group = sequence_group.get();
+    }
+    dit->split_sequence(std::make_shared<SequenceParallel>(*group));
+    sample_groups = std::make_unique<DataParallel>(*run.group, S);
+    run_options.reducer = sample_groups.get();
+  }
+  // Data parallel (not sharded): each bucket's all-reduce starts during the last backward.
+  if (run_options.reducer && !sharded)
+    run_options.reducer->overlap_with_backward(dit->parameters(), static_cast<int64_t>(config.reduce_bucket_mb * 1e6));
   Trainer trainer("training", config, config.to_json(), config.out, run_options);
   const ConditionCache cache(config.cache);
   if (cache.size() > 0 && dit->options.context_projector != cache.load(0).source.defined())

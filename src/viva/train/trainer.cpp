@@ -71,7 +71,11 @@ bool Trainer::run(int64_t micro_steps, const std::function<void(MicroStep&)>& mi
                   const std::function<void(StepFigures&)>& after_update) {
   if (!loop_) throw Error(label_, "Trainer::run before Trainer::start");
   GradientReducer& workers = reducer();
-  const auto sum = [&workers](std::vector<double>& values) { workers.sum(values); };
+  // A step's figures over the ranks; a sequence-parallel group's ranks gave the same ones.
+  const auto sum = [&workers](std::vector<double>& values) {
+    workers.sum(values);
+    for (double& v : values) v /= workers.ranks_per_sample();
+  };
   const auto agree = [&workers](bool& stop, double& elapsed_s) {
     if (workers.world_size() == 1) return;
     std::vector<double> v{stop ? 1.0 : 0.0, elapsed_s};
@@ -99,12 +103,13 @@ bool Trainer::run(int64_t micro_steps, const std::function<void(MicroStep&)>& mi
     int64_t updates = 1;
     for (int64_t index = 0; index < micro_steps; ++index) {
       torch::Generator generator = at::detail::createCPUGenerator(
-          micro_batch_seed(config_.seed, step, workers.rank() * micro_steps + index));
+          micro_batch_seed(config_.seed, step, workers.sample_rank() * micro_steps + index));
       MicroStep m{step, index, micro_steps, generator, figures, [&] {
                     update();
                     optimizer_->zero_grad();
                     ++updates;
                   }};
+      if (index + 1 == micro_steps) workers.before_last_backward();
       micro_step(m);
     }
     if (updates > 1) figures.set("updates", static_cast<double>(updates));
@@ -121,6 +126,7 @@ bool Trainer::run(int64_t micro_steps, const std::function<void(MicroStep&)>& mi
     nlohmann::json line = {{"step", step}};
     line.update(figures.fields());
     line.update({{"lr", lr}, {"grad_norm", grad_norm}, {"elapsed_s", loop_->elapsed_s()}});
+    if (const double share = workers.reduced_in_backward(); share > 0) line["reduced_in_backward"] = share;
     log_->write("step", line);
     if (result_.first_step.empty()) result_.first_step = line;
     result_.last_step = line;

@@ -66,9 +66,10 @@ struct TrainResult {
 struct MicroStep {
   int64_t step;                 // optimizer steps completed before this one
   int64_t index, count;         // micro-batch `index` of this rank's `count` in the step
-  // The micro-batch's generator, seeded by (seed, step, slot) where slot = rank x count + index
-  // (micro_batch_seed): W ranks with accumulation A draw exactly what one process with
-  // accumulation W x A draws.
+  // The micro-batch's generator, seeded by (seed, step, slot) where slot = sample rank x count +
+  // index (micro_batch_seed; the sample rank is the rank, or its sequence-parallel group's
+  // index): W ranks with accumulation A draw exactly what one process with accumulation W x A
+  // draws.
   torch::Generator& generator;
   StepFigures& figures;         // what the step's line reports
 

@@ -11,10 +11,35 @@ StreamQkv split_qkv(const torch::Tensor& qkv, int64_t heads, RmsNorm& q_norm, Rm
   return {q_norm(parts.select(2, 0)), k_norm(parts.select(2, 1)), parts.select(2, 2)};
 }
 
-// Attention over [B, S, heads, head_dim] inputs -> [B, S, heads * head_dim].
+// Attention over [B, S, heads, head_dim] inputs -> [B, S, heads, head_dim].
+torch::Tensor attention_heads(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                              const torch::Tensor& mask) {
+  return compat::scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), mask)
+      .transpose(1, 2);
+}
+
+// -> [B, S, heads * head_dim].
 torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& mask) {
-  auto out = compat::scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), mask);
-  return out.transpose(1, 2).flatten(2);
+  return attention_heads(q, k, v, mask).flatten(2);
+}
+
+// Joint attention of the image tokens (this rank's shard when the sequence is split) and the
+// text tokens; returns both streams' outputs, [B, tokens, hidden] each.
+std::pair<torch::Tensor, torch::Tensor> joint_attention(const StreamQkv& img, const StreamQkv& txt, const torch::Tensor& mask,
+                                                        const SequenceParallel* sp) {
+  const int64_t L = txt.q.size(1);
+  if (!sp) {
+    const int64_t N = img.q.size(1);
+    auto joint = attention(torch::cat({img.q, txt.q}, 1), torch::cat({img.k, txt.k}, 1), torch::cat({img.v, txt.v}, 1), mask);
+    return {joint.narrow(1, 0, N), joint.narrow(1, N, L)};
+  }
+  // Every rank attends over the whole sequence with its share of the heads.
+  const auto heads = [sp](const torch::Tensor& image_part, const torch::Tensor& text_part) {
+    return torch::cat({sp->sequence_to_heads(image_part), sp->own_heads(text_part)}, 1);
+  };
+  auto joint = attention_heads(heads(img.q, txt.q), heads(img.k, txt.k), heads(img.v, txt.v), mask);
+  const int64_t N = sp->tokens();
+  return {sp->heads_to_sequence(joint.narrow(1, 0, N)).flatten(2), sp->gather_heads(joint.narrow(1, N, L)).flatten(2)};
 }
 
 }  // namespace
@@ -67,11 +92,10 @@ std::pair<torch::Tensor, torch::Tensor> DoubleStreamBlockImpl::forward(const tor
   StreamQkv t = split_qkv(txt_attn_qkv(modulate(layer_norm_plain(txt), tm[0], tm[1])), heads, txt_attn_q_norm, txt_attn_k_norm);
   i.q = apply_rope_pairs(i.q, cos, sin);
   i.k = apply_rope_pairs(i.k, cos, sin);
-  auto joint = attention(torch::cat({i.q, t.q}, 1), torch::cat({i.k, t.k}, 1), torch::cat({i.v, t.v}, 1), mask);
-  const int64_t N = img.size(1);
-  auto img_out = img + gated(im[2], img_attn_proj(joint.narrow(1, 0, N)));
+  const auto [img_attn, txt_attn] = joint_attention(i, t, mask, sequence_parallel);
+  auto img_out = img + gated(im[2], img_attn_proj(img_attn));
   img_out = img_out + gated(im[5], img_mlp(modulate(layer_norm_plain(img_out), im[3], im[4])));
-  auto txt_out = txt + gated(tm[2], txt_attn_proj(joint.narrow(1, N, txt.size(1))));
+  auto txt_out = txt + gated(tm[2], txt_attn_proj(txt_attn));
   txt_out = txt_out + gated(tm[5], txt_mlp(modulate(layer_norm_plain(txt_out), tm[3], tm[4])));
   return {img_out, txt_out};
 }
@@ -95,7 +119,17 @@ torch::Tensor SingleStreamBlockImpl::forward(const torch::Tensor& x, int64_t ima
                        t.narrow(1, image_tokens, t.size(1) - image_tokens)},
                       1);
   };
-  auto attn = attention(rope_part(s.q), rope_part(s.k), s.v, mask);
+  torch::Tensor attn;
+  if (!sequence_parallel) {
+    attn = attention(rope_part(s.q), rope_part(s.k), s.v, mask);
+  } else {
+    const auto q = rope_part(s.q), k = rope_part(s.k);
+    const int64_t n = image_tokens, L = x.size(1) - image_tokens;
+    const StreamQkv image{q.narrow(1, 0, n), k.narrow(1, 0, n), s.v.narrow(1, 0, n)};
+    const StreamQkv text{q.narrow(1, n, L), k.narrow(1, n, L), s.v.narrow(1, n, L)};
+    const auto [image_attn, text_attn] = joint_attention(image, text, mask, sequence_parallel);
+    attn = torch::cat({image_attn, text_attn}, 1);
+  }
   auto out = linear2(torch::cat({attn, torch::gelu(y.narrow(-1, 3 * hidden, mlp_hidden), "tanh")}, -1));
   return x + gated(mod[2], out);
 }

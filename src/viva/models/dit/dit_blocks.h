@@ -4,6 +4,7 @@
 
 #include "viva/models/dit/dit_layers.h"
 #include "viva/nn/rms_norm.h"
+#include "viva/nn/sequence_parallel.h"
 
 namespace viva {
 
@@ -45,6 +46,9 @@ struct DoubleStreamBlockImpl : torch::nn::Module {
   AdaptableLinear img_attn_qkv{nullptr}, img_attn_proj{nullptr}, txt_attn_qkv{nullptr}, txt_attn_proj{nullptr};
   RmsNorm img_attn_q_norm{nullptr}, img_attn_k_norm{nullptr}, txt_attn_q_norm{nullptr}, txt_attn_k_norm{nullptr};
   DitMlp img_mlp{nullptr}, txt_mlp{nullptr};
+  // Set when the image tokens are split over ranks (img is then this rank's shard; the mask
+  // still covers the whole sequence's keys).
+  const SequenceParallel* sequence_parallel = nullptr;
 };
 TORCH_MODULE(DoubleStreamBlock);
 
@@ -58,6 +62,7 @@ struct SingleStreamBlockImpl : torch::nn::Module {
   AdaptableLinear linear1{nullptr}, linear2{nullptr};
   RmsNorm q_norm{nullptr}, k_norm{nullptr};
   Modulation modulation{nullptr};
+  const SequenceParallel* sequence_parallel = nullptr;  // as DoubleStreamBlock's
 };
 TORCH_MODULE(SingleStreamBlock);
 

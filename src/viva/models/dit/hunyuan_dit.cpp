@@ -1,5 +1,7 @@
 #include "viva/models/dit/hunyuan_dit.h"
 
+#include <algorithm>
+
 #include "viva/core/error.h"
 #include "viva/core/strings.h"
 #include "viva/nn/activation_checkpoint.h"
@@ -67,6 +69,13 @@ void HunyuanDitImpl::offload_blocks(torch::Device device) {
     if (child.key() != "double_blocks" && child.key() != "single_blocks") child.value()->to(device);
 }
 
+void HunyuanDitImpl::split_sequence(std::shared_ptr<SequenceParallel> sp) {
+  if (sp) sp->check_heads(options.heads, "DiT");
+  sequence_parallel = std::move(sp);
+  for (const auto& block : *double_blocks) block->as<DoubleStreamBlock>()->sequence_parallel = sequence_parallel.get();
+  for (const auto& block : *single_blocks) block->as<SingleStreamBlock>()->sequence_parallel = sequence_parallel.get();
+}
+
 torch::Tensor HunyuanDitImpl::forward(const DitInput& in, DitTrace* trace) {
   const auto& o = options;
   if (!in.x.defined() || in.x.dim() != 5 || in.x.size(1) != o.in_channels)
@@ -120,6 +129,19 @@ torch::Tensor HunyuanDitImpl::forward(const DitInput& in, DitTrace* trace) {
       text.mask.defined()
           ? key_padding_mask(torch::cat({torch::ones({B, N}, text.mask.options()), text.mask}, 1))
           : torch::Tensor();
+  // Sequence parallel: from here to the final layer, this rank's shard of the image tokens (its
+  // own rows of the RoPE tables; the reference tokens, which lead the sequence, as far as they
+  // fall in it). The mask keeps covering every key: attention sees the whole sequence.
+  SequenceParallel* sp = sequence_parallel.get();
+  int64_t image_tokens = N;
+  if (sp) {
+    sp->begin(N);
+    img = sp->shard(img);
+    cos = sp->shard(cos, 0);
+    sin = sp->shard(sin, 0);
+    cond.ref_tokens = std::clamp<int64_t>(cond.ref_tokens - sp->shard_start(), 0, sp->shard_length());
+    image_tokens = sp->shard_length();
+  }
 
   // With checkpointing, each block is a checkpointed() body: its tensors come in as inputs (so
   // their gradients flow) and everything else is captured by value for the recomputation.
@@ -166,21 +188,23 @@ torch::Tensor HunyuanDitImpl::forward(const DitInput& in, DitTrace* trace) {
     auto* b = block->as<SingleStreamBlock>();
     if (recompute) {
       joint = checkpointed(
-          [b, N, mask, cos, sin, ref_tokens, units, unit](const std::vector<torch::Tensor>& v) {
+          [b, image_tokens, mask, cos, sin, ref_tokens, units, unit](const std::vector<torch::Tensor>& v) {
             if (units) units->gather(unit);
-            return std::vector<torch::Tensor>{b->forward(v[0], N, DitConditioning{v[1], v[2], ref_tokens}, mask, cos, sin)};
+            return std::vector<torch::Tensor>{
+                b->forward(v[0], image_tokens, DitConditioning{v[1], v[2], ref_tokens}, mask, cos, sin)};
           },
           {joint, cond.vec, cond.ref_vec}, after_backward(unit))[0];
     } else {
       if (units) units->gather(unit);
-      joint = b->forward(joint, N, cond, mask, cos, sin);
+      joint = b->forward(joint, image_tokens, cond, mask, cos, sin);
     }
     if (units) units->release(unit);
   }
-  img = joint.narrow(1, 0, N);
+  img = joint.narrow(1, 0, image_tokens);
 
   // Final layer and unpatchify: 64 outputs per token as (c, pt, ph, pw), c slowest.
   auto out = final_layer(img, vec);
+  if (sp) out = sp->gather(out);
   const auto& p = o.patch;
   out = out.view({B, T, H, W, o.out_channels, p[0], p[1], p[2]})
             .permute({0, 4, 1, 5, 2, 6, 3, 7})

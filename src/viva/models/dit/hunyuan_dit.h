@@ -44,6 +44,11 @@ struct HunyuanDitImpl : torch::nn::Module {
   // (BlockOffload); everything else moves to `device` now.
   void offload_blocks(torch::Device device);
 
+  // Ulysses sequence parallelism (nn/sequence_parallel.h): every rank of `sp`'s group runs the
+  // same inputs, the blocks see 1/S of the image tokens each, and forward returns the whole
+  // output on every rank. Null: off. Throws unless the ranks divide the heads.
+  void split_sequence(std::shared_ptr<SequenceParallel> sp);
+
   // Fully sharded training: the parameters grouped into units, in the order sharded_units
   // numbers them: the embedders (everything outside the blocks) first, then each double and
   // each single block.
@@ -68,6 +73,7 @@ struct HunyuanDitImpl : torch::nn::Module {
   torch::nn::ModuleList double_blocks{nullptr}, single_blocks{nullptr};
   FinalLayer final_layer{nullptr};
   std::shared_ptr<BlockOffload> block_offload;  // set by offload_blocks
+  std::shared_ptr<SequenceParallel> sequence_parallel;  // set by split_sequence
 };
 TORCH_MODULE(HunyuanDit);
 
