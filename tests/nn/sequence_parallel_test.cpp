@@ -6,38 +6,19 @@
 // backward).
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <map>
 #include <string>
-#include <thread>
 
-#include "viva/core/distributed.h"
+#include "../support/loopback_ranks.h"
 #include "viva/models/dit/hunyuan_dit.h"
 #include "viva/nn/sequence_parallel.h"
 
 namespace viva {
 namespace {
 
-// A loopback port nobody listens on now (the kernel's pick), for the ranks' store.
-int unused_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
 struct RankResult {
   torch::Tensor out;
   std::map<std::string, torch::Tensor> grads;
-  std::string error;
 };
 
 DitInput inputs() {
@@ -73,8 +54,6 @@ TEST(SequenceParallel, SplitDitEqualsTheWholeOneInOutputAndSummedGradients) {
   const RankResult expected = forward_backward(whole, in, weights);
 
   for (const bool checkpointing : {false, true}) {
-    const int port = unused_port();
-    std::vector<RankResult> ranks(2);
     std::vector<HunyuanDit> dits;
     for (int rank = 0; rank < 2; ++rank) {
       dits.push_back(HunyuanDit(o));
@@ -83,24 +62,13 @@ TEST(SequenceParallel, SplitDitEqualsTheWholeOneInOutputAndSummedGradients) {
       for (auto& p : dits.back()->named_parameters()) p.value().copy_(from[p.key()]);
       dits.back()->activation_checkpointing = checkpointing;
     }
-    std::vector<std::thread> threads;
-    for (int rank = 0; rank < 2; ++rank)
-      threads.emplace_back([&, rank] {
-        try {
-          LaunchEnvironment env;
-          env.rank = env.local_rank = rank;
-          env.world_size = 2;
-          env.master_port = port;
-          ProcessGroup group(env, torch::kCPU, std::chrono::seconds(60));
-          dits[rank]->split_sequence(std::make_shared<SequenceParallel>(group));
-          ranks[rank] = forward_backward(dits[rank], in, weights);
-        } catch (const std::exception& e) {
-          ranks[rank].error = e.what();
-        }
-      });
-    for (auto& t : threads) t.join();
+    std::vector<RankResult> ranks(2);
+    const auto errors = testing::run_on_ranks(2, [&](int rank, ProcessGroup& group) {
+      dits[rank]->split_sequence(std::make_shared<SequenceParallel>(group));
+      ranks[rank] = forward_backward(dits[rank], in, weights);
+    });
+    for (const std::string& error : errors) ASSERT_EQ(error, "");
     for (const RankResult& r : ranks) {
-      ASSERT_EQ(r.error, "");
       EXPECT_TRUE(torch::allclose(r.out, expected.out, 1e-5, 1e-5)) << (r.out - expected.out).abs().max();
     }
     for (const auto& [name, grad] : expected.grads) {
@@ -117,24 +85,9 @@ TEST(SequenceParallel, RanksMustDivideTheHeads) {
   o.hidden_size = 32;
   o.rope_dims = {8, 12, 12};
   HunyuanDit dit(o);
-  const int port = unused_port();
-  std::string errors[2];
-  std::vector<std::thread> threads;
-  for (int rank = 0; rank < 2; ++rank)
-    threads.emplace_back([&, rank] {
-      LaunchEnvironment env;
-      env.rank = rank;
-      env.world_size = 2;
-      env.master_port = port;
-      ProcessGroup group(env, torch::kCPU, std::chrono::seconds(60));
-      if (rank > 0) return;
-      try {
-        dit->split_sequence(std::make_shared<SequenceParallel>(group));
-      } catch (const std::exception& e) {
-        errors[rank] = e.what();
-      }
-    });
-  for (auto& t : threads) t.join();
+  const auto errors = testing::run_on_ranks(2, [&](int rank, ProcessGroup& group) {
+    if (rank == 0) dit->split_sequence(std::make_shared<SequenceParallel>(group));
+  });
   EXPECT_NE(errors[0].find("head count they divide (1 heads)"), std::string::npos) << errors[0];
 }
 

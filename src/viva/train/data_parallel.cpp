@@ -70,7 +70,11 @@ void DataParallel::gradient_ready(std::size_t bucket, std::size_t k, int64_t off
   torch::Tensor slot = b.flat.narrow(0, offset, p.numel());
   slot.copy_(grad.reshape({-1}));
   if (p.grad().defined()) slot.add_(p.grad().reshape({-1}));
-  if (++b.ready == b.parameters.size()) start(b);
+  ++b.ready;
+  // Strictly in bucket order, so that every rank starts its collectives in the same order even
+  // when their backward passes finish the buckets differently.
+  while (next_bucket_ < buckets_.size() && buckets_[next_bucket_].ready == buckets_[next_bucket_].parameters.size())
+    start(buckets_[next_bucket_++]);
 }
 
 void DataParallel::start(Bucket& b) {
@@ -83,9 +87,10 @@ void DataParallel::reduce(const std::vector<torch::Tensor>& gradients) {
   if (!buckets_.empty()) {
     armed_ = false;
     int64_t early = 0, total = 0;
-    for (Bucket& b : buckets_) {
+    for (std::size_t i = 0; i < buckets_.size(); ++i) {
+      Bucket& b = buckets_[i];
       total += b.flat.numel();
-      if (b.pending) {
+      if (i < next_bucket_) {
         early += b.flat.numel();
         continue;
       }
@@ -106,10 +111,14 @@ void DataParallel::reduce(const std::vector<torch::Tensor>& gradients) {
       b.ready = 0;
       int64_t offset = 0;
       for (const auto& p : b.parameters) {
-        if (p.grad().defined()) p.grad().copy_(b.flat.narrow(0, offset, p.numel()).view_as(p));
+        const torch::Tensor reduced = b.flat.narrow(0, offset, p.numel()).view_as(p);
+        if (p.grad().defined()) p.grad().copy_(reduced);
+        // Unused here but not on another rank: the step must update it here too.
+        else if (reduced.ne(0).any().item<bool>()) p.mutable_grad() = reduced.clone();
         offset += p.numel();
       }
     }
+    next_bucket_ = 0;
     reduced_in_backward_ = static_cast<double>(early) / static_cast<double>(std::max<int64_t>(total, 1));
     return;
   }

@@ -6,7 +6,8 @@
 // The global batch is world size x batch size x accumulation. With overlap_with_backward the
 // buckets are fixed (the parameters in reverse order, as backward produces their gradients) and
 // each one's all-reduce starts from a gradient hook once the step's last backward has given it
-// all of its gradients, as PyTorch's DDP does.
+// all of its gradients and the buckets before it have started, as PyTorch's DDP does; a
+// parameter that got no gradient on a rank gets the others' there.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -50,6 +51,7 @@ class DataParallel : public GradientReducer {
   void gradient_ready(std::size_t bucket, std::size_t parameter, int64_t offset, const torch::Tensor& grad);
   void start(Bucket& bucket);
   std::vector<Bucket> buckets_;
+  std::size_t next_bucket_ = 0;  // buckets before it have started this step
   std::vector<std::pair<torch::Tensor, unsigned>> hooks_;  // removed with the reducer
   bool armed_ = false;
   double reduced_in_backward_ = 0;
