@@ -53,6 +53,19 @@ double worst_relative_difference(const std::string& trained, const std::string& 
   return worst;
 }
 
+// The run in `ranks` trained what the one in `single` trained: the same transformer within 1e-5
+// relative, and step lines with the same mean losses (they hold every rank's micro-batches).
+void expect_same_training(const testing::TempDir& dir, const std::string& ranks, const std::string& single,
+                          const std::string& what) {
+  const std::string weights = "/model/transformer/diffusion_pytorch_model.safetensors";
+  EXPECT_LT(worst_relative_difference(dir.file(ranks + weights), dir.file(single + weights)), 1e-5) << what;
+  const auto single_loss = logged_step_series(dir.file(single + "/metrics.jsonl"), "loss");
+  const auto ranks_loss = logged_step_series(dir.file(ranks + "/metrics.jsonl"), "loss");
+  ASSERT_EQ(single_loss.size(), ranks_loss.size()) << what;
+  for (std::size_t i = 0; i < single_loss.size(); ++i)
+    EXPECT_NEAR(ranks_loss[i], single_loss[i], 1e-5 * single_loss[i]) << what;
+}
+
 TEST_F(DataParallelSft, RanksTrainWhatOneProcessTrainsWithTheSameGlobalBatch) {
   for (const int world : {2, 3}) {
     testing::TempDir dir;
@@ -68,16 +81,9 @@ TEST_F(DataParallelSft, RanksTrainWhatOneProcessTrainsWithTheSameGlobalBatch) {
     ASSERT_EQ(ranks.status, 0) << ranks.err;
     EXPECT_NE(ranks.out.find("trained steps 2..5"), std::string::npos) << ranks.out;  // rank 0 reports once
 
-    const std::string weights = "model/transformer/diffusion_pytorch_model.safetensors";
-    EXPECT_LT(worst_relative_difference(dir.file("ranks/" + weights), dir.file("single/" + weights)), 1e-5)
-        << "world " << world;
-    // The step lines hold every rank's micro-batches: the same mean loss as the single process.
-    const auto single_loss = logged_step_series(dir.file("single/metrics.jsonl"), "loss");
-    const auto ranks_loss = logged_step_series(dir.file("ranks/metrics.jsonl"), "loss");
-    ASSERT_EQ(single_loss.size(), ranks_loss.size());
-    for (std::size_t i = 0; i < single_loss.size(); ++i) EXPECT_NEAR(ranks_loss[i], single_loss[i], 1e-5 * single_loss[i]);
+    expect_same_training(dir, "ranks", "single", "world " + std::to_string(world));
     const auto shares = logged_step_series(dir.file("ranks/metrics.jsonl"), "reduced_in_backward");
-    EXPECT_EQ(shares.size(), ranks_loss.size());
+    EXPECT_EQ(shares.size(), 5u);
     for (const double share : shares) EXPECT_EQ(share, 1.0);  // every bucket started before backward ended
   }
 }
@@ -190,13 +196,7 @@ TEST_F(DataParallelSft, SequenceParallelRanksTrainWhatOneProcessTrains) {
     }
     const CliRun ranks = run_viva(dir, on_ranks + (world == 2 ? " --resume" : ""));
     ASSERT_EQ(ranks.status, 0) << ranks.err;
-    const std::string weights = "model/transformer/diffusion_pytorch_model.safetensors";
-    EXPECT_LT(worst_relative_difference(dir.file("ranks/" + weights), dir.file("single/" + weights)), 1e-5)
-        << "world " << world;
-    const auto single_loss = logged_step_series(dir.file("single/metrics.jsonl"), "loss");
-    const auto ranks_loss = logged_step_series(dir.file("ranks/metrics.jsonl"), "loss");
-    ASSERT_EQ(single_loss.size(), ranks_loss.size());
-    for (std::size_t i = 0; i < single_loss.size(); ++i) EXPECT_NEAR(ranks_loss[i], single_loss[i], 1e-5 * single_loss[i]);
+    expect_same_training(dir, "ranks", "single", "world " + std::to_string(world));
   }
   testing::TempDir dir;
   testing::expect_one_line_error(run_viva(dir, "train sft --config " + config(dir, "alone", 1, split)),
