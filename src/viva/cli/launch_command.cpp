@@ -2,9 +2,7 @@
 // ranks of one job, with the environment torchrun gives (RANK, WORLD_SIZE, LOCAL_RANK,
 // LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT), for machines without Python. When a rank fails the
 // others are stopped (SIGTERM, then SIGKILL after the grace period) and one line names it.
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +16,7 @@
 #include <vector>
 
 #include "viva/cli/cli_common.h"
+#include "viva/core/distributed.h"
 #include "viva/core/error.h"
 
 namespace viva::cli {
@@ -33,23 +32,6 @@ struct LaunchArgs {
 std::atomic<int> forwarded_signal{0};
 void remember_signal(int signal) { forwarded_signal = signal; }
 
-// A TCP port nobody listens on now (the kernel's pick), for the rendezvous.
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw Error("viva launch", "cannot open a socket to find a free port");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    ::close(fd);
-    throw Error("viva launch", "cannot find a free port (give --master-port)");
-  }
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
 std::string describe(int status) {
   if (WIFSIGNALED(status)) return "was killed by signal " + std::to_string(WTERMSIG(status));
   return "exited with status " + std::to_string(WEXITSTATUS(status));
@@ -57,7 +39,8 @@ std::string describe(int status) {
 
 int launch(const LaunchArgs& a) {
   if (a.command.empty()) throw Error("viva launch", "give the viva command to run after --, e.g. -- train sft --config C");
-  const int port = a.master_port > 0 ? a.master_port : free_port();
+  const int port = a.master_port > 0 ? a.master_port : unused_loopback_port();
+  if (port == 0) throw Error("viva launch", "cannot find a free port (give --master-port)");
   // As torchrun does: one thread per rank unless asked otherwise, so ranks do not oversubscribe.
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const std::string threads = std::to_string(std::max(1u, cores / static_cast<unsigned>(a.nproc)));

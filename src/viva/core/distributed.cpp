@@ -1,5 +1,9 @@
 #include "viva/core/distributed.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <string>
 
@@ -45,6 +49,19 @@ struct ProcessGroup::Impl {
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<compat::CollectiveGroup> group;
 };
+
+int unused_loopback_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  const bool found = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+                     ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+  ::close(fd);
+  return found ? ntohs(address.sin_port) : 0;
+}
 
 ProcessGroup::ProcessGroup(const LaunchEnvironment& env, torch::Device device, std::chrono::milliseconds timeout)
     : impl_(std::make_unique<Impl>()), timeout_(timeout), rank_(env.rank), world_size_(env.world_size), device_(device) {

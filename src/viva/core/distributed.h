@@ -28,6 +28,10 @@ struct LaunchEnvironment {
   bool distributed() const { return world_size > 1; }
 };
 
+// A loopback TCP port nobody listens on now (the kernel's pick), for a rendezvous of ranks on
+// this machine; 0 when the system gives none.
+int unused_loopback_port();
+
 class ProcessGroup {
  public:
   // Meets the other ranks (each waits up to `timeout` for the rest) on `device`'s backend: NCCL

@@ -46,23 +46,19 @@ torch::Tensor to_sequence(ProcessGroup& g, const torch::Tensor& x, int64_t token
   return received.permute({1, 2, 0, 3, 4}).reshape({B, n, S * heads, d});
 }
 
-struct SequenceToHeads : torch::autograd::Function<SequenceToHeads> {
-  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, ProcessGroup* g, int64_t tokens) {
+// One of the two all-to-alls; its backward is the other.
+struct SwapShards : torch::autograd::Function<SwapShards> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, ProcessGroup* g, int64_t tokens,
+                               bool sequence_to_heads) {
     remember(ctx, g, tokens);
-    return to_heads(*g, x, tokens);
+    ctx->saved_data["to_heads"] = sequence_to_heads;
+    return sequence_to_heads ? to_heads(*g, x, tokens) : to_sequence(*g, x, tokens);
   }
   static variable_list backward(AutogradContext* ctx, variable_list grad) {
-    return {to_sequence(group_of(ctx), grad[0], tokens_of(ctx)), torch::Tensor(), torch::Tensor()};
-  }
-};
-
-struct HeadsToSequence : torch::autograd::Function<HeadsToSequence> {
-  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, ProcessGroup* g, int64_t tokens) {
-    remember(ctx, g, tokens);
-    return to_sequence(*g, x, tokens);
-  }
-  static variable_list backward(AutogradContext* ctx, variable_list grad) {
-    return {to_heads(group_of(ctx), grad[0], tokens_of(ctx)), torch::Tensor(), torch::Tensor()};
+    ProcessGroup& g = group_of(ctx);
+    const bool to_heads_forward = ctx->saved_data["to_heads"].toBool();
+    return {to_heads_forward ? to_sequence(g, grad[0], tokens_of(ctx)) : to_heads(g, grad[0], tokens_of(ctx)),
+            torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 
@@ -130,11 +126,11 @@ torch::Tensor SequenceParallel::gather(const torch::Tensor& shard) const {
 }
 
 torch::Tensor SequenceParallel::sequence_to_heads(const torch::Tensor& x) const {
-  return SequenceToHeads::apply(x, &group_, tokens_);
+  return SwapShards::apply(x, &group_, tokens_, true);
 }
 
 torch::Tensor SequenceParallel::heads_to_sequence(const torch::Tensor& x) const {
-  return HeadsToSequence::apply(x, &group_, tokens_);
+  return SwapShards::apply(x, &group_, tokens_, false);
 }
 
 torch::Tensor SequenceParallel::own_heads(const torch::Tensor& x) const {
