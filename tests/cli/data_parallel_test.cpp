@@ -54,16 +54,19 @@ double worst_relative_difference(const std::string& trained, const std::string& 
 }
 
 // The run in `ranks` trained what the one in `single` trained: the same transformer within 1e-5
-// relative, and step lines with the same mean losses (they hold every rank's micro-batches).
+// relative, and step lines with the same mean losses (they hold every rank's micro-batches) and
+// the same gradient norms (AdamW would hide a gradient off by a constant factor).
 void expect_same_training(const testing::TempDir& dir, const std::string& ranks, const std::string& single,
                           const std::string& what) {
   const std::string weights = "/model/transformer/diffusion_pytorch_model.safetensors";
   EXPECT_LT(worst_relative_difference(dir.file(ranks + weights), dir.file(single + weights)), 1e-5) << what;
-  const auto single_loss = logged_step_series(dir.file(single + "/metrics.jsonl"), "loss");
-  const auto ranks_loss = logged_step_series(dir.file(ranks + "/metrics.jsonl"), "loss");
-  ASSERT_EQ(single_loss.size(), ranks_loss.size()) << what;
-  for (std::size_t i = 0; i < single_loss.size(); ++i)
-    EXPECT_NEAR(ranks_loss[i], single_loss[i], 1e-5 * single_loss[i]) << what;
+  for (const std::string figure : {"loss", "grad_norm"}) {
+    const auto expected = logged_step_series(dir.file(single + "/metrics.jsonl"), figure);
+    const auto got = logged_step_series(dir.file(ranks + "/metrics.jsonl"), figure);
+    ASSERT_EQ(expected.size(), got.size()) << what << ", " << figure;
+    for (std::size_t i = 0; i < expected.size(); ++i)
+      EXPECT_NEAR(got[i], expected[i], 1e-5 * expected[i]) << what << ", " << figure << " of step " << i + 1;
+  }
 }
 
 TEST_F(DataParallelSft, RanksTrainWhatOneProcessTrainsWithTheSameGlobalBatch) {
@@ -181,22 +184,27 @@ echo $? >")" + dir.file("status.txt") + "\"\n");
 
 // Sequence parallel (Ulysses): two ranks sharing each sample train what one process trains, also
 // when stopped and resumed; four ranks in two groups of two what one process with accumulation 2
-// trains (the same global batch); one process cannot split a sample.
+// trains (the same global batch); both also fully sharded; one process cannot split a sample.
 TEST_F(DataParallelSft, SequenceParallelRanksTrainWhatOneProcessTrains) {
   const nlohmann::json split = {{"sequence_parallel", 2}};
+  const nlohmann::json checkpointing = {{"activation_checkpointing", true}};
+  const nlohmann::json split_and_sharded = {
+      {"sequence_parallel", 2}, {"activation_checkpointing", true}, {"sharding", "full"}};
   for (const int world : {2, 4}) {
     testing::TempDir dir;
-    const CliRun single = run_viva(dir, "train sft --config " + config(dir, "single", world / 2));
+    const CliRun single = run_viva(dir, "train sft --config " + config(dir, "single", world / 2, checkpointing));
     ASSERT_EQ(single.status, 0) << single.err;
-    const std::string on_ranks =
-        "launch --nproc " + std::to_string(world) + " -- train sft --config " + config(dir, "ranks", 1, split);
-    if (world == 2) {
-      const CliRun first = run_viva(dir, on_ranks + " --stop-after 2");
-      ASSERT_EQ(first.status, 0) << first.err;
+    for (const auto& [name, extra] : {std::pair{std::string("ranks"), split}, std::pair{std::string("sharded"), split_and_sharded}}) {
+      const std::string on_ranks =
+          "launch --nproc " + std::to_string(world) + " -- train sft --config " + config(dir, name, 1, extra);
+      if (world == 2) {
+        const CliRun first = run_viva(dir, on_ranks + " --stop-after 2");
+        ASSERT_EQ(first.status, 0) << first.err;
+      }
+      const CliRun ranks = run_viva(dir, on_ranks + (world == 2 ? " --resume" : ""));
+      ASSERT_EQ(ranks.status, 0) << ranks.err;
+      expect_same_training(dir, name, "single", name + ", world " + std::to_string(world));
     }
-    const CliRun ranks = run_viva(dir, on_ranks + (world == 2 ? " --resume" : ""));
-    ASSERT_EQ(ranks.status, 0) << ranks.err;
-    expect_same_training(dir, "ranks", "single", "world " + std::to_string(world));
   }
   testing::TempDir dir;
   testing::expect_one_line_error(run_viva(dir, "train sft --config " + config(dir, "alone", 1, split)),

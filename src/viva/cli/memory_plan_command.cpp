@@ -77,7 +77,7 @@ void print_plan(const std::string& config_path, const PlanArgs& a, bool grpo) {
     std::printf("trained: the LoRA, %.1f M parameters (rank %lld)\n", static_cast<double>(plan.trained_parameters) / 1e6,
                 static_cast<long long>(o.lora->rank));
   std::printf("per rank, data parallel (every rank holds the whole model):\n%s", plan.table().c_str());
-  if (!grpo && (o.world_size > 1 || sharded) && sequence_parallel == 1) {  // not combined yet
+  if (!grpo && (o.world_size > 1 || sharded)) {
     o.sharded = true;
     std::printf("per rank, fully sharded (\"sharding\": \"full\"%s):\n%s",
                 o.activation_checkpointing ? "" : ", which needs activation_checkpointing",

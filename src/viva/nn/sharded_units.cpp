@@ -14,8 +14,11 @@ torch::Tensor padded_flat(std::vector<torch::Tensor> pieces, int64_t numel, int6
 
 }  // namespace
 
-ShardedUnits::ShardedUnits(std::vector<std::vector<torch::Tensor>> units, ProcessGroup* group)
-    : group_(group), rank_(group ? group->rank() : 0), world_(group ? group->world_size() : 1) {
+ShardedUnits::ShardedUnits(std::vector<std::vector<torch::Tensor>> units, ProcessGroup* group, int ranks_per_sample)
+    : group_(group),
+      rank_(group ? group->rank() : 0),
+      world_(group ? group->world_size() : 1),
+      ranks_per_sample_(ranks_per_sample) {
   torch::NoGradGuard no_grad;
   for (auto& parameters : units) {
     Unit unit;
@@ -86,7 +89,7 @@ void ShardedUnits::reduce_gradients(std::size_t u) {
   if (group_) {
     std::vector<torch::Tensor> one{full};
     group_->all_reduce_sum(one);
-    full.div_(world_);
+    full.div_(world_ / ranks_per_sample_);
   }
   const int64_t part = unit.padded / world_;
   const torch::Tensor mine = full.narrow(0, rank_ * part, part);

@@ -18,7 +18,9 @@ class ShardedUnits {
  public:
   // units[u]: the module parameters of unit u (float32 leaves). Their current values become
   // the shards (rank 0's values on every rank: broadcast first), and the parameters are emptied.
-  ShardedUnits(std::vector<std::vector<torch::Tensor>> units, ProcessGroup* group);
+  // `ranks_per_sample` > 1: groups of that many ranks share each sample and hold its gradients
+  // in parts (sequence parallel), so the mean is over the groups.
+  ShardedUnits(std::vector<std::vector<torch::Tensor>> units, ProcessGroup* group, int ranks_per_sample = 1);
 
   std::size_t size() const { return units_.size(); }
   // Unit u's shard: [padded unit size / W] float32, requires grad; what the optimizer updates.
@@ -31,8 +33,8 @@ class ShardedUnits {
   // The parameters are emptied (their gradients too); the shard stays.
   void release(std::size_t u);
   bool gathered(std::size_t u) const { return units_[u].gathered; }
-  // Adds the mean over the ranks of the parameters' gradients (absent ones count as zero) to
-  // the shard's gradient, then drops them.
+  // Adds the mean over the ranks (or their groups) of the parameters' gradients (absent ones
+  // count as zero) to the shard's gradient, then drops them.
   void reduce_gradients(std::size_t u);
 
  private:
@@ -46,7 +48,7 @@ class ShardedUnits {
   torch::Tensor full_gradient(const Unit& unit) const;
 
   ProcessGroup* group_;
-  int rank_ = 0, world_ = 1;
+  int rank_ = 0, world_ = 1, ranks_per_sample_ = 1;
   std::vector<Unit> units_;
 };
 

@@ -6,7 +6,8 @@
 
 namespace viva {
 
-FullySharded::FullySharded(HunyuanDit dit, ProcessGroup* group) : dit_(std::move(dit)), group_(group) {
+FullySharded::FullySharded(HunyuanDit dit, ProcessGroup* group, int ranks_per_sample)
+    : dit_(std::move(dit)), group_(group), ranks_per_sample_(ranks_per_sample) {
   if (!dit_->activation_checkpointing) throw Error("sharding: full", "needs activation_checkpointing");
   std::vector<std::vector<torch::Tensor>> units;
   layout_ = {{"world", world_size()}, {"units", nlohmann::json::array()}};
@@ -19,7 +20,7 @@ FullySharded::FullySharded(HunyuanDit dit, ProcessGroup* group) : dit_(std::move
     }
     layout_["units"].push_back({{"parameters", parameters}});
   }
-  units_ = std::make_shared<ShardedUnits>(units, group_);
+  units_ = std::make_shared<ShardedUnits>(units, group_, ranks_per_sample_);
   for (std::size_t u = 0; u < units_->size(); ++u) register_parameter("unit_" + std::to_string(u), units_->shard(u));
   dit_->sharded_units = units_;
 }

@@ -24,7 +24,8 @@ namespace viva {
 class FullySharded : public torch::nn::Module, public GradientReducer {
  public:
   // Shards `dit`'s parameters (rank 0's values) over `group`'s ranks; `group` may be null.
-  FullySharded(HunyuanDit dit, ProcessGroup* group);
+  // Sequence parallel: groups of `ranks_per_sample` ranks share each sample.
+  FullySharded(HunyuanDit dit, ProcessGroup* group, int ranks_per_sample = 1);
 
   // The shards, one per unit (registered here as "unit_<u>" for checkpoints).
   std::vector<torch::Tensor> parameters_to_train() const { return units_->shards(); }
@@ -41,10 +42,12 @@ class FullySharded : public torch::nn::Module, public GradientReducer {
   nlohmann::json shard_layout() const override { return layout_; }
   int rank() const override { return group_ ? group_->rank() : 0; }
   int world_size() const override { return group_ ? group_->world_size() : 1; }
+  int ranks_per_sample() const override { return ranks_per_sample_; }
 
  private:
   HunyuanDit dit_;
   ProcessGroup* group_;
+  int ranks_per_sample_;
   std::shared_ptr<ShardedUnits> units_;
   nlohmann::json layout_;
 };

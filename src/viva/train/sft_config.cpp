@@ -46,8 +46,6 @@ SftConfig SftConfig::from_json(const nlohmann::json& json, const std::string& so
     throw Error(source, "sharding \"full\" needs activation_checkpointing and no ema (not kept sharded yet)");
   if (c.sequence_parallel < 1) throw Error(source, "sequence_parallel must be at least 1");
   if (!(c.reduce_bucket_mb > 0)) throw Error(source, "reduce_bucket_mb must be positive");
-  if (c.sequence_parallel > 1 && c.sharding == "full")
-    throw Error(source, "sequence_parallel with sharding \"full\" is not supported yet");
   for (const auto& [task, weight] : c.task_weights)
     if (!(weight >= 0)) throw Error(source, "task_weights: the weight of '" + task + "' must be >= 0");
   if (c.shift && !(*c.shift > 0)) throw Error(source, "shift must be positive (or null: the model's sampling shift)");

@@ -102,19 +102,12 @@ TrainResult train_sft(const SftConfig& config, const TrainRunOptions& run) {
   HunyuanDit& dit = pipeline.transformer();
   dit->train();
   dit->activation_checkpointing = config.activation_checkpointing;
-  // Fully sharded: the shards train, and they take over from data parallelism's reducer.
-  std::unique_ptr<FullySharded> sharded;
-  TrainRunOptions run_options = run;
-  if (config.sharding == "full") {
-    sharded = std::make_unique<FullySharded>(dit, run.group);
-    run_options.reducer = sharded.get();
-  }
   // Sequence parallel: groups of S consecutive ranks share each sample, the DiT splitting its
   // tokens over the group; the reduction sums each group's parts of its gradient.
+  const int S = static_cast<int>(config.sequence_parallel);
   std::unique_ptr<ProcessGroup> sequence_group;
-  std::unique_ptr<DataParallel> sample_groups;
-  if (config.sequence_parallel > 1) {
-    const int S = static_cast<int>(config.sequence_parallel), world = run.group ? run.group->world_size() : 1;
+  if (S > 1) {
+    const int world = run.group ? run.group->world_size() : 1;
     if (world % S != 0)
       throw Error("viva train sft", "sequence_parallel " + std::to_string(S) + " needs a multiple of " +
                                         std::to_string(S) + " ranks (" + std::to_string(world) +
@@ -126,6 +119,16 @@ TrainResult train_sft(const SftConfig& config, const TrainRunOptions& run) {
       group = sequence_group.get();
     }
     dit->split_sequence(std::make_shared<SequenceParallel>(*group));
+  }
+  // Fully sharded: the shards train, and they take over from data parallelism's reducer (as a
+  // reducer of sample groups does with sequence parallelism).
+  std::unique_ptr<FullySharded> sharded;
+  std::unique_ptr<DataParallel> sample_groups;
+  TrainRunOptions run_options = run;
+  if (config.sharding == "full") {
+    sharded = std::make_unique<FullySharded>(dit, run.group, S);
+    run_options.reducer = sharded.get();
+  } else if (S > 1) {
     sample_groups = std::make_unique<DataParallel>(*run.group, S);
     run_options.reducer = sample_groups.get();
   }
