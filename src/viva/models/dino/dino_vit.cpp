@@ -86,10 +86,11 @@ torch::Tensor DinoVisionTransformerImpl::position_embedding(int64_t h, int64_t w
 
 torch::Tensor DinoVisionTransformerImpl::embed(const torch::Tensor& pixels) {
   const int64_t p = options.patch_size;
-  if (pixels.dim() != 4 || pixels.size(1) != 3 || pixels.size(2) % p || pixels.size(3) % p)
-    throw Error("DINO", "pixels must be [B, 3, H, W] with H and W multiples of " + std::to_string(p) + ", not " +
+  if (pixels.dim() != 4 || pixels.size(1) != 3 || pixels.size(2) < p || pixels.size(3) < p)
+    throw Error("DINO", "pixels must be [B, 3, H, W] with H and W at least " + std::to_string(p) + ", not " +
                             c10::str(pixels.sizes()));
   const int64_t B = pixels.size(0), h = pixels.size(2) / p, w = pixels.size(3) / p;
+  // The strided convolution drops a remainder of less than a patch, as in the references.
   auto x = patch_embed->proj(pixels).flatten(2).transpose(1, 2);  // [B, h·w, D]
   x = torch::cat({cls_token.expand({B, 1, x.size(2)}), x}, 1);
   return x + position_embedding(h, w);

@@ -54,7 +54,7 @@ struct DinoOutput {
 struct DinoVisionTransformerImpl : torch::nn::Module {
   explicit DinoVisionTransformerImpl(const DinoOptions& o);
 
-  // pixels [B, 3, H, W], normalised, H and W multiples of the patch size.
+  // pixels [B, 3, H, W], normalised; H / patch x W / patch patches (a remainder is dropped).
   DinoOutput forward(const torch::Tensor& pixels);
   // CLS + patch tokens with their (resampled) position embeddings, before the first block.
   torch::Tensor embed(const torch::Tensor& pixels);
