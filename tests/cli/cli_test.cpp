@@ -67,6 +67,13 @@ TEST(Cli, InspectListsTensorsAndTotals) {
   EXPECT_NE(run.out.find("[4, 8]"), std::string::npos);
   EXPECT_NE(run.out.find("parameters: 40"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("metadata config"), std::string::npos);
+  // A PyTorch pickle (tests/golden/README.md): its nested tensors; one that would run code is refused.
+  run = run_viva(dir, "inspect " + std::string(VIVA_PROJECT_GOLDEN_DIR) + "/pickled_nested.pth");
+  EXPECT_EQ(run.status, 0) << run.err;
+  EXPECT_NE(run.out.find("PyTorch pickle"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("model.norm.weight"), std::string::npos) << run.out;
+  expect_one_line_error(run_viva(dir, "inspect " + std::string(VIVA_PROJECT_GOLDEN_DIR) + "/pickled_code.pth"),
+                        "the global 'posix.system'");
 }
 
 TEST(Cli, InspectModelReportsComponentsAndPresets) {

@@ -2,8 +2,12 @@
 // (../shared/golden/README.md): tokens before the first block (position embeddings resampled to a
 // non-square grid), every token after the final norm, and the CLS feature, within 1e-5 of the
 // output scale; the same weights renamed to the Hugging Face ViTModel / Dinov2Model layouts
-// (query, key and value apart) give the same features.
+// (query, key and value apart), and in a .pth, give the same features.
 #include <gtest/gtest.h>
+
+#include <torch/serialize.h>
+
+#include <fstream>
 
 #include "../support/golden.h"
 #include "../support/needs_shared.h"
@@ -73,6 +77,17 @@ void save_hf_layout(const Checkpoint& fixture, bool dinov2, const std::string& p
   save_safetensors(path, out);
 }
 
+// The reference weights in a .pth as libtorch's pickle_save writes it (torch.load reads it; files
+// Python's torch.save writes are covered by tests/core/pickled_tensors_test.cpp).
+void save_pth(const Checkpoint& fixture, const std::string& path) {
+  c10::Dict<std::string, torch::Tensor> weights;
+  for (const auto& name : fixture.names())
+    if (name.rfind("input.", 0) != 0 && name.rfind("output.", 0) != 0 && name.rfind("inter.", 0) != 0)
+      weights.insert(name, fixture.load(name));
+  const std::vector<char> bytes = torch::pickle_save(weights);
+  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
 TEST(DinoParity, DinoV1MatchesTheReference) {
   const Fixture f = open_fixture("dino_vit_tiny.safetensors");
   if (!f.file) VIVA_NEEDS_SHARED("golden fixture dino_vit_tiny.safetensors");
@@ -81,9 +96,10 @@ TEST(DinoParity, DinoV1MatchesTheReference) {
   testing::TempDir dir;
   testing::save_fixture_weights(*f.file, dir.file("reference.safetensors"));
   save_hf_layout(*f.file, false, dir.file("hf.safetensors"));
+  save_pth(*f.file, dir.file("weights.pth"));
   const auto pixels = f.file->load("input.pixel_values");
-  for (const std::string layout : {"reference", "hf"}) {
-    DinoVisionTransformer model = load(f, dir.file(layout + ".safetensors"));
+  for (const std::string layout : {"reference.safetensors", "hf.safetensors", "weights.pth"}) {
+    DinoVisionTransformer model = load(f, dir.file(layout));
     const int64_t h = pixels.size(2) / f.options.patch_size, w = pixels.size(3) / f.options.patch_size;
     expect_close(model->position_embedding(h, w), f.file->load("inter.pos_embed_interpolated"), layout + " pos", 1e-5);
     expect_close(model->embed(pixels), f.file->load("inter.embedded_tokens"), layout + " embedded", 1e-5);
@@ -101,9 +117,10 @@ TEST(DinoParity, Dinov2MatchesTheReference) {
   testing::TempDir dir;
   testing::save_fixture_weights(*f.file, dir.file("reference.safetensors"));
   save_hf_layout(*f.file, true, dir.file("hf.safetensors"));
+  save_pth(*f.file, dir.file("weights.pth"));
   const auto pixels = f.file->load("input.pixel_values");
-  for (const std::string layout : {"reference", "hf"}) {
-    DinoVisionTransformer model = load(f, dir.file(layout + ".safetensors"));
+  for (const std::string layout : {"reference.safetensors", "hf.safetensors", "weights.pth"}) {
+    DinoVisionTransformer model = load(f, dir.file(layout));
     const int64_t h = pixels.size(2) / f.options.patch_size, w = pixels.size(3) / f.options.patch_size;
     expect_close(model->position_embedding(h, w), f.file->load("inter.pos_embed_interpolated"), layout + " pos", 1e-5);
     expect_close(model->embed(pixels), f.file->load("inter.embedded_tokens"), layout + " embedded", 1e-5);

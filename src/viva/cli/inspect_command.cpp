@@ -80,8 +80,11 @@ void inspect(const InspectOptions& o) {
   }
   if (o.path.empty()) throw Error("inspect", "give a checkpoint path or --model <dir>");
   Checkpoint checkpoint(o.path);
-  std::printf("%s: %zu shard%s\n", checkpoint.path().c_str(), checkpoint.shards().size(),
-              checkpoint.shards().size() == 1 ? "" : "s");
+  if (checkpoint.shards().empty())
+    std::printf("%s: PyTorch pickle (read into memory)\n", checkpoint.path().c_str());
+  else
+    std::printf("%s: %zu shard%s\n", checkpoint.path().c_str(), checkpoint.shards().size(),
+                checkpoint.shards().size() == 1 ? "" : "s");
   uint64_t params = 0, bytes = 0;
   std::size_t shown = 0;
   std::map<std::string, uint64_t> params_by_dtype;

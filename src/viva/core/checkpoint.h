@@ -1,6 +1,7 @@
 #pragma once
-// A checkpoint as one name -> tensor map, whether it is a single .safetensors file or shards
-// listed by a Hugging Face "*.safetensors.index.json" (weight_map: tensor name -> shard file).
+// A checkpoint as one name -> tensor map, whether it is a single .safetensors file, shards
+// listed by a Hugging Face "*.safetensors.index.json" (weight_map: tensor name -> shard file), or
+// a PyTorch pickle (.pth, .pt, .bin; read safely into memory, core/pickled_tensors.h).
 #include <map>
 #include <memory>
 #include <optional>
@@ -13,13 +14,13 @@ namespace viva {
 
 class Checkpoint {
  public:
-  // `path` is a .safetensors file, an index .json, or a folder holding exactly one index or
-  // exactly one .safetensors file.
+  // `path` is a .safetensors file, an index .json, a PyTorch zip pickle, or a folder holding
+  // exactly one index or exactly one .safetensors file (else exactly one .pth, .pt or .bin).
   explicit Checkpoint(const std::string& path);
 
   const std::string& path() const { return path_; }  // the file or index actually opened
   std::vector<std::string> names() const;             // sorted
-  bool contains(const std::string& name) const { return location_.count(name) != 0; }
+  bool contains(const std::string& name) const { return location_.count(name) != 0 || held_.count(name) != 0; }
   const TensorEntry& entry(const std::string& name) const;
   torch::Tensor load(const std::string& name, std::optional<torch::ScalarType> dtype = std::nullopt,
                      torch::Device device = torch::kCPU) const;
@@ -34,6 +35,9 @@ class Checkpoint {
   std::vector<std::unique_ptr<SafetensorsFile>> shards_;
   std::map<std::string, const SafetensorsFile*> location_;
   std::map<std::string, std::string> metadata_;
+  // A PyTorch pickle's tensors, with entries describing them (offsets unused).
+  std::map<std::string, torch::Tensor> held_;
+  std::map<std::string, TensorEntry> held_entries_;
 };
 
 // Resolves a folder to the checkpoint file inside it (see Checkpoint); files pass through.
