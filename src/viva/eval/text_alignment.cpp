@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "viva/core/error.h"
+#include "viva/models/clip/clip_image_processor.h"
 #include "viva/nn/media_tensors.h"
 
 namespace viva {
@@ -43,6 +44,28 @@ double frame_text_alignment(ClipScorer& clip, const VideoFrames& video, const st
 
 double pickscore(ClipScorer& pickscore, const VideoFrames& video, const std::string& caption) {
   return mean_frame_score(pickscore, cap_longer_side(frames_of(video), 672), caption);
+}
+
+torch::Tensor viclip_frames(const VideoFrames& video, const ViclipOptions& options) {
+  const torch::Tensor frames = frames_of(video);  // [3, N, H, W]
+  const int64_t N = frames.size(1), T = options.num_frames;
+  std::vector<torch::Tensor> picked;
+  for (int64_t i = 0; i < T; ++i) picked.push_back(clip_preprocess(frames.select(1, i * N / T), options.input_resolution));
+  return torch::stack(picked).unsqueeze(0);
+}
+
+double video_text_alignment(ViclipModel& viclip, const ClipTokenizer& tokenizer, const VideoFrames& video,
+                            const std::string& caption) {
+  torch::NoGradGuard no_grad;
+  const torch::Device device = viclip->temp.device();
+  const auto& o = viclip->options;
+  const auto ids = torch::tensor(tokenizer.encode_row(caption, static_cast<int>(o.context_length), 0), torch::kInt64);
+  namespace F = torch::nn::functional;
+  const auto video_embed = F::normalize(viclip->vision_encoder->forward(viclip_frames(video, o).to(device)),
+                                        F::NormalizeFuncOptions().dim(-1));
+  const auto text_embed = F::normalize(viclip->text_encoder->forward(ids.unsqueeze(0).to(device)),
+                                       F::NormalizeFuncOptions().dim(-1));
+  return 100.0 * (video_embed * text_embed).sum().item<double>();
 }
 
 }  // namespace viva
