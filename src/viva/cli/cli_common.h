@@ -25,6 +25,7 @@ void add_data_shapes_command(CLI::App& data);   // viva data shapes
 void add_data_refine_command(CLI::App& data);   // viva data refine (VLM stages)
 void add_eval_shapes_command(CLI::App& eval);   // viva eval shapes (oracle judge)
 void add_eval_vlm_command(CLI::App& eval);      // viva eval vlm (VLM judge)
+void add_eval_bench_command(CLI::App& eval);    // viva eval bench (automatic video metrics)
 void add_eval_loss_command(CLI::App& eval);     // viva eval loss (flow loss by noise level and mask)
 void add_eval_model_command(CLI::App& eval);    // viva eval model (edit a ShapesWorld split and judge)
 

@@ -8,6 +8,7 @@ void add_eval_command(CLI::App& app) {
   eval->require_subcommand(1);
   add_eval_shapes_command(*eval);
   add_eval_vlm_command(*eval);
+  add_eval_bench_command(*eval);
   add_eval_loss_command(*eval);
   add_eval_model_command(*eval);
 }

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "viva/core/error.h"
+#include "viva/models/clip/clip_image_processor.h"
 
 namespace viva {
 namespace {
@@ -69,13 +70,36 @@ torch::Tensor vbench_dino_pixels(const VideoFrames& video) {
                              {0.229, 0.224, 0.225});
 }
 
-torch::Tensor vbench_clip_pixels(const VideoFrames& video) {
-  auto x = resize_shorter(unit_frames(video), 224, torch::kBicubic);
+torch::Tensor vbench_clip_pixels(const VideoFrames& video, int64_t size) {
+  auto x = resize_shorter(unit_frames(video), size, torch::kBicubic);
   // torchvision's CenterCrop: half the surplus, rounded as Python rounds (half to even).
-  const int64_t top = static_cast<int64_t>(std::nearbyint((x.size(2) - 224) / 2.0));
-  const int64_t left = static_cast<int64_t>(std::nearbyint((x.size(3) - 224) / 2.0));
-  x = x.narrow(2, top, 224).narrow(3, left, 224);
+  const int64_t top = static_cast<int64_t>(std::nearbyint(static_cast<double>(x.size(2) - size) / 2.0));
+  const int64_t left = static_cast<int64_t>(std::nearbyint(static_cast<double>(x.size(3) - size) / 2.0));
+  x = x.narrow(2, top, size).narrow(3, left, size);
   return normalised_channels(x, {0.48145466, 0.4578275, 0.40821073}, {0.26862954, 0.26130258, 0.27577711}).contiguous();
+}
+
+torch::Tensor editverse_dino_pixels(const VideoFrames& video) {
+  namespace F = torch::nn::functional;
+  auto x = unit_frames(video);
+  const int64_t H = x.size(2), W = x.size(3);
+  // Hugging Face's shortest_edge resize: the longer side int(256 · long / short).
+  const int64_t h = H <= W ? 256 : static_cast<int64_t>(256.0 * H / W), w = H <= W ? static_cast<int64_t>(256.0 * W / H) : 256;
+  x = F::interpolate(x, F::InterpolateFuncOptions()
+                            .size(std::vector<int64_t>{h, w})
+                            .mode(torch::kBicubic)
+                            .align_corners(false)
+                            .antialias(true))
+          .clamp(0, 1);
+  x = x.narrow(2, (h - 224) / 2, 224).narrow(3, (w - 224) / 2, 224);
+  return normalised_channels(x, {0.485, 0.456, 0.406}, {0.229, 0.224, 0.225}).contiguous();
+}
+
+torch::Tensor editverse_clip_pixels(const VideoFrames& video, int64_t size) {
+  const auto frames = unit_frames(video) * 2 - 1;  // clip_preprocess takes [-1, 1]
+  std::vector<torch::Tensor> rows;
+  for (int64_t t = 0; t < frames.size(0); ++t) rows.push_back(clip_preprocess(frames[t], size));
+  return torch::stack(rows);
 }
 
 torch::Tensor dino_frame_features(DinoVisionTransformer& dino, const torch::Tensor& pixels, int64_t batch) {
@@ -86,6 +110,11 @@ torch::Tensor dino_frame_features(DinoVisionTransformer& dino, const torch::Tens
 torch::Tensor clip_frame_features(ClipModel& clip, const torch::Tensor& pixels, int64_t batch) {
   const torch::Device device = clip->logit_scale.device();
   return batched(pixels, batch, device, [&](const torch::Tensor& x) { return clip->image_embeds(x); });
+}
+
+torch::Tensor clip_pooled_frame_features(ClipModel& clip, const torch::Tensor& pixels, int64_t batch) {
+  const torch::Device device = clip->logit_scale.device();
+  return batched(pixels, batch, device, [&](const torch::Tensor& x) { return clip->vision_model(x).pooled; });
 }
 
 }  // namespace viva

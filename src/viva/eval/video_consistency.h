@@ -33,13 +33,21 @@ ConsistencySum consecutive_consistency(const torch::Tensor& features);
 
 // VBench's inputs, float32 [N, 3, H, W] from every frame: for DINO, the shorter side resized to
 // 224 (bilinear, no antialiasing, aspect kept, no crop) and ImageNet's mean/std; for CLIP, the
-// shorter side to 224 (bicubic, no antialiasing), a centre crop of 224 and CLIP's mean/std.
+// shorter side to `size` (224 for ViT-B/32; bicubic, no antialiasing), a centre crop of `size`
+// and CLIP's mean/std.
 torch::Tensor vbench_dino_pixels(const VideoFrames& video);
-torch::Tensor vbench_clip_pixels(const VideoFrames& video);
+torch::Tensor vbench_clip_pixels(const VideoFrames& video, int64_t size = 224);
+// EditVerse's inputs: for DINOv2, Hugging Face's BitImageProcessor (shorter side 256, bicubic,
+// antialiased; centre crop 224; ImageNet mean/std); for CLIP, CLIPImageProcessor at `size`.
+torch::Tensor editverse_dino_pixels(const VideoFrames& video);
+torch::Tensor editverse_clip_pixels(const VideoFrames& video, int64_t size);
 
 // One feature row per frame, `batch` frames at a time on the model's device: DINO's CLS
 // feature; CLIP's projected image embedding.
 torch::Tensor dino_frame_features(DinoVisionTransformer& dino, const torch::Tensor& pixels, int64_t batch = 16);
 torch::Tensor clip_frame_features(ClipModel& clip, const torch::Tensor& pixels, int64_t batch = 16);
+// The vision tower's pooled output (post-layernorm CLS, before the projection): HF
+// CLIPVisionModel's pooler_output, EditVerse's CLIP feature.
+torch::Tensor clip_pooled_frame_features(ClipModel& clip, const torch::Tensor& pixels, int64_t batch = 16);
 
 }  // namespace viva

@@ -31,6 +31,7 @@ class ClipScorer {
   double logit_scale() const;
 
   const std::string& folder() const { return folder_; }
+  ClipModel& model() { return model_; }  // on the scorer's device, in eval mode
 
  private:
   std::string folder_;

@@ -59,10 +59,11 @@ WeightLoadReport load_dino(DinoVisionTransformer& model, const Checkpoint& check
   return load_weights(*model, checkpoint, options);
 }
 
-DinoVisionTransformer load_dino_folder(const std::string& folder) {
-  const std::string config = (std::filesystem::path(folder) / "config.json").string();
-  DinoVisionTransformer model(DinoOptions::from_json(load_json_file(config), config));
-  load_dino(model, Checkpoint(folder));
+DinoVisionTransformer load_dino_model(const std::string& path, const DinoOptions& preset) {
+  const std::string config = (std::filesystem::path(path) / "config.json").string();
+  const bool folder = std::filesystem::is_directory(path);
+  DinoVisionTransformer model(folder ? DinoOptions::from_json(load_json_file(config), config) : preset);
+  load_dino(model, Checkpoint(path));
   model->eval();
   return model;
 }

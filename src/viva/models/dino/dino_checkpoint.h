@@ -17,7 +17,9 @@ namespace viva {
 
 WeightLoadReport load_dino(DinoVisionTransformer& model, const Checkpoint& checkpoint);
 
-// A DINO backbone, in eval mode, from a Hugging Face folder (config.json and its safetensors).
-DinoVisionTransformer load_dino_folder(const std::string& folder);
+// A DINO backbone in eval mode: a folder with config.json (Hugging Face, or the reference's
+// arguments) beside its weights, or a weights file alone (e.g. the reference's .pth) with the
+// `preset` sizes.
+DinoVisionTransformer load_dino_model(const std::string& path, const DinoOptions& preset);
 
 }  // namespace viva

@@ -1,0 +1,120 @@
+// `viva eval bench` end to end with tiny metric models written by our own code: every metric
+// column per category and overall, a static video's consistency exactly 1, frame-weighted
+// consistency over the categories, a missing prediction counted, an unreadable one reported
+// (exit 1, the rest scored), and a second run resuming from per_video.jsonl.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "../support/cli_run.h"
+#include "../support/needs_shared.h"
+#include "../support/tiny_model.h"
+#include "viva/core/atomic_file.h"
+#include "viva/io/image.h"
+#include "viva/models/clip/clip_checkpoint.h"
+#include "viva/models/dino/dino_vit.h"
+#include "viva/models/viclip/viclip_model.h"
+#include "viva/nn/weight_loading.h"
+
+namespace viva {
+namespace {
+
+using testing::CliRun;
+using testing::run_viva;
+
+// A model folder: config.json (the reference's arguments) beside model.safetensors.
+void write_folder(const torch::nn::Module& model, const nlohmann::json& config, const std::string& folder) {
+  std::filesystem::create_directories(folder);
+  save_parameters(model, folder + "/model.safetensors");
+  write_file_atomically(folder + "/config.json", config.dump());
+}
+
+// PNG frames of a bright square moving `step` pixels a frame.
+void write_clip(const std::string& folder, int frames, int step) {
+  std::filesystem::create_directories(folder);
+  for (int t = 0; t < frames; ++t) {
+    Image frame(48, 32, 60);
+    for (int y = 8; y < 24; ++y)
+      for (int x = 4 + t * step; x < 20 + t * step; ++x)
+        for (int c = 0; c < 3; ++c) frame.at(x, y)[c] = 230;
+    char name[32];
+    std::snprintf(name, sizeof name, "/%05d.png", t);
+    write_image(folder + name, frame);
+  }
+}
+
+TEST(EvalBench, ScoresEveryMetricPerCategoryAndResumes) {
+  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
+  testing::TempDir dir;
+  torch::manual_seed(4);
+  const nlohmann::json dino_config = {{"patch_size", 8}, {"embed_dim", 16}, {"depth", 1}, {"num_heads", 2}, {"img_size", 32}};
+  DinoVisionTransformer dino(DinoOptions::from_json(dino_config, "test"));
+  write_folder(*dino, dino_config, dir.file("dino"));
+  nlohmann::json dinov2_config = dino_config;
+  dinov2_config["init_values"] = 1.0;
+  write_folder(*DinoVisionTransformer(DinoOptions::from_json(dinov2_config, "test")), dinov2_config, dir.file("dinov2"));
+  const std::string merges = testing::test_tokenizers() + "/clip/bpe_simple_vocab_16e6.txt.gz";
+  write_clip_folder(ClipModel(ClipOptions::tiny()), dir.file("clip"), merges);
+  const nlohmann::json viclip_config = {{"input_resolution", 16}, {"patch_size", 8}, {"vision_width", 16},
+                                        {"vision_layers", 1},      {"vision_heads", 2}, {"embed_dim", 8},
+                                        {"text_width", 16},        {"text_layers", 1},  {"text_heads", 2}};
+  write_folder(*ViclipModel(ViclipOptions::from_json(viclip_config, "test")), viclip_config, dir.file("viclip"));
+
+  write_clip(dir.file("pred/moving"), 5, 5);
+  write_clip(dir.file("pred/still"), 4, 0);
+  write_clip(dir.file("pred/short"), 1, 0);  // one frame: no consistency terms, text metrics still
+  std::ofstream(dir.file("pred/broken.mp4")) << "not a video";
+  std::ofstream manifest(dir.file("manifest.jsonl"));
+  for (const auto& [id, task] : std::vector<std::pair<std::string, std::string>>{
+           {"moving", "add"}, {"still", "remove"}, {"short", "remove"}, {"broken", "add"}, {"absent", "add"}})
+    manifest << nlohmann::json{{"id", id}, {"task", task}, {"instruction", "move the square"},
+                               {"target_caption", "a white square on grey"}}
+                    .dump()
+             << "\n";
+  manifest.close();
+
+  const std::string command = "eval bench --manifest " + dir.file("manifest.jsonl") + " --pred " + dir.file("pred") +
+                              " --out " + dir.file("bench") + " --dino " + dir.file("dino") + " --dinov2 " +
+                              dir.file("dinov2") + " --clip-b32 " + dir.file("clip") + " --clip-l14 " + dir.file("clip") +
+                              " --pickscore " + dir.file("clip") + " --viclip " + dir.file("viclip") +
+                              " --viclip-merges " + merges;
+  const CliRun first = run_viva(dir, command);
+  EXPECT_EQ(first.status, 1) << first.err;  // the broken video
+  EXPECT_NE(first.out.find("3 scored, 0 from an earlier run, 1 without a prediction, 1 failed"), std::string::npos)
+      << first.out;
+  EXPECT_NE(first.out.find("failed broken:"), std::string::npos) << first.out;
+
+  const auto table = nlohmann::json::parse(read_file(dir.file("bench/table.json")));
+  ASSERT_EQ(table["rows"].size(), 3u);  // add, remove, all
+  const auto& add = table["rows"][0];
+  const auto& remove = table["rows"][1];
+  const auto& all = table["rows"][2];
+  EXPECT_EQ(add["category"], "add");
+  EXPECT_EQ(all["category"], "all");
+  EXPECT_EQ(all["videos"], 3);
+  for (const char* metric : {"vbench_subject_consistency", "vbench_background_consistency", "editverse_dino_consistency",
+                             "editverse_clip_consistency", "frame_text_alignment", "video_text_alignment", "pickscore"})
+    EXPECT_TRUE(all.contains(metric)) << metric;
+  // "remove" holds the still clip (3 terms, each 1) and the one-frame clip (no terms).
+  for (const char* metric : {"vbench_subject_consistency", "editverse_dino_consistency"})
+    EXPECT_NEAR(remove[metric].get<double>(), 1.0, 1e-9) << metric;
+  EXPECT_LT(add["vbench_subject_consistency"].get<double>(), 1.0);
+  // Overall consistency is frame-weighted: (4 · moving + 3 · 1) / 7.
+  const double moving = add["vbench_subject_consistency"].get<double>();
+  EXPECT_NEAR(all["vbench_subject_consistency"].get<double>(), (4 * moving + 3 * 1.0) / 7, 1e-9);
+  EXPECT_TRUE(table["models"].contains("video_text_alignment"));
+  EXPECT_EQ(table["caption"], "the manifest's target_caption (text metrics skip rows without one)");
+  EXPECT_NE(read_file(dir.file("bench/table.md")).find("| all | 3 |"), std::string::npos);
+
+  const CliRun again = run_viva(dir, command);
+  EXPECT_NE(again.out.find("0 scored, 3 from an earlier run"), std::string::npos) << again.out;
+  EXPECT_EQ(nlohmann::json::parse(read_file(dir.file("bench/table.json")))["rows"], table["rows"]);
+
+  testing::expect_one_line_error(run_viva(dir, "eval bench --manifest " + dir.file("manifest.jsonl") + " --pred " +
+                                                   dir.file("pred") + " --out " + dir.file("b2")),
+                                 "no metric model given");
+}
+
+}  // namespace
+}  // namespace viva
