@@ -1,7 +1,8 @@
 // `viva eval bench` end to end with tiny metric models written by our own code: every metric
 // column per category and overall, a static video's consistency exactly 1, frame-weighted
 // consistency over the categories, a missing prediction counted, an unreadable one reported
-// (exit 1, the rest scored), and a second run resuming from per_video.jsonl.
+// (exit 1, the rest scored), a second run resuming from per_video.jsonl, and two prediction
+// folders compared on the rows both have.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -81,7 +82,7 @@ TEST(EvalBench, ScoresEveryMetricPerCategoryAndResumes) {
                               " --viclip-merges " + merges;
   const CliRun first = run_viva(dir, command);
   EXPECT_EQ(first.status, 1) << first.err;  // the broken video
-  EXPECT_NE(first.out.find("3 scored, 0 from an earlier run, 1 without a prediction, 1 failed"), std::string::npos)
+  EXPECT_NE(first.out.find(": 3 scored, 0 from an earlier run, 1 without a prediction, 1 failed"), std::string::npos)
       << first.out;
   EXPECT_NE(first.out.find("failed broken:"), std::string::npos) << first.out;
 
@@ -108,8 +109,25 @@ TEST(EvalBench, ScoresEveryMetricPerCategoryAndResumes) {
   EXPECT_NE(read_file(dir.file("bench/table.md")).find("| all | 3 |"), std::string::npos);
 
   const CliRun again = run_viva(dir, command);
-  EXPECT_NE(again.out.find("0 scored, 3 from an earlier run"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find(": 0 scored, 3 from an earlier run"), std::string::npos) << again.out;
   EXPECT_EQ(nlohmann::json::parse(read_file(dir.file("bench/table.json")))["rows"], table["rows"]);
+
+  // Two folders side by side on the rows both have: the still clip against the moving one.
+  std::filesystem::create_directories(dir.file("other"));
+  write_clip(dir.file("other/still"), 5, 5);
+  write_clip(dir.file("other/moving"), 5, 5);
+  std::string compare = command;
+  compare.replace(compare.find(" --pred " + dir.file("pred")), (" --pred " + dir.file("pred")).size(),
+                  " --compare " + dir.file("pred") + " " + dir.file("other"));
+  compare.replace(compare.find(dir.file("bench")), dir.file("bench").size(), dir.file("versus"));
+  const CliRun versus = run_viva(dir, compare);
+  EXPECT_EQ(versus.status, 0) << versus.err;
+  EXPECT_NE(versus.out.find("(2 rows both have)"), std::string::npos) << versus.out;
+  const auto b = nlohmann::json::parse(read_file(dir.file("versus/b/table.json")));
+  EXPECT_NEAR(b["rows"][0]["vbench_subject_consistency"].get<double>(), moving, 1e-9);  // add: the same clip
+  EXPECT_LT(b["rows"][1]["vbench_subject_consistency"].get<double>(), 1.0);  // remove: now moving
+  EXPECT_NE(read_file(dir.file("versus/compare.md")).find("| remove | 1 | 100.00 / "), std::string::npos)
+      << read_file(dir.file("versus/compare.md"));
 
   testing::expect_one_line_error(run_viva(dir, "eval bench --manifest " + dir.file("manifest.jsonl") + " --pred " +
                                                    dir.file("pred") + " --out " + dir.file("b2")),

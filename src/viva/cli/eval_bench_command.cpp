@@ -2,6 +2,9 @@
 // consistency, frame-text CLIP, ViCLIP, PickScore) on a folder of edited videos.
 #include <cstdio>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "viva/cli/cli_common.h"
 #include "viva/core/error.h"
@@ -10,16 +13,43 @@
 namespace viva::cli {
 namespace {
 
-void eval_bench(const VideoBenchOptions& o) {
-  const VideoBenchReport report = run_video_bench(o);
+struct EvalBenchArgs {
+  VideoBenchOptions bench;
+  std::vector<std::string> compare;
+};
+
+// The report's lines: manifest problems, the counts, failures; throws when some video failed.
+void report_run(const VideoBenchOptions& o, const VideoBenchReport& report) {
   for (const ManifestProblem& p : report.problems)
     std::fprintf(stderr, "viva: warning: %s:%lld: %s (row skipped)\n", o.manifest.c_str(), static_cast<long long>(p.line),
                  p.problem.c_str());
-  std::fputs(video_bench_markdown(report.table).c_str(), stdout);
-  std::printf("%lld scored, %lld from an earlier run, %zu without a prediction, %zu failed; wrote %s/table.md\n",
+  std::printf("%s: %lld scored, %lld from an earlier run, %zu without a prediction, %zu failed\n", o.predictions.c_str(),
               static_cast<long long>(report.scored), static_cast<long long>(report.resumed), report.missing.size(),
-              report.failed.size(), o.out.c_str());
+              report.failed.size());
   for (const auto& [id, why] : report.failed) std::printf("failed %s: %s\n", id.c_str(), why.c_str());
+}
+
+void eval_bench(const EvalBenchArgs& args) {
+  VideoBenchOptions o = args.bench;
+  if (args.compare.empty() == o.predictions.empty())
+    throw Error("viva eval bench", "give --pred DIR, or --compare A B");
+  if (!args.compare.empty()) {
+    const VideoBenchComparison c = compare_video_bench(o, args.compare[0], args.compare[1]);
+    std::fputs(c.markdown.c_str(), stdout);
+    for (auto [report, folder] : {std::pair{&c.a, args.compare[0]}, std::pair{&c.b, args.compare[1]}}) {
+      o.predictions = folder;
+      report_run(o, *report);
+    }
+    std::printf("wrote %s/compare.md\n", o.out.c_str());
+    std::fflush(stdout);
+    const std::size_t failed = c.a.failed.size() + c.b.failed.size();
+    if (failed) throw Error("viva eval bench", std::to_string(failed) + " videos could not be scored (listed above)");
+    return;
+  }
+  const VideoBenchReport report = run_video_bench(o);
+  std::fputs(video_bench_markdown(report.table).c_str(), stdout);
+  report_run(o, report);
+  std::printf("wrote %s/table.md\n", o.out.c_str());
   std::fflush(stdout);
   if (!report.failed.empty())
     throw Error("viva eval bench", std::to_string(report.failed.size()) + " videos could not be scored (listed above)");
@@ -28,7 +58,8 @@ void eval_bench(const VideoBenchOptions& o) {
 }  // namespace
 
 void add_eval_bench_command(CLI::App& eval) {
-  auto o = std::make_shared<VideoBenchOptions>();
+  auto args = std::make_shared<EvalBenchArgs>();
+  VideoBenchOptions* o = &args->bench;
   auto* cmd = eval.add_subcommand(
       "bench",
       "Score edited videos with the automatic metrics of the paper's Table 1, each computed when its model is given: "
@@ -37,8 +68,11 @@ void add_eval_bench_command(CLI::App& eval) {
       "per_video.jsonl (resumable: run again to go on), table.json and table.md per category; exit 1 if a video "
       "could not be read");
   cmd->add_option("--manifest", o->manifest, "JSONL manifest: id, task and target_caption of each row")->required();
-  cmd->add_option("--pred", o->predictions, "Folder of edited videos named by row id: <id>.mkv, <id>.mp4 or <id>/ (PNG frames)")
-      ->required();
+  cmd->add_option("--pred", o->predictions, "Folder of edited videos named by row id: <id>.mkv, <id>.mp4 or <id>/ (PNG frames)");
+  cmd->add_option("--compare", args->compare,
+                  "Two prediction folders A B instead of --pred: both scored on the rows they both have (into "
+                  "OUT/a and OUT/b), side by side in OUT/compare.md")
+      ->expected(2);
   cmd->add_option("--out", o->out, "Folder for per_video.jsonl, table.json and table.md")->required();
   cmd->add_option("--dino", o->dino, "DINO v1 ViT-B/16: a Hugging Face folder (facebook/dino-vitb16) or dino_vitbase16_pretrain.pth");
   cmd->add_option("--clip-b32", o->clip_b32, "CLIP ViT-B/32 folder (openai/clip-vit-base-patch32)");
@@ -49,7 +83,7 @@ void add_eval_bench_command(CLI::App& eval) {
   cmd->add_option("--pickscore", o->pickscore, "PickScore_v1 folder (CLIP ViT-H/14)");
   cmd->add_option("--split", o->split, "Only rows of this split");
   cmd->add_option("--device", o->device, "cpu or cuda[:N]")->capture_default_str();
-  set_guarded_callback(cmd, [o] { eval_bench(*o); });
+  set_guarded_callback(cmd, [args] { eval_bench(*args); });
 }
 
 }  // namespace viva::cli

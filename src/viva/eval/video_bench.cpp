@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <tuple>
 
 #include "viva/core/atomic_file.h"
 #include "viva/core/config.h"
@@ -32,6 +33,28 @@ const std::vector<std::string>& metric_names() {
 }
 
 bool is_consistency(const std::string& metric) { return metric.find("consistency") != std::string::npos; }
+
+// The metrics some row of the table has, in column order.
+std::vector<std::string> present_columns(const nlohmann::ordered_json& rows) {
+  std::vector<std::string> columns;
+  for (const auto& metric : metric_names())
+    for (const auto& row : rows)
+      if (row.contains(metric)) {
+        columns.push_back(metric);
+        break;
+      }
+  return columns;
+}
+
+// "| category | videos | <metric> (x100)<suffix> | ..." and its rule line.
+std::string table_head(const std::vector<std::string>& columns, const std::string& suffix) {
+  std::string head = "| category | videos |", rule = "|---|---|";
+  for (const auto& c : columns) {
+    head += " " + c + (is_consistency(c) ? " (x100)" : "") + suffix + " |";
+    rule += "---|";
+  }
+  return head + "\n" + rule + "\n";
+}
 
 // The metric models a run loads once, each present only when its path was given.
 struct BenchModels {
@@ -190,7 +213,9 @@ VideoBenchReport run_video_bench(const VideoBenchOptions& o) {
   const auto earlier = earlier_results(results);
   std::vector<const ManifestRow*> rows;
   for (const ManifestRow& row : manifest.rows)
-    if (o.split.empty() || row.split == o.split) rows.push_back(&row);
+    if ((o.split.empty() || row.split == o.split) &&
+        (o.only_ids.empty() || std::find(o.only_ids.begin(), o.only_ids.end(), row.id) != o.only_ids.end()))
+      rows.push_back(&row);
   std::ofstream log(results, std::ios::app);
   std::vector<nlohmann::ordered_json> lines;
   Progress progress("scoring videos", static_cast<int64_t>(rows.size()), ProgressOptions(o.progress).set_unit("video"));
@@ -236,20 +261,8 @@ VideoBenchReport run_video_bench(const VideoBenchOptions& o) {
 }
 
 std::string video_bench_markdown(const nlohmann::ordered_json& table) {
-  std::vector<std::string> columns;
-  for (const auto& metric : metric_names())
-    for (const auto& row : table["rows"])
-      if (row.contains(metric)) {
-        columns.push_back(metric);
-        break;
-      }
-  std::string out = "| category | videos |";
-  std::string rule = "|---|---|";
-  for (const auto& c : columns) {
-    out += " " + c + (is_consistency(c) ? " (x100)" : "") + " |";
-    rule += "---|";
-  }
-  out += "\n" + rule + "\n";
+  const std::vector<std::string> columns = present_columns(table["rows"]);
+  std::string out = table_head(columns, "");
   for (const auto& row : table["rows"]) {
     out += "| " + row["category"].get<std::string>() + " | " + std::to_string(row["videos"].get<int64_t>()) + " |";
     for (const auto& c : columns) {
@@ -261,6 +274,43 @@ std::string video_bench_markdown(const nlohmann::ordered_json& table) {
     out += "\n";
   }
   return out;
+}
+
+VideoBenchComparison compare_video_bench(VideoBenchOptions o, const std::string& a, const std::string& b) {
+  const Manifest manifest = read_manifest(o.manifest);
+  for (const std::string& folder : {a, b})
+    if (!fs::is_directory(folder)) throw file_error(folder, "is not a folder of predictions");
+  o.only_ids.clear();
+  for (const ManifestRow& row : manifest.rows)
+    if (!find_prediction(a, row.id).empty() && !find_prediction(b, row.id).empty()) o.only_ids.push_back(row.id);
+  if (o.only_ids.empty()) throw Error("viva eval bench --compare", a + " and " + b + " have no row's prediction in common");
+  VideoBenchComparison result;
+  const std::string out = o.out;
+  for (auto [folder, name, report] : {std::tuple{a, "a", &result.a}, std::tuple{b, "b", &result.b}}) {
+    o.predictions = folder;
+    o.out = (fs::path(out) / name).string();
+    *report = run_video_bench(o);
+  }
+  // Each cell "A / B", over the same rows, category by category.
+  const std::vector<std::string> columns = present_columns(result.a.table["rows"]);
+  std::string& md = result.markdown;
+  md = "A = " + a + ", B = " + b + " (" + std::to_string(o.only_ids.size()) + " rows both have)\n\n" +
+       table_head(columns, " A / B");
+  for (const auto& row_a : result.a.table["rows"]) {
+    const auto row_b = std::find_if(result.b.table["rows"].begin(), result.b.table["rows"].end(),
+                                    [&](const auto& r) { return r["category"] == row_a["category"]; });
+    md += "| " + row_a["category"].get<std::string>() + " | " + std::to_string(row_a["videos"].get<int64_t>()) + " |";
+    for (const auto& c : columns) {
+      const double scale = is_consistency(c) ? 100.0 : 1.0;
+      char cell[64] = " - |";
+      if (row_a.contains(c) && row_b != result.b.table["rows"].end() && row_b->contains(c))
+        std::snprintf(cell, sizeof cell, " %.2f / %.2f |", row_a[c].get<double>() * scale, (*row_b)[c].get<double>() * scale);
+      md += cell;
+    }
+    md += "\n";
+  }
+  write_file_atomically((fs::path(out) / "compare.md").string(), md);
+  return result;
 }
 
 }  // namespace viva

@@ -28,6 +28,7 @@ namespace viva {
 struct VideoBenchOptions {
   std::string manifest, predictions, out;
   std::string split;  // only rows of this split; "" = all
+  std::vector<std::string> only_ids;  // only these rows (e.g. those two folders both have); empty = all
   // Metric models; an empty path leaves its metrics out. dino/dinov2: a Hugging Face folder
   // (config.json) or the reference's .pth; the CLIP models and PickScore: CLIPModel folders;
   // viclip: the reference's .pth with `viclip_merges` (bpe_simple_vocab_16e6.txt.gz).
@@ -47,5 +48,13 @@ struct VideoBenchReport {
 VideoBenchReport run_video_bench(const VideoBenchOptions& options);
 // The table as markdown: one row per category and "all", consistency ×100 as papers print it.
 std::string video_bench_markdown(const nlohmann::ordered_json& table);
+
+// `--compare A B`: both prediction folders scored on the rows they both have, into <out>/a and
+// <out>/b; <out>/compare.md puts each figure of A beside B's.
+struct VideoBenchComparison {
+  VideoBenchReport a, b;
+  std::string markdown;
+};
+VideoBenchComparison compare_video_bench(VideoBenchOptions options, const std::string& a, const std::string& b);
 
 }  // namespace viva
