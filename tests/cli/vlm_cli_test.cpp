@@ -114,6 +114,34 @@ TEST_F(VlmCli, EvalScoresEachPredictionAndAveragesPerTask) {
     EXPECT_EQ(text.find(kKey), std::string::npos);
 }
 
+// `viva eval bench --vlm-endpoint`: the judge's columns in the metrics table, per task, with the
+// paper's average (3 aspects, or 4 where the rows have a reference image).
+TEST_F(VlmCli, BenchPutsTheJudgesColumnsInTheTable) {
+  TempDir dir;
+  LocalHttpServer server(
+      {{200, chat_completion(R"({"instruction_following": 8, "source_preservation": 6, "edit_quality": 7, "reason": "a"})")},
+       {200, chat_completion(R"({"instruction_following": 6, "source_preservation": 8, "edit_quality": 9, )"
+                             R"("subject_similarity": 5, "reason": "b"})")}});
+  const std::string manifest = write_eval_set(dir);
+  const CliRun run = run_viva(dir, "eval bench --manifest " + manifest + " --pred " + dir.file("pred") + " --out " +
+                                       dir.file("bench") + " --vlm-endpoint " + server.base_url() +
+                                       " --vlm-model judge-model --vlm-frames 2 --backoff 0.01");
+  ASSERT_EQ(run.status, 0) << run.out << run.err;
+  const nlohmann::json table = nlohmann::json::parse(read_file(dir.file("bench/table.json")));
+  ASSERT_EQ(table["rows"].size(), 3u);  // reference_add, replace, all
+  const auto& reference = table["rows"][0];
+  EXPECT_EQ(reference["category"], "reference_add");
+  EXPECT_DOUBLE_EQ(reference["vlm_subject_similarity"].get<double>(), 5.0);
+  EXPECT_DOUBLE_EQ(reference["vlm_average"].get<double>(), (6 + 8 + 9 + 5) / 4.0);
+  const auto& replace = table["rows"][1];
+  EXPECT_FALSE(replace.contains("vlm_subject_similarity"));
+  EXPECT_DOUBLE_EQ(replace["vlm_average"].get<double>(), (8 + 6 + 7) / 3.0);
+  EXPECT_DOUBLE_EQ(table["rows"][2]["vlm_instruction_following"].get<double>(), 7.0);
+  EXPECT_NE(table["models"]["vlm"].get<std::string>().find("judge-model"), std::string::npos);
+  EXPECT_NE(run.out.find("vlm_average"), std::string::npos) << run.out;
+  EXPECT_EQ(server.requests().size(), 2u);
+}
+
 TEST_F(VlmCli, EvalCountsFailuresWritesWhatItHasAndExitsOne) {
   TempDir dir;
   LocalHttpServer server({{200, chat_completion("{\"instruction_following\": 8}")}});

@@ -1,5 +1,5 @@
 // viva eval bench: the automatic video metrics of the paper's Table 1 (VBench and EditVerse
-// consistency, frame-text CLIP, ViCLIP, PickScore) on a folder of edited videos.
+// consistency, frame-text CLIP, ViCLIP, PickScore) and the VLM judge on a folder of edited videos.
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "viva/cli/cli_common.h"
+#include "viva/cli/vlm_options.h"
 #include "viva/core/error.h"
 #include "viva/eval/video_bench.h"
 
@@ -16,6 +17,7 @@ namespace {
 struct EvalBenchArgs {
   VideoBenchOptions bench;
   std::vector<std::string> compare;
+  VlmClientOptions vlm;
 };
 
 // The report's lines: manifest problems, the counts, failures; throws when some video failed.
@@ -31,6 +33,10 @@ void report_run(const VideoBenchOptions& o, const VideoBenchReport& report) {
 
 void eval_bench(const EvalBenchArgs& args) {
   VideoBenchOptions o = args.bench;
+  if (!args.vlm.endpoint.empty()) {
+    if (args.vlm.model.empty()) throw Error("viva eval bench", "--vlm-endpoint needs --vlm-model");
+    o.vlm = args.vlm;
+  }
   if (args.compare.empty() == o.predictions.empty())
     throw Error("viva eval bench", "give --pred DIR, or --compare A B");
   if (!args.compare.empty()) {
@@ -64,7 +70,8 @@ void add_eval_bench_command(CLI::App& eval) {
       "bench",
       "Score edited videos with the automatic metrics of the paper's Table 1, each computed when its model is given: "
       "VBench subject (DINO) and background (CLIP B/32) consistency, EditVerse DINOv2 and CLIP L/14 consistency, "
-      "frame-text CLIP L/14 alignment, ViCLIP video-text alignment and PickScore against the target caption. Writes "
+      "frame-text CLIP L/14 alignment, ViCLIP video-text alignment and PickScore against the target caption, and "
+      "with --vlm-endpoint the VLM judge's scores (as viva eval vlm). Writes "
       "per_video.jsonl (resumable: run again to go on), table.json and table.md per category; exit 1 if a video "
       "could not be read");
   cmd->add_option("--manifest", o->manifest, "JSONL manifest: id, task and target_caption of each row")->required();
@@ -83,6 +90,10 @@ void add_eval_bench_command(CLI::App& eval) {
   cmd->add_option("--pickscore", o->pickscore, "PickScore_v1 folder (CLIP ViT-H/14)");
   cmd->add_option("--split", o->split, "Only rows of this split");
   cmd->add_option("--device", o->device, "cpu or cuda[:N]")->capture_default_str();
+  add_vlm_client_options(*cmd, args->vlm, false);
+  cmd->add_option("--vlm-frames", o->judge.frames, "With --vlm-endpoint: evenly spaced frames of source and edit shown to the judge")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   set_guarded_callback(cmd, [args] { eval_bench(*args); });
 }
 

@@ -2,12 +2,12 @@
 
 namespace viva::cli {
 
-void add_vlm_client_options(CLI::App& cmd, VlmClientOptions& o) {
+void add_vlm_client_options(CLI::App& cmd, VlmClientOptions& o, bool required) {
   cmd.add_option("--vlm-endpoint", o.endpoint,
                  "Base URL of an OpenAI-compatible API, e.g. http://127.0.0.1:8000/v1 (requests go to "
                  "<URL>/chat/completions; a URL without a path gets /v1/chat/completions)")
-      ->required();
-  cmd.add_option("--vlm-model", o.model, "Model name sent with each request")->required();
+      ->required(required);
+  cmd.add_option("--vlm-model", o.model, "Model name sent with each request")->required(required);
   cmd.add_option("--vlm-api-key-env", o.api_key_env,
                  "Environment variable holding the API key (sent as a Bearer token; unset: no key)")
       ->capture_default_str();

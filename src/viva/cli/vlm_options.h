@@ -8,6 +8,7 @@ namespace viva::cli {
 
 // --vlm-endpoint and --vlm-model (required), --vlm-api-key-env, --timeout, --retries,
 // --backoff, --max-tokens, --temperature, --json-mode.
-void add_vlm_client_options(CLI::App& cmd, VlmClientOptions& options);
+// `required`: --vlm-endpoint and --vlm-model must be given (else the judge is optional).
+void add_vlm_client_options(CLI::App& cmd, VlmClientOptions& options, bool required = true);
 
 }  // namespace viva::cli

@@ -12,6 +12,7 @@
 #include "viva/core/config.h"
 #include "viva/core/device.h"
 #include "viva/core/error.h"
+#include "viva/core/strings.h"
 #include "viva/eval/text_alignment.h"
 #include "viva/eval/video_consistency.h"
 #include "viva/eval/vlm_eval.h"
@@ -28,7 +29,8 @@ const std::vector<std::string>& metric_names() {
   static const std::vector<std::string> names = {
       "vbench_subject_consistency", "vbench_background_consistency", "editverse_dino_consistency",
       "editverse_clip_consistency", "frame_text_alignment",          "video_text_alignment",
-      "pickscore"};
+      "pickscore",                  "vlm_instruction_following",     "vlm_source_preservation",
+      "vlm_edit_quality",           "vlm_subject_similarity",        "vlm_average"};
   return names;
 }
 
@@ -62,6 +64,7 @@ struct BenchModels {
   std::unique_ptr<ClipScorer> clip_b32, clip_l14, pickscore;
   std::optional<ViclipModel> viclip;
   std::optional<ClipTokenizer> viclip_tokenizer;
+  std::optional<VlmClient> judge;
 
   explicit BenchModels(const VideoBenchOptions& o) {
     const torch::Device device = parse_device(o.device);
@@ -84,6 +87,7 @@ struct BenchModels {
       (*viclip)->eval();
       viclip_tokenizer = ClipTokenizer::from_file(o.viclip_merges);
     }
+    if (o.vlm) judge.emplace(*o.vlm);
   }
 };
 
@@ -129,6 +133,18 @@ std::map<std::string, nlohmann::ordered_json> earlier_results(const std::string&
   return done;
 }
 
+// One video's share of a metric's figure: (total, count), or nothing when it has none.
+std::optional<std::pair<double, double>> share(const nlohmann::ordered_json& metrics, const std::string& metric) {
+  if (starts_with(metric, "vlm_")) {
+    const std::string aspect = metric.substr(4);
+    if (!metrics.contains("vlm") || !metrics["vlm"].contains(aspect)) return std::nullopt;
+    return std::pair{metrics["vlm"][aspect].get<double>(), 1.0};
+  }
+  if (!metrics.contains(metric)) return std::nullopt;
+  if (is_consistency(metric)) return std::pair{metrics[metric]["total"].get<double>(), metrics[metric]["terms"].get<double>()};
+  return std::pair{metrics[metric].get<double>(), 1.0};
+}
+
 // Per category and "all": consistency as Σ totals / Σ terms, the rest as means over videos.
 nlohmann::ordered_json aggregate(const std::vector<nlohmann::ordered_json>& lines) {
   struct Sums {
@@ -139,18 +155,12 @@ nlohmann::ordered_json aggregate(const std::vector<nlohmann::ordered_json>& line
   for (const auto& line : lines)
     for (const std::string category : {line.value("task", std::string("unlabelled")), std::string("all")}) {
       ++videos[category];
-      for (const auto& metric : metric_names()) {
-        if (!line["metrics"].contains(metric)) continue;
-        const auto& value = line["metrics"][metric];
-        Sums& s = by_category[category][metric];
-        if (is_consistency(metric)) {
-          s.total += value["total"].get<double>();
-          s.count += value["terms"].get<double>();
-        } else {
-          s.total += value.get<double>();
-          s.count += 1;
+      for (const auto& metric : metric_names())
+        if (const auto part = share(line["metrics"], metric)) {
+          Sums& s = by_category[category][metric];
+          s.total += part->first;
+          s.count += part->second;
         }
-      }
     }
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   const auto add_row = [&](const std::string& category) {
@@ -159,6 +169,15 @@ nlohmann::ordered_json aggregate(const std::vector<nlohmann::ordered_json>& line
       const auto it = by_category[category].find(metric);
       if (it != by_category[category].end() && it->second.count > 0) row[metric] = it->second.total / it->second.count;
     }
+    // The paper's "Avg.": the mean of the category's judge scores, 3 or 4 of them.
+    double aspects = 0, sum = 0;
+    for (const char* aspect : {"vlm_instruction_following", "vlm_source_preservation", "vlm_edit_quality",
+                               "vlm_subject_similarity"})
+      if (row.contains(aspect)) {
+        sum += row[aspect].get<double>();
+        ++aspects;
+      }
+    if (aspects > 0) row["vlm_average"] = sum / aspects;
     rows.push_back(row);
   };
   for (const auto& [category, count] : videos)
@@ -179,6 +198,8 @@ nlohmann::ordered_json provenance(const VideoBenchOptions& o) {
   add("frame_text_alignment", o.clip_l14);
   add("video_text_alignment", o.viclip);
   add("pickscore", o.pickscore);
+  if (o.vlm) models["vlm"] = o.vlm->model + " at " + o.vlm->endpoint + ", " + std::to_string(o.judge.frames) +
+                             " frames of source and edit, at most " + std::to_string(o.judge.max_side) + " px";
   return {
       {"models", models},
       {"frames",
@@ -200,8 +221,9 @@ nlohmann::ordered_json provenance(const VideoBenchOptions& o) {
 
 VideoBenchReport run_video_bench(const VideoBenchOptions& o) {
   if (o.dino.empty() && o.clip_b32.empty() && o.dinov2.empty() && o.clip_l14.empty() && o.viclip.empty() &&
-      o.pickscore.empty())
-    throw Error("viva eval bench", "no metric model given (--dino, --clip-b32, --dinov2, --clip-l14, --viclip, --pickscore)");
+      o.pickscore.empty() && !o.vlm)
+    throw Error("viva eval bench",
+                "no metric model given (--dino, --clip-b32, --dinov2, --clip-l14, --viclip, --pickscore, --vlm-endpoint)");
   const Manifest manifest = read_manifest(o.manifest);
   if (!fs::is_directory(o.predictions)) throw file_error(o.predictions, "is not a folder of predictions");
   fs::create_directories(o.out);
@@ -238,6 +260,18 @@ VideoBenchReport run_video_bench(const VideoBenchOptions& o) {
                                      {"frames", video.frames}, {"height", video.height}, {"width", video.width},
                                      {"caption", row->target_caption}};
       line["metrics"] = score_video(models, video, row->target_caption);
+      if (models.judge) {
+        VlmEvalItem item;
+        item.id = row->id;
+        item.prediction = prediction;
+        judge_prediction(*models.judge, *row, o.judge, item);
+        if (!item.ok) throw Error("the VLM judge", item.error);
+        nlohmann::ordered_json vlm = {{"instruction_following", item.scores.instruction_following},
+                                      {"source_preservation", item.scores.source_preservation},
+                                      {"edit_quality", item.scores.edit_quality}};
+        if (item.scores.subject_similarity) vlm["subject_similarity"] = *item.scores.subject_similarity;
+        line["metrics"]["vlm"] = vlm;
+      }
       log << line.dump() << "\n" << std::flush;  // a kill loses at most this video
       lines.push_back(line);
       ++report.scored;

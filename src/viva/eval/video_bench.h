@@ -9,6 +9,8 @@
 //   frame_text_alignment           CLIP ViT-L/14, 100 × cos with the target caption, frame mean
 //   video_text_alignment           ViCLIP, 8 frames, 100 × cos with the target caption
 //   pickscore                      PickScore_v1, frames capped at 672 px, frame mean
+//   vlm_*                          the VLM judge (`viva eval vlm`'s), 0-10 per aspect; vlm_average is
+//                                  the mean of a category's aspect means (3, or 4 with references)
 // Consistency scores are frame-weighted over a category (Σ terms / Σ counts); the others are
 // means over its videos. Each video's figures go to <out>/per_video.jsonl as soon as they are
 // computed, so a run resumes where it stopped (rows that failed are tried again); the table goes
@@ -17,11 +19,14 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "viva/core/progress.h"
 #include "viva/data/manifest.h"
+#include "viva/eval/vlm_eval.h"
+#include "viva/vlm/vlm_client.h"
 
 namespace viva {
 
@@ -34,6 +39,9 @@ struct VideoBenchOptions {
   // viclip: the reference's .pth with `viclip_merges` (bpe_simple_vocab_16e6.txt.gz).
   std::string dino, clip_b32, dinov2, clip_l14, viclip, viclip_merges, pickscore;
   std::string device = "cpu";
+  // The VLM judge, when set: `judge.frames` frames of source and edit, `judge.max_side` pixels.
+  std::optional<VlmClientOptions> vlm;
+  VlmEvalOptions judge;
   ProgressOptions progress;
 };
 

@@ -48,25 +48,6 @@ struct ScoreMeans {
 
 std::string task_name(const std::string& task) { return task.empty() ? kNoTask : task; }
 
-void judge_row(const VlmClient& client, const ManifestRow& row, const VlmEvalOptions& options, VlmEvalItem& item) {
-  try {
-    if (row.source.empty()) throw Error("row has no source video");
-    if (row.instruction.empty()) throw Error("row has no instruction");
-    JudgeInput input;
-    input.instruction = row.instruction;
-    // An edit covers the source's first frames (viva edit cuts to 4k+1 of them), so the source is
-    // cut to the prediction's length and both rows of frames show the same moments.
-    input.edited_frames = sample_frames(item.prediction, options.frames, options.max_side);
-    input.source_frames = sample_frames(row.source, options.frames, options.max_side, count_frames(item.prediction));
-    if (!row.reference.empty()) input.reference = fit_within(read_image(row.reference), options.max_side);
-    const JudgeResult result = judge_edit(client, input);
-    item.scores = result.scores;
-    item.attempts = result.attempts;
-    item.ok = true;
-  } catch (const Error& e) {
-    item.error = e.what();
-  }
-}
 
 nlohmann::ordered_json item_json(const VlmEvalItem& item) {
   nlohmann::ordered_json j = {{"id", item.id}, {"task", item.task}, {"prediction", item.prediction}, {"ok", item.ok}};
@@ -100,6 +81,26 @@ std::string find_prediction(const std::string& dir, const std::string& id) {
   }
   const fs::path folder = fs::path(dir) / id;
   return fs::is_directory(folder) ? folder.string() : "";
+}
+
+void judge_prediction(const VlmClient& client, const ManifestRow& row, const VlmEvalOptions& options, VlmEvalItem& item) {
+  try {
+    if (row.source.empty()) throw Error("row has no source video");
+    if (row.instruction.empty()) throw Error("row has no instruction");
+    JudgeInput input;
+    input.instruction = row.instruction;
+    // An edit covers the source's first frames (viva edit cuts to 4k+1 of them), so the source is
+    // cut to the prediction's length and both rows of frames show the same moments.
+    input.edited_frames = sample_frames(item.prediction, options.frames, options.max_side);
+    input.source_frames = sample_frames(row.source, options.frames, options.max_side, count_frames(item.prediction));
+    if (!row.reference.empty()) input.reference = fit_within(read_image(row.reference), options.max_side);
+    const JudgeResult result = judge_edit(client, input);
+    item.scores = result.scores;
+    item.attempts = result.attempts;
+    item.ok = true;
+  } catch (const Error& e) {
+    item.error = e.what();
+  }
 }
 
 VlmEvalReport run_vlm_eval(const VlmClient& client, const VlmEvalOptions& options) {
@@ -141,7 +142,7 @@ VlmEvalReport run_vlm_eval(const VlmClient& client, const VlmEvalOptions& option
                     ProgressOptions().set_mode(options.progress).set_unit("edits"));
   for_each_item(
       static_cast<int64_t>(report.items.size()), options.jobs,
-      [&](int64_t i) { judge_row(client, *rows[i], options, report.items[i]); },
+      [&](int64_t i) { judge_prediction(client, *rows[i], options, report.items[i]); },
       [&](int64_t i) {
         log.write("item", item_json(report.items[i]));
         progress.advance();

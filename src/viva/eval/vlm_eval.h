@@ -50,6 +50,9 @@ struct VlmEvalReport {
 std::string find_prediction(const std::string& dir, const std::string& id);
 
 VlmEvalReport run_vlm_eval(const VlmClient& client, const VlmEvalOptions& options);
+// One row judged: its source (cut to the prediction's length) and `item.prediction` shown to the
+// judge as `options.frames` frames each; fills item.scores and ok, or error.
+void judge_prediction(const VlmClient& client, const ManifestRow& row, const VlmEvalOptions& options, VlmEvalItem& item);
 
 // Means over the scored items, per task and overall, with every item's scores or error.
 nlohmann::ordered_json vlm_eval_json(const VlmEvalReport& report);
