@@ -12,6 +12,7 @@
 #include "../support/needs_shared.h"
 #include "../support/tiny_model.h"
 #include "viva/core/atomic_file.h"
+#include "viva/data/manifest.h"
 #include "viva/io/image.h"
 #include "viva/models/clip/clip_checkpoint.h"
 #include "viva/models/dino/dino_vit.h"
@@ -132,6 +133,33 @@ TEST(EvalBench, ScoresEveryMetricPerCategoryAndResumes) {
   testing::expect_one_line_error(run_viva(dir, "eval bench --manifest " + dir.file("manifest.jsonl") + " --pred " +
                                                    dir.file("pred") + " --out " + dir.file("b2")),
                                  "no metric model given");
+}
+
+// A ShapesWorld split with its own targets as the predictions: the oracle judge's columns join
+// the table (every instruction followed), beside DINO's consistency.
+TEST(EvalBench, ShapesWorldSplitsGetTheOracleColumns) {
+  testing::TempDir dir;
+  const CliRun data = run_viva(dir, "data shapes --out " + dir.file("shapes") + " --n 6 --size 64 --frames 5 --image-fraction 0");
+  ASSERT_EQ(data.status, 0) << data.err;
+  std::filesystem::create_directories(dir.file("pred"));
+  for (const ManifestRow& row : read_manifest(dir.file("shapes/manifest.jsonl")).rows)
+    std::filesystem::copy(row.target, dir.file("pred/" + row.id + std::filesystem::path(row.target).extension().string()));
+  torch::manual_seed(4);
+  const nlohmann::json dino_config = {{"patch_size", 8}, {"embed_dim", 16}, {"depth", 1}, {"num_heads", 2}, {"img_size", 32}};
+  write_folder(*DinoVisionTransformer(DinoOptions::from_json(dino_config, "test")), dino_config, dir.file("dino"));
+  const CliRun run = run_viva(dir, "eval bench --manifest " + dir.file("shapes/manifest.jsonl") + " --pred " +
+                                       dir.file("pred") + " --out " + dir.file("bench") + " --dino " + dir.file("dino") +
+                                       " --shapes");
+  ASSERT_EQ(run.status, 0) << run.out << run.err;
+  const auto table = nlohmann::json::parse(read_file(dir.file("bench/table.json")));
+  const auto& all = table["rows"].back();
+  EXPECT_EQ(all["category"], "all");
+  EXPECT_EQ(all["videos"], 6);
+  EXPECT_DOUBLE_EQ(all["oracle_followed"].get<double>(), 1.0);  // the targets themselves
+  EXPECT_TRUE(all.contains("oracle_ssim_outside_mask"));
+  EXPECT_TRUE(all.contains("vbench_subject_consistency"));
+  for (const auto& row : table["rows"]) EXPECT_TRUE(row.contains("oracle_followed")) << row;
+  EXPECT_NE(read_file(dir.file("bench/table.md")).find("oracle_followed"), std::string::npos);
 }
 
 }  // namespace

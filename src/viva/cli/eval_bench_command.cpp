@@ -10,6 +10,7 @@
 #include "viva/cli/vlm_options.h"
 #include "viva/core/error.h"
 #include "viva/eval/video_bench.h"
+#include "viva/shapes/judge/judge_report.h"
 
 namespace viva::cli {
 namespace {
@@ -18,7 +19,32 @@ struct EvalBenchArgs {
   VideoBenchOptions bench;
   std::vector<std::string> compare;
   VlmClientOptions vlm;
+  bool shapes = false;
 };
+
+// ShapesWorld's oracle judge on the same predictions, its figures as columns of each category
+// (the manifest's task) and of "all": followed share, preservation outside the edit mask,
+// temporal stability, flicker, artefacts.
+void add_oracle_columns(nlohmann::ordered_json& table, const VideoBenchOptions& o) {
+  shapes::JudgeRunOptions run;
+  run.manifest = o.manifest;
+  run.predictions = o.predictions;
+  run.split = o.split;
+  run.progress = o.progress.mode;
+  const shapes::JudgeReport report = shapes::judge_predictions(run);
+  const auto put = [](nlohmann::ordered_json& row, const shapes::ScoreAggregate& a) {
+    const nlohmann::json figures = shapes::aggregate_to_json(a);
+    row["oracle_followed"] = a.followed_share();
+    for (const char* key : {"psnr_outside_mask", "ssim_outside_mask", "stability", "flicker", "artefact"})
+      if (figures[key].is_number()) row[std::string("oracle_") + key] = figures[key];
+  };
+  for (auto& row : table["rows"]) {
+    const std::string category = row["category"];
+    if (category == "all") put(row, report.all);
+    else if (report.by_task.count(category)) put(row, report.by_task.at(category));
+  }
+  table["oracle"] = "ShapesWorld's oracle judge (viva eval shapes) on the same predictions";
+}
 
 // The report's lines: manifest problems, the counts, failures; throws when some video failed.
 void report_run(const VideoBenchOptions& o, const VideoBenchReport& report) {
@@ -40,6 +66,7 @@ void eval_bench(const EvalBenchArgs& args) {
   if (args.compare.empty() == o.predictions.empty())
     throw Error("viva eval bench", "give --pred DIR, or --compare A B");
   if (!args.compare.empty()) {
+    if (args.shapes) throw Error("viva eval bench", "--shapes is for one prediction folder (--pred), not --compare");
     const VideoBenchComparison c = compare_video_bench(o, args.compare[0], args.compare[1]);
     std::fputs(c.markdown.c_str(), stdout);
     for (auto [report, folder] : {std::pair{&c.a, args.compare[0]}, std::pair{&c.b, args.compare[1]}}) {
@@ -52,7 +79,11 @@ void eval_bench(const EvalBenchArgs& args) {
     if (failed) throw Error("viva eval bench", std::to_string(failed) + " videos could not be scored (listed above)");
     return;
   }
-  const VideoBenchReport report = run_video_bench(o);
+  VideoBenchReport report = run_video_bench(o);
+  if (args.shapes) {
+    add_oracle_columns(report.table, o);
+    write_video_bench_table(report.table, o.out);
+  }
   std::fputs(video_bench_markdown(report.table).c_str(), stdout);
   report_run(o, report);
   std::printf("wrote %s/table.md\n", o.out.c_str());
@@ -91,6 +122,9 @@ void add_eval_bench_command(CLI::App& eval) {
   cmd->add_option("--split", o->split, "Only rows of this split");
   cmd->add_option("--device", o->device, "cpu or cuda[:N]")->capture_default_str();
   add_vlm_client_options(*cmd, args->vlm, false);
+  cmd->add_flag("--shapes", args->shapes,
+                "The manifest is a ShapesWorld split (viva data shapes): add the oracle judge's columns (instruction "
+                "followed, PSNR/SSIM outside the edit mask, stability, flicker, artefacts) per category");
   cmd->add_option("--vlm-frames", o->judge.frames, "With --vlm-endpoint: evenly spaced frames of source and edit shown to the judge")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();

@@ -36,7 +36,8 @@ const std::vector<std::string>& metric_names() {
 
 bool is_consistency(const std::string& metric) { return metric.find("consistency") != std::string::npos; }
 
-// The metrics some row of the table has, in column order.
+// The metrics some row of the table has, in column order, then any other figures added to the
+// rows (e.g. ShapesWorld's oracle columns) in the order they first appear.
 std::vector<std::string> present_columns(const nlohmann::ordered_json& rows) {
   std::vector<std::string> columns;
   for (const auto& metric : metric_names())
@@ -45,6 +46,11 @@ std::vector<std::string> present_columns(const nlohmann::ordered_json& rows) {
         columns.push_back(metric);
         break;
       }
+  for (const auto& row : rows)
+    for (const auto& [key, value] : row.items())
+      if (key != "category" && key != "videos" && value.is_number() &&
+          std::find(columns.begin(), columns.end(), key) == columns.end())
+        columns.push_back(key);
   return columns;
 }
 
@@ -289,9 +295,13 @@ VideoBenchReport run_video_bench(const VideoBenchOptions& o) {
                   {"failed", report.failed.size()}};
   report.table.update(provenance(o));
   report.table["rows"] = aggregate(lines);
-  write_file_atomically((fs::path(o.out) / "table.json").string(), report.table.dump(2) + "\n");
-  write_file_atomically((fs::path(o.out) / "table.md").string(), video_bench_markdown(report.table));
+  write_video_bench_table(report.table, o.out);
   return report;
+}
+
+void write_video_bench_table(const nlohmann::ordered_json& table, const std::string& out) {
+  write_file_atomically((fs::path(out) / "table.json").string(), table.dump(2) + "\n");
+  write_file_atomically((fs::path(out) / "table.md").string(), video_bench_markdown(table));
 }
 
 std::string video_bench_markdown(const nlohmann::ordered_json& table) {

@@ -54,8 +54,11 @@ struct VideoBenchReport {
 };
 
 VideoBenchReport run_video_bench(const VideoBenchOptions& options);
-// The table as markdown: one row per category and "all", consistency ×100 as papers print it.
+// The table as markdown: one row per category and "all", consistency ×100 as papers print it;
+// numeric figures added to the rows beyond the metrics above follow as further columns.
 std::string video_bench_markdown(const nlohmann::ordered_json& table);
+// Writes table.json and table.md into `out` (again, after columns were added).
+void write_video_bench_table(const nlohmann::ordered_json& table, const std::string& out);
 
 // `--compare A B`: both prediction folders scored on the rows they both have, into <out>/a and
 // <out>/b; <out>/compare.md puts each figure of A beside B's.

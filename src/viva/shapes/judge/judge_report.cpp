@@ -77,19 +77,6 @@ std::string table_row(const std::string& name, const ScoreAggregate& a) {
   return text;
 }
 
-nlohmann::json aggregate_json(const ScoreAggregate& a) {
-  return {{"clips", a.clips},
-          {"missing", a.missing},
-          {"failed", a.failed},
-          {"scored", a.scored},
-          {"followed", a.followed},
-          {"followed_share", a.followed_share()},
-          {"psnr_outside_mask", number_or_null(mean(a.psnr, a.psnr_n))},
-          {"ssim_outside_mask", number_or_null(mean(a.ssim, a.ssim_n))},
-          {"stability", number_or_null(mean(a.stability, a.stability_n))},
-          {"flicker", number_or_null(mean(a.flicker, a.flicker_n))},
-          {"artefact", number_or_null(mean(a.artefact, a.artefact_n))}};
-}
 
 }  // namespace
 
@@ -184,8 +171,8 @@ std::string report_table(const JudgeReport& r) {
 nlohmann::json to_json(const JudgeReport& r) {
   nlohmann::json by_task = nlohmann::json::object(), by_split = nlohmann::json::object(),
                  clips = nlohmann::json::array();
-  for (const auto& [task, a] : r.by_task) by_task[task] = aggregate_json(a);
-  for (const auto& [split, a] : r.by_split) by_split[split] = aggregate_json(a);
+  for (const auto& [task, a] : r.by_task) by_task[task] = aggregate_to_json(a);
+  for (const auto& [split, a] : r.by_split) by_split[split] = aggregate_to_json(a);
   for (const ClipScore& s : r.clips) {
     nlohmann::json c = {{"id", s.id}, {"task", s.task}, {"kind", s.kind}, {"split", s.split}, {"missing", s.missing}};
     if (!s.error.empty()) c["error"] = s.error;
@@ -200,8 +187,22 @@ nlohmann::json to_json(const JudgeReport& r) {
     }
     clips.push_back(c);
   }
-  return {{"manifest", r.manifest}, {"predictions", r.predictions}, {"all", aggregate_json(r.all)},
+  return {{"manifest", r.manifest}, {"predictions", r.predictions}, {"all", aggregate_to_json(r.all)},
           {"by_task", by_task},     {"by_split", by_split},         {"clips", clips}};
+}
+
+nlohmann::json aggregate_to_json(const ScoreAggregate& a) {
+  return {{"clips", a.clips},
+          {"missing", a.missing},
+          {"failed", a.failed},
+          {"scored", a.scored},
+          {"followed", a.followed},
+          {"followed_share", a.followed_share()},
+          {"psnr_outside_mask", number_or_null(mean(a.psnr, a.psnr_n))},
+          {"ssim_outside_mask", number_or_null(mean(a.ssim, a.ssim_n))},
+          {"stability", number_or_null(mean(a.stability, a.stability_n))},
+          {"flicker", number_or_null(mean(a.flicker, a.flicker_n))},
+          {"artefact", number_or_null(mean(a.artefact, a.artefact_n))}};
 }
 
 }  // namespace viva::shapes

@@ -51,5 +51,7 @@ std::string find_prediction(const std::string& folder, const std::string& id);
 
 std::string report_table(const JudgeReport& report);
 nlohmann::json to_json(const JudgeReport& report);
+// One aggregate's figures as to_json writes them (means, NaN-free: null when there is none).
+nlohmann::json aggregate_to_json(const ScoreAggregate& aggregate);
 
 }  // namespace viva::shapes
