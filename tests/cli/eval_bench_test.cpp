@@ -112,6 +112,10 @@ TEST(EvalBench, ScoresEveryMetricPerCategoryAndResumes) {
   const CliRun again = run_viva(dir, command);
   EXPECT_NE(again.out.find(": 0 scored, 3 from an earlier run"), std::string::npos) << again.out;
   EXPECT_EQ(nlohmann::json::parse(read_file(dir.file("bench/table.json")))["rows"], table["rows"]);
+  // Fewer models than the earlier run: every video scored again.
+  const CliRun fewer = run_viva(dir, command.substr(0, command.find(" --dinov2")));
+  EXPECT_NE(fewer.out.find(": 3 scored, 0 from an earlier run"), std::string::npos) << fewer.out;
+  EXPECT_FALSE(nlohmann::json::parse(read_file(dir.file("bench/table.json")))["rows"][0].contains("pickscore"));
 
   // Two folders side by side on the rows both have: the still clip against the moving one.
   std::filesystem::create_directories(dir.file("other"));

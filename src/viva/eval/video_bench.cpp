@@ -239,6 +239,9 @@ VideoBenchReport run_video_bench(const VideoBenchOptions& o) {
 
   const std::string results = (fs::path(o.out) / "per_video.jsonl").string();
   const auto earlier = earlier_results(results);
+  // An earlier line counts only if the same models scored it (a run with other or more models
+  // scores the video again; its new line then wins).
+  const nlohmann::ordered_json models_used = provenance(o)["models"];
   std::vector<const ManifestRow*> rows;
   for (const ManifestRow& row : manifest.rows)
     if ((o.split.empty() || row.split == o.split) &&
@@ -248,7 +251,7 @@ VideoBenchReport run_video_bench(const VideoBenchOptions& o) {
   std::vector<nlohmann::ordered_json> lines;
   Progress progress("scoring videos", static_cast<int64_t>(rows.size()), ProgressOptions(o.progress).set_unit("video"));
   for (const ManifestRow* row : rows) {
-    if (const auto it = earlier.find(row->id); it != earlier.end()) {
+    if (const auto it = earlier.find(row->id); it != earlier.end() && it->second.value("models", nlohmann::ordered_json()) == models_used) {
       lines.push_back(it->second);
       ++report.resumed;
       progress.advance();
@@ -264,7 +267,7 @@ VideoBenchReport run_video_bench(const VideoBenchOptions& o) {
       const VideoFrames video = read_video(prediction);
       nlohmann::ordered_json line = {{"id", row->id},        {"task", row->task},   {"prediction", prediction},
                                      {"frames", video.frames}, {"height", video.height}, {"width", video.width},
-                                     {"caption", row->target_caption}};
+                                     {"caption", row->target_caption}, {"models", models_used}};
       line["metrics"] = score_video(models, video, row->target_caption);
       if (models.judge) {
         VlmEvalItem item;

@@ -13,7 +13,8 @@
 //                                  the mean of a category's aspect means (3, or 4 with references)
 // Consistency scores are frame-weighted over a category (Σ terms / Σ counts); the others are
 // means over its videos. Each video's figures go to <out>/per_video.jsonl as soon as they are
-// computed, so a run resumes where it stopped (rows that failed are tried again); the table goes
+// computed, so a run resumes where it stopped (rows that failed, and rows an earlier run scored
+// with other models, are scored again); the table goes
 // to <out>/table.json (with the models, frame rules, resolution and caption source) and
 // <out>/table.md. A missing prediction is counted; one that cannot be read is reported.
 #include <nlohmann/json.hpp>
