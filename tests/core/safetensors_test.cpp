@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <optional>
 
 #include "../support/memory.h"
 #include "../support/needs_shared.h"
@@ -89,8 +91,15 @@ TEST(Safetensors, LoadingDoesNotKeepTheFileResident) {
   torch::nn::Module module;
   for (int i = 0; i < 48; ++i) module.register_parameter("w" + std::to_string(i), torch::zeros({1024, 1024}, torch::kBFloat16));
   Checkpoint checkpoint(path);
-  const auto growth = testing::peak_rss_growth_kib([&] { load_weights(module, checkpoint); });
-  if (!growth) GTEST_SKIP() << "this kernel did not reset the peak RSS (/proc/self/clear_refs)";
+  // The better of two loads: under a full parallel test run the kernel has once in a while
+  // (2 of 4 runs of `ctest -j2` one day, never alone) reported the whole file as resident for
+  // one load; a loader that keeps the file resident does so every time.
+  std::optional<int64_t> growth;
+  for (int attempt = 0; attempt < 2 && (!growth || *growth >= 48 * 1024); ++attempt) {
+    const auto measured = testing::peak_rss_growth_kib([&] { load_weights(module, checkpoint); });
+    if (!measured) GTEST_SKIP() << "this kernel did not reset the peak RSS (/proc/self/clear_refs)";
+    growth = growth ? std::min(*growth, *measured) : *measured;
+  }
   const int64_t growth_kib = *growth;
   RecordProperty("peak_rss_growth_kib", std::to_string(growth_kib));
   EXPECT_LT(growth_kib, 48 * 1024);  // the file is 192 MiB
