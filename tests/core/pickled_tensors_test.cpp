@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "../support/golden.h"
+#include "../support/memory.h"
 #include "../support/temp_dir.h"
 #include "viva/core/checkpoint.h"
 
@@ -69,6 +70,26 @@ TEST(PickledTensors, AFolderWithOneBinOpensIt) {
   const Checkpoint c(dir.file("model"));
   EXPECT_EQ(c.names(), std::vector<std::string>{"w"});
   EXPECT_TRUE(torch::equal(c.load("w"), torch::full({2, 2}, 3.0)));
+}
+
+// Opening a 64 MiB pickle reads its pickle program, not its tensors (they are mapped in place);
+// loading a tensor gives a copy of its values.
+TEST(PickledTensors, OpeningALargeFileDoesNotReadItsTensors) {
+  testing::TempDir dir;
+  {
+    c10::Dict<std::string, torch::Tensor> weights;
+    for (int i = 0; i < 16; ++i) weights.insert("w" + std::to_string(i), torch::full({1024, 1024}, static_cast<float>(i)));
+    const std::vector<char> bytes = torch::pickle_save(weights);
+    std::ofstream(dir.file("big.pth"), std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  std::unique_ptr<Checkpoint> c;
+  const auto growth = testing::peak_rss_growth_kib([&] { c = std::make_unique<Checkpoint>(dir.file("big.pth")); });
+  if (!growth) GTEST_SKIP() << "this kernel did not reset the peak RSS (/proc/self/clear_refs)";
+  EXPECT_LT(*growth, 16 * 1024) << "KiB";  // the tensors are 64 MiB
+  EXPECT_EQ(c->names().size(), 16u);
+  torch::Tensor w = c->load("w7");
+  w.add_(1);  // a copy: writable, and the file's values stay
+  EXPECT_EQ(c->load("w7")[3][5].item<float>(), 7.0f);
 }
 
 }  // namespace

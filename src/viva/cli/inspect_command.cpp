@@ -81,7 +81,7 @@ void inspect(const InspectOptions& o) {
   if (o.path.empty()) throw Error("inspect", "give a checkpoint path or --model <dir>");
   Checkpoint checkpoint(o.path);
   if (checkpoint.shards().empty())
-    std::printf("%s: PyTorch pickle (read into memory)\n", checkpoint.path().c_str());
+    std::printf("%s: PyTorch pickle\n", checkpoint.path().c_str());
   else
     std::printf("%s: %zu shard%s\n", checkpoint.path().c_str(), checkpoint.shards().size(),
                 checkpoint.shards().size() == 1 ? "" : "s");

@@ -1,7 +1,7 @@
 #pragma once
 // A checkpoint as one name -> tensor map, whether it is a single .safetensors file, shards
 // listed by a Hugging Face "*.safetensors.index.json" (weight_map: tensor name -> shard file), or
-// a PyTorch pickle (.pth, .pt, .bin; read safely into memory, core/pickled_tensors.h).
+// a PyTorch pickle (.pth, .pt, .bin; read safely from its memory map, core/pickled_tensors.h).
 #include <map>
 #include <memory>
 #include <optional>

@@ -50,8 +50,9 @@ std::optional<torch::ScalarType> storage_type(const std::string& global) {
 
 class PickleMachine {
  public:
-  PickleMachine(const std::string& path, caffe2::serialize::PyTorchStreamReader& archive)
-      : path_(path), archive_(archive) {}
+  PickleMachine(const std::string& path, caffe2::serialize::PyTorchStreamReader& archive,
+                std::shared_ptr<const MappedFile> file)
+      : path_(path), archive_(archive), file_(std::move(file)) {}
 
   ValuePtr run(const char* data, std::size_t size) {
     data_ = data;
@@ -301,14 +302,19 @@ class PickleMachine {
     const std::string& key = parts[2]->text;
     auto& storage = storages_[key];
     if (!storage.defined()) {
+      // torch.save stores records uncompressed and 64-byte aligned: a storage is a view of the
+      // memory-mapped file (read-only, paged in as it is copied out), kept mapped while any
+      // tensor of it lives.
       const std::string record = "data/" + key;
       if (!archive_.hasRecord(record)) fail("storage '" + key + "' is missing from the archive");
-      auto [bytes_ptr, size] = archive_.getRecord(record);
+      const uint64_t offset = archive_.getRecordOffset(record);
       const int64_t numel = parts[4]->integer;
-      if (numel < 0 || static_cast<std::size_t>(numel) * c10::elementSize(type) != size)
-        fail("storage '" + key + "' holds " + std::to_string(size) + " bytes, not " + std::to_string(numel) + " elements");
-      storage = torch::empty({numel}, torch::TensorOptions().dtype(type));
-      if (size) std::memcpy(storage.data_ptr(), bytes_ptr.get(), size);
+      const uint64_t bytes = static_cast<uint64_t>(std::max<int64_t>(numel, 0)) * c10::elementSize(type);
+      if (numel < 0 || offset > file_->size() || bytes > file_->size() - offset || offset % c10::elementSize(type))
+        fail("storage '" + key + "' of " + std::to_string(numel) + " elements does not lie within the file");
+      auto file = file_;
+      storage = torch::from_blob(const_cast<uint8_t*>(file->data() + offset), {numel}, [file](void*) {},
+                                 torch::TensorOptions().dtype(type));
     }
     auto v = make(Value::Kind::Tensor);
     v->tensor = storage;
@@ -317,6 +323,7 @@ class PickleMachine {
 
   const std::string& path_;
   caffe2::serialize::PyTorchStreamReader& archive_;
+  std::shared_ptr<const MappedFile> file_;
   const char* data_ = nullptr;
   std::size_t size_ = 0, pos_ = 0;
   std::vector<ValuePtr> stack_;
@@ -370,7 +377,7 @@ std::vector<NamedTensor> read_pickled_tensors(const std::string& path) {
   }
   if (!archive->hasRecord("data.pkl")) throw file_error(path, "has no data.pkl (not written by torch.save)");
   auto [pickle, size] = archive->getRecord("data.pkl");
-  PickleMachine machine(path, *archive);
+  PickleMachine machine(path, *archive, std::make_shared<const MappedFile>(path));
   const ValuePtr root = machine.run(static_cast<const char*>(pickle.get()), size);
   std::vector<NamedTensor> tensors;
   collect(*root, "", path, tensors);

@@ -6,7 +6,9 @@
 // list of globals (OrderedDict, torch's tensor and parameter rebuilders, the typed storages, the
 // type tags of libtorch's own pickle_save);
 // any other global is refused before anything is built, so nothing in the file can run. Storages
-// come from the archive through libtorch's PyTorchStreamReader. The result is walked keeping
+// are found in the archive by libtorch's PyTorchStreamReader and read in place from the
+// memory-mapped file (torch.save stores them uncompressed), so opening a large checkpoint reads
+// only its pickle; a tensor's pages come in as it is copied out. The result is walked keeping
 // the tensors under dotted paths ({"model": {"w": t}} -> "model.w"; list items by index) and
 // skipping plain values (numbers, strings, None).
 #include <string>
@@ -19,7 +21,8 @@ namespace viva {
 // Whether `path` starts like a zip archive (torch.save's format); safetensors files do not.
 bool is_pytorch_pickle(const std::string& path);
 
-// The tensors, sorted by name, each contiguous in memory (views are copied out of their storage).
+// The tensors, sorted by name, each contiguous; they read the memory-mapped file (read-only: copy
+// before writing) and keep it mapped while they live (strided views are copied out).
 std::vector<NamedTensor> read_pickled_tensors(const std::string& path);
 
 }  // namespace viva
