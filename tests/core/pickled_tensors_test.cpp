@@ -5,6 +5,7 @@
 // is not a zip archive is named; a folder holding one .bin is opened through it.
 #include <gtest/gtest.h>
 
+#include <caffe2/serialize/inline_container.h>
 #include <torch/serialize.h>
 
 #include <filesystem>
@@ -70,6 +71,25 @@ TEST(PickledTensors, AFolderWithOneBinOpensIt) {
   const Checkpoint c(dir.file("model"));
   EXPECT_EQ(c.names(), std::vector<std::string>{"w"});
   EXPECT_TRUE(torch::equal(c.load("w"), torch::full({2, 2}, 3.0)));
+}
+
+// A zip archive as torch.save writes one, holding `program` as its pickle.
+void write_pickle(const std::string& path, const std::string& program) {
+  caffe2::serialize::PyTorchStreamWriter writer(path);
+  writer.writeRecord("data.pkl", program.data(), program.size());
+  writer.writeEndOfFile();
+}
+
+// Hostile nesting ends in one clear error, not in a crash: lists 100,000 deep, and a list put
+// inside itself through the memo.
+TEST(PickledTensors, DeepOrCyclicContainersAreRefused) {
+  testing::TempDir dir;
+  std::string deep = "\x80\x02";
+  deep += std::string(100000, ']') + std::string(99999, 'a') + ".";
+  write_pickle(dir.file("deep.pth"), deep);
+  testing::expect_error_containing([&] { Checkpoint c(dir.file("deep.pth")); }, {"deep.pth", "nested more than 256 deep"});
+  write_pickle(dir.file("cycle.pth"), std::string("\x80\x02]q\x00h\x00" "a.", 9));
+  testing::expect_error_containing([&] { Checkpoint c(dir.file("cycle.pth")); }, {"cycle.pth", "a container inside itself"});
 }
 
 // Opening a 64 MiB pickle reads its pickle program, not its tensors (they are mapped in place);

@@ -27,7 +27,34 @@ struct Value {
   std::vector<ValuePtr> items;                       // Tuple, List
   std::vector<std::pair<ValuePtr, ValuePtr>> entries;  // Dict
   torch::Tensor tensor;                              // Tensor, and a storage (1-D, its dtype)
+  int depth = 0;  // containers nested inside, as built (bounded)
+
+  Value() = default;
+  Value(const Value&) = delete;
+  Value& operator=(const Value&) = delete;
+  // Children are released one at a time, not recursively: however deep a hostile file nests
+  // its containers, freeing them cannot exhaust the stack.
+  ~Value() {
+    std::vector<std::shared_ptr<Value>> pending;
+    const auto take = [&pending](Value& v) {
+      for (auto& item : v.items) pending.push_back(std::move(item));
+      for (auto& [key, value] : v.entries) {
+        pending.push_back(std::move(key));
+        pending.push_back(std::move(value));
+      }
+      v.items.clear();
+      v.entries.clear();
+    };
+    take(*this);
+    while (!pending.empty()) {
+      std::shared_ptr<Value> last = std::move(pending.back());
+      pending.pop_back();
+      if (last && last.use_count() == 1) take(*last);
+    }
+  }
 };
+
+constexpr int kMaxNesting = 256;
 
 ValuePtr make(Value::Kind kind) {
   auto v = std::make_shared<Value>();
@@ -107,12 +134,14 @@ class PickleMachine {
           auto v = make(Value::Kind::Tuple);
           v->items.resize(op - 0x84);
           for (auto it = v->items.rbegin(); it != v->items.rend(); ++it) *it = pop();
+          for (const auto& item : v->items) nest(*v, *item);
           push(v);
           break;
         }
         case 't': {  // TUPLE
           auto v = make(Value::Kind::Tuple);
           v->items = pop_to_mark();
+          for (const auto& item : v->items) nest(*v, *item);
           push(v);
           break;
         }
@@ -120,32 +149,41 @@ class PickleMachine {
         case 'l': {                                       // LIST
           auto v = make(Value::Kind::List);
           v->items = pop_to_mark();
+          for (const auto& item : v->items) nest(*v, *item);
           push(v);
           break;
         }
         case 'a': {  // APPEND
           auto item = pop();
-          expect(top(), Value::Kind::List, "APPEND")->items.push_back(item);
+          auto list = expect(top(), Value::Kind::List, "APPEND");
+          nest(*list, *item);
+          list->items.push_back(item);
           break;
         }
         case 'e': {  // APPENDS
           auto items = pop_to_mark();
-          auto& list = expect(top(), Value::Kind::List, "APPENDS")->items;
-          list.insert(list.end(), items.begin(), items.end());
+          auto list = expect(top(), Value::Kind::List, "APPENDS");
+          for (const auto& item : items) nest(*list, *item);
+          list->items.insert(list->items.end(), items.begin(), items.end());
           break;
         }
         case '}': push(make(Value::Kind::Dict)); break;  // EMPTY_DICT
         case 's': {                                       // SETITEM
           auto value = pop();
           auto key = pop();
-          expect(top(), Value::Kind::Dict, "SETITEM")->entries.emplace_back(key, value);
+          auto dict = expect(top(), Value::Kind::Dict, "SETITEM");
+          nest(*dict, *value);
+          dict->entries.emplace_back(key, value);
           break;
         }
         case 'u': {  // SETITEMS
           auto items = pop_to_mark();
           if (items.size() % 2) fail("SETITEMS with an odd number of items");
-          auto& dict = expect(top(), Value::Kind::Dict, "SETITEMS")->entries;
-          for (std::size_t i = 0; i < items.size(); i += 2) dict.emplace_back(items[i], items[i + 1]);
+          auto dict = expect(top(), Value::Kind::Dict, "SETITEMS");
+          for (std::size_t i = 0; i < items.size(); i += 2) {
+            nest(*dict, *items[i + 1]);
+            dict->entries.emplace_back(items[i], items[i + 1]);
+          }
           break;
         }
         case 'c': {  // GLOBAL module\nname\n
@@ -207,6 +245,13 @@ class PickleMachine {
   }
 
   void push(ValuePtr v) { stack_.push_back(std::move(v)); }
+  // `child` goes inside `parent`: containers nest at most kMaxNesting deep, and never in
+  // themselves (a memo entry put back into itself would make a cycle).
+  void nest(Value& parent, const Value& child) {
+    if (&parent == &child) fail("a container inside itself");
+    parent.depth = std::max(parent.depth, child.depth + 1);
+    if (parent.depth > kMaxNesting) fail("containers nested more than " + std::to_string(kMaxNesting) + " deep");
+  }
   void push_int(int64_t value) {
     auto v = make(Value::Kind::Int);
     v->integer = value;
@@ -331,7 +376,11 @@ class PickleMachine {
   std::map<std::string, torch::Tensor> storages_;
 };
 
-void collect(const Value& value, const std::string& name, const std::string& path, std::vector<NamedTensor>& out) {
+void collect(const Value& value, const std::string& name, const std::string& path, std::vector<NamedTensor>& out,
+             int depth = 0) {
+  // Also ends a walk around a cycle (a container made to hold itself through the memo).
+  if (depth > kMaxNesting) throw file_error(path, "refused as a PyTorch pickle: containers nested more than " +
+                                                      std::to_string(kMaxNesting) + " deep at '" + name + "'");
   const auto child = [&name](const std::string& key) { return name.empty() ? key : name + "." + key; };
   switch (value.kind) {
     case Value::Kind::Tensor:
@@ -342,12 +391,14 @@ void collect(const Value& value, const std::string& name, const std::string& pat
       for (const auto& [key, item] : value.entries) {
         if (key->kind != Value::Kind::String && key->kind != Value::Kind::Int)
           throw file_error(path, "has a dictionary key that is neither a string nor an integer at '" + name + "'");
-        collect(*item, child(key->kind == Value::Kind::String ? key->text : std::to_string(key->integer)), path, out);
+        collect(*item, child(key->kind == Value::Kind::String ? key->text : std::to_string(key->integer)), path, out,
+                depth + 1);
       }
       break;
     case Value::Kind::Tuple:
     case Value::Kind::List:
-      for (std::size_t i = 0; i < value.items.size(); ++i) collect(*value.items[i], child(std::to_string(i)), path, out);
+      for (std::size_t i = 0; i < value.items.size(); ++i)
+        collect(*value.items[i], child(std::to_string(i)), path, out, depth + 1);
       break;
     case Value::Kind::Global:
       throw file_error(path, "holds the class '" + value.text + "' itself at '" + name + "'");
