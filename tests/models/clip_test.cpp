@@ -98,6 +98,41 @@ TEST_F(ClipParity, PenultimateLayerForLlavaAndTowerOnlyLayouts) {
   expect_error_containing([&] { load_clip_text(text, Checkpoint(dir.file("llava.safetensors"))); }, {"no CLIP text tower"});
 }
 
+// PickScore_v1's shape (ViT-H/14: exact GELU, patch 14, 80-wide heads) from OpenCLIP's code,
+// stored as the Hugging Face CLIPModel it is published as; two images and two texts of
+// different lengths (tools/fixtures/make_clip_vit_h_fixture.py). Within 1e-5 relative.
+TEST(ClipParityVitH, GeluTowersMatchOpenClip) {
+  const std::string path = golden_path("clip_vit_h_tiny.safetensors");
+  ASSERT_FALSE(path.empty()) << "tests/golden/clip_vit_h_tiny.safetensors is part of the repository";
+  torch::NoGradGuard no_grad;
+  const Checkpoint fixture(path);
+  const ClipOptions options = ClipOptions::from_hf_config(golden_config(fixture), path);
+  ASSERT_EQ(options.vision.activation, ClipActivation::Gelu);
+  ASSERT_EQ(options.text.activation, ClipActivation::Gelu);
+  TempDir dir;
+  testing::save_fixture_weights(fixture, dir.file("model.safetensors"));
+  ClipModel model(options);
+  load_clip(model, Checkpoint(dir.file("model.safetensors")));
+  const auto close = [&](const torch::Tensor& actual, const std::string& name) {
+    expect_close(actual, fixture.load("output." + name), name, 1e-5);
+  };
+
+  const ClipVisionOutput vision = model->vision_model(fixture.load("input.pixel_values"), -1, true);
+  const ClipTextOutput text = model->text_model->forward(fixture.load("input.input_ids"), torch::Tensor(), true);
+  for (int k = 1; k <= 2; ++k) {
+    close(vision.trace[k - 1], "vision_hidden_after_layer_" + std::to_string(k));
+    close(text.trace[k - 1], "text_hidden_after_layer_" + std::to_string(k));
+  }
+  close(vision.pooled, "vision_pooled");
+  close(text.last_hidden_state, "text_last_hidden_state");
+  close(text.pooled, "text_pooled");
+  const auto image_embeds = model->visual_projection(vision.pooled);
+  const auto text_embeds = model->text_projection(text.pooled);
+  close(image_embeds, "image_embeds");
+  close(text_embeds, "text_embeds");
+  close(model->logits_per_image(image_embeds, text_embeds), "logits_per_image");
+}
+
 TEST(Clip, RejectsBadInputs) {
   ClipOptions o;
   o.vision = clip_vision_options_from_hf({{"hidden_size", 32}, {"intermediate_size", 64}, {"num_hidden_layers", 1},
