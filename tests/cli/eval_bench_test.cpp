@@ -1,4 +1,4 @@
-// `viva eval bench` end to end with tiny metric models written by our own code: every metric
+// `viva eval bench` end to end with tiny metric models (`viva model init-metric`): every metric
 // column per category and overall, a static video's consistency exactly 1, frame-weighted
 // consistency over the categories, a missing prediction counted, an unreadable one reported
 // (exit 1, the rest scored), a second run resuming from per_video.jsonl, and two prediction
@@ -11,26 +11,16 @@
 #include "../support/cli_run.h"
 #include "../support/needs_shared.h"
 #include "../support/tiny_model.h"
-#include "viva/core/atomic_file.h"
 #include "viva/data/manifest.h"
+#include "viva/eval/tiny_metric_models.h"
 #include "viva/io/image.h"
 #include "viva/models/clip/clip_checkpoint.h"
-#include "viva/models/dino/dino_vit.h"
-#include "viva/models/viclip/viclip_model.h"
-#include "viva/nn/weight_loading.h"
 
 namespace viva {
 namespace {
 
 using testing::CliRun;
 using testing::run_viva;
-
-// A model folder: config.json (the reference's arguments) beside model.safetensors.
-void write_folder(const torch::nn::Module& model, const nlohmann::json& config, const std::string& folder) {
-  std::filesystem::create_directories(folder);
-  save_parameters(model, folder + "/model.safetensors");
-  write_file_atomically(folder + "/config.json", config.dump());
-}
 
 // PNG frames of a bright square moving `step` pixels a frame.
 void write_clip(const std::string& folder, int frames, int step) {
@@ -50,18 +40,10 @@ TEST(EvalBench, ScoresEveryMetricPerCategoryAndResumes) {
   if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
   testing::TempDir dir;
   torch::manual_seed(4);
-  const nlohmann::json dino_config = {{"patch_size", 8}, {"embed_dim", 16}, {"depth", 1}, {"num_heads", 2}, {"img_size", 32}};
-  DinoVisionTransformer dino(DinoOptions::from_json(dino_config, "test"));
-  write_folder(*dino, dino_config, dir.file("dino"));
-  nlohmann::json dinov2_config = dino_config;
-  dinov2_config["init_values"] = 1.0;
-  write_folder(*DinoVisionTransformer(DinoOptions::from_json(dinov2_config, "test")), dinov2_config, dir.file("dinov2"));
+  for (const std::string kind : {"dino", "dinov2", "viclip"})
+    ASSERT_EQ(run_viva(dir, "model init-metric " + kind + " --out " + dir.file(kind) + " --seed 4").status, 0) << kind;
   const std::string merges = testing::test_tokenizers() + "/clip/bpe_simple_vocab_16e6.txt.gz";
   write_clip_folder(ClipModel(ClipOptions::tiny()), dir.file("clip"), merges);
-  const nlohmann::json viclip_config = {{"input_resolution", 16}, {"patch_size", 8}, {"vision_width", 16},
-                                        {"vision_layers", 1},      {"vision_heads", 2}, {"embed_dim", 8},
-                                        {"text_width", 16},        {"text_layers", 1},  {"text_heads", 2}};
-  write_folder(*ViclipModel(ViclipOptions::from_json(viclip_config, "test")), viclip_config, dir.file("viclip"));
 
   write_clip(dir.file("pred/moving"), 5, 5);
   write_clip(dir.file("pred/still"), 4, 0);
@@ -149,8 +131,7 @@ TEST(EvalBench, ShapesWorldSplitsGetTheOracleColumns) {
   for (const ManifestRow& row : read_manifest(dir.file("shapes/manifest.jsonl")).rows)
     std::filesystem::copy(row.target, dir.file("pred/" + row.id + std::filesystem::path(row.target).extension().string()));
   torch::manual_seed(4);
-  const nlohmann::json dino_config = {{"patch_size", 8}, {"embed_dim", 16}, {"depth", 1}, {"num_heads", 2}, {"img_size", 32}};
-  write_folder(*DinoVisionTransformer(DinoOptions::from_json(dino_config, "test")), dino_config, dir.file("dino"));
+  write_tiny_metric_model("dino", dir.file("dino"), 0);
   const CliRun run = run_viva(dir, "eval bench --manifest " + dir.file("shapes/manifest.jsonl") + " --pred " +
                                        dir.file("pred") + " --out " + dir.file("bench") + " --dino " + dir.file("dino") +
                                        " --shapes");

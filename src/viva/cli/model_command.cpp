@@ -1,7 +1,8 @@
 // viva model init: write a freshly initialised VIVA model folder (the start of a training recipe),
 // or one built from released text-to-video weights and a LLaVA instructor (--from-t2v);
 // viva model convert: the same model with its weights stored in another dtype;
-// viva model consolidate: a training checkpoint (by parts or whole) as a model folder.
+// viva model consolidate: a training checkpoint (by parts or whole) as a model folder;
+// viva model init-metric: a tiny random metric model for viva eval bench without released weights.
 #include <cstdio>
 #include <memory>
 
@@ -10,6 +11,7 @@
 #include "viva/core/device.h"
 #include "viva/core/error.h"
 #include "viva/core/strings.h"
+#include "viva/eval/tiny_metric_models.h"
 #include "viva/models/dit/dit_options.h"
 #include "viva/pipeline/model_convert.h"
 #include "viva/pipeline/model_from_t2v.h"
@@ -19,7 +21,7 @@
 namespace viva::cli {
 
 void add_model_command(CLI::App& app) {
-  auto* model = app.add_subcommand("model", "Create VIVA model folders");
+  auto* model = app.add_subcommand("model", "Create VIVA model folders (and tiny metric models)");
   model->require_subcommand(1);
   auto options = std::make_shared<ModelInitOptions>();
   auto out = std::make_shared<std::string>();
@@ -82,6 +84,21 @@ void add_model_command(CLI::App& app) {
                 static_cast<long long>(s.step), s.checkpoint.c_str(),
                 s.parts ? (std::to_string(s.parts) + " parts").c_str() : "not sharded",
                 static_cast<long long>(s.tensors));
+  });
+
+  auto metric_kind = std::make_shared<std::string>(), metric_out = std::make_shared<std::string>();
+  auto metric_seed = std::make_shared<uint64_t>(0);
+  auto* metric = model->add_subcommand(
+      "init-metric",
+      "Write a tiny randomly initialised metric model folder for viva eval bench (--dino, --dinov2, --viclip) where "
+      "the released weights are absent: its figures test the plumbing, they judge nothing");
+  metric->add_option("kind", *metric_kind, "Which model")->required()->check(CLI::IsMember(tiny_metric_model_kinds()));
+  metric->add_option("--out", *metric_out, "Folder to write (config.json, model.safetensors)")->required();
+  metric->add_option("--seed", *metric_seed, "Initialisation seed")->capture_default_str();
+  set_guarded_callback(metric, [metric_kind, metric_out, metric_seed] {
+    write_tiny_metric_model(*metric_kind, *metric_out, *metric_seed);
+    std::printf("wrote %s (tiny %s, random weights, seed %llu)\n", metric_out->c_str(), metric_kind->c_str(),
+                static_cast<unsigned long long>(*metric_seed));
   });
 
   set_guarded_callback(convert, [convert_in, convert_out, convert_dtype] {

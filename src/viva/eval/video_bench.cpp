@@ -159,7 +159,7 @@ nlohmann::ordered_json aggregate(const std::vector<nlohmann::ordered_json>& line
   std::map<std::string, std::map<std::string, Sums>> by_category;
   std::map<std::string, int64_t> videos;
   for (const auto& line : lines)
-    for (const std::string category : {line.value("task", std::string("unlabelled")), std::string("all")}) {
+    for (const std::string& category : {line.value("task", std::string("unlabelled")), std::string("all")}) {
       ++videos[category];
       for (const auto& metric : metric_names())
         if (const auto part = share(line["metrics"], metric)) {
@@ -213,12 +213,13 @@ nlohmann::ordered_json provenance(const VideoBenchOptions& o) {
         {"video_text_alignment", "8 frames at floor(i*N/8)"}, {"pickscore", "every frame"}}},
       {"resolution",
        {{"vbench_subject_consistency", "shorter side 224, bilinear, no antialiasing, no crop, ImageNet mean/std"},
-        {"vbench_background_consistency", "shorter side 224, bicubic, no antialiasing, centre crop 224, CLIP mean/std"},
+        {"vbench_background_consistency", "shorter side S, bicubic, no antialiasing, centre crop S, CLIP mean/std"},
         {"editverse_dino_consistency", "shorter side 256, bicubic, centre crop 224, ImageNet mean/std"},
-        {"editverse_clip_consistency", "CLIP processor: shorter side 224, bicubic, centre crop 224"},
-        {"frame_text_alignment", "CLIP processor: shorter side 224, bicubic, centre crop 224"},
-        {"video_text_alignment", "CLIP processor at 224, CLIP mean/std"},
-        {"pickscore", "longer side capped at 672, then the CLIP processor at 224"}}},
+        {"editverse_clip_consistency", "CLIP processor: shorter side S, bicubic, centre crop S"},
+        {"frame_text_alignment", "CLIP processor: shorter side S, bicubic, centre crop S"},
+        {"video_text_alignment", "shorter side S, bicubic, centre crop S, CLIP mean/std (InternVideo clip_image_transform)"},
+        {"pickscore", "longer side capped at 672, then the CLIP processor at S"},
+        {"S", "the CLIP or ViCLIP model's own image size: 224 for the released models"}}},
       {"caption", "the manifest's target_caption (text metrics skip rows without one)"},
   };
 }

@@ -76,7 +76,8 @@ torch::Tensor DinoVisionTransformerImpl::position_embedding(int64_t h, int64_t w
                                     .scale_factor(std::vector<double>{(static_cast<double>(h) + 0.1) / m,
                                                                       (static_cast<double>(w) + 0.1) / m})
                                     .mode(torch::kBicubic)
-                                    .align_corners(false));
+                                    .align_corners(false)
+                                    .recompute_scale_factor(false));  // the references' behaviour, stated
   if (resampled.size(2) != h || resampled.size(3) != w)
     throw Error("DINO", "position embeddings resampled to " + c10::str(resampled.sizes()) + ", not " +
                             std::to_string(h) + " x " + std::to_string(w));
