@@ -53,6 +53,18 @@ inline torch::Tensor scaled_dot_product_attention(const torch::Tensor& q, const 
 #endif
 }
 
+// Whether scaled_dot_product_attention runs a fused kernel on `device` (libtorch 2.x: flash or
+// memory-efficient on CUDA, flash on the CPU). Without one, callers use viva's blockwise CPU
+// attention (nn/chunked_attention.h) instead of the composite above.
+inline bool has_fused_attention(const torch::Device& device) {
+#if VIVA_TORCH_AT_LEAST(2, 0)
+  (void)device;
+  return true;
+#else
+  return !device.is_cpu();
+#endif
+}
+
 // The kernel scaled_dot_product_attention dispatches to for these inputs (benchmarks report it).
 inline std::string attention_kernel(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                     const torch::Tensor& mask = {}) {

@@ -1,6 +1,7 @@
 #include "viva/models/dit/dit_blocks.h"
 
 #include "viva/core/compat.h"
+#include "viva/nn/chunked_attention.h"
 
 namespace viva {
 namespace {
@@ -11,16 +12,20 @@ StreamQkv split_qkv(const torch::Tensor& qkv, int64_t heads, RmsNorm& q_norm, Rm
   return {q_norm(parts.select(2, 0)), k_norm(parts.select(2, 1)), parts.select(2, 2)};
 }
 
-// Attention over [B, S, heads, head_dim] inputs -> [B, S, heads, head_dim].
-torch::Tensor attention_heads(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                              const torch::Tensor& mask) {
+// Attention over [B, S, heads, head_dim] inputs -> [B, S, heads * head_dim]; `mask` is the key
+// mask [B, 1, 1, Sk] (key_padding_mask) or undefined.
+torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& mask) {
+  if (!compat::has_fused_attention(q.device()))
+    return chunked_attention(q, k, v, mask.defined() ? mask.view({mask.size(0), mask.size(-1)}) : torch::Tensor());
   return compat::scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), mask)
-      .transpose(1, 2);
+      .transpose(1, 2)
+      .flatten(2);
 }
 
-// -> [B, S, heads * head_dim].
-torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& mask) {
-  return attention_heads(q, k, v, mask).flatten(2);
+// -> [B, S, heads, head_dim].
+torch::Tensor attention_heads(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                              const torch::Tensor& mask) {
+  return attention(q, k, v, mask).unflatten(2, {q.size(2), q.size(3)});
 }
 
 // Joint attention of the image tokens (this rank's shard when the sequence is split) and the
