@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "viva/core/checkpoint.h"
+#include "viva/core/device.h"
 #include "viva/core/safetensors.h"
 #include "viva/core/strings.h"
 #include "viva/models/dit/dit_checkpoint.h"
@@ -51,7 +52,7 @@ struct Options {
   std::vector<std::string> cases = {"dit-forward-mid", "dit-backward-mid", "dit-forward-mid3456",
                                     "dit-backward-mid3456", "dit-forward-shipped", "dit-backward-shipped",
                                     "dit-train-shipped", "vae-decode"};
-  int rounds = 3, repeats = 3, threads = 2;
+  int rounds = 3, repeats = 3, threads = 2, viva_threads = 0;
   std::string work = "/tmp/viva-bench-vs-reference";
   bool profile = false;
 };
@@ -64,7 +65,10 @@ std::string shell_quote(const std::string& s) {
 
 // Runs the reference script; returns its stdout's last line (a JSON object) or throws.
 std::string run_reference(const std::vector<std::string>& args, int threads, int* status = nullptr) {
-  std::string command = "VIVA_BENCH_THREADS=" + std::to_string(threads) + " " + kPython + " " + shell_quote(kScript);
+  // The reference runs as PyTorch would for the user: without the wait policy viva set for itself.
+  const bool undo = std::getenv("VIVA_UNSET_OMP_WAIT_POLICY") && !std::getenv("VIVA_BENCH_REFERENCE_KEEPS_POLICY");
+  std::string command = std::string(undo ? "env -u OMP_WAIT_POLICY " : "") + "VIVA_BENCH_THREADS=" +
+                        std::to_string(threads) + " " + kPython + " " + shell_quote(kScript);
   for (const auto& a : args) command += " " + shell_quote(a);
   FILE* pipe = popen((command + " 2>&1").c_str(), "r");
   if (!pipe) throw std::runtime_error("cannot start " + kPython);
@@ -220,6 +224,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--rounds") o.rounds = std::stoi(value());
     else if (a == "--repeats") o.repeats = std::stoi(value());
     else if (a == "--threads") o.threads = std::stoi(value());
+    else if (a == "--viva-threads") o.viva_threads = std::stoi(value());
     else if (a == "--work") o.work = value();
     else if (a == "--profile") o.profile = true;
     else throw std::runtime_error("unknown argument " + a + " (see the comment at the top of bench/vs_reference_bench.cpp)");
@@ -230,6 +235,9 @@ Options parse(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) try {
+  const bool reference_policy_is_ours = !std::getenv("OMP_WAIT_POLICY") && !std::getenv("GOMP_SPINCOUNT");
+  if (reference_policy_is_ours) setenv("VIVA_UNSET_OMP_WAIT_POLICY", "1", 1);  // survives the restart
+  wait_passively_in_openmp(argv);
   const Options o = parse(argc, argv);
   if (!fs::exists(kPython)) {
     std::printf("skipped: %s is missing (apt-get install python3-torch)\n", kPython.c_str());
@@ -241,7 +249,7 @@ int main(int argc, char** argv) try {
     std::printf("skipped: the reference side cannot run:\n%s", check.c_str());
     return 0;
   }
-  at::set_num_threads(o.threads);
+  configure_cpu_threads(o.viva_threads > 0 ? o.viva_threads : o.threads);
   fs::create_directories(o.work);
   std::printf("%-22s %12s %12s %9s %10s\n", "case", "eager (s)", "viva (s)", "speed-up", "parity");
   for (const auto& name : o.cases) {

@@ -8,6 +8,7 @@
 #include "viva/core/version.h"
 
 int main(int argc, char** argv) {
+  viva::wait_passively_in_openmp(argv);
   CLI::App app{"viva: VLM-guided instruction-based video editing (VIVA) in C++"};
   app.set_version_flag("--version", std::string("viva ") + viva::kVersion);
   app.require_subcommand(1);

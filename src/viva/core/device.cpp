@@ -2,6 +2,8 @@
 
 #include <ATen/Parallel.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <thread>
 
@@ -56,6 +58,11 @@ std::string dtype_label(torch::ScalarType dtype) {
 }  // namespace viva
 
 namespace viva {
+void wait_passively_in_openmp(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return;
+  setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  execv("/proc/self/exe", argv);  // returns only on failure: carry on as started
+}
 
 void configure_cpu_threads(int requested) {
   if (requested > 0) {

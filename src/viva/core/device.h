@@ -22,4 +22,12 @@ namespace viva {
 // else every hardware thread (Debian's libtorch otherwise starts with one).
 void configure_cpu_threads(int requested);
 
+// Unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is set, restarts the program (same pid, same
+// arguments) with OMP_WAIT_POLICY=PASSIVE, the first thing in main. libgomp's default is to
+// spin after every parallel region, and a spinning thread takes a core from OpenBLAS's own
+// threads during the next matrix product: on a 2-core machine that made the DiT about twice as
+// slow (docs/performance.md). libgomp reads the setting when it is loaded, before main, hence
+// the restart.
+void wait_passively_in_openmp(char** argv);
+
 }  // namespace viva

@@ -5,7 +5,9 @@
 namespace viva {
 
 torch::Tensor AdaptableLinearImpl::forward(const torch::Tensor& x) {
-  torch::Tensor y = torch::nn::LinearImpl::forward(x);
+  // ATen's linear folds the bias into the matrix product for 3-d inputs (the C++ frontend's
+  // LinearImpl::forward multiplies, then adds the bias in a second pass).
+  torch::Tensor y = torch::linear(x, weight, bias);
   if (!a_.defined()) return y;
   // Rank r ≪ in, out: two thin matmuls, never the [out, in] product B·A.
   return y + torch::nn::functional::linear(torch::nn::functional::linear(x, a_), b_) * scale_;

@@ -25,17 +25,17 @@ torch::Tensor key_bias(const torch::Tensor& keep, const torch::TensorOptions& op
       .unsqueeze(1);
 }
 
-// The start of a flat `buffer` as a contiguous [H, n, Sk] tensor (softmax's kernel writes its
+// A contiguous [H, n, Sk] block of the flat `buffer` from `offset` (softmax's kernel writes its
 // output as if contiguous).
-torch::Tensor block_of(torch::Tensor& buffer, int64_t H, int64_t n, int64_t Sk) {
-  return buffer.narrow(0, 0, H * n * Sk).view({H, n, Sk});
+torch::Tensor block_of(const torch::Tensor& buffer, int64_t offset, int64_t H, int64_t n, int64_t Sk) {
+  return buffer.narrow(0, offset, H * n * Sk).view({H, n, Sk});
 }
 
 // Scores of every head for one block of query rows: q_block [H, n, D] · k_heads [H, D, Sk]
-// (+ the key bias), at the start of the flat `buffer`.
-torch::Tensor block_scores(torch::Tensor& buffer, const torch::Tensor& q_block, const torch::Tensor& k_heads,
-                           const torch::Tensor& bias, int64_t b) {
-  auto scores = block_of(buffer, q_block.size(0), q_block.size(1), k_heads.size(2));
+// (+ the key bias), in the flat `buffer` from `offset`.
+torch::Tensor block_scores(torch::Tensor& buffer, int64_t offset, const torch::Tensor& q_block,
+                           const torch::Tensor& k_heads, const torch::Tensor& bias, int64_t b) {
+  auto scores = block_of(buffer, offset, q_block.size(0), q_block.size(1), k_heads.size(2));
   at::bmm_out(scores, q_block, k_heads);
   if (bias.defined()) scores.add_(bias[b]);
   return scores;
@@ -50,28 +50,24 @@ struct ChunkedAttentionFunction : torch::autograd::Function<ChunkedAttentionFunc
     const torch::Tensor qs = q * (1.0 / std::sqrt(static_cast<double>(D)));
     const torch::Tensor bias = key_bias(key_keep, q.options());
     auto out = torch::empty({B, Sq, H, D}, q.options());
-    auto lse = for_backward ? torch::empty({B, H, Sq}, q.options()) : torch::Tensor();
     const int64_t rows = std::min(Sq, rows_per_block);
-    auto buffer = torch::empty({H * rows * Sk}, q.options());
+    // For backward every block's probabilities are kept, one block after another (recomputing
+    // them instead costs a fifth matrix product and the exponentials, which on the CPU is
+    // slower than eager's stored softmax); otherwise one block's worth is reused.
+    auto probabilities = torch::empty({for_backward ? B * Sq * H * Sk : H * rows * Sk}, q.options());
     for (int64_t b = 0; b < B; ++b) {
       const auto k_heads = k.select(0, b).permute({1, 2, 0}), v_heads = v.select(0, b).transpose(0, 1);
       for (int64_t start = 0; start < Sq; start += rows) {
         const int64_t n = std::min(rows, Sq - start);
-        auto p = block_scores(buffer, rows_by_head(qs, b, start, n), k_heads, bias, b);
-        if (for_backward) {
-          auto lse_block = lse.select(0, b).narrow(1, start, n);
-          at::logsumexp_out(lse_block, p, {2}, false);
-          p.sub_(lse_block.unsqueeze(2)).exp_();
-        } else {
-          at::_softmax_out(p, p, 2, false);  // in place: the kernel reads each row before writing it
-        }
+        auto p = block_scores(probabilities, for_backward ? (b * Sq + start) * H * Sk : 0, rows_by_head(qs, b, start, n),
+                              k_heads, bias, b);
+        at::_softmax_out(p, p, 2, false);  // in place: the kernel reads each row before writing it
         auto out_block = rows_by_head(out, b, start, n);
         at::bmm_out(out_block, p, v_heads);
       }
     }
     if (for_backward) {
-      ctx->save_for_backward({qs, k, v, out, lse});
-      ctx->saved_data["bias"] = bias;
+      ctx->save_for_backward({qs, k, v, out, probabilities});
       ctx->saved_data["rows"] = rows;
     }
     return out.view({B, Sq, H * D});
@@ -79,15 +75,14 @@ struct ChunkedAttentionFunction : torch::autograd::Function<ChunkedAttentionFunc
 
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
     const auto saved = ctx->get_saved_variables();
-    const auto &qs = saved[0], &k = saved[1], &v = saved[2], &out = saved[3], &lse = saved[4];
-    const torch::Tensor bias = ctx->saved_data["bias"].toTensor();
+    const auto &qs = saved[0], &k = saved[1], &v = saved[2], &out = saved[3], &probabilities = saved[4];
     const int64_t rows = ctx->saved_data["rows"].toInt();
     const int64_t B = qs.size(0), Sq = qs.size(1), H = qs.size(2), D = qs.size(3), Sk = k.size(1);
     const double scale = 1.0 / std::sqrt(static_cast<double>(D));
     const auto grad_out = grads[0].reshape({B, Sq, H, D}).contiguous();
     const auto row_dot = (grad_out * out).sum(-1).transpose(1, 2);  // [B, H, Sq]: Σ_d dO·O per query row
     auto dq = torch::empty_like(qs), dk = torch::zeros_like(k), dv = torch::zeros_like(v);
-    auto p_buffer = torch::empty({H * rows * Sk}, qs.options()), ds_buffer = torch::empty({H * rows * Sk}, qs.options());
+    auto ds_buffer = torch::empty({H * rows * Sk}, qs.options());
     for (int64_t b = 0; b < B; ++b) {
       const auto k_heads = k.select(0, b).transpose(0, 1);       // [H, Sk, D]
       const auto v_heads_t = v.select(0, b).permute({1, 2, 0});  // [H, D, Sk]
@@ -95,12 +90,10 @@ struct ChunkedAttentionFunction : torch::autograd::Function<ChunkedAttentionFunc
       for (int64_t start = 0; start < Sq; start += rows) {
         const int64_t n = std::min(rows, Sq - start);
         const auto q_block = rows_by_head(qs, b, start, n), go_block = rows_by_head(grad_out, b, start, n);
-        // P from the saved log-sum-exp; dV += Pᵀ·dO.
-        auto p = block_scores(p_buffer, q_block, k_heads.transpose(1, 2), bias, b);
-        p.sub_(lse.select(0, b).narrow(1, start, n).unsqueeze(2)).exp_();
-        at::baddbmm_out(dv_heads, dv_heads, p.transpose(1, 2), go_block);
+        const auto p = block_of(probabilities, (b * Sq + start) * H * Sk, H, n, Sk);
+        at::baddbmm_out(dv_heads, dv_heads, p.transpose(1, 2), go_block);  // dV += Pᵀ·dO
         // dS = P ⊙ (dO·Vᵀ − rowdot); dQ = scale·dS·K; dK += dSᵀ·(scale·Q).
-        auto ds = block_of(ds_buffer, H, n, Sk);
+        auto ds = block_of(ds_buffer, 0, H, n, Sk);
         at::bmm_out(ds, go_block, v_heads_t);
         ds.sub_(row_dot.select(0, b).narrow(1, start, n).unsqueeze(2)).mul_(p);
         auto dq_block = rows_by_head(dq, b, start, n);

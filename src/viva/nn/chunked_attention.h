@@ -1,11 +1,11 @@
 #pragma once
 // Attention computed a block of query rows at a time, for the CPU with libtorch 1.x (which has
-// no fused attention kernel). The [Sq, Sk] score matrix never exists whole: each block's scores
-// are formed in a reused buffer (the softmax scale applied to q, not to the scores), turned into
+// no fused attention kernel). Without gradients the [Sq, Sk] score matrix never exists whole:
+// each block's scores are formed in a reused buffer (the softmax scale applied to q, not to the scores), turned into
 // probabilities in place and multiplied into the output, which is written straight into the
-// [B, S, H·D] layout the projection reads. Backward recomputes each block's probabilities from
-// the saved log-sum-exp of every row, as flash attention does, so training stores no scores.
-// Heads are read and written through strides: no transposes, no copies.
+// [B, S, H·D] layout the projection reads. For backward the blocks' probabilities are kept, as
+// eager keeps its softmax output. Heads are read and written through strides: no transposes,
+// no copies.
 #include <torch/torch.h>
 
 namespace viva {

@@ -98,10 +98,10 @@ std::pair<torch::Tensor, torch::Tensor> DoubleStreamBlockImpl::forward(const tor
   i.q = apply_rope_pairs(i.q, cos, sin);
   i.k = apply_rope_pairs(i.k, cos, sin);
   const auto [img_attn, txt_attn] = joint_attention(i, t, mask, sequence_parallel);
-  auto img_out = img + gated(im[2], img_attn_proj(img_attn));
-  img_out = img_out + gated(im[5], img_mlp(modulate(layer_norm_plain(img_out), im[3], im[4])));
-  auto txt_out = txt + gated(tm[2], txt_attn_proj(txt_attn));
-  txt_out = txt_out + gated(tm[5], txt_mlp(modulate(layer_norm_plain(txt_out), tm[3], tm[4])));
+  auto img_out = add_gated(img, im[2], img_attn_proj(img_attn));
+  img_out = add_gated(img_out, im[5], img_mlp(modulate(layer_norm_plain(img_out), im[3], im[4])));
+  auto txt_out = add_gated(txt, tm[2], txt_attn_proj(txt_attn));
+  txt_out = add_gated(txt_out, tm[5], txt_mlp(modulate(layer_norm_plain(txt_out), tm[3], tm[4])));
   return {img_out, txt_out};
 }
 
@@ -136,7 +136,7 @@ torch::Tensor SingleStreamBlockImpl::forward(const torch::Tensor& x, int64_t ima
     attn = torch::cat({image_attn, text_attn}, 1);
   }
   auto out = linear2(torch::cat({attn, torch::gelu(y.narrow(-1, 3 * hidden, mlp_hidden), "tanh")}, -1));
-  return x + gated(mod[2], out);
+  return add_gated(x, mod[2], out);
 }
 
 FinalLayerImpl::FinalLayerImpl(const DitOptions& o) {

@@ -17,6 +17,9 @@ torch::nn::Sequential silu_linear(int64_t in, int64_t out) {
 // [B, S, heads, head_dim] -> [B, heads, S, head_dim] and back.
 torch::Tensor heads_first(const torch::Tensor& x) { return x.transpose(1, 2); }
 
+// Per-sample vectors [B, D] broadcast over the tokens; per-token ones [B, N, D] as they are.
+torch::Tensor over_tokens(const torch::Tensor& v) { return v.dim() == 2 ? v.unsqueeze(1) : v; }
+
 }  // namespace
 
 torch::Tensor timestep_sinusoid(const torch::Tensor& t, int64_t dim) {
@@ -73,18 +76,17 @@ torch::Tensor apply_rope_pairs(const torch::Tensor& x, const torch::Tensor& cos,
   auto pairs = x32.unflatten(-1, {x.size(-1) / 2, 2});
   auto rotated = torch::stack({-pairs.select(-1, 1), pairs.select(-1, 0)}, -1).flatten(-2);
   auto c = cos.view({1, cos.size(0), 1, cos.size(1)}), s = sin.view({1, sin.size(0), 1, sin.size(1)});
-  return (x32 * c + rotated * s).to(x.scalar_type());
+  return torch::addcmul(x32 * c, rotated, s).to(x.scalar_type());  // one pass fewer than x·c + r·s
 }
 
 torch::Tensor layer_norm_plain(const torch::Tensor& x) { return torch::layer_norm(x, {x.size(-1)}, {}, {}, 1e-6); }
 
 torch::Tensor modulate(const torch::Tensor& x, const torch::Tensor& shift, const torch::Tensor& scale) {
-  if (shift.dim() == 2) return x * (1 + scale.unsqueeze(1)) + shift.unsqueeze(1);
-  return x * (1 + scale) + shift;
+  return torch::addcmul(over_tokens(shift), x, 1 + over_tokens(scale));  // shift + x·(1 + scale), one pass
 }
 
-torch::Tensor gated(const torch::Tensor& gate, const torch::Tensor& y) {
-  return gate.dim() == 2 ? gate.unsqueeze(1) * y : gate * y;
+torch::Tensor add_gated(const torch::Tensor& x, const torch::Tensor& gate, const torch::Tensor& y) {
+  return torch::addcmul(x, over_tokens(gate), y);  // x + gate·y, one pass
 }
 
 ValidText valid_text(const torch::Tensor& text, const torch::Tensor& text_mask) {
@@ -128,8 +130,8 @@ torch::Tensor TokenRefinerBlockImpl::forward(const torch::Tensor& x, const torch
   auto qkv = self_attn_qkv(norm1(x)).view({B, L, 3, heads, D / heads});
   auto attn = compat::scaled_dot_product_attention(heads_first(qkv.select(2, 0)), heads_first(qkv.select(2, 1)),
                                                    heads_first(qkv.select(2, 2)), mask);
-  auto h = x + gated(gates[0], self_attn_proj(attn.transpose(1, 2).reshape({B, L, D})));
-  return h + gated(gates[1], mlp(norm2(h)));
+  auto h = add_gated(x, gates[0], self_attn_proj(attn.transpose(1, 2).reshape({B, L, D})));
+  return add_gated(h, gates[1], mlp(norm2(h)));
 }
 
 TextProjectionImpl::TextProjectionImpl(int64_t in, int64_t hidden) {

@@ -51,8 +51,8 @@ torch::Tensor layer_norm_plain(const torch::Tensor& x);
 
 // x * (1 + scale) + shift; shift/scale are [B, D] (one value per sample) or [B, N, D] (per token).
 torch::Tensor modulate(const torch::Tensor& x, const torch::Tensor& shift, const torch::Tensor& scale);
-// gate * y with the same broadcasting.
-torch::Tensor gated(const torch::Tensor& gate, const torch::Tensor& y);
+// x + gate * y (a gated residual) with the same broadcasting.
+torch::Tensor add_gated(const torch::Tensor& x, const torch::Tensor& gate, const torch::Tensor& y);
 
 // fc1 -> activation -> fc2 (the refiner uses SiLU, the DiT blocks GELU-tanh).
 struct DitMlpImpl : torch::nn::Module {

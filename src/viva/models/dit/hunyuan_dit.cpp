@@ -124,7 +124,7 @@ torch::Tensor HunyuanDitImpl::forward(const DitInput& in, DitTrace* trace) {
   }
 
   // The reference frame takes RoPE time index -1 so the video keeps its pretrained positions.
-  auto [cos, sin] = rope_3d_tables(o, T, H, W, ref_frames ? -1 : 0, img.device());
+  auto [cos, sin] = rope_tables(T, H, W, ref_frames ? -1 : 0, img.device());
   const torch::Tensor mask =
       text.mask.defined()
           ? key_padding_mask(torch::cat({torch::ones({B, N}, text.mask.options()), text.mask}, 1))
@@ -211,6 +211,17 @@ torch::Tensor HunyuanDitImpl::forward(const DitInput& in, DitTrace* trace) {
             .reshape({B, o.out_channels, T * p[0], H * p[1], W * p[2]});
   if (ref_frames) out = out.narrow(2, ref_frames, out.size(2) - ref_frames);
   return out;
+}
+
+std::pair<torch::Tensor, torch::Tensor> HunyuanDitImpl::rope_tables(int64_t T, int64_t H, int64_t W, int64_t t_start,
+                                                                     torch::Device device) {
+  const std::array<int64_t, 4> key = {T, H, W, t_start};
+  if (!rope_cache_.cos.defined() || rope_cache_.key != key || rope_cache_.device != device) {
+    std::tie(rope_cache_.cos, rope_cache_.sin) = rope_3d_tables(options, T, H, W, t_start, device);
+    rope_cache_.key = key;
+    rope_cache_.device = device;
+  }
+  return {rope_cache_.cos, rope_cache_.sin};
 }
 
 }  // namespace viva

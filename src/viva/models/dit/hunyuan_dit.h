@@ -4,6 +4,8 @@
 // dit_checkpoint.h maps the diffusers layout onto them.
 #include <torch/torch.h>
 
+#include <array>
+
 #include <memory>
 
 #include "viva/models/dit/dit_blocks.h"
@@ -74,6 +76,18 @@ struct HunyuanDitImpl : torch::nn::Module {
   FinalLayer final_layer{nullptr};
   std::shared_ptr<BlockOffload> block_offload;  // set by offload_blocks
   std::shared_ptr<SequenceParallel> sequence_parallel;  // set by split_sequence
+
+ private:
+  // The RoPE tables of the last (T, H, W, first time index, device): every sampling step of
+  // an edit asks for the same ones.
+  struct RopeTables {
+    std::array<int64_t, 4> key{};
+    torch::Device device = torch::kCPU;
+    torch::Tensor cos, sin;
+  };
+  RopeTables rope_cache_;
+  std::pair<torch::Tensor, torch::Tensor> rope_tables(int64_t T, int64_t H, int64_t W, int64_t t_start,
+                                                      torch::Device device);
 };
 TORCH_MODULE(HunyuanDit);
 
