@@ -1,5 +1,6 @@
 // viva doctor: is this machine set up to run viva well?
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include "viva/cli/cli_common.h"
@@ -16,6 +17,8 @@ void print_report(const DoctorReport& r) {
   for (const auto& lib : r.blas_loaded) std::printf("BLAS (loaded)   %s\n", lib.c_str());
   std::printf("threads         intra-op %d, inter-op %d, hardware %d\n", r.intra_op_threads, r.inter_op_threads,
               r.hardware_threads);
+  const char* policy = std::getenv("OMP_WAIT_POLICY");
+  std::printf("OpenMP waits    %s\n", policy ? policy : "libgomp's default (spinning; edit, train, eval, recipe and data set PASSIVE)");
   std::printf("matmul fp32     %.1f GFLOP/s (%dx%d)\n", r.matmul_gflops, r.matmul_size, r.matmul_size);
   std::printf("FFmpeg          %s\n", r.ffmpeg_version.empty() ? "NOT BUILT IN (video only as PNG frame folders)" : r.ffmpeg_version.c_str());
   std::printf("H.264 encoder   %s\n", r.h264_encoder.empty() ? "MISSING (only .mkv and PNG output)" : r.h264_encoder.c_str());
