@@ -53,15 +53,15 @@ inline torch::Tensor scaled_dot_product_attention(const torch::Tensor& q, const 
 #endif
 }
 
-// Whether scaled_dot_product_attention runs a fused kernel on `device` (libtorch 2.x: flash or
-// memory-efficient on CUDA, flash on the CPU). Without one, callers use viva's blockwise CPU
-// attention (nn/chunked_attention.h) instead of the composite above.
-inline bool has_fused_attention(const torch::Device& device) {
+// Whether attention on `device` should use viva's blockwise CPU attention
+// (nn/chunked_attention.h) rather than scaled_dot_product_attention: libtorch 1.x on the CPU,
+// which has only the composite above. libtorch 2.x has fused kernels (flash on the CPU too).
+inline bool uses_blockwise_attention(const torch::Device& device) {
 #if VIVA_TORCH_AT_LEAST(2, 0)
   (void)device;
-  return true;
+  return false;
 #else
-  return !device.is_cpu();
+  return device.is_cpu();
 #endif
 }
 
@@ -78,8 +78,9 @@ inline std::string attention_kernel(const torch::Tensor& q, const torch::Tensor&
     default: return "other";
   }
 #else
-  (void)q, (void)k, (void)v, (void)mask;
-  return "composite (libtorch 1.x: matmul, softmax, matmul)";
+  (void)k, (void)v, (void)mask;
+  return uses_blockwise_attention(q.device()) ? "blockwise (viva's nn/chunked_attention on the CPU)"
+                                              : "composite (libtorch 1.x: matmul, softmax, matmul)";
 #endif
 }
 

@@ -15,7 +15,7 @@ StreamQkv split_qkv(const torch::Tensor& qkv, int64_t heads, RmsNorm& q_norm, Rm
 // Attention over [B, S, heads, head_dim] inputs -> [B, S, heads * head_dim]; `mask` is the key
 // mask [B, 1, 1, Sk] (key_padding_mask) or undefined.
 torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& mask) {
-  if (!compat::has_fused_attention(q.device()))
+  if (compat::uses_blockwise_attention(q.device()))
     return chunked_attention(q, k, v, mask.defined() ? mask.view({mask.size(0), mask.size(-1)}) : torch::Tensor());
   return compat::scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), mask)
       .transpose(1, 2)
