@@ -15,7 +15,12 @@ namespace {
 // waits (viva/core/device.h). The others start faster without the restart (about 0.4 s), and
 // `launch` hands the setting to the ranks it starts.
 void choose_openmp_wait_policy(int argc, char** argv) {
-  const std::string command = argc > 1 ? argv[1] : "";
+  std::string command;  // the first word that is not an option (nor --threads' value)
+  for (int i = 1; i < argc && command.empty(); ++i) {
+    const std::string word = argv[i];
+    if (word == "--threads") ++i;
+    else if (word.empty() || word[0] != '-') command = word;
+  }
   if (command == "launch" && !std::getenv("OMP_WAIT_POLICY") && !std::getenv("GOMP_SPINCOUNT"))
     setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
   if (command == "edit" || command == "train" || command == "eval" || command == "recipe" || command == "data")

@@ -58,6 +58,7 @@ std::string dtype_label(torch::ScalarType dtype) {
 }  // namespace viva
 
 namespace viva {
+
 void wait_passively_in_openmp(char** argv) {
   if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return;
   setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
