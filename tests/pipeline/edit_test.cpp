@@ -1,10 +1,13 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <optional>
 
 #include "../support/needs_shared.h"
 #include "../support/temp_dir.h"
+#include "viva/core/error.h"
 #include "viva/io/test_pattern.h"
+#include "viva/io/video_frames.h"
 #include "viva/io/video_reader.h"
 #include "viva/io/video_writer.h"
 #include "viva/pipeline/edit_job.h"
@@ -84,27 +87,64 @@ TEST_F(TinyModel, InitTakesAnotherTransformerArchitectureAndRefusesOtherKeys) {
   EXPECT_FALSE(std::filesystem::exists(dir.file("m2")));
 }
 
-TEST_F(TinyModel, EditWritesTheVideoAndSideBySideAtTheModelSize) {
+// The model works at the source's aspect ratio at its own pixel count (100x50 at 64x64's 4096
+// pixels: 96x48) and the edit is written at the source's size unless asked otherwise.
+TEST_F(TinyModel, EditWorksAtTheSourceAspectAndWritesAtTheAskedSize) {
   TempDir dir;
-  write_video(dir.file("in.mkv"), make_test_pattern(12, 80, 96, 24));
+  write_video(dir.file("in.mkv"), make_test_pattern(12, 50, 100, 24));
   VivaPipeline pipeline(model(), torch::kCPU, torch::kFloat32);
   EditJob job;
   job.video = dir.file("in.mkv");
   job.instruction = "make it snow";
-  job.output = dir.file("out.mkv");
   job.side_by_side = dir.file("sbs.mkv");
   job.sampling = pipeline.config().sampling;
   job.sampling.steps = 3;
-  const auto results = run_edit_jobs(pipeline, {job}, ProgressOptions().set_mode(ProgressMode::Silent));
-  ASSERT_TRUE(results[0].error.empty()) << results[0].error;
-  const VideoFrames out = read_video(dir.file("out.mkv"));
-  EXPECT_EQ(out.width, 64);
-  EXPECT_EQ(out.height, 64);
+  // One run (the encoders are freed once every job's conditions are computed).
+  std::vector<EditJob> jobs;
+  const auto add = [&](const std::string& name, const std::string& output_size, std::optional<int> working) {
+    EditJob j = job;
+    j.output = dir.file(name + ".mkv");
+    if (name != "source") j.side_by_side.clear();
+    j.output_size = output_size;
+    j.width = j.height = working;
+    jobs.push_back(j);
+  };
+  add("source", "source", std::nullopt);
+  add("model", "model", std::nullopt);
+  add("asked", "64x32", std::nullopt);
+  add("square", "model", 64);  // a working size given: centre-cropped to it
+  jobs.push_back(jobs[2]);
+  jobs.back().output = dir.file("odd.mp4");  // H.264 needs even sides: 99x41 is written as 98x40
+  jobs.back().output_size = "99x41";
+  const auto results = run_edit_jobs(pipeline, jobs, ProgressOptions().set_mode(ProgressMode::Silent));
+  for (const auto& r : results) EXPECT_TRUE(r.error.empty()) << r.error;
+  const auto size_of = [&](const std::string& name) {
+    const VideoFrames v = read_video(dir.file(name + ".mkv"));
+    return std::make_pair(v.width, v.height);
+  };
+  const VideoFrames out = read_video(dir.file("source.mkv"));
+  EXPECT_EQ(std::make_pair(out.width, out.height), std::make_pair(100, 50));
   EXPECT_EQ(out.frames, 9);  // 12 frames cut to 4k+1
-  EXPECT_GE(read_video(dir.file("sbs.mkv")).width, 2 * 64);  // source | edited (with a gap)
+  EXPECT_EQ(out.fps, 24.0);
+  EXPECT_GE(read_video(dir.file("sbs.mkv")).width, 2 * 96);  // source | edited at the working size (with a gap)
+  EXPECT_EQ(size_of("model"), std::make_pair(96, 48));
+  EXPECT_EQ(size_of("asked"), std::make_pair(64, 32));
+  EXPECT_EQ(size_of("square"), std::make_pair(64, 64));
+  const VideoFrames odd = read_video(dir.file("odd.mp4"));
+  EXPECT_EQ(std::make_pair(odd.width, odd.height), std::make_pair(98, 40));
   // The encoders are freed before the transformer comes in: never resident together.
   EXPECT_EQ(pipeline.residency(), (std::vector<std::string>{"load vae", "load instructor", "load clip", "free encoders",
                                                             "load transformer"}));
+  EXPECT_THROW(check_output_size("huge", "--output-size"), Error);
+}
+
+TEST(EditSize, TheSourceAspectAtTheModelsPixelCount) {
+  EXPECT_EQ(fit_aspect_to_budget(64, 64, 64 * 64), std::make_pair(64, 64));
+  EXPECT_EQ(fit_aspect_to_budget(1280, 720, 64 * 64), std::make_pair(80, 48));
+  EXPECT_EQ(fit_aspect_to_budget(720, 1280, 64 * 64), std::make_pair(48, 80));
+  EXPECT_EQ(fit_aspect_to_budget(1920, 1080, 1280 * 720), std::make_pair(1280, 720));
+  EXPECT_EQ(fit_aspect_to_budget(4000, 10, 64 * 64), std::make_pair(1280, 16));  // never below 16
+  EXPECT_THROW(fit_aspect_to_budget(0, 10, 4096), Error);
 }
 
 TEST_F(TinyModel, SamplingIsDeterministicForASeedAndGuidanceOneIsConditional) {

@@ -19,6 +19,7 @@ namespace {
 
 struct EditArgs {
   std::string video, instruction, reference, output, side_by_side, batch, model, size, lora;
+  std::string output_size = "source";
   double lora_scale = 1.0;
   std::string device = "cpu", dtype = "fp32", offload = "model";
   std::optional<int> frames, steps;  // empty: the model's
@@ -41,6 +42,7 @@ void edit(const EditArgs& a) {
     throw Error("viva edit", "give VIDEO \"INSTRUCTION\" -o OUTPUT, or --batch JOBS.jsonl");
   // Before loading the model, not after sampling (batch jobs: before each is encoded).
   for (const std::string& path : {a.output, a.side_by_side}) check_output_folder(path);
+  check_output_size(a.output_size, "--output-size");
   // Under viva launch, torchrun or srun: every rank runs the same edits, the DiT's tokens split
   // among them (sequence parallel), and rank 0 decodes, writes and reports.
   const LaunchEnvironment launch = LaunchEnvironment::from_environment();
@@ -62,6 +64,7 @@ void edit(const EditArgs& a) {
   defaults.sampling.seed = a.seed.value_or(defaults.sampling.seed);
   defaults.frames = a.frames;
   if (!a.size.empty()) std::tie(defaults.width, defaults.height) = parse_frame_size(a.size);
+  defaults.output_size = a.output_size;
 
   std::vector<EditJob> jobs;
   if (!a.batch.empty()) {
@@ -104,7 +107,7 @@ void add_edit_command(CLI::App& app) {
   cmd->add_option("--ref", a->reference, "Reference image for the edit (optional)");
   cmd->add_option("--side-by-side", a->side_by_side, "Also write source | edited with the instruction to this path");
   cmd->add_option("--batch", a->batch,
-                  "JSONL file of jobs {video, instruction, output[, reference, side_by_side, frames, size, steps, cfg, "
+                  "JSONL file of jobs {video, instruction, output[, reference, side_by_side, frames, size, output_size, steps, cfg, "
                   "seed]}; failed jobs are reported and the rest go on");
   cmd->add_option("--model", a->model, "VIVA model folder (default: $VIVA_MODEL, else the shipped model)");
   cmd->add_option("--lora", a->lora, "A viva LoRA file (safetensors with rank/alpha/targets metadata) merged into the DiT");
@@ -115,7 +118,13 @@ void add_edit_command(CLI::App& app) {
   cmd->add_option("--seed", a->seed, "Noise seed (default: the model's)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--frames", a->frames, "Read at most this many frames, cut to 4k+1 (default: the model's)")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--size", a->size, "Working size WIDTHxHEIGHT, multiples of 16 (default: the model's)");
+  cmd->add_option("--size", a->size,
+                  "Working size WIDTHxHEIGHT, multiples of 16 (default: the source's aspect ratio at the model's pixel "
+                  "count, rounded to multiples of 16)");
+  cmd->add_option("--output-size", a->output_size,
+                  "Size of the written edit: source (scaled back to the input's size), model (the working size) or "
+                  "WIDTHxHEIGHT")
+      ->capture_default_str();
   cmd->add_option("--device", a->device, "cpu or cuda[:N]")->capture_default_str();
   cmd->add_option("--dtype", a->dtype, "fp32, bf16 or fp16")->capture_default_str();
   cmd->add_option("--offload", a->offload,

@@ -42,6 +42,28 @@ VideoFrames resize_center_crop(const VideoFrames& video, int width, int height) 
   return out;
 }
 
+VideoFrames resize_video(const VideoFrames& video, int width, int height) {
+  if (width <= 0 || height <= 0)
+    throw Error("resizing video", "target size " + std::to_string(width) + "x" + std::to_string(height) + " must be positive");
+  if (video.frames == 0 || video.width <= 0 || video.height <= 0) throw Error("resizing video", "the video has no frames");
+  if (video.width == width && video.height == height) return video;
+  const auto scaler = make_rgb_scaler(video.width, video.height, width, height);
+  VideoFrames out(video.frames, height, width, video.fps);
+  for (int t = 0; t < video.frames; ++t) scaler->scale(video.frame(t), out.frame(t));
+  return out;
+}
+
+std::pair<int, int> fit_aspect_to_budget(int width, int height, int budget_pixels) {
+  if (width <= 0 || height <= 0 || budget_pixels < 256)
+    throw Error("working size", "cannot fit " + std::to_string(width) + "x" + std::to_string(height) + " into " +
+                                    std::to_string(budget_pixels) + " pixels");
+  const double aspect = static_cast<double>(width) / height;
+  const auto multiple_of_16 = [](double v) { return std::max(16, static_cast<int>(std::lround(v / 16.0)) * 16); };
+  const int w = multiple_of_16(std::sqrt(budget_pixels * aspect));
+  const int h = multiple_of_16(std::sqrt(budget_pixels / aspect));
+  return {w, h};
+}
+
 bool is_vae_frame_count(int frames) { return frames >= 1 && (frames - 1) % 4 == 0; }
 
 int conform_frame_count(int frames, FrameCountPolicy policy) {

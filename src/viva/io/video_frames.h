@@ -30,6 +30,13 @@ struct VideoFrames {
 // space 8x and the DiT patches latents 2x2). Area filtering when shrinking, bicubic otherwise.
 VideoFrames resize_center_crop(const VideoFrames& video, int width, int height);
 
+// Scales every frame to exactly width x height (any positive size; the aspect follows).
+VideoFrames resize_video(const VideoFrames& video, int width, int height);
+
+// The working size for a width x height source: multiples of 16 nearest to the source's aspect
+// ratio at about `budget_pixels` pixels (the model's default width x height).
+std::pair<int, int> fit_aspect_to_budget(int width, int height, int budget_pixels);
+
 // The causal VAE encodes 1 + 4k frames (the first alone, then groups of four).
 enum class FrameCountPolicy {
   Truncate,  // drop trailing frames down to the largest 4k+1 <= T (the default: no invented content)

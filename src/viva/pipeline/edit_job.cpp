@@ -1,5 +1,6 @@
 #include "viva/pipeline/edit_job.h"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <optional>
@@ -7,6 +8,7 @@
 
 #include "viva/core/config.h"
 #include "viva/core/error.h"
+#include "viva/core/strings.h"
 #include "viva/io/side_by_side.h"
 #include "viva/io/video_reader.h"
 #include "viva/io/video_writer.h"
@@ -19,9 +21,20 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }
 
 struct Prepared {
-  VideoFrames source;
+  VideoFrames source;  // at the working size
+  int source_width = 0, source_height = 0;
   EditConditions conditions;
 };
+
+// The size the edit is written at; even for .mp4 (H.264 in 4:2:0 needs even sides).
+std::pair<int, int> output_size(const EditJob& job, const Prepared& p) {
+  auto size = job.output_size == "source"  ? std::make_pair(p.source_width, p.source_height)
+              : job.output_size == "model" ? std::make_pair(p.source.width, p.source.height)
+                                           : parse_frame_size(job.output_size);
+  if (lower_extension(job.output) == ".mp4")
+    size = {std::max(2, size.first - size.first % 2), std::max(2, size.second - size.second % 2)};
+  return size;
+}
 
 Prepared prepare(VivaPipeline& pipeline, const EditJob& job, EditStageTimes& times) {
   const VivaModelConfig& c = pipeline.config();
@@ -30,13 +43,18 @@ Prepared prepare(VivaPipeline& pipeline, const EditJob& job, EditStageTimes& tim
   if (!job.side_by_side.empty()) check_output_folder(job.side_by_side);
   auto start = std::chrono::steady_clock::now();
   const int frames = job.frames.value_or(c.frames);
+  const VideoFrames original = read_video(job.video, DecodeOptions().set_max_frames(frames));
+  // The model works at the source's aspect ratio (no crop beyond rounding to multiples of 16)
+  // unless a working size is given.
+  const auto [width, height] = job.width ? std::make_pair(*job.width, *job.height)
+                                         : fit_aspect_to_budget(original.width, original.height, c.width * c.height);
   const VideoFrames video =
-      read_video_for_model(job.video, job.width.value_or(c.width), job.height.value_or(c.height), frames);
+      apply_frame_count_policy(resize_center_crop(original, width, height), FrameCountPolicy::Truncate);
   std::optional<Image> reference;
   if (!job.reference.empty()) reference = read_image(job.reference);
   times.read_s = seconds_since(start);
   start = std::chrono::steady_clock::now();
-  Prepared p{video, pipeline.encode(video, job.instruction, reference)};
+  Prepared p{video, original.width, original.height, pipeline.encode(video, job.instruction, reference)};
   times.encode_s = seconds_since(start);
   return p;
 }
@@ -51,10 +69,11 @@ void finish(VivaPipeline& pipeline, const EditJob& job, const Prepared& p, EditS
   times.sample_s = seconds_since(start);
   if (!write_outputs) return;
   start = std::chrono::steady_clock::now();
-  VideoFrames edited = pipeline.decode(latent, p.source.fps > 0 ? p.source.fps : 24.0);
+  const VideoFrames edited = pipeline.decode(latent, p.source.fps > 0 ? p.source.fps : 24.0);
   times.decode_s = seconds_since(start);
   start = std::chrono::steady_clock::now();
-  write_video(job.output, edited);
+  const auto [width, height] = output_size(job, p);
+  write_video(job.output, resize_video(edited, width, height));
   if (!job.side_by_side.empty()) write_side_by_side(job.side_by_side, p.source, edited, job.instruction);
   times.write_s = seconds_since(start);
 }
@@ -91,6 +110,15 @@ std::vector<EditResult> run_edit_jobs(VivaPipeline& pipeline, const std::vector<
   return results;
 }
 
+void check_output_size(const std::string& value, const std::string& where) {
+  if (value == "source" || value == "model") return;
+  try {
+    parse_frame_size(value);
+  } catch (const Error&) {
+    throw Error(where, "output size must be source, model or WIDTHxHEIGHT, not '" + value + "'");
+  }
+}
+
 std::vector<EditJob> read_edit_jobs(const std::string& path, const EditJob& defaults) {
   std::ifstream in(path);
   if (!in) throw file_error(path, "cannot open the batch file");
@@ -112,6 +140,8 @@ std::vector<EditJob> read_edit_jobs(const std::string& path, const EditJob& defa
     std::string size;
     r.get("size", size);
     if (!size.empty()) std::tie(job.width, job.height) = parse_frame_size(size);
+    r.get("output_size", job.output_size);
+    check_output_size(job.output_size, where);
     r.get("steps", job.sampling.steps);
     r.get("cfg", job.sampling.guidance);
     r.get("seed", job.sampling.seed);

@@ -18,7 +18,8 @@ struct EditJob {
   std::string output;         // .mp4 / .mkv / PNG folder
   std::string side_by_side;   // optional source | edited video with the instruction
   std::optional<int> frames;          // empty: the model's; the count is cut to 4k+1
-  std::optional<int> width, height;   // empty: the model's
+  std::optional<int> width, height;   // working size; empty: the source's aspect at the model's pixels
+  std::string output_size = "source";  // "source" (scaled back), "model" (the working size) or "WxH"
   SamplingOptions sampling;
 };
 
@@ -35,6 +36,9 @@ struct EditResult {
 // Runs the jobs; a failing job is recorded in its result and the others go on. The encoders
 // are released once every job's conditions are computed. Without `write_outputs` the jobs stop
 // after sampling (the other ranks of a sequence-parallel edit: rank 0 decodes and writes).
+// Throws, naming `where`, unless `value` is "source", "model" or WIDTHxHEIGHT.
+void check_output_size(const std::string& value, const std::string& where);
+
 std::vector<EditResult> run_edit_jobs(VivaPipeline& pipeline, const std::vector<EditJob>& jobs,
                                       const ProgressOptions& progress = {}, bool write_outputs = true);
 
