@@ -28,7 +28,6 @@ import importlib.util
 import json
 import math
 import os
-import struct
 import sys
 import time
 import types
@@ -36,6 +35,8 @@ import types
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tools", "fixtures"))
+from safetensors_writer import save_safetensors  # noqa: E402
 SEED = 7
 
 DIT = {
@@ -117,7 +118,6 @@ def load_file(name, path):
 
 
 def import_reference(with_vae):
-    import dataclasses
     import logging as pylogging
     module("einops", rearrange=rearrange, repeat=Nothing)
     module("diffusers")
@@ -126,10 +126,9 @@ def import_reference(with_vae):
     module("diffusers.models.modeling_utils", ModelMixin=torch.nn.Module)
     if with_vae:
         src = os.path.join(os.environ["DIFFUSERS_SRC"], "src", "diffusers")
-        utils = module("diffusers.utils", logging=types.SimpleNamespace(get_logger=pylogging.getLogger),
+        module("diffusers.utils", logging=types.SimpleNamespace(get_logger=pylogging.getLogger),
                        deprecate=lambda *a, **k: None, is_torch_xla_available=lambda: False,
-                       is_torch_version=lambda op, v: False, BaseOutput=object)
-        utils.BaseOutput = type("BaseOutput", (), {})
+                       is_torch_version=lambda op, v: False, BaseOutput=type("BaseOutput", (), {}))
         module("diffusers.utils.import_utils", is_torch_npu_available=lambda: False, is_torch_xla_version=lambda *a: False,
                is_xformers_available=lambda: False)
         module("diffusers.utils.torch_utils", is_torch_version=lambda op, v: False, maybe_allow_in_graph=identity_decorator,
@@ -142,7 +141,6 @@ def import_reference(with_vae):
         module("diffusers.models.activations",
                get_activation=lambda name: {"silu": torch.nn.SiLU, "swish": torch.nn.SiLU, "gelu": torch.nn.GELU}[name]())
         load_file("diffusers.models.attention_processor", os.path.join(src, "models", "attention_processor.py"))
-        del dataclasses
     sys.path.insert(0, os.environ["HUNYUAN_REFERENCE"])
 
 
@@ -293,23 +291,6 @@ def build(case):
         raise SystemExit(f"unknown case {case}")
     import_reference(with_vae=False)
     return Dit(config), kind
-
-
-def save_safetensors(path, tensors, metadata):
-    header, blobs, offset = {"__metadata__": metadata}, [], 0
-    for name, t in tensors.items():
-        t = t.detach().contiguous()
-        t = t.to(torch.int64) if not t.is_floating_point() else t.to(torch.float32)
-        raw = t.numpy().tobytes()
-        header[name] = {"dtype": "F32" if t.is_floating_point() else "I64", "shape": list(t.shape),
-                        "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path + ".tmp", "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
-    os.replace(path + ".tmp", path)
 
 
 def self_times(path):
