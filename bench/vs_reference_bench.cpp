@@ -235,8 +235,7 @@ Options parse(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  const bool reference_policy_is_ours = !std::getenv("OMP_WAIT_POLICY") && !std::getenv("GOMP_SPINCOUNT");
-  if (reference_policy_is_ours) setenv("VIVA_UNSET_OMP_WAIT_POLICY", "1", 1);  // survives the restart
+  if (!openmp_wait_policy_chosen()) setenv("VIVA_UNSET_OMP_WAIT_POLICY", "1", 1);  // survives the restart
   wait_passively_in_openmp(argv);
   const Options o = parse(argc, argv);
   if (!fs::exists(kPython)) {

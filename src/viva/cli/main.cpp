@@ -21,7 +21,7 @@ void choose_openmp_wait_policy(int argc, char** argv) {
     if (word == "--threads") ++i;
     else if (word.empty() || word[0] != '-') command = word;
   }
-  if (command == "launch" && !std::getenv("OMP_WAIT_POLICY") && !std::getenv("GOMP_SPINCOUNT"))
+  if (command == "launch" && !viva::openmp_wait_policy_chosen())
     setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
   if (command == "edit" || command == "train" || command == "eval" || command == "recipe" || command == "data")
     viva::wait_passively_in_openmp(argv);

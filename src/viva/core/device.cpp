@@ -59,8 +59,10 @@ std::string dtype_label(torch::ScalarType dtype) {
 
 namespace viva {
 
+bool openmp_wait_policy_chosen() { return std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT"); }
+
 void wait_passively_in_openmp(char** argv) {
-  if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return;
+  if (openmp_wait_policy_chosen()) return;
   setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
   execv("/proc/self/exe", argv);  // returns only on failure: carry on as started
 }

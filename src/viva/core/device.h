@@ -29,5 +29,7 @@ void configure_cpu_threads(int requested);
 // slow (docs/performance.md). libgomp reads the setting when it is loaded, before main, hence
 // the restart.
 void wait_passively_in_openmp(char** argv);
+// Whether the user chose libgomp's waiting (OMP_WAIT_POLICY or GOMP_SPINCOUNT set).
+bool openmp_wait_policy_chosen();
 
 }  // namespace viva

@@ -28,12 +28,7 @@ torch::Tensor cap_longer_side(const torch::Tensor& frames, int64_t longest) {
   if (std::max(H, W) <= longest) return frames;
   const double scale = static_cast<double>(longest) / static_cast<double>(std::max(H, W));
   const int64_t h = H >= W ? longest : static_cast<int64_t>(H * scale), w = W >= H ? longest : static_cast<int64_t>(W * scale);
-  namespace F = torch::nn::functional;
-  return F::interpolate(frames.transpose(0, 1), F::InterpolateFuncOptions()
-                                                    .size(std::vector<int64_t>{std::max<int64_t>(h, 1), std::max<int64_t>(w, 1)})
-                                                    .mode(torch::kBicubic)
-                                                    .align_corners(false)
-                                                    .antialias(true))
+  return resize_bicubic_antialiased(frames.transpose(0, 1), std::max<int64_t>(h, 1), std::max<int64_t>(w, 1))
       .clamp(-1, 1)
       .transpose(0, 1);
 }

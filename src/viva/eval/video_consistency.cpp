@@ -5,6 +5,7 @@
 
 #include "viva/core/error.h"
 #include "viva/models/clip/clip_image_processor.h"
+#include "viva/nn/media_tensors.h"
 
 namespace viva {
 namespace {
@@ -80,17 +81,11 @@ torch::Tensor vbench_clip_pixels(const VideoFrames& video, int64_t size) {
 }
 
 torch::Tensor editverse_dino_pixels(const VideoFrames& video) {
-  namespace F = torch::nn::functional;
   auto x = unit_frames(video);
   const int64_t H = x.size(2), W = x.size(3);
   // Hugging Face's shortest_edge resize: the longer side int(256 · long / short).
   const int64_t h = H <= W ? 256 : static_cast<int64_t>(256.0 * H / W), w = H <= W ? static_cast<int64_t>(256.0 * W / H) : 256;
-  x = F::interpolate(x, F::InterpolateFuncOptions()
-                            .size(std::vector<int64_t>{h, w})
-                            .mode(torch::kBicubic)
-                            .align_corners(false)
-                            .antialias(true))
-          .clamp(0, 1);
+  x = resize_bicubic_antialiased(x, h, w).clamp(0, 1);
   x = x.narrow(2, (h - 224) / 2, 224).narrow(3, (w - 224) / 2, 224);
   return normalised_channels(x, {0.485, 0.456, 0.406}, {0.229, 0.224, 0.225}).contiguous();
 }

@@ -42,6 +42,10 @@ VideoFrames resize_center_crop(const VideoFrames& video, int width, int height) 
   return out;
 }
 
+VideoFrames fit_for_model(const VideoFrames& video, int width, int height) {
+  return apply_frame_count_policy(resize_center_crop(video, width, height), FrameCountPolicy::Truncate);
+}
+
 VideoFrames resize_video(const VideoFrames& video, int width, int height) {
   if (width <= 0 || height <= 0)
     throw Error("resizing video", "target size " + std::to_string(width) + "x" + std::to_string(height) + " must be positive");

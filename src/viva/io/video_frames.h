@@ -30,6 +30,10 @@ struct VideoFrames {
 // space 8x and the DiT patches latents 2x2). Area filtering when shrinking, bicubic otherwise.
 VideoFrames resize_center_crop(const VideoFrames& video, int width, int height);
 
+// What every model input goes through: resize_center_crop to width x height, then the frame
+// count cut to 4k+1 (FrameCountPolicy::Truncate).
+VideoFrames fit_for_model(const VideoFrames& video, int width, int height);
+
 // Scales every frame to exactly width x height (any positive size; the aspect follows).
 VideoFrames resize_video(const VideoFrames& video, int width, int height);
 

@@ -66,8 +66,7 @@ VideoFrames read_video(const std::string& path, const DecodeOptions& options) {
 }
 
 VideoFrames read_video_for_model(const std::string& path, int width, int height, int max_frames) {
-  const VideoFrames video = read_video(path, DecodeOptions().set_max_frames(max_frames));
-  return apply_frame_count_policy(resize_center_crop(video, width, height), FrameCountPolicy::Truncate);
+  return fit_for_model(read_video(path, DecodeOptions().set_max_frames(max_frames)), width, height);
 }
 
 VideoFrames read_video_from_memory(const uint8_t* data, std::size_t size, const DecodeOptions& options,

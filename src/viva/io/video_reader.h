@@ -42,8 +42,7 @@ VideoInfo probe_video(const std::string& path);
 // by name).
 VideoFrames read_video(const std::string& path, const DecodeOptions& options = {});
 
-// What every model input goes through: at most `max_frames` frames (0: all), resized and
-// centre-cropped to width x height, the count cut to 4k+1 (FrameCountPolicy::Truncate).
+// At most `max_frames` frames (0: all) through fit_for_model (video_frames.h).
 VideoFrames read_video_for_model(const std::string& path, int width, int height, int max_frames);
 
 // The same decoder over bytes in memory (used by the fuzzer and for embedded data).

@@ -53,4 +53,13 @@ Image tensor_to_image(const torch::Tensor& tensor) {
   return image;
 }
 
+torch::Tensor resize_bicubic_antialiased(const torch::Tensor& images, int64_t height, int64_t width) {
+  namespace F = torch::nn::functional;
+  return F::interpolate(images, F::InterpolateFuncOptions()
+                                    .size(std::vector<int64_t>{height, width})
+                                    .mode(torch::kBicubic)
+                                    .align_corners(false)
+                                    .antialias(true));
+}
+
 }  // namespace viva

@@ -16,4 +16,8 @@ VideoFrames tensor_to_video(const torch::Tensor& tensor, double fps);
 torch::Tensor image_to_tensor(const Image& image);
 Image tensor_to_image(const torch::Tensor& tensor);
 
+// [N, C, H, W] -> [N, C, h, w], bicubic with antialiasing (what PIL and Hugging Face's image
+// processors do); not clamped.
+torch::Tensor resize_bicubic_antialiased(const torch::Tensor& images, int64_t height, int64_t width);
+
 }  // namespace viva

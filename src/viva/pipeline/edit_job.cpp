@@ -48,8 +48,7 @@ Prepared prepare(VivaPipeline& pipeline, const EditJob& job, EditStageTimes& tim
   // unless a working size is given.
   const auto [width, height] = job.width ? std::make_pair(*job.width, *job.height)
                                          : fit_aspect_to_budget(original.width, original.height, c.width * c.height);
-  const VideoFrames video =
-      apply_frame_count_policy(resize_center_crop(original, width, height), FrameCountPolicy::Truncate);
+  const VideoFrames video = fit_for_model(original, width, height);
   std::optional<Image> reference;
   if (!job.reference.empty()) reference = read_image(job.reference);
   times.read_s = seconds_since(start);
