@@ -1,6 +1,6 @@
 // The source tree's one-way line (../shared/STYLE.md, src/CMakeLists.txt):
 //   core < io, nn, tokenizers < models, diffusion, vlm < data < pipeline, rewards < train, eval
-//   < shapes/world < shapes/judge < shapes/recipe < cli
+//   < shapes/world < shapes/judge < shapes/recipe < serve < cli
 // An include may point down the line or sideways within a step (never both ways between two
 // folders), never up it; so the product never includes the ShapesWorld lab.
 #include <gtest/gtest.h>
@@ -24,7 +24,7 @@ const std::map<std::string, int>& step_of_folder() {
       {"core", 0},     {"io", 1},       {"nn", 1},       {"tokenizers", 1},   {"models", 2},
       {"diffusion", 2}, {"vlm", 2},     {"data", 3},     {"pipeline", 4},     {"rewards", 4},
       {"train", 5},    {"eval", 5},     {"shapes/world", 6}, {"shapes/judge", 7},
-      {"shapes/recipe", 8}, {"cli", 9}};
+      {"shapes/recipe", 8}, {"serve", 9}, {"cli", 10}};
   return steps;
 }
 

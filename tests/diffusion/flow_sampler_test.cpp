@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "viva/core/error.h"
+#include "viva/diffusion/known_frames_step.h"
+
 namespace viva {
 namespace {
 
@@ -80,6 +83,33 @@ TEST(FlowSchedule, TrainingSigmaMixtureMovesAShareOfSamplesToHighNoise) {
   auto share_high = [](const torch::Tensor& sigma) { return (sigma >= 0.95).to(torch::kFloat32).mean().item<float>(); };
   EXPECT_NEAR(share_high(sample_training_sigmas(40000, 3.0, generator(5))), 0.032, 0.005);
   EXPECT_NEAR(share_high(sample_training_sigmas(40000, 3.0, 0.3, 20.0, generator(5))), 0.179, 0.01);
+}
+
+// The known frames sit on the flow's path from their noise to themselves after every step and
+// end exactly on themselves; the other frames are sampled as without them, but see them.
+TEST(KnownFramesStep, KeepsTheKnownFramesOnTheirPath) {
+  torch::manual_seed(0);
+  const auto noise = torch::randn({1, 2, 4, 3, 3});
+  const auto known = torch::randn({1, 2, 2, 3, 3});
+  const auto schedule = FlowSchedule::shifted(6, 3.0);
+  // A velocity that mixes the frames, so the unknown frames depend on the known ones.
+  const VelocityFn velocity = [](const torch::Tensor& x, const torch::Tensor&) {
+    return x - x.mean(2, true);
+  };
+  EulerStep euler;
+  KnownFramesStep keep(euler, known, noise);
+  int step = 0;
+  torch::Tensor x = noise.clone();
+  for (int i = 0; i < schedule.steps(); ++i) {
+    x = keep.step(x, velocity(x, torch::full({1}, schedule.timestep(i))), schedule.sigmas[i], schedule.sigmas[i + 1]).x;
+    const double s = schedule.sigmas[i + 1];
+    EXPECT_TRUE(torch::allclose(x.narrow(2, 0, 2), known * (1 - s) + noise.narrow(2, 0, 2) * s, 1e-6, 1e-6)) << ++step;
+  }
+  const auto sampled = sample_flow(noise, schedule, velocity, keep);
+  EXPECT_TRUE(torch::equal(sampled.narrow(2, 0, 2), known));
+  const auto free = sample_flow(noise, schedule, velocity, euler);
+  EXPECT_FALSE(torch::allclose(sampled.narrow(2, 2, 2), free.narrow(2, 2, 2)));
+  EXPECT_THROW(KnownFramesStep(euler, torch::randn({1, 2, 5, 3, 3}), noise), Error);
 }
 
 }  // namespace

@@ -124,7 +124,7 @@ TEST_F(TinyModel, EditWorksAtTheSourceAspectAndWritesAtTheAskedSize) {
   };
   const VideoFrames out = read_video(dir.file("source.mkv"));
   EXPECT_EQ(std::make_pair(out.width, out.height), std::make_pair(100, 50));
-  EXPECT_EQ(out.frames, 9);  // 12 frames cut to 4k+1
+  EXPECT_EQ(out.frames, 12);  // every frame: windows of 9 sharing 5, the second padded to 9
   EXPECT_EQ(out.fps, 24.0);
   EXPECT_GE(read_video(dir.file("sbs.mkv")).width, 2 * 96);  // source | edited at the working size (with a gap)
   EXPECT_EQ(size_of("model"), std::make_pair(96, 48));

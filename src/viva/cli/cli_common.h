@@ -19,6 +19,7 @@ void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_recipe_command(CLI::App& app);
 void add_launch_command(CLI::App& app);
+void add_serve_command(CLI::App& app);
 
 // Subcommands of `data` and `eval` kept in files of their own.
 void add_data_shapes_command(CLI::App& data);   // viva data shapes

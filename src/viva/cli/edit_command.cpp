@@ -22,7 +22,9 @@ struct EditArgs {
   std::string output_size = "source";
   double lora_scale = 1.0;
   std::string device = "cpu", dtype = "fp32", offload = "model";
-  std::optional<int> frames, steps;  // empty: the model's
+  std::optional<int> frames, window, overlap, steps;  // empty: all frames; the model's
+  double start = 0;
+  bool no_audio = false;
   std::optional<double> cfg;
   std::optional<uint64_t> seed;
 };
@@ -62,7 +64,11 @@ void edit(const EditArgs& a) {
   defaults.sampling.steps = a.steps.value_or(defaults.sampling.steps);
   defaults.sampling.guidance = a.cfg.value_or(defaults.sampling.guidance);
   defaults.sampling.seed = a.seed.value_or(defaults.sampling.seed);
+  defaults.start_s = a.start;
   defaults.frames = a.frames;
+  defaults.window = a.window;
+  defaults.overlap = a.overlap;
+  defaults.keep_audio = !a.no_audio;
   if (!a.size.empty()) std::tie(defaults.width, defaults.height) = parse_frame_size(a.size);
   defaults.output_size = a.output_size;
 
@@ -107,8 +113,8 @@ void add_edit_command(CLI::App& app) {
   cmd->add_option("--ref", a->reference, "Reference image for the edit (optional)");
   cmd->add_option("--side-by-side", a->side_by_side, "Also write source | edited with the instruction to this path");
   cmd->add_option("--batch", a->batch,
-                  "JSONL file of jobs {video, instruction, output[, reference, side_by_side, frames, size, output_size, steps, cfg, "
-                  "seed]}; failed jobs are reported and the rest go on");
+                  "JSONL file of jobs {video, instruction, output[, reference, side_by_side, start, frames, window, overlap, size, "
+                  "output_size, audio, steps, cfg, seed]}; failed jobs are reported and the rest go on");
   cmd->add_option("--model", a->model, "VIVA model folder (default: $VIVA_MODEL, else the shipped model)");
   cmd->add_option("--lora", a->lora, "A viva LoRA file (safetensors with rank/alpha/targets metadata) merged into the DiT");
   cmd->add_option("--lora-scale", a->lora_scale, "Strength of the LoRA (1 = as trained)")->capture_default_str();
@@ -116,8 +122,18 @@ void add_edit_command(CLI::App& app) {
   cmd->add_option("--cfg", a->cfg, "Instruction guidance scale (default: the model's; 1 = no guidance)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--seed", a->seed, "Noise seed (default: the model's)")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--frames", a->frames, "Read at most this many frames, cut to 4k+1 (default: the model's)")
+  cmd->add_option("--start", a->start, "Edit from this time of the video, in seconds")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--frames", a->frames, "Edit at most this many frames (default: every frame to the end)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--window", a->window,
+                  "Frames the model edits at once, 4k+1 (default: the model's frame count); a longer video is edited "
+                  "in overlapping windows")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--overlap", a->overlap,
+                  "Frames neighbouring windows share, 4m+1 below the window (default: about a quarter of it, e.g. 5 of 9, "
+                  "17 of 61); each window continues from the edited frames it shares, cross-faded")
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--no-audio", a->no_audio, "Write the edit without the source's audio (kept by default, cut to the edited span)");
   cmd->add_option("--size", a->size,
                   "Working size WIDTHxHEIGHT, multiples of 16 (default: the source's aspect ratio at the model's pixel "
                   "count, rounded to multiples of 16)");

@@ -23,7 +23,8 @@ void choose_openmp_wait_policy(int argc, char** argv) {
   }
   if (command == "launch" && !viva::openmp_wait_policy_chosen())
     setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
-  if (command == "edit" || command == "train" || command == "eval" || command == "recipe" || command == "data")
+  if (command == "edit" || command == "train" || command == "eval" || command == "recipe" || command == "data" ||
+      command == "serve")
     viva::wait_passively_in_openmp(argv);
 }
 
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
   viva::cli::add_eval_command(app);
   viva::cli::add_recipe_command(app);
   viva::cli::add_launch_command(app);
+  viva::cli::add_serve_command(app);
 
   // CLI11 would only say "a subcommand is required"; name the word the user typed.
   if (argc > 1 && argv[1][0] != '-') {

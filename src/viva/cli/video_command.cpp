@@ -28,10 +28,17 @@ void info(const std::string& path) {
   std::printf("file          %s\n", i.path.c_str());
   std::printf("container     %s\n", i.container.c_str());
   std::printf("codec         %s (%s)\n", i.codec.c_str(), i.pixel_format.c_str());
-  std::printf("size          %dx%d\n", i.width, i.height);
+  const bool sideways = i.rotation == 90 || i.rotation == 270;
+  std::printf("size          %dx%d%s\n", i.width, i.height,
+              i.rotation ? (" (stored as " + std::to_string(sideways ? i.height : i.width) + "x" +
+                            std::to_string(sideways ? i.width : i.height) + ", turned " + std::to_string(i.rotation) +
+                            "° clockwise for display)")
+                               .c_str()
+                         : "");
   std::printf("fps           %.3f\n", i.fps);
   std::printf("duration      %.3f s\n", i.duration_s);
   std::printf("frames        %lld\n", static_cast<long long>(i.frame_count));
+  std::printf("audio         %s\n", i.audio_codec.empty() ? "none" : (i.audio_codec + ", " + std::to_string(i.audio_duration_s).substr(0, 6) + " s").c_str());
   if (i.bit_rate > 0) std::printf("bit rate      %.0f kb/s\n", i.bit_rate / 1000.0);
 }
 

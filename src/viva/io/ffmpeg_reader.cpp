@@ -100,6 +100,7 @@ class Demuxer {
     decoder_->thread_count = memory ? 1 : 0;
     rc = avcodec_open2(decoder_, codec, nullptr);
     if (rc < 0) throw file_error(path_, "cannot open the " + std::string(codec->name) + " decoder: " + av_error_text(rc));
+    rotation_ = stream_rotation(stream_);
     packet_ = av_packet_alloc();
     frame_ = av_frame_alloc();
     if (!packet_ || !frame_) throw file_error(path_, "out of memory");
@@ -126,8 +127,11 @@ class Demuxer {
     info.codec = avcodec_get_name(stream_->codecpar->codec_id);
     const char* pix = av_get_pix_fmt_name(static_cast<AVPixelFormat>(stream_->codecpar->format));
     info.pixel_format = pix ? pix : "unknown";
-    info.width = stream_->codecpar->width;
-    info.height = stream_->codecpar->height;
+    // As displayed: a quarter-turn rotation swaps the sides.
+    const bool sideways = rotation_ == 90 || rotation_ == 270;
+    info.width = sideways ? stream_->codecpar->height : stream_->codecpar->width;
+    info.height = sideways ? stream_->codecpar->width : stream_->codecpar->height;
+    info.rotation = rotation_;
     info.fps = native_fps();
     if (stream_->duration != AV_NOPTS_VALUE && stream_->duration > 0)
       info.duration_s = stream_->duration * av_q2d(stream_->time_base);
@@ -135,6 +139,12 @@ class Demuxer {
       info.duration_s = static_cast<double>(format_->duration) / AV_TIME_BASE;
     info.frame_count = stream_->nb_frames > 0 ? stream_->nb_frames : static_cast<int64_t>(std::llround(info.duration_s * info.fps));
     info.bit_rate = format_->bit_rate;
+    const int audio = av_find_best_stream(format_, AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+    if (audio >= 0) {
+      const AVStream* a = format_->streams[audio];
+      info.audio_codec = avcodec_get_name(a->codecpar->codec_id);
+      if (a->duration != AV_NOPTS_VALUE && a->duration > 0) info.audio_duration_s = a->duration * av_q2d(a->time_base);
+    }
     return info;
   }
 
@@ -218,7 +228,27 @@ class Demuxer {
       time_s = decoded_ / fps;
     }
     ++decoded_;
-    selector.offer(time_s, rgb_.data(), out_width_, out_height_);
+    if (rotation_ == 0) {
+      selector.offer(time_s, rgb_.data(), out_width_, out_height_);
+      return;
+    }
+    const bool sideways = rotation_ == 90 || rotation_ == 270;
+    rotate_rgb(rgb_.data(), out_width_, out_height_, rotation_, rotated_);
+    selector.offer(time_s, rotated_.data(), sideways ? out_height_ : out_width_, sideways ? out_width_ : out_height_);
+  }
+
+  // `src` (w x h RGB) turned `clockwise` degrees into `dst`, as a player shows it.
+  static void rotate_rgb(const uint8_t* src, int w, int h, int clockwise, std::vector<uint8_t>& dst) {
+    dst.resize(static_cast<std::size_t>(w) * h * 3);
+    const int out_w = clockwise == 180 ? w : h;
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x) {
+        int ox = x, oy = y;
+        if (clockwise == 90) ox = h - 1 - y, oy = x;
+        else if (clockwise == 180) ox = w - 1 - x, oy = h - 1 - y;
+        else ox = y, oy = w - 1 - x;  // 270
+        std::memcpy(&dst[(static_cast<std::size_t>(oy) * out_w + ox) * 3], &src[(static_cast<std::size_t>(y) * w + x) * 3], 3);
+      }
   }
 
   std::string path_;
@@ -230,7 +260,8 @@ class Demuxer {
   AVPacket* packet_ = nullptr;
   AVFrame* frame_ = nullptr;
   SwsContext* sws_ = nullptr;
-  std::vector<uint8_t> rgb_;
+  std::vector<uint8_t> rgb_, rotated_;
+  int rotation_ = 0;  // clockwise degrees from the display matrix
   int out_width_ = 0;
   int out_height_ = 0;
   int64_t decoded_ = 0;

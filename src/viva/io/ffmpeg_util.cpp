@@ -1,11 +1,15 @@
 #include "viva/io/ffmpeg_util.h"
 
 extern "C" {
+#include <libavformat/avformat.h>
+#include <libavutil/display.h>
 #include <libavutil/error.h>
 #include <libavutil/log.h>
 #include <libswscale/swscale.h>
 }
 
+#include <cmath>
+#include <cstring>
 #include <mutex>
 
 #include "viva/core/error.h"
@@ -22,6 +26,49 @@ std::string av_error_text(int code) {
 void quiet_ffmpeg_logs() {
   static std::once_flag once;
   std::call_once(once, [] { av_log_set_level(AV_LOG_QUIET); });
+}
+
+// FFmpeg 6.1 moved stream side data into the codec parameters (and 7.0 removed the old calls).
+#if LIBAVFORMAT_VERSION_INT >= AV_VERSION_INT(60, 15, 100)
+#define VIVA_CODECPAR_SIDE_DATA 1
+#endif
+
+int stream_rotation(const AVStream* stream) {
+#ifdef VIVA_CODECPAR_SIDE_DATA
+  const AVPacketSideData* side = av_packet_side_data_get(stream->codecpar->coded_side_data,
+                                                         stream->codecpar->nb_coded_side_data, AV_PKT_DATA_DISPLAYMATRIX);
+  const auto* matrix = side && side->size >= 9 * sizeof(int32_t) ? reinterpret_cast<const int32_t*>(side->data) : nullptr;
+#else
+  size_t size = 0;
+  const auto* matrix = reinterpret_cast<const int32_t*>(
+      av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size));
+  if (size < 9 * sizeof(int32_t)) matrix = nullptr;
+#endif
+  if (!matrix) return 0;
+  const double counterclockwise = av_display_rotation_get(matrix);
+  if (std::isnan(counterclockwise)) return 0;
+  // To the nearest quarter turn, clockwise, in [0, 360).
+  const long quarter = std::lround(-counterclockwise / 90.0);
+  return static_cast<int>(((quarter % 4) + 4) % 4) * 90;
+}
+
+void set_stream_rotation(AVStream* stream, int clockwise_degrees) {
+  int32_t matrix[9];
+  // FFmpeg's setter takes a clockwise angle; its getter answers counterclockwise.
+  av_display_rotation_set(matrix, static_cast<double>(clockwise_degrees));
+#ifdef VIVA_CODECPAR_SIDE_DATA
+  AVPacketSideData* side = av_packet_side_data_new(&stream->codecpar->coded_side_data,
+                                                   &stream->codecpar->nb_coded_side_data, AV_PKT_DATA_DISPLAYMATRIX,
+                                                   sizeof matrix, 0);
+#else
+  uint8_t* side = av_stream_new_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, sizeof matrix);
+#endif
+  if (!side) throw Error("writing video", "out of memory");
+#ifdef VIVA_CODECPAR_SIDE_DATA
+  std::memcpy(side->data, matrix, sizeof matrix);
+#else
+  std::memcpy(side, matrix, sizeof matrix);
+#endif
 }
 
 namespace {

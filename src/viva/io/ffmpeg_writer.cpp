@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <string>
 
 extern "C" {
@@ -33,6 +36,69 @@ class LibavEncoder : public FfmpegEncoder {
     if (format) {
       if (format->pb) avio_closep(&format->pb);
       avformat_free_context(format);
+    }
+    if (audio_in) avformat_close_input(&audio_in);
+  }
+
+  // Adds a stream for `clip`'s audio when its file has one the container can hold (before the
+  // header is written). Silence otherwise: a source without sound is not an error.
+  void add_audio_stream(const AudioClip& clip) {
+    if (clip.path.empty()) return;
+    if (avformat_open_input(&audio_in, clip.path.c_str(), nullptr, nullptr) < 0) {
+      audio_in = nullptr;  // a frame folder or an image: nothing to carry
+      return;
+    }
+    if (avformat_find_stream_info(audio_in, nullptr) < 0) return;
+    audio_index = av_find_best_stream(audio_in, AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+    if (audio_index < 0) return;
+    const AVStream* in = audio_in->streams[audio_index];
+    if (avformat_query_codec(format->oformat, in->codecpar->codec_id, FF_COMPLIANCE_NORMAL) != 1) {
+      std::fprintf(stderr, "viva: warning: %s: the source's %s audio cannot be stored in this container; written without sound\n",
+                   path.c_str(), avcodec_get_name(in->codecpar->codec_id));
+      audio_index = -1;
+      return;
+    }
+    audio_out = avformat_new_stream(format, nullptr);
+    if (!audio_out) throw file_error(path, "out of memory");
+    int rc = avcodec_parameters_copy(audio_out->codecpar, in->codecpar);
+    if (rc < 0) throw file_error(path, "cannot copy the audio parameters: " + av_error_text(rc));
+    audio_out->codecpar->codec_tag = 0;
+    audio_out->time_base = in->time_base;
+    // The clip's times count from the source's first video frame, as the reader's do.
+    const int video = av_find_best_stream(audio_in, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+    const AVStream* v = video >= 0 ? audio_in->streams[video] : nullptr;
+    const double origin = v && v->start_time != AV_NOPTS_VALUE ? v->start_time * av_q2d(v->time_base) : 0.0;
+    audio_from_s = origin + clip.start_s;
+    audio_to_s = clip.duration_s > 0 ? audio_from_s + clip.duration_s : HUGE_VAL;
+  }
+
+  // Copies the audio packets of [audio_from_s, audio_to_s), shifted to start with the video.
+  void copy_audio() {
+    if (!audio_out) return;
+    const AVStream* in = audio_in->streams[audio_index];
+    const double unit = av_q2d(in->time_base);
+    if (audio_from_s > 0)
+      av_seek_frame(audio_in, -1, static_cast<int64_t>(audio_from_s * AV_TIME_BASE), AVSEEK_FLAG_BACKWARD);
+    const auto shift = static_cast<int64_t>(std::llround(audio_from_s / unit));
+    while (av_read_frame(audio_in, packet) >= 0) {
+      const bool ours = packet->stream_index == audio_index && packet->pts != AV_NOPTS_VALUE;
+      const double t = ours ? packet->pts * unit : 0.0;
+      if (ours && t >= audio_to_s) {
+        av_packet_unref(packet);
+        break;
+      }
+      // A packet starting before the span is dropped whole (AAC packets are ~20 ms).
+      if (!ours || t < audio_from_s - 0.5 * unit) {
+        av_packet_unref(packet);
+        continue;
+      }
+      packet->pts -= shift;
+      packet->dts = packet->dts == AV_NOPTS_VALUE ? packet->pts : std::max<int64_t>(packet->dts - shift, 0);
+      av_packet_rescale_ts(packet, in->time_base, audio_out->time_base);
+      packet->stream_index = audio_out->index;
+      packet->pos = -1;
+      const int rc = av_interleaved_write_frame(format, packet);
+      if (rc < 0) throw file_error(path, "writing the audio failed: " + av_error_text(rc));
     }
   }
 
@@ -81,6 +147,8 @@ class LibavEncoder : public FfmpegEncoder {
     if (rc < 0) throw file_error(path, "cannot set stream parameters: " + av_error_text(rc));
     stream->time_base = encoder->time_base;
     stream->avg_frame_rate = rate;
+    if (options.rotation % 360 != 0) set_stream_rotation(stream, options.rotation);
+    add_audio_stream(options.audio);
     rc = avio_open(&format->pb, file.c_str(), AVIO_FLAG_WRITE);
     if (rc < 0) throw file_error(path, "cannot create: " + av_error_text(rc));
     rc = avformat_write_header(format, nullptr);
@@ -127,6 +195,7 @@ class LibavEncoder : public FfmpegEncoder {
     int rc = avcodec_send_frame(encoder, nullptr);
     if (rc < 0) throw file_error(path, "encoding failed: " + av_error_text(rc));
     drain_packets();
+    copy_audio();
     rc = av_write_trailer(format);
     if (rc < 0) throw file_error(path, "cannot finish the container: " + av_error_text(rc));
     rc = avio_closep(&format->pb);
@@ -145,6 +214,10 @@ class LibavEncoder : public FfmpegEncoder {
   AVFrame* frame = nullptr;
   AVPacket* packet = nullptr;
   SwsContext* sws = nullptr;
+  AVFormatContext* audio_in = nullptr;  // the file the audio is copied from
+  int audio_index = -1;
+  AVStream* audio_out = nullptr;
+  double audio_from_s = 0, audio_to_s = 0;
 };
 
 }  // namespace

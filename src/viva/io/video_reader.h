@@ -13,12 +13,15 @@ struct VideoInfo {
   std::string container;     // libavformat's demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
   std::string codec;         // e.g. "h264"
   std::string pixel_format;  // e.g. "yuv420p"
-  int width = 0;
+  int width = 0;   // as displayed, after `rotation`
   int height = 0;
+  int rotation = 0;  // clockwise degrees from the display matrix; frames are read turned upright
   double fps = 0.0;
   double duration_s = 0.0;
   int64_t frame_count = 0;  // from the container, or duration x fps when it does not say
   int64_t bit_rate = 0;
+  std::string audio_codec;      // the best audio stream's codec, "" when there is none
+  double audio_duration_s = 0;  // its duration, when the container says
 };
 
 struct DecodeOptions {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "viva/io/video_frames.h"
 
@@ -17,12 +18,23 @@ enum class VideoCodec {
   PngSequence,  // lossless, a folder of 00000.png, 00001.png, ...
 };
 
+// A stretch of another file's audio to carry into the output, copied without re-encoding.
+struct AudioClip {
+  std::string path;        // "" (or a file without audio, or a frame folder): a silent output
+  double start_s = 0;      // from the source's first video frame
+  double duration_s = 0;   // 0: to the end
+};
+
 struct EncodeOptions {
   VideoCodec codec = VideoCodec::Auto;
   int crf = 18;                    // H.264 quality: 0 best .. 51 worst
   std::string preset = "medium";   // x264 speed/size trade-off
+  AudioClip audio;                 // video files only; a codec the container cannot hold is left out with a warning
+  int rotation = 0;                // display rotation to record (0, 90, 180, 270 clockwise), as phones do
 
   EncodeOptions& set_codec(VideoCodec c) { codec = c; return *this; }
+  EncodeOptions& set_audio(AudioClip a) { audio = std::move(a); return *this; }
+  EncodeOptions& set_rotation(int degrees) { rotation = degrees; return *this; }
   EncodeOptions& set_crf(int c) { crf = c; return *this; }
   EncodeOptions& set_preset(std::string p) { preset = std::move(p); return *this; }
 };

@@ -4,6 +4,7 @@
 
 #include "viva/core/error.h"
 #include "viva/diffusion/flow_sampler.h"
+#include "viva/diffusion/known_frames_step.h"
 #include "viva/models/llava/vlm_instructor.h"
 #include "viva/nn/media_tensors.h"
 
@@ -238,15 +239,22 @@ VelocityFn VivaPipeline::guided_velocity(const EditConditions& c, double guidanc
   return classifier_free_guidance(conditional, unconditional, guidance);
 }
 
+torch::Tensor VivaPipeline::seeded_noise(at::IntArrayRef sizes, uint64_t seed) const {
+  auto generator = at::detail::createCPUGenerator(seed);
+  return torch::randn(sizes, generator, torch::kFloat32).to(device_);
+}
+
 torch::Tensor VivaPipeline::sample(const EditConditions& c, const SamplingOptions& options,
-                                   const std::function<void(int, int)>& on_step) {
+                                   const std::function<void(int, int)>& on_step, const torch::Tensor& noise,
+                                   const torch::Tensor& known) {
   torch::NoGradGuard no_grad;
-  // Noise is drawn on the CPU from the seed alone, so a seed gives the same edit on any device.
-  auto generator = at::detail::createCPUGenerator(options.seed);
-  const auto noise = torch::randn(c.source.sizes(), generator, torch::kFloat32).to(device_);
+  const torch::Tensor start = noise.defined() ? noise.to(device_) : seeded_noise(c.source.sizes(), options.seed);
+  const FlowSchedule schedule = FlowSchedule::shifted(options.steps, options.shift);
+  const VelocityFn velocity = guided_velocity(c, options.guidance, options.embedded_guidance);
   EulerStep euler;
-  return sample_flow(noise, FlowSchedule::shifted(options.steps, options.shift),
-                     guided_velocity(c, options.guidance, options.embedded_guidance), euler, on_step);
+  if (!known.defined()) return sample_flow(start, schedule, velocity, euler, on_step);
+  KnownFramesStep keep_known(euler, known, start);
+  return sample_flow(start, schedule, velocity, keep_known, on_step);
 }
 
 }  // namespace viva

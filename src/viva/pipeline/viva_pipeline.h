@@ -101,9 +101,15 @@ class VivaPipeline {
   // Frees the VLM and CLIP (their memory is not needed while sampling); kept with Offload::None.
   void release_encoders();
 
-  // Samples the edited latent; `on_step(done, steps)` after each step.
+  // Samples the edited latent; `on_step(done, steps)` after each step. It starts from `noise`
+  // (undefined: seeded_noise of the source's shape and the options' seed); `known` [1, C, K,
+  // H', W'], when given, fixes the first K latent frames (KnownFramesStep).
   torch::Tensor sample(const EditConditions& conditions, const SamplingOptions& options,
-                       const std::function<void(int, int)>& on_step = {});
+                       const std::function<void(int, int)>& on_step = {}, const torch::Tensor& noise = {},
+                       const torch::Tensor& known = {});
+  // Standard normal noise drawn on the CPU from the seed alone, so a seed gives the same edit on
+  // any device; returned on the pipeline's device.
+  torch::Tensor seeded_noise(at::IntArrayRef sizes, uint64_t seed) const;
   // The guided velocity for a batch of B samples of one edit (conditions broadcast over B), as
   // sampling uses it: classifier-free guidance on the instruction; at guidance 1 the
   // unconditional branch is never evaluated. Differentiable when called with grad enabled.

@@ -1,0 +1,84 @@
+#include "viva/serve/edit_worker.h"
+
+#include <cstdio>
+
+#include "viva/core/strings.h"
+#include "viva/pipeline/edit_job.h"
+
+namespace viva {
+namespace {
+
+// Errors name the job's files; the client knows them as its upload fields.
+std::string as_client_sees_it(std::string message, const EditJobStore& store, const std::string& id) {
+  for (const auto& [path, name] : {std::make_pair(store.source_path(id), std::string("the video")),
+                                   std::make_pair(store.reference_path(id), std::string("the reference image")),
+                                   std::make_pair(store.job_folder(id), std::string("the job"))}) {
+    for (std::size_t at = message.find(path); at != std::string::npos; at = message.find(path, at + name.size()))
+      message.replace(at, path.size(), name);
+  }
+  return message;
+}
+
+}  // namespace
+
+EditWorker::EditWorker(EditJobStore& store, const std::string& model, torch::Device device, torch::ScalarType dtype,
+                       JsonlLog& log)
+    : store_(store), model_(model), device_(device), dtype_(dtype), log_(log) {
+  PipelineParts parts;
+  parts.offload = Offload::None;
+  pipeline_ = std::make_unique<VivaPipeline>(model, device, dtype, parts);
+}
+
+EditWorker::~EditWorker() {
+  store_.close();
+  if (thread_.joinable()) thread_.join();
+}
+
+void EditWorker::start() { thread_ = std::thread([this] { run(); }); }
+
+nlohmann::json EditWorker::model_info() const {
+  const VivaModelConfig& c = pipeline_->config();
+  return {{"path", model_},
+          {"device", device_.str()},
+          {"width", c.width},
+          {"height", c.height},
+          {"frames", c.frames},
+          {"sampling", {{"steps", c.sampling.steps}, {"cfg", c.sampling.guidance}, {"seed", c.sampling.seed}}}};
+}
+
+void EditWorker::run() {
+  while (auto job = store_.take_next()) run_job(*job);
+}
+
+void EditWorker::run_job(const ServeJob& job) {
+  log_.write("job_started", {{"id", job.id}, {"run", job.runs}});
+  EditJob edit;
+  edit.video = store_.source_path(job.id);
+  edit.instruction = job.request.instruction;
+  if (job.request.has_reference) edit.reference = store_.reference_path(job.id);
+  edit.output = store_.edited_path(job.id, job.request.format);
+  edit.side_by_side = store_.side_by_side_path(job.id);
+  edit.window = job.request.window;
+  edit.sampling = pipeline_->config().sampling;
+  edit.sampling.steps = job.request.steps.value_or(edit.sampling.steps);
+  edit.sampling.guidance = job.request.cfg.value_or(edit.sampling.guidance);
+  edit.sampling.seed = job.request.seed.value_or(edit.sampling.seed);
+  const std::vector<EditResult> results =
+      run_edit_jobs(*pipeline_, {edit}, ProgressOptions().set_mode(ProgressMode::Silent), true,
+                    [&](const std::string& stage, int64_t done, int64_t total) { store_.report(job.id, stage, done, total); });
+  // Shutting down: left as running on disk, so the next start runs it again.
+  if (store_.closed()) return;
+  const EditResult& r = results.at(0);
+  if (r.error.empty()) {
+    store_.finish(job.id, ServeJobState::Done);
+    log_.write("job_done", {{"id", job.id}, {"sample_s", r.times.sample_s}, {"encode_s", r.times.encode_s}});
+    return;
+  }
+  const std::string error = as_client_sees_it(r.error, store_, job.id);
+  store_.finish(job.id, ServeJobState::Failed, error);
+  const auto state = store_.find(job.id);
+  log_.write(state && state->state == ServeJobState::Cancelled ? "job_cancelled" : "job_failed",
+             {{"id", job.id}, {"error", error}});
+}
+
+}  // namespace viva
