@@ -12,11 +12,22 @@ seconds=${2:-20}
 viva="$root/build/bin/viva"
 frames=$((seconds * 24))
 mkdir -p "$out"
+rm -rf "$out/data"
 # One scene whose edit is a new background (what the shipped model does well).
-"$viva" data shapes --out "$out/data" --n 12 --seed 3 --frames "$frames" --fps 24 --size 64 >/dev/null
-row=$(grep '"task": "background"' "$out/data/manifest.jsonl" | head -1)
-source="$out/data/$(sed 's/.*"source": "\([^"]*\)".*/\1/' <<<"$row")"
-instruction=$(sed 's/.*"instruction": "\([^"]*\)".*/\1/' <<<"$row")
+"$viva" data shapes --out "$out/data" --n 40 --seed 3 --frames "$frames" --fps 24 --size 64 >/dev/null
+pick() {  # field $1 of the first video pair whose edit is a new background
+  /usr/bin/python3 -c "
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r['kind'] == 'video' and r['task'] == 'background':
+        print(r[sys.argv[2]]); break
+else:
+    sys.exit('no video pair with a new background; try another --seed')" "$out/data/manifest.jsonl" "$1"
+}
+source="$out/data/$(pick source)"
+[ -f "$source" ]
+instruction=$(pick instruction)
 # A tune: a note every half second, four rising steps over and over.
 ffmpeg -v error -y -i "$source" -f lavfi \
   -i "aevalsrc=0.3*sin(2*PI*t*220*pow(2\,floor(mod(2*t\,4))/4)):s=44100:d=$seconds" \

@@ -118,6 +118,13 @@ TEST(Cli, EditDataAndTrainErrorsAreOneLine) {
                                           " --model " + dir.file("nomodel")),
                         "nomodel");
   expect_one_line_error(run_viva(dir, "edit --model " + dir.file("nomodel")), "INSTRUCTION");
+  // Windows that break the 4k+1 rules are refused before the model loads.
+  expect_one_line_error(run_viva(dir, "edit " + dir.file("in.mp4") + " \"make it snow\" -o " + dir.file("o.mp4") +
+                                          " --window 8 --model " + dir.file("nomodel")),
+                        "window must be 4k+1");
+  expect_one_line_error(run_viva(dir, "edit " + dir.file("in.mp4") + " \"make it snow\" -o " + dir.file("o.mp4") +
+                                          " --window 9 --overlap 9 --model " + dir.file("nomodel")),
+                        "overlap must be 4m+1");
   // A missing output folder is found before the model loads (even before a missing model).
   expect_one_line_error(run_viva(dir, "edit " + dir.file("in.mp4") + " \"make it snow\" -o " + dir.file("no/o.mp4") +
                                           " --model " + dir.file("nomodel")),

@@ -91,7 +91,7 @@ TEST_F(TinyModel, InitTakesAnotherTransformerArchitectureAndRefusesOtherKeys) {
 // pixels: 96x48) and the edit is written at the source's size unless asked otherwise.
 TEST_F(TinyModel, EditWorksAtTheSourceAspectAndWritesAtTheAskedSize) {
   TempDir dir;
-  write_video(dir.file("in.mkv"), make_test_pattern(12, 50, 100, 24));
+  write_video(dir.file("in.mkv"), make_test_pattern(9, 50, 100, 24));
   VivaPipeline pipeline(model(), torch::kCPU, torch::kFloat32);
   EditJob job;
   job.video = dir.file("in.mkv");
@@ -124,7 +124,7 @@ TEST_F(TinyModel, EditWorksAtTheSourceAspectAndWritesAtTheAskedSize) {
   };
   const VideoFrames out = read_video(dir.file("source.mkv"));
   EXPECT_EQ(std::make_pair(out.width, out.height), std::make_pair(100, 50));
-  EXPECT_EQ(out.frames, 12);  // every frame: windows of 9 sharing 5, the second padded to 9
+  EXPECT_EQ(out.frames, 9);
   EXPECT_EQ(out.fps, 24.0);
   EXPECT_GE(read_video(dir.file("sbs.mkv")).width, 2 * 96);  // source | edited at the working size (with a gap)
   EXPECT_EQ(size_of("model"), std::make_pair(96, 48));
@@ -255,6 +255,39 @@ TEST_F(TinyModel, BatchGoesOnPastAFailedJob) {
 
   std::ofstream(dir.file("bad.jsonl")) << R"({"video": "v.mp4", "instruction": "x", "output": "o.mp4", "stpes": 3})" << "\n";
   expect_error_containing([&] { read_edit_jobs(dir.file("bad.jsonl"), EditJob{}); }, {"bad.jsonl:1", "stpes"});
+}
+
+// What the user gave is kept: the sound of the edited span (or none when asked), the timing,
+// and a phone's rotation (the edit comes out as the source is shown).
+TEST_F(TinyModel, EditKeepsTheSpansSoundAndTheSourcesRotation) {
+  TempDir dir;
+  VivaPipeline pipeline(model(), torch::kCPU, torch::kFloat32);
+  EditJob job;
+  job.video = std::string(VIVA_PROJECT_GOLDEN_DIR) + "/with_audio.mp4";
+  job.instruction = "make it snow";
+  job.start_s = 0.5;
+  job.frames = 12;
+  job.sampling = pipeline.config().sampling;
+  job.sampling.steps = 1;
+  job.output = dir.file("sound.mp4");
+  EditJob silent = job;
+  silent.output = dir.file("silent.mp4");
+  silent.keep_audio = false;
+  EditJob turned = job;
+  turned.video = std::string(VIVA_PROJECT_GOLDEN_DIR) + "/portrait_rotated.mp4";
+  turned.start_s = 0;
+  turned.output = dir.file("turned.mkv");
+  const auto results = run_edit_jobs(pipeline, {job, silent, turned}, ProgressOptions().set_mode(ProgressMode::Silent));
+  for (const auto& r : results) ASSERT_EQ(r.error, "");
+  const VideoInfo sound = probe_video(job.output);
+  EXPECT_EQ(read_video(job.output).frames, 12);
+  EXPECT_EQ(sound.fps, 24.0);
+  EXPECT_EQ(sound.audio_codec, "aac");
+  EXPECT_NEAR(sound.audio_duration_s, 0.5, 0.05);
+  EXPECT_EQ(probe_video(silent.output).audio_codec, "");
+  const VideoFrames upright = read_video(turned.output);
+  EXPECT_EQ(std::make_pair(upright.width, upright.height), std::make_pair(32, 48));
+  EXPECT_EQ(upright.frames, 6);
 }
 
 TEST_F(TinyModel, MissingOrBrokenModelFoldersNameTheProblem) {

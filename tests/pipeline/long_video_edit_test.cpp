@@ -67,6 +67,12 @@ TEST(LongVideoEdit, ThreeWindowsWithoutSeamsEveryFrameKept) {
                                        if (stage == "sampling") sampling_totals.push_back(total);
                                      });
   for (const auto& r : results) ASSERT_EQ(r.error, "");
+  // Each window continues the edit it overlaps: 34.7 dB measured, where windows sampled from the
+  // same noise without the frames they share agree at 26.6 dB (and pass the seam check below on
+  // the cross-fade alone).
+  EXPECT_EQ(results[0].windows, 3);
+  EXPECT_GT(results[0].window_agreement_db, 31.0);
+  RecordProperty("window_agreement_db", std::to_string(results[0].window_agreement_db));
   EXPECT_EQ(sampling_totals.back(), 3 * 8);  // three windows of 8 steps
   const VideoFrames edited = read_video(dir.file("a.mkv"));
   EXPECT_EQ(edited.frames, 29);
@@ -84,6 +90,7 @@ TEST(LongVideoEdit, ThreeWindowsWithoutSeamsEveryFrameKept) {
   const double worst_inside = *std::max_element(inside.begin(), inside.end());
   RecordProperty("worst_seam_step", std::to_string(worst_seam));
   RecordProperty("worst_step_inside", std::to_string(worst_inside));
+  // Measured: 2.65 at the seams, 2.85 inside; without the cross-fade 3.58, with neither 5.43.
   EXPECT_LE(worst_seam, 1.25 * worst_inside) << "seam steps vs inside-window steps";
 }
 

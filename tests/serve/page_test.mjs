@@ -31,7 +31,7 @@ const port = await new Promise((resolve, reject) => {
     if (m) resolve(Number(m[1]));
   });
   server.on("exit", (code) => reject(new Error("viva serve exited with " + code)));
-  setTimeout(() => reject(new Error("viva serve did not start in 60 s")), 60000);
+  setTimeout(() => reject(new Error("viva serve did not start in 60 s")), 60000).unref();
 });
 
 let browser;
@@ -95,6 +95,13 @@ try {
   if (!download) fail("no download link");
   if (errors.length) fail("script errors: " + errors.join("; "));
 
+  // Every shown video loaded and paused on a frame, for a steady picture.
+  await page.waitForFunction(() => [...document.querySelectorAll("figure:not([hidden]) video")]
+    .every((v) => v.readyState >= 2), { timeout: 30000 });
+  await page.evaluate(async () => {
+    for (const v of document.querySelectorAll("video")) { v.pause(); v.currentTime = v.duration / 2 || 0; }
+    await new Promise((r) => setTimeout(r, 500));
+  });
   mkdirSync(out, { recursive: true });
   await page.screenshot({ path: join(out, "serve-page.png"), fullPage: true });
   console.log(`page test: edit of ${width}x${height}, ${result.duration.toFixed(3)} s played; statuses seen: ` +
@@ -103,6 +110,8 @@ try {
   fail(e.message);
 } finally {
   if (browser) await browser.close();
+  const exited = new Promise((r) => server.on("exit", r));
   server.kill("SIGTERM");
+  await exited;
   rmSync(jobs, { recursive: true, force: true });
 }

@@ -47,7 +47,7 @@ TEST_F(ServeDurability, ThirtyEditsFromSixClientsAllFinishAsTheCliEdits) {
   o.port = 0;
   o.max_queue = 30;
   testing::InProcessServer server(o);
-  const std::string clip = test_clip_bytes(dir_);
+  const std::string clip = test_clip_bytes(dir_, 5);
   std::mutex mutex;
   std::map<std::string, int> seed_of;  // job id -> seed
   std::atomic<int> refused{0};
@@ -94,7 +94,7 @@ TEST_F(ServeDurability, ThirtyEditsFromSixClientsAllFinishAsTheCliEdits) {
 
 TEST_F(ServeDurability, AKilledServerFinishesItsJobAfterARestart) {
   const std::string args = "--model " + model_ + " --jobs " + dir_.file("jobs");
-  const std::string clip = test_clip_bytes(dir_);
+  const std::string clip = test_clip_bytes(dir_, 5);
   std::string first, interrupted;
   {
     testing::ServerProcess server(dir_, args);
@@ -117,9 +117,9 @@ TEST_F(ServeDurability, AKilledServerFinishesItsJobAfterARestart) {
   const auto finished = wait_for_job(c, interrupted, 300);
   EXPECT_EQ(finished["state"], "done") << finished.dump();
   EXPECT_EQ(finished["runs"], 2);
-  EXPECT_EQ(fetch_video(c, interrupted, dir_.file("interrupted.mp4")).frames, 9);
+  EXPECT_EQ(fetch_video(c, interrupted, dir_.file("interrupted.mp4")).frames, 5);
   EXPECT_EQ(json_of(c.Get(("/v1/edits/" + first).c_str()))["state"], "done");
-  EXPECT_EQ(fetch_video(c, first, dir_.file("first.mp4")).frames, 9);
+  EXPECT_EQ(fetch_video(c, first, dir_.file("first.mp4")).frames, 5);
 }
 
 }  // namespace

@@ -104,7 +104,7 @@ class ServerProcess {
   int port_ = 0;
 };
 
-// A 9-frame 64x64 test pattern as the bytes of an .mkv file.
+// A `frames`-frame 64x64 test pattern as the bytes of an .mkv file.
 inline std::string test_clip_bytes(const TempDir& dir, int frames = 9) {
   const std::string path = dir.file("clip-" + std::to_string(frames) + ".mkv");
   if (!std::filesystem::exists(path)) write_video(path, make_test_pattern(frames, 64, 64, 24.0));

@@ -12,6 +12,7 @@
 #include "viva/io/video_writer.h"
 #include "viva/nn/sequence_parallel.h"
 #include "viva/pipeline/edit_job.h"
+#include "viva/pipeline/temporal_windows.h"
 #include "viva/train/data_parallel.h"
 
 namespace viva::cli {
@@ -45,6 +46,7 @@ void edit(const EditArgs& a) {
   // Before loading the model, not after sampling (batch jobs: before each is encoded).
   for (const std::string& path : {a.output, a.side_by_side}) check_output_folder(path);
   check_output_size(a.output_size, "--output-size");
+  if (a.window) plan_temporal_windows(1, *a.window, a.overlap.value_or(default_window_overlap(*a.window)));
   // Under viva launch, torchrun or srun: every rank runs the same edits, the DiT's tokens split
   // among them (sequence parallel), and rank 0 decodes, writes and reports.
   const LaunchEnvironment launch = LaunchEnvironment::from_environment();
@@ -93,6 +95,9 @@ void edit(const EditArgs& a) {
     if (r.error.empty()) {
       std::printf("wrote %s (read %.1fs, encode %.1fs, sample %.1fs, decode %.1fs, write %.1fs)\n", r.output.c_str(),
                   r.times.read_s, r.times.encode_s, r.times.sample_s, r.times.decode_s, r.times.write_s);
+      if (r.windows > 1)
+        std::printf("  %d windows; where they overlap, each agrees with the edit before it at %.1f dB or more\n",
+                    r.windows, r.window_agreement_db);
     } else {
       ++failed;
       std::fprintf(stderr, "viva: error: %s\n", r.error.c_str());

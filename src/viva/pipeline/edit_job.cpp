@@ -106,8 +106,10 @@ void place_window(VideoFrames& edited, const VideoFrames& decoded, const Tempora
   }
 }
 
-void finish(VivaPipeline& pipeline, const EditJob& job, const Prepared& p, EditStageTimes& times,
+void finish(VivaPipeline& pipeline, const EditJob& job, const Prepared& p, EditResult& result,
             const ProgressOptions& progress_options, bool write_outputs, const EditStageCallback& on_stage) {
+  EditStageTimes& times = result.times;
+  result.windows = static_cast<int>(p.windows.size());
   const int steps = job.sampling.steps;
   const auto windows = static_cast<int64_t>(p.windows.size());
   const double fps = p.source.fps > 0 ? p.source.fps : 24.0;
@@ -140,7 +142,12 @@ void finish(VivaPipeline& pipeline, const EditJob& job, const Prepared& p, EditS
     if (!write_outputs && k + 1 == windows) break;
     if (on_stage) on_stage("decoding", (k + 1) * steps, windows * steps);
     start = std::chrono::steady_clock::now();
-    place_window(edited, pipeline.decode(latent, fps), w);
+    const VideoFrames decoded = pipeline.decode(latent, fps);
+    if (w.overlap > 0)
+      result.window_agreement_db = std::min(result.window_agreement_db,
+                                            psnr(frame_span(edited, w.start, w.overlap, w.overlap),
+                                                 frame_span(decoded, 0, w.overlap, w.overlap)));
+    place_window(edited, decoded, w);
     times.decode_s += seconds_since(start);
   }
   progress.finish();
@@ -179,7 +186,7 @@ std::vector<EditResult> run_edit_jobs(VivaPipeline& pipeline, const std::vector<
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     if (!prepared[i]) continue;
     try {
-      finish(pipeline, jobs[i], *prepared[i], results[i].times, progress, write_outputs, on_stage);
+      finish(pipeline, jobs[i], *prepared[i], results[i], progress, write_outputs, on_stage);
     } catch (const std::exception& e) {
       results[i].error = e.what();
     }
@@ -218,6 +225,13 @@ std::vector<EditJob> read_edit_jobs(const std::string& path, const EditJob& defa
     r.get("frames", job.frames);
     r.get("window", job.window);
     r.get("overlap", job.overlap);
+    if (job.window) {
+      try {
+        plan_temporal_windows(1, *job.window, job.overlap.value_or(default_window_overlap(*job.window)));
+      } catch (const Error& e) {
+        throw Error(where, e.what());
+      }
+    }
     r.get("audio", job.keep_audio);
     std::string size;
     r.get("size", size);

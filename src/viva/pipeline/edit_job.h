@@ -5,6 +5,7 @@
 // than a window is sampled and decoded window by window (temporal_windows.h): the model's
 // memory is that of one window whatever the length.
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,10 @@ struct EditResult {
   std::string output;
   std::string error;  // empty on success
   EditStageTimes times;
+  int windows = 0;
+  // The least PSNR (dB) between a window's decoded frames and the already edited frames they
+  // overlap, before the cross-fade: how well the windows agree (infinity for one window).
+  double window_agreement_db = std::numeric_limits<double>::infinity();
 };
 
 // Throws, naming `where`, unless `value` is "source", "model" or WIDTHxHEIGHT.

@@ -102,6 +102,8 @@ function showSource(blob, name) {
   $("source").src = URL.createObjectURL(blob);
   $("source-figure").hidden = false;
 }
+// A source the browser cannot play (FFV1, say) is still edited; the side-by-side shows it then.
+$("source").addEventListener("error", () => { $("source-figure").hidden = true; });
 function seconds(s) {
   return s < 90 ? Math.round(s) + " s" : Math.round(s / 60) + " min";
 }
