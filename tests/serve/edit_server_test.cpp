@@ -139,9 +139,9 @@ TEST_F(EditServerApi, EveryEndpointAndRefusal) {
   std::mt19937 random(1);
   std::string noise(5000, '\0');
   for (char& ch : noise) ch = static_cast<char>(random());
-  refused(c.Post("/v1/edits", edit_form(noise, "x")), 400, "video: cannot open as video");
+  refused(c.Post("/v1/edits", edit_form(noise, "x")), 400, "the video: cannot open as video");
   refused(c.Post("/v1/edits", edit_form(test_clip_bytes(jobs, 30), "x")), 400, "has 30 frames; this server edits at most 20");
-  refused(c.Post("/v1/edits", edit_form(clip, "x", {{"reference", "not an image"}})), 400, "reference image");
+  refused(c.Post("/v1/edits", edit_form(clip, "x", {{"reference", "not an image"}})), 400, "the reference image");
   refused(c.Post("/v1/edits", edit_form(std::string(2 << 20, 'v'), "x")), 413, "larger than this server accepts");
   refused(c.Get("/v1/edits/0123456789abcdef01234567"), 404, "no such edit");
   refused(c.Get("/v1/edits/../../etc/passwd"), 404, "no such route");
@@ -190,7 +190,8 @@ TEST_F(EditServerApi, HostileUploadsAreRefusedAndTheServerKeepsServing) {
   EXPECT_EQ(raw_request(server.port(), multipart_request(whole, b, "1000000000000")), 413);
   EXPECT_EQ(raw_request(server.port(), multipart_request(whole, b, "-5")), 413);  // read as 2^64 - 5
   // Garbage instead of HTTP.
-  EXPECT_EQ(raw_request(server.port(), std::string("\x16\x03\x01\x02\x00 GARBAGE\r\n\r\n", 20)), 400);
+  const char garbage[] = "\x16\x03\x01\x02\x00 GARBAGE\r\n\r\n";  // a TLS hello's first bytes, a NUL inside
+  EXPECT_EQ(raw_request(server.port(), std::string(garbage, sizeof garbage - 1)), 400);
   // A file name that climbs out of the jobs folder never reaches the file system.
   const std::string climbing = part("video", "../../../escaped.mkv", clip) + part("instruction", "", "x") +
                                part("reference", "../../ref.png", "") + "--" + b + "--\r\n";

@@ -142,6 +142,15 @@ void EditJobStore::save(const ServeJob& job) const {
   write_file_atomically(job_folder(job.id) + "/job.json", job.to_json().dump(2) + "\n");
 }
 
+std::string EditJobStore::as_client_sees_it(std::string message, const std::string& id) const {
+  for (const auto& [path, name] : {std::make_pair(source_path(id), std::string("the video")),
+                                   std::make_pair(reference_path(id), std::string("the reference image")),
+                                   std::make_pair(job_folder(id), std::string("the job"))})
+    for (std::size_t at = message.find(path); at != std::string::npos; at = message.find(path, at + name.size()))
+      message.replace(at, path.size(), name);
+  return message;
+}
+
 std::string EditJobStore::reserve() {
   std::lock_guard<std::mutex> lock(mutex_);
   std::string id = random_id();

@@ -58,6 +58,10 @@ class EditJobStore {
   }
   std::string side_by_side_path(const std::string& id) const { return job_folder(id) + "/side_by_side.mp4"; }
 
+  // `message` with the job's file paths replaced by what the client calls them ("the video",
+  // "the reference image"): errors name the upload, not the server's folders.
+  std::string as_client_sees_it(std::string message, const std::string& id) const;
+
   // A new id and its empty folder, for the uploads; accept() or discard() follows.
   std::string reserve();
   void discard(const std::string& id);

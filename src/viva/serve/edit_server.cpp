@@ -243,11 +243,8 @@ struct EditServer::Impl {
         read_image(store.reference_path(id));
       }
     } catch (const std::exception& e) {
+      const std::string why = store.as_client_sees_it(e.what(), id);
       store.discard(id);
-      std::string why = e.what();
-      for (const auto& [path, name] : {std::make_pair(store.source_path(id), std::string("video")),
-                                       std::make_pair(store.reference_path(id), std::string("reference image"))})
-        if (why.rfind(path, 0) == 0) why = name + why.substr(path.size());
       log.write("rejected", {{"status", 400}, {"error", why}});
       return refuse(res, 400, why);
     }

@@ -2,28 +2,12 @@
 
 #include <cstdio>
 
-#include "viva/core/strings.h"
 #include "viva/pipeline/edit_job.h"
 
 namespace viva {
-namespace {
-
-// Errors name the job's files; the client knows them as its upload fields.
-std::string as_client_sees_it(std::string message, const EditJobStore& store, const std::string& id) {
-  for (const auto& [path, name] : {std::make_pair(store.source_path(id), std::string("the video")),
-                                   std::make_pair(store.reference_path(id), std::string("the reference image")),
-                                   std::make_pair(store.job_folder(id), std::string("the job"))}) {
-    for (std::size_t at = message.find(path); at != std::string::npos; at = message.find(path, at + name.size()))
-      message.replace(at, path.size(), name);
-  }
-  return message;
-}
-
-}  // namespace
-
 EditWorker::EditWorker(EditJobStore& store, const std::string& model, torch::Device device, torch::ScalarType dtype,
                        JsonlLog& log)
-    : store_(store), model_(model), device_(device), dtype_(dtype), log_(log) {
+    : store_(store), model_(model), device_(device), log_(log) {
   PipelineParts parts;
   parts.offload = Offload::None;
   pipeline_ = std::make_unique<VivaPipeline>(model, device, dtype, parts);
@@ -74,7 +58,7 @@ void EditWorker::run_job(const ServeJob& job) {
     log_.write("job_done", {{"id", job.id}, {"sample_s", r.times.sample_s}, {"encode_s", r.times.encode_s}});
     return;
   }
-  const std::string error = as_client_sees_it(r.error, store_, job.id);
+  const std::string error = store_.as_client_sees_it(r.error, job.id);
   store_.finish(job.id, ServeJobState::Failed, error);
   const auto state = store_.find(job.id);
   log_.write(state && state->state == ServeJobState::Cancelled ? "job_cancelled" : "job_failed",

@@ -34,7 +34,6 @@ class EditWorker {
   EditJobStore& store_;
   std::string model_;
   torch::Device device_;
-  torch::ScalarType dtype_;
   JsonlLog& log_;
   std::unique_ptr<VivaPipeline> pipeline_;
   std::thread thread_;
