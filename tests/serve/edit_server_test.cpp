@@ -7,6 +7,7 @@
 
 #include <random>
 
+#include "../support/cli_run.h"
 #include "../support/needs_shared.h"
 #include "serve_test_support.h"
 #include "viva/io/video_reader.h"
@@ -228,6 +229,23 @@ TEST_F(EditServerApi, AnApiKeyGuardsEveryRouteButHealth) {
   EXPECT_EQ(c.Get("/v1/model", {{"Authorization", "Bearer secret-key-0123456789"}})->status, 200);
   EXPECT_EQ(c.Get("/v1/model", {{"X-API-Key", "secret-key-0123456789"}})->status, 200);
   EXPECT_EQ(c.Post("/v1/edits", edit_form(test_clip_bytes(jobs), "x"))->status, 401);
+}
+
+// The command refuses, in one line and before loading a model, to open up without a good key.
+TEST(ServeCommand, RefusesToListenBeyondThisMachineWithoutAKey) {
+  TempDir dir;
+  testing::expect_one_line_error(testing::run_viva(dir, "serve --host 0.0.0.0 --model " + dir.file("nomodel")),
+                                 "needs an API key");
+  testing::write_bytes(dir.file("short.key"), "abc\n");
+  testing::expect_one_line_error(
+      testing::run_viva(dir, "serve --api-key-file " + dir.file("short.key") + " --model " + dir.file("nomodel")),
+      "at least 16 characters");
+  testing::expect_one_line_error(
+      testing::run_viva(dir, "serve --api-key-file " + dir.file("none.key") + " --model " + dir.file("nomodel")),
+      "none.key");
+  testing::expect_one_line_error(
+      testing::run_viva(dir, "serve --port 0 --jobs " + dir.file("jobs") + " --model " + dir.file("nomodel")), "nomodel");
+  EXPECT_FALSE(std::filesystem::exists(dir.file("jobs")));  // nothing made for a server that did not start
 }
 
 }  // namespace

@@ -87,11 +87,9 @@ struct EditServer::Impl {
   EditWorker worker;
   httplib::Server http;
 
-  explicit Impl(EditServerOptions o)
-      : options(std::move(o)),
-        store(options.jobs),
-        log(options.jobs + "/server.jsonl"),
-        worker(store, options.model, parse_device(options.device), parse_compute_dtype(options.dtype), log) {
+  // The model loads first: a model that cannot leaves no jobs folder behind.
+  explicit Impl(EditServerOptions o, std::unique_ptr<VivaPipeline> model)
+      : options(std::move(o)), store(options.jobs), log(options.jobs + "/server.jsonl"), worker(store, std::move(model), log) {
     routes();
   }
 
@@ -259,7 +257,8 @@ struct EditServer::Impl {
 
 EditServer::EditServer(EditServerOptions options) {
   check_server_exposure(options);
-  impl_ = std::make_unique<Impl>(std::move(options));
+  auto model = EditWorker::load_model(options.model, parse_device(options.device), parse_compute_dtype(options.dtype));
+  impl_ = std::make_unique<Impl>(std::move(options), std::move(model));
 }
 
 EditServer::~EditServer() { stop(); }

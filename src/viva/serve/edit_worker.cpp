@@ -5,13 +5,15 @@
 #include "viva/pipeline/edit_job.h"
 
 namespace viva {
-EditWorker::EditWorker(EditJobStore& store, const std::string& model, torch::Device device, torch::ScalarType dtype,
-                       JsonlLog& log)
-    : store_(store), model_(model), device_(device), log_(log) {
+std::unique_ptr<VivaPipeline> EditWorker::load_model(const std::string& model, torch::Device device,
+                                                     torch::ScalarType dtype) {
   PipelineParts parts;
   parts.offload = Offload::None;
-  pipeline_ = std::make_unique<VivaPipeline>(model, device, dtype, parts);
+  return std::make_unique<VivaPipeline>(model, device, dtype, parts);
 }
+
+EditWorker::EditWorker(EditJobStore& store, std::unique_ptr<VivaPipeline> pipeline, JsonlLog& log)
+    : store_(store), log_(log), pipeline_(std::move(pipeline)) {}
 
 EditWorker::~EditWorker() {
   store_.close();
@@ -22,8 +24,8 @@ void EditWorker::start() { thread_ = std::thread([this] { run(); }); }
 
 nlohmann::json EditWorker::model_info() const {
   const VivaModelConfig& c = pipeline_->config();
-  return {{"path", model_},
-          {"device", device_.str()},
+  return {{"path", pipeline_->model().path()},
+          {"device", pipeline_->device().str()},
           {"width", c.width},
           {"height", c.height},
           {"frames", c.frames},

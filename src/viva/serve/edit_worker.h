@@ -16,9 +16,10 @@ namespace viva {
 
 class EditWorker {
  public:
-  // Loads the model now, every component resident (the encoders are not freed between jobs).
-  EditWorker(EditJobStore& store, const std::string& model, torch::Device device, torch::ScalarType dtype,
-             JsonlLog& log);
+  // The model with every component resident (the encoders are not freed between jobs).
+  static std::unique_ptr<VivaPipeline> load_model(const std::string& model, torch::Device device,
+                                                  torch::ScalarType dtype);
+  EditWorker(EditJobStore& store, std::unique_ptr<VivaPipeline> pipeline, JsonlLog& log);
   ~EditWorker();  // closes the store and waits for the running job's next step
   EditWorker(const EditWorker&) = delete;
   EditWorker& operator=(const EditWorker&) = delete;
@@ -32,8 +33,6 @@ class EditWorker {
   void run_job(const ServeJob& job);
 
   EditJobStore& store_;
-  std::string model_;
-  torch::Device device_;
   JsonlLog& log_;
   std::unique_ptr<VivaPipeline> pipeline_;
   std::thread thread_;
