@@ -27,8 +27,7 @@ struct Prepared {
   VideoFrames source;  // every frame to edit, at the working size
   int source_width = 0, source_height = 0;
   std::vector<TemporalWindow> windows;
-  EditConditions conditions;                  // the first window's
-  std::vector<torch::Tensor> window_sources;  // each window's source latent
+  EditConditions conditions;  // the first window's (later windows encode their source as they come)
 };
 
 // The size the edit is written at; even for .mp4 (H.264 in 4:2:0 needs even sides).
@@ -83,9 +82,6 @@ Prepared prepare(VivaPipeline& pipeline, const EditJob& job, EditStageTimes& tim
   // The instruction is encoded once, with the video's first frame: every window follows the
   // same conditions, which keeps them consistent.
   p.conditions = pipeline.encode(window_clip(p.source, p.windows[0]), job.instruction, reference);
-  p.window_sources.push_back(p.conditions.source);
-  for (std::size_t k = 1; k < p.windows.size(); ++k)
-    p.window_sources.push_back(pipeline.encode_video(window_clip(p.source, p.windows[k])));
   times.encode_s = seconds_since(start);
   return p;
 }
@@ -117,7 +113,7 @@ void finish(VivaPipeline& pipeline, const EditJob& job, const Prepared& p, EditR
   Progress progress(label, windows * steps, ProgressOptions(progress_options).set_unit("step"));
   // One noise tensor over the whole video's latent frames, each window taking its stretch: the
   // frames two windows share start from the same noise. (Window starts are multiples of four.)
-  const torch::Tensor& first = p.window_sources[0];
+  const torch::Tensor& first = p.conditions.source;
   const TemporalWindow& last = p.windows.back();
   const std::vector<int64_t> sizes{1, first.size(1), last.start / 4 + latent_frames(last.model_frames), first.size(3),
                                    first.size(4)};
@@ -126,8 +122,9 @@ void finish(VivaPipeline& pipeline, const EditJob& job, const Prepared& p, EditR
   for (int64_t k = 0; k < windows; ++k) {
     const TemporalWindow& w = p.windows[static_cast<std::size_t>(k)];
     auto start = std::chrono::steady_clock::now();
+    // One window's source latent at a time: the memory of a long video's edit is one window's.
     EditConditions conditions = p.conditions;
-    conditions.source = p.window_sources[static_cast<std::size_t>(k)];
+    if (k > 0) conditions.source = pipeline.encode_video(window_clip(p.source, w));
     torch::Tensor known;  // the already edited frames this window shares with the one before
     if (w.overlap > 0) known = pipeline.encode_video(frame_span(edited, w.start, w.overlap, w.overlap));
     const torch::Tensor latent = pipeline.sample(
