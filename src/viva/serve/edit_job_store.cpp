@@ -164,8 +164,12 @@ void EditJobStore::discard(const std::string& id) {
   fs::remove_all(job_folder(id), ec);
 }
 
-ServeJob EditJobStore::accept(const std::string& id, const ServeEditRequest& request) {
+std::optional<ServeJob> EditJobStore::accept(const std::string& id, const ServeEditRequest& request,
+                                             int64_t max_queued) {
   std::lock_guard<std::mutex> lock(mutex_);
+  int64_t waiting = 0;
+  for (const auto& [other, job] : jobs_) waiting += job.state == ServeJobState::Queued;
+  if (waiting >= max_queued) return std::nullopt;
   ServeJob job;
   job.id = id;
   job.sequence = next_sequence_++;

@@ -65,8 +65,9 @@ class EditJobStore {
   // A new id and its empty folder, for the uploads; accept() or discard() follows.
   std::string reserve();
   void discard(const std::string& id);
-  // Queues a reserved job whose files are in place.
-  ServeJob accept(const std::string& id, const ServeEditRequest& request);
+  // Queues a reserved job whose files are in place, unless `max_queued` jobs are already
+  // waiting (then nothing: the caller discards it).
+  std::optional<ServeJob> accept(const std::string& id, const ServeEditRequest& request, int64_t max_queued);
 
   std::optional<ServeJob> find(const std::string& id) const;
   int64_t queued() const;

@@ -223,11 +223,12 @@ struct EditServer::Impl {
       log.write("rejected", {{"status", 400}, {"error", e.what()}});
       return refuse(res, 400, e.what());
     }
-    if (store.queued() >= options.max_queue) {
+    const auto queue_full = [&] {
       log.write("rejected", {{"status", 429}, {"error", "queue full"}});
       res.set_header("Retry-After", "30");
-      return refuse(res, 429, "the queue is full (" + std::to_string(options.max_queue) + " edits waiting); try again later");
-    }
+      refuse(res, 429, "the queue is full (" + std::to_string(options.max_queue) + " edits waiting); try again later");
+    };
+    if (store.queued() >= options.max_queue) return queue_full();  // before storing the uploads
     // The uploads are stored under fixed names in the job's own folder, then checked.
     const std::string id = store.reserve();
     try {
@@ -246,9 +247,13 @@ struct EditServer::Impl {
       log.write("rejected", {{"status", 400}, {"error", why}});
       return refuse(res, 400, why);
     }
-    const ServeJob job = store.accept(id, request);
+    const auto job = store.accept(id, request, options.max_queue);  // the limit again, atomically
+    if (!job) {
+      store.discard(id);
+      return queue_full();
+    }
     log.write("accepted", {{"id", id}, {"instruction", request.instruction}});
-    nlohmann::json body = job_view(job);
+    nlohmann::json body = job_view(*job);
     body["status_url"] = "/v1/edits/" + id;
     res.set_header("Location", "/v1/edits/" + id);
     answer(res, 202, body);
