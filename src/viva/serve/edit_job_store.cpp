@@ -167,9 +167,7 @@ void EditJobStore::discard(const std::string& id) {
 std::optional<ServeJob> EditJobStore::accept(const std::string& id, const ServeEditRequest& request,
                                              int64_t max_queued) {
   std::lock_guard<std::mutex> lock(mutex_);
-  int64_t waiting = 0;
-  for (const auto& [other, job] : jobs_) waiting += job.state == ServeJobState::Queued;
-  if (waiting >= max_queued) return std::nullopt;
+  if (queued_locked() >= max_queued) return std::nullopt;
   ServeJob job;
   job.id = id;
   job.sequence = next_sequence_++;
@@ -188,11 +186,15 @@ std::optional<ServeJob> EditJobStore::find(const std::string& id) const {
   return it->second;
 }
 
-int64_t EditJobStore::queued() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+int64_t EditJobStore::queued_locked() const {
   int64_t n = 0;
   for (const auto& [id, job] : jobs_) n += job.state == ServeJobState::Queued;
   return n;
+}
+
+int64_t EditJobStore::queued() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return queued_locked();
 }
 
 std::optional<std::string> EditJobStore::running() const {

@@ -92,6 +92,7 @@ class EditJobStore {
 
  private:
   void save(const ServeJob& job) const;
+  int64_t queued_locked() const;  // the caller holds mutex_
 
   std::string folder_;
   mutable std::mutex mutex_;
