@@ -77,7 +77,7 @@ TEST(MediaMetadata, AudioIsCopiedCutToTheSpan) {
   EXPECT_NEAR(probe_video(dir.file("whole.mp4")).audio_duration_s, 2.0, 0.05);
   // No audio to carry: a silent source, a frame folder, a missing file.
   write_video(dir.file("silent.mkv"), make_test_pattern(3, 16, 16, 24.0));
-  for (const std::string from : {dir.file("silent.mkv"), dir.file("nowhere.mp4")}) {
+  for (const std::string& from : {dir.file("silent.mkv"), dir.file("nowhere.mp4")}) {
     write_video(dir.file("out.mp4"), make_test_pattern(3, 16, 16, 24.0), EncodeOptions().set_audio({from, 0, 0}));
     EXPECT_EQ(probe_video(dir.file("out.mp4")).audio_codec, "") << from;
   }

@@ -60,14 +60,14 @@ TEST(Lora, StartsAsIdentityTrainsOnlyItselfAndMergesExactly) {
 
   // Save, load into a fresh adapter on a fresh copy of the model, merge at strength 1 and 0.
   TempDir dir;
-  lora.save(dir.file("lora.safetensors"));
+  lora.save_file(dir.file("lora.safetensors"));
   const LoraOptions saved = lora_options_from_file(dir.file("lora.safetensors"));
   EXPECT_EQ(saved.rank, 4);
   EXPECT_EQ(saved.targets, lo.targets);
   torch::manual_seed(0);
   HunyuanDit copy(o);
   LoraAdapter loaded(*copy, saved);
-  loaded.load(dir.file("lora.safetensors"));
+  loaded.load_file(dir.file("lora.safetensors"));
   loaded.merge();
   EXPECT_TRUE(torch::allclose(copy->forward(in), adapted, 1e-5, 1e-6));
   loaded.unmerge();
@@ -79,7 +79,7 @@ TEST(Lora, StartsAsIdentityTrainsOnlyItselfAndMergesExactly) {
   other.rank = 2;
   HunyuanDit third(o);
   LoraAdapter wrong(*third, other);
-  expect_error_containing([&] { wrong.load(dir.file("lora.safetensors")); }, {"lora.safetensors", "rank 4"});
+  expect_error_containing([&] { wrong.load_file(dir.file("lora.safetensors")); }, {"lora.safetensors", "rank 4"});
   other.targets = {"nothing_like_this"};
   expect_error_containing([&] { LoraAdapter none(*third, other); }, {"no Linear layer"});
 }

@@ -218,7 +218,7 @@ TEST_F(TinyModel, LoraFilesApplyToTheTransformer) {
     LoraAdapter lora(*source.transformer(), lo);
     torch::NoGradGuard no_grad;
     for (auto& p : lora.parameters()) p.add_(torch::randn_like(p) * 0.1);
-    lora.save(dir.file("lora.safetensors"));
+    lora.save_file(dir.file("lora.safetensors"));
   }
   VivaPipeline adapted(model(), torch::kCPU, torch::kFloat32);
   adapted.apply_lora(dir.file("lora.safetensors"), 1.0);

@@ -150,6 +150,9 @@ TEST_F(EditServerApi, EveryEndpointAndRefusal) {
 
   // The queue: one running (many steps), one waiting, the next refused; results only when done.
   const std::string running = json_of(c.Post("/v1/edits", edit_form(clip, "a", {{"steps", "200"}})))["id"];
+  // Until the worker takes it, it is the one waiting job the queue holds.
+  for (int i = 0; i < 400 && json_of(c.Get(("/v1/edits/" + running).c_str())).value("state", "") == "queued"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
   const std::string waiting = json_of(c.Post("/v1/edits", edit_form(clip, "b")))["id"];
   auto full = c.Post("/v1/edits", edit_form(clip, "c"));
   refused(full, 429, "queue is full");

@@ -1,18 +1,15 @@
-// viva serve's page in headless Chromium (Debian's, driven by puppeteer-core): it loads at a
-// phone's width without sideways scrolling, takes the shipped sample and an instruction, shows
-// the job running, and plays the edit at the sample's size and duration. Saves a screenshot.
+// viva serve's page in headless Chromium (Debian's, driven over the DevTools pipe by
+// headless_chromium.mjs): it loads at a phone's width without sideways scrolling, takes the
+// shipped sample and an instruction, shows the job running, and plays the edit at the sample's
+// size and duration. Saves a screenshot.
 //   node page_test.mjs VIVA MODEL SAMPLE OUT_DIR
 import { spawn, execFileSync } from "node:child_process";
-import { createRequire } from "node:module";
 import { mkdtempSync, mkdirSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { Browser } from "./headless_chromium.mjs";
 
 const [viva, model, sample, out] = process.argv.slice(2);
-const here = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(join(here, "../../tools/browser/package.json"));
-const puppeteer = require("puppeteer-core");
 const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
 const fail = (why) => { console.error("page test: " + why); process.exitCode = 1; };
 
@@ -37,34 +34,30 @@ const port = await new Promise((resolve, reject) => {
 let browser;
 try {
   try {
-    browser = await puppeteer.launch({
-      executablePath: chromium,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required"],
-    });
+    if (!chromium) throw new Error("not installed");
+    browser = await Browser.launch(chromium,
+      ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required"]);
   } catch (e) {
     console.log("SKIP: Chromium cannot start here (" + (chromium || "not installed") + "): " + e.message.split("\n")[0]);
     process.exit(77);
   }
   const page = await browser.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
 
   // A phone: everything fits the width.
-  await page.setViewport({ width: 390, height: 844, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
-  await page.goto(`http://127.0.0.1:${port}/`, { waitUntil: "networkidle0" });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  await page.setViewport({ width: 390, height: 844, deviceScaleFactor: 2, mobile: true });
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.waitFor(`document.readyState === "complete"`, 30000, "the page loaded");
+  const overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth");
   if (overflow > 0) fail(`the page is ${overflow}px wider than a phone's screen`);
 
   await page.setViewport({ width: 1100, height: 900 });
-  const input = await page.$("#video");
-  await input.uploadFile(sample);
+  await page.chooseFiles("#video", [sample]);
   await page.type("#instruction", "Replace the background with a sandy beach.");
   await page.click("#submit");
   const seen = new Set();
   const started = Date.now();
-  while (!(await page.$("body[data-done]"))) {
-    const status = await page.$eval("#status", (e) => e.textContent);
+  while (!(await page.evaluate(`document.body.hasAttribute("data-done")`))) {
+    const status = await page.evaluate(`document.querySelector("#status").textContent`);
     seen.add(status.split(":")[0].split("…")[0]);
     if (status.startsWith("Failed") || status.startsWith("Lost")) throw new Error("the edit failed: " + status);
     if (Date.now() - started > 300000) throw new Error("no result after 300 s; last status: " + status);
@@ -74,36 +67,36 @@ try {
     fail("the page never showed the job's progress: " + [...seen].join(", "));
 
   // The edit plays: its metadata is the sample's, and time moves.
-  const result = await page.waitForFunction(() => {
+  const result = await page.waitFor(`(() => {
     const v = document.getElementById("result");
     return v.readyState >= 1 && { duration: v.duration, width: v.videoWidth, height: v.videoHeight };
-  }, { timeout: 30000 }).then((h) => h.jsonValue());
+  })()`, 30000, "the edit's metadata");
   const expected = frames / fps;
   if (Math.abs(result.duration - expected) > 1.5 / fps) fail(`the edit lasts ${result.duration} s, not ${expected} s`);
   if (result.width !== width || result.height !== height)
     fail(`the edit is ${result.width}x${result.height}, not ${width}x${height}`);
-  const played = await page.evaluate(async () => {
+  const played = await page.evaluate(`(async () => {
     const v = document.getElementById("result");
     await v.play();
     await new Promise((r) => setTimeout(r, 600));
     return v.currentTime > 0 || v.ended || v.played.length > 0;
-  });
+  })()`);
   if (!played) fail("the edit does not play");
-  const sbs = await page.$eval("#side-by-side", (v) => v.src.startsWith("blob:"));
+  const sbs = await page.evaluate(`document.querySelector("#side-by-side").src.startsWith("blob:")`);
   if (!sbs) fail("no side-by-side shown");
-  const download = await page.$eval("#download", (a) => a.href.startsWith("blob:"));
+  const download = await page.evaluate(`document.querySelector("#download").href.startsWith("blob:")`);
   if (!download) fail("no download link");
-  if (errors.length) fail("script errors: " + errors.join("; "));
+  if (page.errors.length) fail("script errors: " + page.errors.join("; "));
 
   // Every shown video loaded and paused on a frame, for a steady picture.
-  await page.waitForFunction(() => [...document.querySelectorAll("figure:not([hidden]) video")]
-    .every((v) => v.readyState >= 2), { timeout: 30000 });
-  await page.evaluate(async () => {
+  await page.waitFor(`[...document.querySelectorAll("figure:not([hidden]) video")].every((v) => v.readyState >= 2)`,
+                     30000, "every shown video loaded");
+  await page.evaluate(`(async () => {
     for (const v of document.querySelectorAll("video")) { v.pause(); v.currentTime = v.duration / 2 || 0; }
     await new Promise((r) => setTimeout(r, 500));
-  });
+  })()`);
   mkdirSync(out, { recursive: true });
-  await page.screenshot({ path: join(out, "serve-page.png"), fullPage: true });
+  await page.screenshot(join(out, "serve-page.png"));
   console.log(`page test: edit of ${width}x${height}, ${result.duration.toFixed(3)} s played; statuses seen: ` +
               [...seen].join(", ") + `; screenshot ${join(out, "serve-page.png")}`);
 } catch (e) {

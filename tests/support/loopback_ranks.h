@@ -2,7 +2,9 @@
 // Several ranks of one process group as threads of the test process, over Gloo on loopback: for
 // tests of collectives in place (autograd functions, reducers) without launching processes.
 #include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -12,23 +14,41 @@
 namespace viva::testing {
 
 // Runs body(rank, group) on `world` threads, each a rank of one CPU process group; returns each
-// rank's exception message ("" when it returned).
+// rank's exception message ("" when it returned). No rank tears its group down before every rank
+// has finished: a rank whose body returns at once would otherwise close its Gloo connections
+// while another rank is still joining, and that rank would fail with "connection closed by peer".
 inline std::vector<std::string> run_on_ranks(int world, const std::function<void(int, ProcessGroup&)>& body) {
   const int port = unused_loopback_port();
   std::vector<std::string> errors(world);
+  std::mutex mutex;
+  std::condition_variable all_done;
+  int done = 0;
+  const auto finish_and_wait = [&] {
+    std::unique_lock<std::mutex> lock(mutex);
+    if (++done == world) all_done.notify_all();
+    all_done.wait(lock, [&] { return done == world; });
+  };
   std::vector<std::thread> threads;
   for (int rank = 0; rank < world; ++rank)
     threads.emplace_back([&, rank] {
+      bool finished = false;
       try {
         LaunchEnvironment env;
         env.rank = env.local_rank = rank;
         env.world_size = world;
         env.master_port = port;
         ProcessGroup group(env, torch::kCPU, std::chrono::seconds(60));
-        body(rank, group);
+        try {
+          body(rank, group);
+        } catch (const std::exception& e) {
+          errors[rank] = e.what();
+        }
+        finished = true;
+        finish_and_wait();
       } catch (const std::exception& e) {
         errors[rank] = e.what();
       }
+      if (!finished) finish_and_wait();
     });
   for (auto& t : threads) t.join();
   return errors;

@@ -86,7 +86,7 @@ void LoraAdapter::unmerge() {
   attach_branches();
 }
 
-void LoraAdapter::save(const std::string& path) const {
+void LoraAdapter::save_file(const std::string& path) const {
   std::vector<NamedTensor> tensors;
   for (const Layer& l : layers_) {
     tensors.push_back({l.path + ".lora_A.weight", l.a.detach().to(torch::kCPU)});
@@ -99,7 +99,7 @@ void LoraAdapter::save(const std::string& path) const {
                     {"targets", nlohmann::json(options_.targets).dump()}});
 }
 
-void LoraAdapter::load(const std::string& path) {
+void LoraAdapter::load_file(const std::string& path) {
   const Checkpoint file(path);
   const auto& meta = file.metadata();
   if (meta.count("rank") && std::stoll(meta.at("rank")) != options_.rank)

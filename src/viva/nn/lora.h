@@ -43,9 +43,9 @@ class LoraAdapter : public torch::nn::Module {
   void merge();
   void unmerge();
 
-  void save(const std::string& path) const;
-  // Reads an adapter saved by save() for the same model (ranks and targets must match).
-  void load(const std::string& path);
+  void save_file(const std::string& path) const;
+  // Reads an adapter saved by save_file() for the same model (ranks and targets must match).
+  void load_file(const std::string& path);
 
  private:
   struct Layer {

@@ -109,8 +109,10 @@ EncodeSummary encode_dataset(VivaPipeline& pipeline, const EncodeDatasetOptions&
         if (clip.empty() || caption.empty()) continue;
         ManifestRow clip_row = row;
         clip_row.id = row.id + "#" + role;
-        samples.push_back({clip_row, [&pipeline, clip_row, clip, caption, width, height, frames] {
-                             return encode_caption_clip(pipeline, clip_row, clip, caption, width, height, frames);
+        samples.push_back({clip_row, [&pipeline, clip_row, clip_path = clip, clip_caption = caption, width, height,
+                                      frames] {
+                             return encode_caption_clip(pipeline, clip_row, clip_path, clip_caption, width, height,
+                                                        frames);
                            }});
       }
     }

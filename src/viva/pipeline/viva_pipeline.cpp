@@ -195,7 +195,7 @@ void VivaPipeline::apply_lora(const std::string& path, double strength) {
 void VivaPipeline::merge_lora(const std::pair<std::string, double>& lora) {
   auto adapter = std::make_shared<LoraAdapter>(*transformer_, lora_options_from_file(lora.first));
   adapter->to(transformer_->img_in->proj->weight.device(), dtype_);  // the host with Offload::Blocks
-  adapter->load(lora.first);
+  adapter->load_file(lora.first);
   adapter->set_strength(lora.second);
   adapter->merge();
   lora_ = adapter;

@@ -285,7 +285,7 @@ TrainResult train_grpo(const GrpoConfig& config, const TrainRunOptions& run) {
   if (!trainer.writes()) return trainer.finish(lora_path);  // rank 0 writes the outputs
   write_image((fs::path(config.out) / "reward.png").string(),
               plot_series(logged_step_series(trainer.log().path(), "reward"), "Edit-GRPO mean group reward per step"));
-  lora.save(lora_path);
+  lora.save_file(lora_path);
   return trainer.finish(lora_path, {{"max_kl", max_kl}});
 }
 

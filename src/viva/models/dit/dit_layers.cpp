@@ -31,7 +31,11 @@ torch::Tensor timestep_sinusoid(const torch::Tensor& t, int64_t dim) {
 }
 
 TimestepEmbedderImpl::TimestepEmbedderImpl(int64_t hidden) {
-  mlp = register_module("mlp", torch::nn::Sequential(linear(256, hidden), torch::nn::SiLU(), linear(hidden, hidden)));
+  // The second Linear draws its initial weights first, as in the GCC builds that wrote every model
+  // so far (the order of a call's arguments is open in C++; spelled out, one seed is one model).
+  torch::nn::Linear second = linear(hidden, hidden);
+  torch::nn::Linear first = linear(256, hidden);
+  mlp = register_module("mlp", torch::nn::Sequential(first, torch::nn::SiLU(), second));
 }
 
 torch::Tensor TimestepEmbedderImpl::forward(const torch::Tensor& t) {

@@ -1,6 +1,7 @@
 #include "viva/models/dit/hunyuan_dit.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "viva/core/error.h"
 #include "viva/core/strings.h"
@@ -124,7 +125,9 @@ torch::Tensor HunyuanDitImpl::forward(const DitInput& in, DitTrace* trace) {
   }
 
   // The reference frame takes RoPE time index -1 so the video keeps its pretrained positions.
-  auto [cos, sin] = rope_tables(T, H, W, ref_frames ? -1 : 0, img.device());
+  // (Named tensors, not a structured binding: C++17 lambdas cannot capture those.)
+  torch::Tensor cos, sin;
+  std::tie(cos, sin) = rope_tables(T, H, W, ref_frames ? -1 : 0, img.device());
   const torch::Tensor mask =
       text.mask.defined()
           ? key_padding_mask(torch::cat({torch::ones({B, N}, text.mask.options()), text.mask}, 1))

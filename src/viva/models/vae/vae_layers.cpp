@@ -87,8 +87,12 @@ torch::Tensor VaeAttentionImpl::forward(const torch::Tensor& x) {
 }
 
 VaeMidBlockImpl::VaeMidBlockImpl(int64_t channels, int64_t groups) {
-  resnets = register_module("resnets", torch::nn::ModuleList(VaeResnet(channels, channels, groups),
-                                                             VaeResnet(channels, channels, groups)));
+  // The second block draws its initial weights first, as it did in the GCC builds that wrote
+  // every model so far: C++ leaves the order of a call's arguments open, so one seed gave two
+  // models under GCC and clang until the order was spelled out.
+  VaeResnet second(channels, channels, groups);
+  VaeResnet first(channels, channels, groups);
+  resnets = register_module("resnets", torch::nn::ModuleList(first, second));
   attentions = register_module("attentions", torch::nn::ModuleList(VaeAttention(channels, groups)));
 }
 

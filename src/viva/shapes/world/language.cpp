@@ -194,9 +194,13 @@ std::string add_clause(const Scene& before, const EditOperation& op, Rng& rng) {
     switch (rng.below(3)) {
       case 0:
         return "add " + with_article(size) + " copy of " + reference_noun(rng);
-      case 1:
-        return "put " + with_article(size) + " version of " + reference_noun(rng) + " into the " +
-               scene_word(before, rng);
+      case 1: {
+        // C++ leaves the order of a call's arguments (operator+ too) open: where one expression
+        // would draw twice, the draws are spelled out in the order GCC took when the datasets so
+        // far were made, so that one seed gives one dataset under any compiler.
+        const std::string where = scene_word(before, rng);
+        return "put " + with_article(size) + " version of " + reference_noun(rng) + " into the " + where;
+      }
       default:
         return "insert " + reference_noun(rng) + ", " + size;
     }
@@ -321,8 +325,9 @@ std::optional<std::string> referring_expression(const Scene& scene, int object_i
       const auto by_colour = alike(scene, *target, {true, false, false});
       if (by_colour.size() == 2) {
         const bool larger = class_of(scene, *target) == SizeClass::Large;
-        return "the " + std::string(larger ? pick(rng, {"larger", "bigger"}) : "smaller") + " " +
-               join({colour_word(target->colour, rng), shape_word(target->shape, rng)});
+        // Drawn before the size word, spelled out as in add_clause.
+        const std::string name = join({colour_word(target->colour, rng), shape_word(target->shape, rng)});
+        return "the " + std::string(larger ? pick(rng, {"larger", "bigger"}) : "smaller") + " " + name;
       }
     }
     return "the " + name_with(scene, *target, parts, rng);
