@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -31,24 +32,18 @@ inline std::vector<std::string> run_on_ranks(int world, const std::function<void
   std::vector<std::thread> threads;
   for (int rank = 0; rank < world; ++rank)
     threads.emplace_back([&, rank] {
-      bool finished = false;
+      std::unique_ptr<ProcessGroup> group;
       try {
         LaunchEnvironment env;
         env.rank = env.local_rank = rank;
         env.world_size = world;
         env.master_port = port;
-        ProcessGroup group(env, torch::kCPU, std::chrono::seconds(60));
-        try {
-          body(rank, group);
-        } catch (const std::exception& e) {
-          errors[rank] = e.what();
-        }
-        finished = true;
-        finish_and_wait();
+        group = std::make_unique<ProcessGroup>(env, torch::kCPU, std::chrono::seconds(60));
+        body(rank, *group);
       } catch (const std::exception& e) {
         errors[rank] = e.what();
       }
-      if (!finished) finish_and_wait();
+      finish_and_wait();  // with this rank's group still open
     });
   for (auto& t : threads) t.join();
   return errors;
