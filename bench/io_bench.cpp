@@ -1,6 +1,8 @@
 // I/O benchmark: how close checkpoint loading and video decoding come to their baselines,
 // measured in the same run (a plain memcpy of the same bytes; decoding the lossless copy).
 // Prints figures and ratios; asserts nothing.
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstring>

@@ -4,9 +4,12 @@
 // into its phases with the group sampling against its floor (steps x 2 forwards of batch G),
 // all measured in the same run.
 // Usage: viva_bench_train [TOKENIZERS_DIR]   (default: ../shared/tokenizers beside the source)
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include "viva/data/toy_pairs.h"
 #include "viva/pipeline/edit_job.h"
@@ -14,8 +17,6 @@
 #include "viva/pipeline/model_init.h"
 #include "viva/train/grpo_trainer.h"
 #include "viva/train/sft_trainer.h"
-
-#include <fstream>
 
 namespace {
 

@@ -20,12 +20,16 @@ TEST(TemporalWindows, CoverEveryFrameOnFourFrameBoundaries) {
         EXPECT_GE(w.model_frames, w.frames);
         EXPECT_LE(w.model_frames, window);
         EXPECT_EQ(w.overlap, k == 0 ? 0 : overlap);
-        if (k > 0) EXPECT_EQ(w.start, windows[k - 1].start + windows[k - 1].frames - overlap);
+        if (k > 0) {
+          EXPECT_EQ(w.start, windows[k - 1].start + windows[k - 1].frames - overlap);
+        }
         EXPECT_GT(w.frames, w.overlap);  // every window brings new frames
         covered = w.start + w.frames;
       }
       EXPECT_EQ(covered, total) << window << " " << total;
-      if (total <= window) EXPECT_EQ(windows.size(), 1u);
+      if (total <= window) {
+        EXPECT_EQ(windows.size(), 1u);
+      }
     }
   }
 }

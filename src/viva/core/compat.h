@@ -3,6 +3,7 @@
 // machines use a pip torch (2.x, CUDA). Everything version-specific lives here.
 #include <cmath>
 #include <limits>
+#include <sstream>
 #include <string>
 #include <type_traits>
 
@@ -20,10 +21,13 @@ namespace viva::compat {
 template <class StateMap>
 typename StateMap::key_type optimizer_state_key(const StateMap&, const torch::Tensor& p) {
   using Key = typename StateMap::key_type;
-  if constexpr (std::is_same_v<Key, std::string>)
-    return c10::guts::to_string(p.unsafeGetTensorImpl());
-  else
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream address;  // what 1.x's c10::guts::to_string(impl) wrote; 2.x dropped it
+    address << p.unsafeGetTensorImpl();
+    return address.str();
+  } else {
     return static_cast<Key>(p.unsafeGetTensorImpl());
+  }
 }
 
 // softmax(q kᵀ / sqrt(d) + mask) v. q: [B, H, Lq, D], k, v: [B, H, Lk, D]; mask is additive
