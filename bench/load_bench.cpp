@@ -5,7 +5,8 @@
 // load seconds and the growth of the host's peak resident memory, against the component's bf16
 // bytes and against its largest shard's tensor bytes, both measured in the same run. Targets
 // (#26): growth at most 1.1x the component's bytes when loading onto the CPU, at most 1.1x the
-// largest shard's when loading onto a GPU.
+// largest shard's when loading onto a GPU. Then each model's build with libtorch's initialisers
+// against the undrawn build the loads use, in the same run.
 // Usage: viva_bench_load [--device cuda] [TOKENIZERS_DIR] [WORK_DIR]
 //        (defaults: cpu, ../shared/tokenizers, a temp folder)
 #include <malloc.h>
@@ -20,6 +21,9 @@
 
 #include "../tests/support/memory.h"
 #include "../tests/support/released_layout.h"
+#include "viva/nn/undrawn_layers.h"
+#include "viva/nn/weight_loading.h"
+#include "viva/pipeline/model_folder.h"
 #include "viva/pipeline/model_from_t2v.h"
 
 namespace {
@@ -101,6 +105,28 @@ int main(int argc, char** argv) {
     const double growth_gb = static_cast<double>(*growth) * 1024.0 / 1e9;
     std::printf("| %s | %.2f | %.2f | %.1f | %.2f | %.2f | %.2f |\n", c.name, size.gb, size.largest_shard_gb, load_s,
                 growth_gb, growth_gb / size.gb, growth_gb / size.largest_shard_gb);
+  }
+
+  // What the loads above save by not drawing initial weights (nn/undrawn_layers.h): each model
+  // built in bf16 as a load builds it, against the same build with libtorch's initialisers.
+  const auto seconds = [](const std::function<void()>& f) {
+    const auto start = std::chrono::steady_clock::now();
+    f();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  const std::pair<const char*, std::function<void()>> builds[] = {
+      {"transformer", [&] { HunyuanDit dit(model.transformer_options()); }},
+      {"instructor", [&] { LlavaModel vlm(model.instructor_options()); }},
+      {"clip text", [&] { ClipTextTransformer clip(model.clip_options()); }}};
+  std::printf("\nbuilding each model in bf16 on the cpu before its weights are read\n"
+              "| model | with libtorch's initialisers s | undrawn s |\n|---|---:|---:|\n");
+  for (const auto& [name, build] : builds) {
+    const torch::NoGradGuard no_grad;
+    const DefaultDtypeGuard bf16(torch::kBFloat16);
+    const double drawn = seconds(build);
+    const SkipInitialisersGuard undrawn;
+    const double skipped = seconds(build);
+    std::printf("| %s | %.2f | %.2f |\n", name, drawn, skipped);
   }
   fs::remove_all(work);
   return 0;

@@ -67,6 +67,21 @@ TEST(ModelFolder, LoadsInBfloat16AsTheFloat32ModelCast) {
   EXPECT_EQ(c10::get_default_dtype(), caffe2::TypeMeta::Make<float>());  // restored
 }
 
+// Built without drawing initial weights (SkipInitialisersGuard), a loaded component holds
+// exactly the saved weights: none is left undrawn and unfilled.
+TEST(ModelFolder, LoadedComponentsHoldTheSavedWeights) {
+  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
+  TempDir dir;
+  const ModelFolder model(testing::write_tiny_model(dir));
+  const auto expect_saved = [](const torch::nn::Module& loaded, const std::string& folder, const std::string& prefix) {
+    const Checkpoint saved(folder);
+    for (const auto& p : loaded.named_parameters())
+      EXPECT_TRUE(torch::equal(p.value(), saved.load(prefix + p.key()))) << folder << ": " << p.key();
+  };
+  expect_saved(*model.load_transformer(torch::kCPU, torch::kFloat32), model.component_path(ModelComponent::Transformer), "");
+  expect_saved(*model.load_clip(torch::kCPU, torch::kFloat32), model.component_path(ModelComponent::ClipText), "text_model.");
+}
+
 TEST(ModelFolder, WritesACopyWithOneComponentReplacedAndTheRestLinked) {
   if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
   TempDir dir;

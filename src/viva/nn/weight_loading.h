@@ -26,7 +26,8 @@ struct WeightLoadOptions {
   // Checkpoint names to ignore silently (e.g. a LLaVA file's vision tower when only the
   // language model is built); tested with the predicate.
   std::function<bool(const std::string&)> ignore_checkpoint_name;
-  // Module names that may be absent from the checkpoint (keep their initial values).
+  // Module names that may be absent from the checkpoint (keep their initial values, which a
+  // module built under a SkipInitialisersGuard does not have: the caller then sets them).
   std::function<bool(const std::string&)> allow_missing;
   bool strict = true;  // unexpected checkpoint tensors are an error
 

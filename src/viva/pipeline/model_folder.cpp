@@ -8,6 +8,7 @@
 #include "viva/core/error.h"
 #include "viva/models/clip/clip_checkpoint.h"
 #include "viva/models/vae/vae_checkpoint.h"
+#include "viva/nn/undrawn_layers.h"
 #include "viva/nn/weight_loading.h"
 
 namespace viva {
@@ -22,8 +23,9 @@ nlohmann::json config_in(const std::string& folder, std::string* where) {
 }
 
 // A module built from `options` directly in `dtype` (under a DefaultDtypeGuard, so a bf16 model
-// never exists in float32 on the host), filled from the checkpoint in `folder` by `load`, then
-// on `device` in eval mode.
+// never exists in float32 on the host) and without drawing initial weights it would overwrite,
+// filled from the checkpoint in `folder` by `load`, then on `device` in eval mode. A tensor the
+// load allows to be missing has no defined value: the load sets it (as load_dit does).
 template <class Module, class Options, class Load>
 Module built_and_loaded(const Options& options, const std::string& folder, torch::Device device,
                         torch::ScalarType dtype, const Load& load) {
@@ -31,6 +33,7 @@ Module built_and_loaded(const Options& options, const std::string& folder, torch
   Module module = [&] {
     const DefaultDtypeGuard built_in(dtype);
     const BuildDeviceGuard built_on(device);  // block by block: the host never holds the whole model
+    const SkipInitialisersGuard undrawn;
     return Module(options);
   }();
   load(module, Checkpoint(folder));

@@ -3,6 +3,7 @@
 #include "viva/core/compat.h"
 #include "viva/core/error.h"
 #include "viva/nn/attention_mask.h"
+#include "viva/nn/undrawn_layers.h"
 #include "viva/nn/weight_loading.h"
 
 namespace viva {
@@ -15,10 +16,10 @@ torch::nn::LayerNorm layer_norm(int64_t dim, double eps) {
 }  // namespace
 
 ClipAttentionImpl::ClipAttentionImpl(int64_t hidden, int64_t heads_) : heads(heads_) {
-  q_proj = register_module("q_proj", torch::nn::Linear(hidden, hidden));
-  k_proj = register_module("k_proj", torch::nn::Linear(hidden, hidden));
-  v_proj = register_module("v_proj", torch::nn::Linear(hidden, hidden));
-  out_proj = register_module("out_proj", torch::nn::Linear(hidden, hidden));
+  q_proj = register_module("q_proj", linear_layer(hidden, hidden));
+  k_proj = register_module("k_proj", linear_layer(hidden, hidden));
+  v_proj = register_module("v_proj", linear_layer(hidden, hidden));
+  out_proj = register_module("out_proj", linear_layer(hidden, hidden));
 }
 
 torch::Tensor ClipAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& mask) {
@@ -29,8 +30,8 @@ torch::Tensor ClipAttentionImpl::forward(const torch::Tensor& x, const torch::Te
 }
 
 ClipMlpImpl::ClipMlpImpl(int64_t hidden, int64_t intermediate, ClipActivation activation_) : activation(activation_) {
-  fc1 = register_module("fc1", torch::nn::Linear(hidden, intermediate));
-  fc2 = register_module("fc2", torch::nn::Linear(intermediate, hidden));
+  fc1 = register_module("fc1", linear_layer(hidden, intermediate));
+  fc2 = register_module("fc2", linear_layer(intermediate, hidden));
 }
 
 torch::Tensor ClipMlpImpl::forward(const torch::Tensor& x) {
@@ -74,7 +75,7 @@ ClipVisionEmbeddingsImpl::ClipVisionEmbeddingsImpl(const ClipVisionOptions& o) {
   patch_embedding = register_module(
       "patch_embedding",
       torch::nn::Conv2d(torch::nn::Conv2dOptions(3, o.hidden_size, o.patch_size).stride(o.patch_size).bias(false)));
-  position_embedding = register_module("position_embedding", torch::nn::Embedding(o.num_patches() + 1, o.hidden_size));
+  position_embedding = register_module("position_embedding", embedding_layer(o.num_patches() + 1, o.hidden_size));
 }
 
 torch::Tensor ClipVisionEmbeddingsImpl::forward(const torch::Tensor& pixel_values) {
@@ -108,8 +109,8 @@ ClipVisionOutput ClipVisionTransformerImpl::forward(const torch::Tensor& pixel_v
 }
 
 ClipTextEmbeddingsImpl::ClipTextEmbeddingsImpl(const ClipTextOptions& o) {
-  token_embedding = register_module("token_embedding", torch::nn::Embedding(o.vocab_size, o.hidden_size));
-  position_embedding = register_module("position_embedding", torch::nn::Embedding(o.max_positions, o.hidden_size));
+  token_embedding = register_module("token_embedding", embedding_layer(o.vocab_size, o.hidden_size));
+  position_embedding = register_module("position_embedding", embedding_layer(o.max_positions, o.hidden_size));
 }
 
 torch::Tensor ClipTextEmbeddingsImpl::forward(const torch::Tensor& ids) {
@@ -150,9 +151,9 @@ ClipModelImpl::ClipModelImpl(const ClipOptions& o) : options(o) {
   vision_model = register_module("vision_model", ClipVisionTransformer(o.vision));
   text_model = register_module("text_model", ClipTextTransformer(o.text));
   visual_projection = register_module(
-      "visual_projection", torch::nn::Linear(torch::nn::LinearOptions(o.vision.hidden_size, o.projection_dim).bias(false)));
+      "visual_projection", linear_layer(o.vision.hidden_size, o.projection_dim, /*bias=*/false));
   text_projection = register_module(
-      "text_projection", torch::nn::Linear(torch::nn::LinearOptions(o.text.hidden_size, o.projection_dim).bias(false)));
+      "text_projection", linear_layer(o.text.hidden_size, o.projection_dim, /*bias=*/false));
   logit_scale = register_parameter("logit_scale", torch::tensor(std::log(1 / 0.07)));
 }
 

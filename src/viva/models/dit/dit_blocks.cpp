@@ -2,6 +2,7 @@
 
 #include "viva/core/compat.h"
 #include "viva/nn/chunked_attention.h"
+#include "viva/nn/undrawn_layers.h"
 
 namespace viva {
 namespace {
@@ -50,7 +51,7 @@ std::pair<torch::Tensor, torch::Tensor> joint_attention(const StreamQkv& img, co
 }  // namespace
 
 ModulationImpl::ModulationImpl(int64_t hidden, int64_t chunks_) : chunks(chunks_) {
-  linear = register_module("linear", torch::nn::Linear(hidden, chunks * hidden));
+  linear = register_module("linear", linear_layer(hidden, chunks * hidden));
 }
 
 std::vector<torch::Tensor> ModulationImpl::forward_plain(const torch::Tensor& vec) {
@@ -74,16 +75,16 @@ std::vector<torch::Tensor> ModulationImpl::forward(const DitConditioning& cond, 
 DoubleStreamBlockImpl::DoubleStreamBlockImpl(const DitOptions& o) : heads(o.heads) {
   const int64_t d = o.hidden_size, hd = o.head_dim();
   img_mod = register_module("img_mod", Modulation(d, 6));
-  img_attn_qkv = register_module("img_attn_qkv", AdaptableLinear(d, 3 * d));
+  img_attn_qkv = register_module("img_attn_qkv", linear_layer<AdaptableLinear>(d, 3 * d));
   img_attn_q_norm = register_module("img_attn_q_norm", RmsNorm(hd, 1e-6));
   img_attn_k_norm = register_module("img_attn_k_norm", RmsNorm(hd, 1e-6));
-  img_attn_proj = register_module("img_attn_proj", AdaptableLinear(d, d));
+  img_attn_proj = register_module("img_attn_proj", linear_layer<AdaptableLinear>(d, d));
   img_mlp = register_module("img_mlp", DitMlp(d, o.mlp_hidden(), true));
   txt_mod = register_module("txt_mod", Modulation(d, 6));
-  txt_attn_qkv = register_module("txt_attn_qkv", AdaptableLinear(d, 3 * d));
+  txt_attn_qkv = register_module("txt_attn_qkv", linear_layer<AdaptableLinear>(d, 3 * d));
   txt_attn_q_norm = register_module("txt_attn_q_norm", RmsNorm(hd, 1e-6));
   txt_attn_k_norm = register_module("txt_attn_k_norm", RmsNorm(hd, 1e-6));
-  txt_attn_proj = register_module("txt_attn_proj", AdaptableLinear(d, d));
+  txt_attn_proj = register_module("txt_attn_proj", linear_layer<AdaptableLinear>(d, d));
   txt_mlp = register_module("txt_mlp", DitMlp(d, o.mlp_hidden(), true));
 }
 
@@ -107,8 +108,8 @@ std::pair<torch::Tensor, torch::Tensor> DoubleStreamBlockImpl::forward(const tor
 
 SingleStreamBlockImpl::SingleStreamBlockImpl(const DitOptions& o)
     : heads(o.heads), hidden(o.hidden_size), mlp_hidden(o.mlp_hidden()) {
-  linear1 = register_module("linear1", AdaptableLinear(hidden, 3 * hidden + mlp_hidden));
-  linear2 = register_module("linear2", AdaptableLinear(hidden + mlp_hidden, hidden));
+  linear1 = register_module("linear1", linear_layer<AdaptableLinear>(hidden, 3 * hidden + mlp_hidden));
+  linear2 = register_module("linear2", linear_layer<AdaptableLinear>(hidden + mlp_hidden, hidden));
   q_norm = register_module("q_norm", RmsNorm(o.head_dim(), 1e-6));
   k_norm = register_module("k_norm", RmsNorm(o.head_dim(), 1e-6));
   modulation = register_module("modulation", Modulation(hidden, 3));
@@ -140,9 +141,9 @@ torch::Tensor SingleStreamBlockImpl::forward(const torch::Tensor& x, int64_t ima
 }
 
 FinalLayerImpl::FinalLayerImpl(const DitOptions& o) {
-  linear = register_module("linear", torch::nn::Linear(o.hidden_size, o.patch_volume() * o.out_channels));
+  linear = register_module("linear", linear_layer(o.hidden_size, o.patch_volume() * o.out_channels));
   adaLN_modulation = register_module(
-      "adaLN_modulation", torch::nn::Sequential(torch::nn::SiLU(), torch::nn::Linear(o.hidden_size, 2 * o.hidden_size)));
+      "adaLN_modulation", torch::nn::Sequential(torch::nn::SiLU(), linear_layer(o.hidden_size, 2 * o.hidden_size)));
 }
 
 torch::Tensor FinalLayerImpl::forward(const torch::Tensor& img, const torch::Tensor& vec) {

@@ -4,14 +4,14 @@
 #include <cmath>
 
 #include "viva/core/compat.h"
+#include "viva/nn/undrawn_layers.h"
 
 namespace viva {
 namespace {
 
-torch::nn::Linear linear(int64_t in, int64_t out) { return torch::nn::Linear(in, out); }
 
 torch::nn::Sequential silu_linear(int64_t in, int64_t out) {
-  return torch::nn::Sequential(torch::nn::SiLU(), torch::nn::Linear(in, out));
+  return torch::nn::Sequential(torch::nn::SiLU(), linear_layer(in, out));
 }
 
 // [B, S, heads, head_dim] -> [B, heads, S, head_dim] and back.
@@ -33,8 +33,8 @@ torch::Tensor timestep_sinusoid(const torch::Tensor& t, int64_t dim) {
 TimestepEmbedderImpl::TimestepEmbedderImpl(int64_t hidden) {
   // The second Linear draws its initial weights first, as in the GCC builds that wrote every model
   // so far (the order of a call's arguments is open in C++; spelled out, one seed is one model).
-  torch::nn::Linear second = linear(hidden, hidden);
-  torch::nn::Linear first = linear(256, hidden);
+  torch::nn::Linear second = linear_layer(hidden, hidden);
+  torch::nn::Linear first = linear_layer(256, hidden);
   mlp = register_module("mlp", torch::nn::Sequential(first, torch::nn::SiLU(), second));
 }
 
@@ -44,8 +44,8 @@ torch::Tensor TimestepEmbedderImpl::forward(const torch::Tensor& t) {
 }
 
 MlpEmbedderImpl::MlpEmbedderImpl(int64_t in, int64_t hidden) {
-  in_layer = register_module("in_layer", linear(in, hidden));
-  out_layer = register_module("out_layer", linear(hidden, hidden));
+  in_layer = register_module("in_layer", linear_layer(in, hidden));
+  out_layer = register_module("out_layer", linear_layer(hidden, hidden));
 }
 
 torch::Tensor MlpEmbedderImpl::forward(const torch::Tensor& x) { return out_layer(torch::silu(in_layer(x))); }
@@ -109,8 +109,8 @@ torch::Tensor key_padding_mask(const torch::Tensor& keep) {
 }
 
 DitMlpImpl::DitMlpImpl(int64_t dim, int64_t hidden, bool gelu_tanh_) : gelu_tanh(gelu_tanh_) {
-  fc1 = register_module("fc1", AdaptableLinear(dim, hidden));
-  fc2 = register_module("fc2", AdaptableLinear(hidden, dim));
+  fc1 = register_module("fc1", linear_layer<AdaptableLinear>(dim, hidden));
+  fc2 = register_module("fc2", linear_layer<AdaptableLinear>(hidden, dim));
 }
 
 torch::Tensor DitMlpImpl::forward(const torch::Tensor& x) {
@@ -121,8 +121,8 @@ torch::Tensor DitMlpImpl::forward(const torch::Tensor& x) {
 TokenRefinerBlockImpl::TokenRefinerBlockImpl(const DitOptions& o) : heads(o.heads) {
   const int64_t d = o.hidden_size;
   norm1 = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d}).eps(1e-6)));
-  self_attn_qkv = register_module("self_attn_qkv", linear(d, 3 * d));
-  self_attn_proj = register_module("self_attn_proj", linear(d, d));
+  self_attn_qkv = register_module("self_attn_qkv", linear_layer(d, 3 * d));
+  self_attn_proj = register_module("self_attn_proj", linear_layer(d, d));
   norm2 = register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d}).eps(1e-6)));
   mlp = register_module("mlp", DitMlp(d, o.mlp_hidden(), false));
   adaLN_modulation = register_module("adaLN_modulation", silu_linear(d, 2 * d));
@@ -139,8 +139,8 @@ torch::Tensor TokenRefinerBlockImpl::forward(const torch::Tensor& x, const torch
 }
 
 TextProjectionImpl::TextProjectionImpl(int64_t in, int64_t hidden) {
-  linear_1 = register_module("linear_1", linear(in, hidden));
-  linear_2 = register_module("linear_2", linear(hidden, hidden));
+  linear_1 = register_module("linear_1", linear_layer(in, hidden));
+  linear_2 = register_module("linear_2", linear_layer(hidden, hidden));
 }
 
 torch::Tensor TextProjectionImpl::forward(const torch::Tensor& x) { return linear_2(torch::silu(linear_1(x))); }
@@ -151,7 +151,7 @@ IndividualTokenRefinerImpl::IndividualTokenRefinerImpl(const DitOptions& o) {
 }
 
 TokenRefinerImpl::TokenRefinerImpl(const DitOptions& o) {
-  input_embedder = register_module("input_embedder", linear(o.text_dim, o.hidden_size));
+  input_embedder = register_module("input_embedder", linear_layer(o.text_dim, o.hidden_size));
   t_embedder = register_module("t_embedder", TimestepEmbedder(o.hidden_size));
   c_embedder = register_module("c_embedder", TextProjection(o.text_dim, o.hidden_size));
   individual_token_refiner = register_module("individual_token_refiner", IndividualTokenRefiner(o));

@@ -6,6 +6,7 @@
 #include "viva/core/error.h"
 #include "viva/core/strings.h"
 #include "viva/nn/activation_checkpoint.h"
+#include "viva/nn/undrawn_layers.h"
 #include "viva/nn/weight_loading.h"
 
 namespace viva {
@@ -20,7 +21,7 @@ HunyuanDitImpl::HunyuanDitImpl(const DitOptions& o) : options(o) {
   img_in = register_module("img_in", PatchEmbed(o, o.in_channels));
   if (o.context_projector) {
     src_in = register_module("src_in", PatchEmbed(o, o.in_channels));
-    context_projector = register_module("context_projector", torch::nn::Linear(2 * d, d));
+    context_projector = register_module("context_projector", linear_layer(2 * d, d));
   }
   txt_in = register_module("txt_in", TokenRefiner(o));
   time_in = register_module("time_in", TimestepEmbedder(d));

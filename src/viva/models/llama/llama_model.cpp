@@ -4,12 +4,13 @@
 #include "viva/core/error.h"
 #include "viva/nn/attention_mask.h"
 #include "viva/nn/rotary.h"
+#include "viva/nn/undrawn_layers.h"
 #include "viva/nn/weight_loading.h"
 
 namespace viva {
 namespace {
 
-torch::nn::Linear linear(int64_t in, int64_t out) { return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(false)); }
+torch::nn::Linear linear(int64_t in, int64_t out) { return linear_layer(in, out, /*bias=*/false); }
 
 }  // namespace
 
@@ -62,7 +63,7 @@ torch::Tensor LlamaDecoderLayerImpl::forward(const torch::Tensor& x, const torch
 
 LlamaModelImpl::LlamaModelImpl(const LlamaOptions& o) : options(o) {
   o.validate("Llama options");
-  embed_tokens = register_module("embed_tokens", built_in_place(torch::nn::Embedding(o.vocab_size, o.hidden_size)));
+  embed_tokens = register_module("embed_tokens", built_in_place(embedding_layer(o.vocab_size, o.hidden_size)));
   layers = register_module("layers", torch::nn::ModuleList());
   for (int64_t i = 0; i < o.num_layers; ++i) layers->push_back(built_in_place(LlamaDecoderLayer(o)));
   norm = register_module("norm", RmsNorm(o.hidden_size, o.rms_norm_eps));

@@ -4,6 +4,7 @@
 #include "viva/core/safetensors.h"
 #include "viva/models/clip/clip_checkpoint.h"
 #include "viva/models/llama/llama_checkpoint.h"
+#include "viva/nn/undrawn_layers.h"
 #include "viva/nn/weight_loading.h"
 
 namespace viva {
@@ -37,8 +38,8 @@ nlohmann::json LlavaOptions::to_hf_config() const {
 }
 
 LlavaProjectorImpl::LlavaProjectorImpl(int64_t vision_hidden, int64_t text_hidden) {
-  linear_1 = register_module("linear_1", torch::nn::Linear(vision_hidden, text_hidden));
-  linear_2 = register_module("linear_2", torch::nn::Linear(text_hidden, text_hidden));
+  linear_1 = register_module("linear_1", linear_layer(vision_hidden, text_hidden));
+  linear_2 = register_module("linear_2", linear_layer(text_hidden, text_hidden));
 }
 
 torch::Tensor LlavaProjectorImpl::forward(const torch::Tensor& x) { return linear_2(torch::gelu(linear_1(x))); }
