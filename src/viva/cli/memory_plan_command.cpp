@@ -35,7 +35,8 @@ void print_plan(const std::string& config_path, const PlanArgs& a, bool grpo) {
     o.bf16 = c.dtype == "bf16";
     o.activation_checkpointing = c.activation_checkpointing;
     o.lora = c.lora;
-    o.batch = c.group_size;  // divided by the world size below
+    o.batch = c.group_size;  // divided by the number of sample groups below
+    sequence_parallel = c.sequence_parallel;
   } else {
     const SftConfig c = SftConfig::read(config_path);
     model = c.model;
@@ -47,7 +48,7 @@ void print_plan(const std::string& config_path, const PlanArgs& a, bool grpo) {
   }
   if (a.sequence_parallel > 0) sequence_parallel = a.sequence_parallel;
   o.world_size = a.world_size > 0 ? a.world_size : std::max(1, LaunchEnvironment::from_environment().world_size);
-  if (grpo) o.batch = std::max<int64_t>(1, o.batch / o.world_size);
+  if (grpo) o.batch = std::max<int64_t>(1, o.batch / std::max<int64_t>(1, o.world_size / sequence_parallel));
   const ModelFolder folder(model);
   const DitOptions dit = folder.transformer_options();
   const VaeOptions vae = folder.vae_options();
@@ -96,10 +97,9 @@ std::function<bool(const std::string& config)> add_memory_plan_options(CLI::App&
   command.add_option("--size", a->size, "Video size WIDTHxHEIGHT to plan for (default: the run's or the model's)");
   command.add_option("--frames", a->frames, "Frames to plan for (default: the run's or the model's)")
       ->check(CLI::PositiveNumber);
-  if (!grpo)
-    command.add_option("--sequence-parallel", a->sequence_parallel,
-                       "Ranks sharing each sample to plan for (default: the run's sequence_parallel)")
-        ->check(CLI::PositiveNumber);
+  command.add_option("--sequence-parallel", a->sequence_parallel,
+                     "Ranks sharing each sample to plan for (default: the run's sequence_parallel)")
+      ->check(CLI::PositiveNumber);
   return [a, grpo](const std::string& config) {
     if (!a->plan) return false;
     print_plan(config, *a, grpo);

@@ -45,6 +45,7 @@ GrpoConfig GrpoConfig::from_json(const nlohmann::json& json, const std::string& 
   r.get("updates_per_group", c.updates_per_group);
   r.get("dtype", c.dtype);
   r.get("activation_checkpointing", c.activation_checkpointing);
+  r.get("sequence_parallel", c.sequence_parallel);
   r.finish();
   c.check_training_keys(source);
   if (c.prompts_per_step < 1 || c.sampling_steps < 2)
@@ -57,6 +58,7 @@ GrpoConfig GrpoConfig::from_json(const nlohmann::json& json, const std::string& 
     throw Error(source, "guidance must be >= 0 and shift positive (or null: the model's)");
   if (!(c.clip_range > 0) || c.kl_weight < 0) throw Error(source, "clip_range must be positive, kl_weight >= 0");
   if (c.updates_per_group < 1) throw Error(source, "updates_per_group must be >= 1");
+  if (c.sequence_parallel < 1) throw Error(source, "sequence_parallel must be at least 1");
   if (c.dtype != "fp32" && c.dtype != "bf16") throw Error(source, "dtype must be \"fp32\" or \"bf16\", not \"" + c.dtype + "\"");
   if (c.lora.rank < 1 || c.lora.targets.empty()) throw Error(source, "lora.rank must be >= 1 and lora.targets non-empty");
   return c;
@@ -70,7 +72,8 @@ nlohmann::json GrpoConfig::to_json() const {
       {"sampling_steps", sampling_steps}, {"guidance", json_or_null(guidance)}, {"shift", json_or_null(shift)},
       {"width", json_or_null(width)}, {"height", json_or_null(height)}, {"frames", json_or_null(frames)}, {"timestep_fraction", timestep_fraction}, {"clip_range", clip_range},
       {"kl_weight", kl_weight}, {"advantage_clip", advantage_clip},
-      {"updates_per_group", updates_per_group}, {"dtype", dtype}, {"activation_checkpointing", activation_checkpointing}};
+      {"updates_per_group", updates_per_group}, {"dtype", dtype}, {"activation_checkpointing", activation_checkpointing},
+      {"sequence_parallel", sequence_parallel}};
   add_training_keys(json);
   return json;
 }

@@ -42,6 +42,9 @@ struct GrpoConfig : TrainingOptions {
   // Memory at scale, as in SFT.
   std::string dtype = "fp32";             // bf16 on CUDA runs under autocast with fp32 LoRA weights
   bool activation_checkpointing = false;  // recompute the DiT's blocks in backward
+  // Ranks that share each group member, its image tokens split among them (Ulysses, as in SFT):
+  // consecutive ranks form a sample group; a group of G edits is spread over the sample groups.
+  int64_t sequence_parallel = 1;
 
   static GrpoConfig read(const std::string& path);
   // The same from JSON; errors name `source`.

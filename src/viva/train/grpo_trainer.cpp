@@ -16,7 +16,9 @@
 #include "viva/io/video_reader.h"
 #include "viva/nn/media_tensors.h"
 #include "viva/pipeline/viva_pipeline.h"
+#include "viva/train/data_parallel.h"
 #include "viva/train/grpo_objective.h"
+#include "viva/train/sample_groups.h"
 #include "viva/train/trainer.h"
 
 namespace viva {
@@ -99,7 +101,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }
 
 // Decodes this rank's members of a group, scores them with the edit rewards, gathers every
-// rank's rewards (a group's members are spread over the ranks) and returns the advantages of
+// sample group's rewards (a group's members are spread over them) and returns the advantages of
 // this rank's members, normalised over the whole group; the rewards go into the step's figures.
 torch::Tensor score_group(VivaPipeline& pipeline, EditRewardModel& rewards, const EncodedPrompt& p,
                           const torch::Tensor& latents, const GrpoConfig& config, const Trainer& trainer,
@@ -110,11 +112,14 @@ torch::Tensor score_group(VivaPipeline& pipeline, EditRewardModel& rewards, cons
   t0 = std::chrono::steady_clock::now();
   const RewardBreakdown r = rewards.score(p.source_video, videos, p.prompt.source_caption, p.prompt.target_caption);
   figures.sum("reward_s", seconds_since(t0));
-  // All-gather as a sum: each rank fills its own slots of the whole group.
-  const int64_t members = latents.size(0), first = trainer.rank() * members;
+  // All-gather as a sum: each sample group fills its own slots of the whole group (its first
+  // rank does: a sequence-parallel group's ranks hold the same edits).
+  const int64_t members = latents.size(0), first = trainer.sample_rank() * members;
   std::vector<double> group(static_cast<std::size_t>(config.group_size), 0.0);
-  const auto mine = r.total.to(torch::kFloat64).cpu().contiguous();
-  std::copy(mine.data_ptr<double>(), mine.data_ptr<double>() + members, group.begin() + first);
+  if (trainer.rank() % trainer.ranks_per_sample() == 0) {
+    const auto mine = r.total.to(torch::kFloat64).cpu().contiguous();
+    std::copy(mine.data_ptr<double>(), mine.data_ptr<double>() + members, group.begin() + first);
+  }
   trainer.sum_over_ranks(group);
   const auto all = torch::tensor(group, torch::kFloat64).to(torch::kFloat32);
   const torch::Tensor advantages = group_advantages(all, config.advantage_clip).narrow(0, first, members).to(pipeline.device());
@@ -185,7 +190,18 @@ void descend_on_step(const SampledGroup& g, std::size_t k, double weight, const 
 }  // namespace
 
 TrainResult train_grpo(const GrpoConfig& config, const TrainRunOptions& run) {
-  Trainer trainer("Edit-GRPO", config, config.to_json(), config.out, run);
+  // Sequence parallel: each group member is split over S ranks; the reduction sums each sample
+  // group's parts of the LoRA's gradient and averages over the sample groups.
+  const int S = static_cast<int>(config.sequence_parallel);
+  SampleGroups sequence;
+  std::unique_ptr<DataParallel> group_reducer;
+  TrainRunOptions run_options = run;
+  if (S > 1) {
+    sequence = sample_groups(run.group, S, "viva train grpo");
+    group_reducer = std::make_unique<DataParallel>(*run.group, S);
+    run_options.reducer = group_reducer.get();
+  }
+  Trainer trainer("Edit-GRPO", config, config.to_json(), config.out, run_options);
   const torch::Device device = parse_device(config.device);
   const torch::ScalarType dtype = parse_compute_dtype(config.dtype);
   check_device_dtype(device, dtype);
@@ -193,12 +209,14 @@ TrainResult train_grpo(const GrpoConfig& config, const TrainRunOptions& run) {
   const bool autocast = dtype == torch::kBFloat16;
   if (dtype == torch::kFloat16 || (autocast && !device.is_cuda()))
     throw Error("viva train grpo", "dtype must be fp32, or bf16 on CUDA (autocast); CPU trains in fp32");
-  if (config.group_size % trainer.world_size() != 0)
-    throw Error("viva train grpo", "group_size " + std::to_string(config.group_size) +
-                                       " must be a multiple of the world size " + std::to_string(trainer.world_size()) +
-                                       " (a group's members are spread over the ranks)");
+  const int sample_group_count = trainer.world_size() / S;
+  if (config.group_size % sample_group_count != 0)
+    throw Error("viva train grpo", "group_size " + std::to_string(config.group_size) + " must be a multiple of " +
+                                       (S > 1 ? "the number of sample groups " : "the world size ") +
+                                       std::to_string(sample_group_count) + " (a group's members are spread over them)");
   config.rewards.check_folders();
   VivaPipeline pipeline(config.model, device, torch::kFloat32);
+  if (S > 1) pipeline.split_sequence(sequence.split);
   const VivaModelConfig& model = pipeline.config();
   const int width = config.width.value_or(model.width);
   const int height = config.height.value_or(model.height);
@@ -231,7 +249,7 @@ TrainResult train_grpo(const GrpoConfig& config, const TrainRunOptions& run) {
   // from the current policy step by step and scored. After the last prompt, the sampled groups'
   // chosen steps are trained on in `updates_per_group` minibatches, an optimizer update after
   // each (PPO-style: from the second on, the policy has moved away from the one that sampled).
-  const int64_t members = config.group_size / trainer.world_size();
+  const int64_t members = config.group_size / sample_group_count;
   std::vector<SampledGroup> groups;
   std::vector<std::unique_ptr<StochasticFlowStep>> samplers;
   const auto step = [&](MicroStep& m) {

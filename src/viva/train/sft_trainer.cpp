@@ -15,6 +15,7 @@
 #include "viva/train/batch_sampler.h"
 #include "viva/train/data_parallel.h"
 #include "viva/train/fully_sharded.h"
+#include "viva/train/sample_groups.h"
 #include "viva/train/trainer.h"
 
 namespace viva {
@@ -105,32 +106,22 @@ TrainResult train_sft(const SftConfig& config, const TrainRunOptions& run) {
   // Sequence parallel: groups of S consecutive ranks share each sample, the DiT splitting its
   // tokens over the group; the reduction sums each group's parts of its gradient.
   const int S = static_cast<int>(config.sequence_parallel);
-  std::unique_ptr<ProcessGroup> sequence_group;
+  SampleGroups groups;
   if (S > 1) {
-    const int world = run.group ? run.group->world_size() : 1;
-    if (world % S != 0)
-      throw Error("viva train sft", "sequence_parallel " + std::to_string(S) + " needs a multiple of " +
-                                        std::to_string(S) + " ranks (" + std::to_string(world) +
-                                        " here; start them with viva launch, torchrun or srun)");
-    ProcessGroup* group = run.group;
-    if (S < world) {
-      const int first = run.group->rank() / S * S;
-      sequence_group = std::make_unique<ProcessGroup>(*run.group, first, S, "sequence_parallel_" + std::to_string(first / S));
-      group = sequence_group.get();
-    }
-    dit->split_sequence(std::make_shared<SequenceParallel>(*group));
+    groups = sample_groups(run.group, S, "viva train sft");
+    dit->split_sequence(groups.split);
   }
   // Fully sharded: the shards train, and they take over from data parallelism's reducer (as a
   // reducer of sample groups does with sequence parallelism).
   std::unique_ptr<FullySharded> sharded;
-  std::unique_ptr<DataParallel> sample_groups;
+  std::unique_ptr<DataParallel> group_reducer;
   TrainRunOptions run_options = run;
   if (config.sharding == "full") {
     sharded = std::make_unique<FullySharded>(dit, run.group, S);
     run_options.reducer = sharded.get();
   } else if (S > 1) {
-    sample_groups = std::make_unique<DataParallel>(*run.group, S);
-    run_options.reducer = sample_groups.get();
+    group_reducer = std::make_unique<DataParallel>(*run.group, S);
+    run_options.reducer = group_reducer.get();
   }
   // Data parallel (not sharded): each bucket's all-reduce starts during the last backward.
   if (run_options.reducer && !sharded)

@@ -119,6 +119,9 @@ class Trainer {
   // This process's rank; only rank 0 writes the log, checkpoints and outputs.
   int rank() const { return reducer().rank(); }
   int world_size() const { return reducer().world_size(); }
+  // Sequence parallel: the ranks sharing each sample, and which sample group this rank is in.
+  int ranks_per_sample() const { return reducer().ranks_per_sample(); }
+  int sample_rank() const { return reducer().sample_rank(); }
   // Elementwise sum of `values` over the ranks (unchanged with one process).
   void sum_over_ranks(std::vector<double>& values) const { reducer().sum(values); }
   bool writes() const { return rank() == 0; }
