@@ -10,6 +10,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libgtest-dev libstb-dev libpcre2-dev zlib1g-dev
   libcurl4-openssl-dev libcpp-httplib-dev
   clang libclang-rt-14-dev
+  python3-torch
 )
 
 missing=()

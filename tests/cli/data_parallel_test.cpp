@@ -1,10 +1,11 @@
 // Data-parallel training over c10d's Gloo on loopback: `viva launch --nproc W -- train sft` with
 // accumulation 1, stopped and resumed once, trains the same weights as one process with
 // accumulation W (the same global batch: micro-batch slot k draws the same samples in both),
-// within float rounding, its gradient buckets reduced as backward produces them; so do fully sharded and sequence-parallel ranks; a killed rank stops the
-// job, which resumes from its last checkpoint; Edit-GRPO spreads each group over the ranks, and
-// sequence-parallel GRPO trains what one process (or plain data parallelism) trains; a
-// sequence-parallel edit writes what one process writes.
+// within float rounding, its gradient buckets reduced as backward produces them; so do fully
+// sharded and sequence-parallel ranks; a killed rank stops the job, which resumes from its last
+// checkpoint; torchrun starts what viva launch starts; Edit-GRPO spreads each group over the
+// ranks, and sequence-parallel GRPO trains what one process (or plain data parallelism) trains;
+// a sequence-parallel edit writes what one process writes.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include "../support/grey_frames.h"
 #include "viva/core/atomic_file.h"
 #include "viva/core/checkpoint.h"
+#include "viva/core/distributed.h"
 #include "viva/core/jsonl_log.h"
 #include "viva/data/toy_pairs.h"
 #include "viva/io/video_reader.h"
@@ -230,6 +232,26 @@ TEST_F(DataParallelSft, SequenceParallelEditWritesWhatOneProcessWrites) {
   int worst = 0;
   for (std::size_t i = 0; i < a.pixels.size(); ++i) worst = std::max(worst, std::abs(a.pixels[i] - b.pixels[i]));
   EXPECT_LE(worst, 1);  // float rounding may move a level
+}
+
+// torch's own launcher starts `viva train` unchanged: under torchrun (static rendezvous, its
+// agent serving the store) two ranks train what `viva launch --nproc 2` trains.
+TEST_F(DataParallelSft, TorchrunStartsTheRunVivaLaunchStarts) {
+  if (std::system("/usr/bin/python3 -c 'import torch.distributed.run' >/dev/null 2>&1") != 0) {
+    if (std::getenv("CI")) FAIL() << "torchrun absent (Debian's python3-torch; tools/setup.sh installs it)";
+    GTEST_SKIP() << "torchrun absent: Debian's python3-torch provides it";
+  }
+  testing::TempDir dir;
+  const CliRun launched = run_viva(dir, "launch --nproc 2 -- train sft --config " + config(dir, "launch", 1));
+  ASSERT_EQ(launched.status, 0) << launched.err;
+  // --redirects and --tee: torch 1.13's torchrun on Python 3.11 cannot parse their default, 0.
+  const std::string torchrun = "OMP_NUM_THREADS=1 /usr/bin/python3 -m torch.distributed.run --nproc_per_node 2 "
+                               "--no_python --redirects 1 --tee 1 --log_dir " + dir.file("torchrun-logs") +
+                               " --master_port " + std::to_string(unused_loopback_port()) + " " + VIVA_CLI_PATH +
+                               " train sft --config " + config(dir, "torchrun", 1) + " >" + dir.file("torchrun.txt") +
+                               " 2>&1 </dev/null";
+  ASSERT_EQ(std::system(torchrun.c_str()), 0) << read_file(dir.file("torchrun.txt"));
+  expect_same_training(dir, "torchrun", "launch", "torchrun");
 }
 
 // An Edit-GRPO run of a group of `group` edits on the tiny model, rewarded by brightness alone.
