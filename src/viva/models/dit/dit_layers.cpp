@@ -9,7 +9,6 @@
 namespace viva {
 namespace {
 
-
 torch::nn::Sequential silu_linear(int64_t in, int64_t out) {
   return torch::nn::Sequential(torch::nn::SiLU(), linear_layer(in, out));
 }
