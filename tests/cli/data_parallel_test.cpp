@@ -338,6 +338,38 @@ TEST(DataParallelGrpo, SequenceParallelRanksTrainWhatOneProcessTrains) {
                                  "sequence_parallel 2 needs a multiple of 2 ranks");
 }
 
+// Edit-GRPO with the frozen DiT sharded over the ranks (each keeps half of every unit, gathered
+// as it runs) trains what ranks holding it whole train; so do four ranks in two sequence-parallel
+// groups with it sharded over all four.
+TEST(DataParallelGrpo, ShardedRanksTrainWhatWholeRanksTrain) {
+  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
+  testing::TempDir dir;
+  const std::string model = testing::write_tiny_model(dir);
+  write_inversion_pairs(dir.file("pairs"), 2, 32, 1);
+  const nlohmann::json checkpointing = {{"activation_checkpointing", true}};
+  const nlohmann::json sharded = {{"sharding", "full"}, {"activation_checkpointing", true}};
+  const nlohmann::json sharded_split = {{"sharding", "full"}, {"sequence_parallel", 2}, {"activation_checkpointing", true}};
+  const auto train = [&](const std::string& launch, const std::string& name, const nlohmann::json& extra) {
+    const CliRun run = run_viva(dir, launch + "train grpo --config " + grpo_config(dir, model, name, 4, extra));
+    ASSERT_EQ(run.status, 0) << name << ": " << run.err;
+  };
+  // What rank 0 keeps of the frozen DiT between its runs (the run's start line).
+  const auto frozen_bytes = [&](const std::string& name) {
+    std::ifstream log(dir.file(name + "/metrics.jsonl"));
+    std::string first;
+    std::getline(log, first);
+    return nlohmann::json::parse(first).at("frozen_dit_bytes").get<double>();
+  };
+  train("launch --nproc 2 -- ", "whole", checkpointing);
+  train("launch --nproc 2 -- ", "sharded", sharded);
+  expect_same_grpo(dir, "sharded", "whole");
+  const double whole = frozen_bytes("whole");
+  EXPECT_NEAR(frozen_bytes("sharded"), whole / 2, 1e-3 * whole);  // up to each unit's padding
+  train("launch --nproc 4 -- ", "sharded_split", sharded_split);
+  expect_same_grpo(dir, "sharded_split", "whole");
+  EXPECT_NEAR(frozen_bytes("sharded_split"), whole / 4, 1e-3 * whole);
+}
+
 TEST_F(DataParallelSft, AFailingRankStopsTheOthersAndIsNamed) {
   testing::TempDir dir;
   // The VAE trainer runs on one process only: each rank fails, and launch names the first.

@@ -273,6 +273,10 @@ TEST(GrpoConfig, RejectsBadValues) {
   testing::expect_error_containing([&] { read({{"rewards", brightness}, {"clip_rnge", 1}}); }, {"clip_rnge"});
   testing::expect_error_containing([&] { read({{"rewards", brightness}, {"updates_per_group", 0}}); }, {"updates_per_group"});
   testing::expect_error_containing([&] { read({{"rewards", brightness}, {"dtype", "fp16"}}); }, {"dtype"});
+  testing::expect_error_containing([&] { read({{"rewards", brightness}, {"sequence_parallel", 0}}); }, {"sequence_parallel"});
+  testing::expect_error_containing([&] { read({{"rewards", brightness}, {"sharding", "zero2"}}); }, {"sharding"});
+  testing::expect_error_containing([&] { read({{"rewards", brightness}, {"sharding", "full"}}); },
+                                   {"activation_checkpointing"});
 }
 
 }  // namespace

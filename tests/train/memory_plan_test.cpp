@@ -61,11 +61,17 @@ TEST(MemoryPlan, ShardsWeightsGradientsAndOptimizerStateOverTheRanks) {
   EXPECT_DOUBLE_EQ(line(sharded, "activations: block inputs"), 60 * 2 * tokens_hidden);
   o.activation_checkpointing = false;
   EXPECT_DOUBLE_EQ(line(plan_dit_training_memory(dit, o), "activations: every block"), 60 * 17 * 2 * tokens_hidden);
-  // Edit-GRPO: the frozen DiT whole, the LoRA with its gradients and AdamW state.
+  // Edit-GRPO: the frozen DiT whole (or 1/W of it, sharded, gathered as SFT's is), the LoRA with
+  // its gradients and AdamW state.
   o.lora = LoraOptions();
+  o.sharded = false;
   const MemoryPlan grpo = plan_dit_training_memory(dit, o);
   EXPECT_DOUBLE_EQ(line(grpo, "DiT weights (frozen"), 4 * P);
   EXPECT_DOUBLE_EQ(line(grpo, "AdamW"), 8.0 * static_cast<double>(grpo.trained_parameters));
+  o.sharded = true;
+  const MemoryPlan sharded_grpo = plan_dit_training_memory(dit, o);
+  EXPECT_DOUBLE_EQ(line(sharded_grpo, "DiT weights (frozen"), 4 * P / static_cast<double>(o.world_size));
+  EXPECT_DOUBLE_EQ(line(sharded_grpo, "gathered"), line(sharded, "gathered"));
 }
 
 TEST(MemoryPlan, CommandPrintsThePlanWithoutTraining) {

@@ -37,6 +37,7 @@ void print_plan(const std::string& config_path, const PlanArgs& a, bool grpo) {
     o.lora = c.lora;
     o.batch = c.group_size;  // divided by the number of sample groups below
     sequence_parallel = c.sequence_parallel;
+    sharded = c.sharding == "full";
   } else {
     const SftConfig c = SftConfig::read(config_path);
     model = c.model;
@@ -78,7 +79,7 @@ void print_plan(const std::string& config_path, const PlanArgs& a, bool grpo) {
     std::printf("trained: the LoRA, %.1f M parameters (rank %lld)\n", static_cast<double>(plan.trained_parameters) / 1e6,
                 static_cast<long long>(o.lora->rank));
   std::printf("per rank, data parallel (every rank holds the whole model):\n%s", plan.table().c_str());
-  if (!grpo && (o.world_size > 1 || sharded)) {
+  if (o.world_size > 1 || sharded) {
     o.sharded = true;
     std::printf("per rank, fully sharded (\"sharding\": \"full\"%s):\n%s",
                 o.activation_checkpointing ? "" : ", which needs activation_checkpointing",

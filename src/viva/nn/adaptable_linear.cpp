@@ -19,10 +19,11 @@ void AdaptableLinearImpl::set_branch(torch::Tensor a, torch::Tensor b, double sc
     scale_ = 0;
     return;
   }
-  if (a.dim() != 2 || b.dim() != 2 || a.size(1) != weight.size(1) || b.size(0) != weight.size(0) ||
-      a.size(0) != b.size(1))
+  // The layer's options, not its weight: a sharded layer's weight is empty between its runs.
+  const int64_t in = options.in_features(), out = options.out_features();
+  if (a.dim() != 2 || b.dim() != 2 || a.size(1) != in || b.size(0) != out || a.size(0) != b.size(1))
     throw Error("low-rank branch", "shapes " + c10::str(a.sizes()) + " and " + c10::str(b.sizes()) +
-                                       " do not fit a Linear of weight " + c10::str(weight.sizes()));
+                                       " do not fit a Linear from " + std::to_string(in) + " to " + std::to_string(out));
   a_ = std::move(a);
   b_ = std::move(b);
   scale_ = scale;

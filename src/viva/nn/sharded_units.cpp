@@ -14,11 +14,13 @@ torch::Tensor padded_flat(std::vector<torch::Tensor> pieces, int64_t numel, int6
 
 }  // namespace
 
-ShardedUnits::ShardedUnits(std::vector<std::vector<torch::Tensor>> units, ProcessGroup* group, int ranks_per_sample)
+ShardedUnits::ShardedUnits(std::vector<std::vector<torch::Tensor>> units, ProcessGroup* group, int ranks_per_sample,
+                           bool frozen)
     : group_(group),
       rank_(group ? group->rank() : 0),
       world_(group ? group->world_size() : 1),
-      ranks_per_sample_(ranks_per_sample) {
+      ranks_per_sample_(ranks_per_sample),
+      frozen_(frozen) {
   torch::NoGradGuard no_grad;
   for (auto& parameters : units) {
     Unit unit;
@@ -36,7 +38,7 @@ ShardedUnits::ShardedUnits(std::vector<std::vector<torch::Tensor>> units, Proces
       group_->broadcast(one, 0);
     }
     const int64_t part = unit.padded / world_;
-    unit.shard = full.narrow(0, rank_ * part, part).clone().requires_grad_(true);
+    unit.shard = full.narrow(0, rank_ * part, part).clone().requires_grad_(!frozen_);
     unit.parameters = std::move(parameters);
     units_.push_back(std::move(unit));
     release(units_.size() - 1);
@@ -83,6 +85,7 @@ torch::Tensor ShardedUnits::full_gradient(const Unit& unit) const {
 }
 
 void ShardedUnits::reduce_gradients(std::size_t u) {
+  if (frozen_) throw Error("sharded training", "frozen units have no gradients to reduce");
   Unit& unit = units_[u];
   torch::NoGradGuard no_grad;
   torch::Tensor full = full_gradient(unit);

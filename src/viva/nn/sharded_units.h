@@ -4,7 +4,8 @@
 // optimizer's tensors, with their gradients); a unit's full values are all-gathered into its
 // parameters just before it runs and dropped after; its gradients are summed over the ranks
 // and each rank keeps its slice (a reduce-scatter; Gloo has none, so an all-reduce whose slice
-// is kept). With one process the "shard" is the whole unit and nothing is communicated.
+// is kept). With one process the "shard" is the whole unit and nothing is communicated. Frozen
+// units (a model that does not train, e.g. under a LoRA) only gather and release.
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -19,8 +20,11 @@ class ShardedUnits {
   // units[u]: the module parameters of unit u (float32 leaves). Their current values become
   // the shards (rank 0's values on every rank: broadcast first), and the parameters are emptied.
   // `ranks_per_sample` > 1: groups of that many ranks share each sample and hold its gradients
-  // in parts (sequence parallel), so the mean is over the groups.
-  ShardedUnits(std::vector<std::vector<torch::Tensor>> units, ProcessGroup* group, int ranks_per_sample = 1);
+  // in parts (sequence parallel), so the mean is over the groups. `frozen`: the shards take no
+  // gradient and reduce_gradients() is never called.
+  ShardedUnits(std::vector<std::vector<torch::Tensor>> units, ProcessGroup* group, int ranks_per_sample = 1,
+               bool frozen = false);
+  bool frozen() const { return frozen_; }
 
   std::size_t size() const { return units_.size(); }
   // Unit u's shard: [padded unit size / W] float32, requires grad; what the optimizer updates.
@@ -49,6 +53,7 @@ class ShardedUnits {
 
   ProcessGroup* group_;
   int rank_ = 0, world_ = 1, ranks_per_sample_ = 1;
+  bool frozen_ = false;
   std::vector<Unit> units_;
 };
 

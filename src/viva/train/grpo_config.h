@@ -45,6 +45,9 @@ struct GrpoConfig : TrainingOptions {
   // Ranks that share each group member, its image tokens split among them (Ulysses, as in SFT):
   // consecutive ranks form a sample group; a group of G edits is spread over the sample groups.
   int64_t sequence_parallel = 1;
+  // "none": every rank holds the whole frozen DiT; "full": each rank keeps 1/W of each of its
+  // units (the embedders, each block), gathered as it runs (needs activation_checkpointing).
+  std::string sharding = "none";
 
   static GrpoConfig read(const std::string& path);
   // The same from JSON; errors name `source`.

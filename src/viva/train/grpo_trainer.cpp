@@ -15,6 +15,7 @@
 #include "viva/io/line_plot.h"
 #include "viva/io/video_reader.h"
 #include "viva/nn/media_tensors.h"
+#include "viva/nn/sharded_units.h"
 #include "viva/pipeline/viva_pipeline.h"
 #include "viva/train/data_parallel.h"
 #include "viva/train/grpo_objective.h"
@@ -241,9 +242,23 @@ TrainResult train_grpo(const GrpoConfig& config, const TrainRunOptions& run) {
   torch::manual_seed(config.seed);  // the LoRA's Gaussian A: the same adapter for the same seed
   LoraAdapter lora(*dit, config.lora);
   lora.to(device);
+  // Sharded: each rank keeps 1/W of each frozen unit of the DiT (the embedders, each block),
+  // gathered as it runs; the LoRA beside its layers stays whole on every rank. The embedders,
+  // small and frozen, stay gathered once they are.
+  if (config.sharding == "full") {
+    std::vector<std::vector<torch::Tensor>> units;
+    for (const auto& unit : dit->parameter_units()) {
+      units.emplace_back();
+      for (const auto& named : unit) units.back().push_back(named.second);
+    }
+    dit->sharded_units = std::make_shared<ShardedUnits>(std::move(units), run.group, S, /*frozen=*/true);
+  }
+  double frozen_dit_bytes = 0;  // what this rank keeps of the frozen DiT between its runs
+  for (const auto& t : dit->sharded_units ? dit->sharded_units->shards() : dit->parameters())
+    frozen_dit_bytes += static_cast<double>(t.numel() * t.element_size());
   trainer.start(lora, lora.parameters(), adamw_options(config),
                 {{"prompts", all_prompts.size()}, {"encoded_prompts", prompts.size()}, {"lora_layers", lora.layers()},
-                 {"world_size", trainer.world_size()}});
+                 {"world_size", trainer.world_size()}, {"frozen_dit_bytes", frozen_dit_bytes}});
 
   // One micro-step per prompt of the step: this rank's members of a group of G edits, sampled
   // from the current policy step by step and scored. After the last prompt, the sampled groups'

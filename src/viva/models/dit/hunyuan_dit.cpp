@@ -160,7 +160,7 @@ torch::Tensor HunyuanDitImpl::forward(const DitInput& in, DitTrace* trace) {
   const auto after_backward = [units](std::size_t unit) -> std::function<void()> {
     if (!units) return {};
     return [units, unit] {
-      units->reduce_gradients(unit);
+      if (!units->frozen()) units->reduce_gradients(unit);
       units->release(unit);
     };
   };

@@ -63,7 +63,8 @@ struct HunyuanDitImpl : torch::nn::Module {
   // Set for fully sharded training (with activation checkpointing): each block's unit is
   // gathered as it runs (again when it is recomputed) and released after, and its gradients
   // are handed to the shards once its backward is done; the embedders' unit is gathered for
-  // the whole step (the trainer reduces and releases it).
+  // the whole step (the trainer reduces and releases it). Frozen units (Edit-GRPO's DiT under
+  // its LoRA) are gathered and released alike, with no gradients.
   std::shared_ptr<ShardedUnits> sharded_units;
   PatchEmbed img_in{nullptr};
   PatchEmbed src_in{nullptr};                         // VIVA
