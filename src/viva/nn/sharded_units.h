@@ -27,7 +27,8 @@ class ShardedUnits {
   bool frozen() const { return frozen_; }
 
   std::size_t size() const { return units_.size(); }
-  // Unit u's shard: [padded unit size / W] float32, requires grad; what the optimizer updates.
+  // Unit u's shard: [padded unit size / W] float32; unless frozen, it requires grad and is what
+  // the optimizer updates.
   const torch::Tensor& shard(std::size_t u) const { return units_[u].shard; }
   std::vector<torch::Tensor> shards() const;
 
