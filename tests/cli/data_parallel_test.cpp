@@ -254,31 +254,72 @@ TEST_F(DataParallelSft, TorchrunStartsTheRunVivaLaunchStarts) {
   expect_same_training(dir, "torchrun", "launch", "torchrun");
 }
 
-// An Edit-GRPO run of a group of `group` edits on the tiny model, rewarded by brightness alone.
-std::string grpo_config(const testing::TempDir& dir, const std::string& model, const std::string& name, int64_t group,
-                        const nlohmann::json& extra = nlohmann::json::object()) {
-  nlohmann::json c = {
-      {"model", model}, {"prompts", dir.file("pairs/manifest.jsonl")}, {"out", dir.file(name)}, {"steps", 2},
-      {"rewards", {{"weights", {{"instruction", 0.0}, {"preservation", 0.0}, {"pickscore", 0.0}, {"brightness", 1.0}}}}},
-      {"lora", {{"rank", 2}, {"alpha", 2.0}}}, {"group_size", group}, {"sampling_steps", 3}, {"width", 32},
-      {"height", 32}, {"frames", 1}, {"guidance", 1.0}, {"updates_per_group", 2}, {"seed", 5}};
-  c.update(extra);
-  write_file_atomically(dir.file(name + ".json"), c.dump());
-  return dir.file(name + ".json");
-}
+// Edit-GRPO runs on the tiny model with two prompts, rewarded by brightness alone, launched as
+// a user launches them.
+class DataParallelGrpo : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
+    model_ = testing::write_tiny_model(dir_);
+    write_inversion_pairs(dir_.file("pairs"), 2, 32, 1);
+  }
+
+  // The configuration of run `name`: groups of `group` edits, two steps, two updates per group.
+  std::string config(const std::string& name, int64_t group, const nlohmann::json& extra = nlohmann::json::object()) const {
+    nlohmann::json c = {
+        {"model", model_}, {"prompts", dir_.file("pairs/manifest.jsonl")}, {"out", dir_.file(name)}, {"steps", 2},
+        {"rewards", {{"weights", {{"instruction", 0.0}, {"preservation", 0.0}, {"pickscore", 0.0}, {"brightness", 1.0}}}}},
+        {"lora", {{"rank", 2}, {"alpha", 2.0}}}, {"group_size", group}, {"sampling_steps", 3}, {"width", 32},
+        {"height", 32}, {"frames", 1}, {"guidance", 1.0}, {"updates_per_group", 2}, {"seed", 5}};
+    c.update(extra);
+    write_file_atomically(dir_.file(name + ".json"), c.dump());
+    return dir_.file(name + ".json");
+  }
+
+  // Runs `launch` (e.g. "launch --nproc 2 -- ", or "" for one process) + train grpo on run
+  // `name` with groups of 4 edits; it must succeed.
+  void train(const std::string& launch, const std::string& name, const nlohmann::json& extra) {
+    const CliRun run = run_viva(dir_, launch + "train grpo --config " + config(name, 4, extra));
+    ASSERT_EQ(run.status, 0) << name << ": " << run.err;
+  }
+
+  // The step figures of run `ranks` are those of run `single` within 1e-5 (a gradient reduced
+  // wrongly shows in grad_norm, a reward gathered wrongly in reward and reward_std), and so is
+  // the LoRA within 1e-3: AdamW turns the rounding differences of near-zero gradient elements
+  // into differences of whole steps (measured: 9e-5 relative at most).
+  void expect_same_grpo(const std::string& ranks, const std::string& single) const {
+    EXPECT_LT(worst_relative_difference(dir_.file(ranks + "/lora.safetensors"), dir_.file(single + "/lora.safetensors")),
+              1e-3)
+        << ranks;
+    for (const std::string figure : {"reward", "reward_std", "grad_norm"}) {
+      const auto expected = logged_step_series(dir_.file(single + "/metrics.jsonl"), figure);
+      const auto got = logged_step_series(dir_.file(ranks + "/metrics.jsonl"), figure);
+      ASSERT_EQ(expected.size(), got.size()) << ranks << ", " << figure;
+      for (std::size_t i = 0; i < expected.size(); ++i)
+        EXPECT_NEAR(got[i], expected[i], 1e-5 * std::abs(expected[i])) << ranks << ", " << figure << " of step " << i + 1;
+    }
+  }
+
+  // What rank 0 of run `name` kept of the frozen DiT between its runs (its start line).
+  double frozen_dit_bytes(const std::string& name) const {
+    std::ifstream log(dir_.file(name + "/metrics.jsonl"));
+    std::string first;
+    std::getline(log, first);
+    return nlohmann::json::parse(first).at("frozen_dit_bytes").get<double>();
+  }
+
+  testing::TempDir dir_;
+  std::string model_;
+};
 
 // Edit-GRPO over two ranks: each samples half of every group; the gathered rewards make the
 // group's figures and one LoRA comes out.
-TEST(DataParallelGrpo, SpreadsEachGroupOverTheRanks) {
-  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
-  testing::TempDir dir;
-  const std::string model = testing::write_tiny_model(dir);
-  write_inversion_pairs(dir.file("pairs"), 2, 32, 1);
-  const CliRun run = run_viva(dir, "launch --nproc 2 -- train grpo --config " + grpo_config(dir, model, "ranks", 4));
+TEST_F(DataParallelGrpo, SpreadsEachGroupOverTheRanks) {
+  const CliRun run = run_viva(dir_, "launch --nproc 2 -- train grpo --config " + config("ranks", 4));
   ASSERT_EQ(run.status, 0) << run.err;
   EXPECT_NE(run.out.find("trained steps 0..2"), std::string::npos) << run.out;
-  EXPECT_TRUE(std::filesystem::exists(dir.file("ranks/lora.safetensors")));
-  std::ifstream log(dir.file("ranks/metrics.jsonl"));
+  EXPECT_TRUE(std::filesystem::exists(dir_.file("ranks/lora.safetensors")));
+  std::ifstream log(dir_.file("ranks/metrics.jsonl"));
   std::string text;
   int steps = 0;
   while (std::getline(log, text)) {
@@ -292,82 +333,41 @@ TEST(DataParallelGrpo, SpreadsEachGroupOverTheRanks) {
     EXPECT_GT(line["reward_std"].get<double>(), 0.0);  // over all four members, not one rank's two
   }
   EXPECT_EQ(steps, 2);
-  const CliRun odd = run_viva(dir, "launch --nproc 2 -- train grpo --config " + grpo_config(dir, model, "odd", 3));
+  const CliRun odd = run_viva(dir_, "launch --nproc 2 -- train grpo --config " + config("odd", 3));
   EXPECT_NE(odd.status, 0);
   EXPECT_NE(odd.err.find("multiple of the world size 2"), std::string::npos) << odd.err;
-}
-
-// The step figures of run `ranks` are those of run `single` within 1e-5 (a gradient reduced
-// wrongly shows in grad_norm, a reward gathered wrongly in reward and reward_std), and so is the
-// LoRA within 1e-3: AdamW turns the rounding differences of near-zero gradient elements into
-// differences of whole steps (measured: 9e-5 relative at most).
-void expect_same_grpo(const testing::TempDir& dir, const std::string& ranks, const std::string& single) {
-  EXPECT_LT(worst_relative_difference(dir.file(ranks + "/lora.safetensors"), dir.file(single + "/lora.safetensors")), 1e-3)
-      << ranks;
-  for (const std::string figure : {"reward", "reward_std", "grad_norm"}) {
-    const auto expected = logged_step_series(dir.file(single + "/metrics.jsonl"), figure);
-    const auto got = logged_step_series(dir.file(ranks + "/metrics.jsonl"), figure);
-    ASSERT_EQ(expected.size(), got.size()) << ranks << ", " << figure;
-    for (std::size_t i = 0; i < expected.size(); ++i)
-      EXPECT_NEAR(got[i], expected[i], 1e-5 * std::abs(expected[i])) << ranks << ", " << figure << " of step " << i + 1;
-  }
 }
 
 // Edit-GRPO with every member split over two ranks (one sample group) trains the LoRA one
 // process trains: the same group drawn and rewarded, the same two updates per group. Four ranks
 // in two sample groups train what two plain data-parallel ranks train (each sample group draws
 // what one of those ranks draws). One process cannot split a member.
-TEST(DataParallelGrpo, SequenceParallelRanksTrainWhatOneProcessTrains) {
-  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
-  testing::TempDir dir;
-  const std::string model = testing::write_tiny_model(dir);
-  write_inversion_pairs(dir.file("pairs"), 2, 32, 1);
+TEST_F(DataParallelGrpo, SequenceParallelRanksTrainWhatOneProcessTrains) {
   const nlohmann::json checkpointing = {{"activation_checkpointing", true}};
   const nlohmann::json split = {{"sequence_parallel", 2}, {"activation_checkpointing", true}};
-  const auto train = [&](const std::string& launch, const std::string& name, const nlohmann::json& extra) {
-    const CliRun run = run_viva(dir, launch + "train grpo --config " + grpo_config(dir, model, name, 4, extra));
-    ASSERT_EQ(run.status, 0) << name << ": " << run.err;
-  };
   train("", "single", checkpointing);
   train("launch --nproc 2 -- ", "split", split);
-  expect_same_grpo(dir, "split", "single");
+  expect_same_grpo("split", "single");
   train("launch --nproc 2 -- ", "two_ranks", checkpointing);
   train("launch --nproc 4 -- ", "two_split_groups", split);
-  expect_same_grpo(dir, "two_split_groups", "two_ranks");
-  testing::expect_one_line_error(run_viva(dir, "train grpo --config " + grpo_config(dir, model, "alone", 4, split)),
+  expect_same_grpo("two_split_groups", "two_ranks");
+  testing::expect_one_line_error(run_viva(dir_, "train grpo --config " + config("alone", 4, split)),
                                  "sequence_parallel 2 needs a multiple of 2 ranks");
 }
 
 // Edit-GRPO with the frozen DiT sharded over the ranks (each keeps half of every unit, gathered
 // as it runs) trains what ranks holding it whole train; so do four ranks in two sequence-parallel
-// groups with it sharded over all four.
-TEST(DataParallelGrpo, ShardedRanksTrainWhatWholeRanksTrain) {
-  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
-  testing::TempDir dir;
-  const std::string model = testing::write_tiny_model(dir);
-  write_inversion_pairs(dir.file("pairs"), 2, 32, 1);
-  const nlohmann::json checkpointing = {{"activation_checkpointing", true}};
-  const nlohmann::json sharded = {{"sharding", "full"}, {"activation_checkpointing", true}};
-  const nlohmann::json sharded_split = {{"sharding", "full"}, {"sequence_parallel", 2}, {"activation_checkpointing", true}};
-  const auto train = [&](const std::string& launch, const std::string& name, const nlohmann::json& extra) {
-    const CliRun run = run_viva(dir, launch + "train grpo --config " + grpo_config(dir, model, name, 4, extra));
-    ASSERT_EQ(run.status, 0) << name << ": " << run.err;
-  };
-  // What rank 0 keeps of the frozen DiT between its runs (the run's start line).
-  const auto frozen_bytes = [&](const std::string& name) {
-    std::ifstream log(dir.file(name + "/metrics.jsonl"));
-    std::string first;
-    std::getline(log, first);
-    return nlohmann::json::parse(first).at("frozen_dit_bytes").get<double>();
-  };
-  train("launch --nproc 2 -- ", "whole", checkpointing);
-  train("launch --nproc 2 -- ", "sharded", sharded);
-  expect_same_grpo(dir, "sharded", "whole");
-  const double whole = frozen_bytes("whole");
-  EXPECT_NEAR(frozen_bytes("sharded"), whole / 2, 1e-3 * whole);  // up to each unit's padding
-  train("launch --nproc 4 -- ", "sharded_split", sharded_split);
-  expect_same_grpo(dir, "sharded_split", "whole");
-  EXPECT_NEAR(frozen_bytes("sharded_split"), whole / 4, 1e-3 * whole);
+// groups with it sharded over all four, each keeping a quarter.
+TEST_F(DataParallelGrpo, ShardedRanksTrainWhatWholeRanksTrain) {
+  train("launch --nproc 2 -- ", "whole", {{"activation_checkpointing", true}});
+  train("launch --nproc 2 -- ", "sharded", {{"sharding", "full"}, {"activation_checkpointing", true}});
+  expect_same_grpo("sharded", "whole");
+  const double whole = frozen_dit_bytes("whole");
+  EXPECT_NEAR(frozen_dit_bytes("sharded"), whole / 2, 1e-3 * whole);  // up to each unit's padding
+  train("launch --nproc 4 -- ", "sharded_split",
+        {{"sharding", "full"}, {"sequence_parallel", 2}, {"activation_checkpointing", true}});
+  expect_same_grpo("sharded_split", "whole");
+  EXPECT_NEAR(frozen_dit_bytes("sharded_split"), whole / 4, 1e-3 * whole);
 }
 
 TEST_F(DataParallelSft, AFailingRankStopsTheOthersAndIsNamed) {
