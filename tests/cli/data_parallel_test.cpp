@@ -370,6 +370,20 @@ TEST_F(DataParallelGrpo, ShardedRanksTrainWhatWholeRanksTrain) {
   EXPECT_NEAR(frozen_dit_bytes("sharded_split"), whole / 4, 1e-3 * whole);
 }
 
+// In bf16 the frozen DiT's shards hold its bf16 matmul weights and its float32 norms apart, and
+// are gathered as bytes (Gloo moves no bf16): the ranks train what ranks holding the bf16 DiT
+// whole train, each keeping half of it.
+TEST_F(DataParallelGrpo, Bf16ShardedRanksTrainWhatWholeRanksTrain) {
+  const nlohmann::json whole = {{"dtype", "bf16"}, {"activation_checkpointing", true}};
+  nlohmann::json sharded = whole;
+  sharded["sharding"] = "full";
+  train("launch --nproc 2 -- ", "whole_bf16", whole);
+  train("launch --nproc 2 -- ", "sharded_bf16", sharded);
+  expect_same_grpo("sharded_bf16", "whole_bf16");
+  const double whole_bytes = frozen_dit_bytes("whole_bf16");
+  EXPECT_NEAR(frozen_dit_bytes("sharded_bf16"), whole_bytes / 2, 1e-3 * whole_bytes);
+}
+
 TEST_F(DataParallelSft, AFailingRankStopsTheOthersAndIsNamed) {
   testing::TempDir dir;
   // The VAE trainer runs on one process only: each rank fails, and launch names the first.

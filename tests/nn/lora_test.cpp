@@ -5,6 +5,8 @@
 
 #include "../support/temp_dir.h"
 #include "viva/models/dit/hunyuan_dit.h"
+#include "viva/core/compat.h"
+#include "viva/nn/autocast_weights.h"
 #include "viva/nn/lora.h"
 
 namespace viva {
@@ -131,6 +133,47 @@ TEST(Lora, BranchBesideTheFrozenWeightEqualsTheMaterialisedSum) {
   materialised.pow(2).mean().backward();
   for (const auto& p : lora.named_parameters())
     EXPECT_TRUE(torch::allclose(p.value().grad(), branch_grads[p.key()], 1e-4, 1e-7)) << p.key();
+}
+
+// Under autocast the frozen model's linear and convolution weights computed in bf16 anyway:
+// held in bf16 (Edit-GRPO's frozen DiT), they give bit for bit the same output and LoRA
+// gradients as held in float32, for about half the bytes; biases and norms stay float32.
+TEST(Lora, FrozenWeightsHeldInTheAutocastDtypeComputeTheSame) {
+  const DitOptions o = DitOptions::tiny();
+  LoraOptions lo;
+  lo.rank = 3;
+  auto run = [&](bool held_in_bf16, int64_t* bytes) {
+    torch::manual_seed(1);
+    HunyuanDit model(o);
+    LoraAdapter lora(*model, lo);
+    {
+      torch::NoGradGuard no_grad;
+      for (auto& p : lora.parameters()) p.add_(torch::randn_like(p) * 0.05);
+    }
+    if (held_in_bf16) hold_autocast_weights_in(*model, torch::kBFloat16);
+    for (const auto& p : model->parameters()) *bytes += p.numel() * static_cast<int64_t>(p.element_size());
+    const auto named = model->named_parameters();
+    EXPECT_EQ(named["double_blocks.0.img_attn_qkv.weight"].scalar_type(),
+              held_in_bf16 ? torch::kBFloat16 : torch::kFloat32);
+    EXPECT_EQ(named["img_in.proj.weight"].scalar_type(), held_in_bf16 ? torch::kBFloat16 : torch::kFloat32);
+    EXPECT_EQ(named["txt_in.individual_token_refiner.blocks.0.norm1.weight"].scalar_type(), torch::kFloat32);
+    EXPECT_EQ(named["txt_in.input_embedder.bias"].scalar_type(), torch::kFloat32);
+    const compat::AutocastGuard autocast(torch::kCPU, torch::kBFloat16);
+    const auto out = model->forward(tiny_input(o));
+    out.to(torch::kFloat32).pow(2).mean().backward();
+    std::vector<torch::Tensor> results{out.detach()};
+    for (const auto& p : lora.parameters()) results.push_back(p.grad().clone());
+    for (const auto& p : model->parameters()) EXPECT_FALSE(p.grad().defined());
+    return results;
+  };
+  int64_t float32_bytes = 0, bf16_bytes = 0;
+  const auto held_float32 = run(false, &float32_bytes), held_bf16 = run(true, &bf16_bytes);
+  EXPECT_EQ(held_float32.front().scalar_type(), torch::kBFloat16);  // autocast was on
+  ASSERT_EQ(held_float32.size(), held_bf16.size());
+  for (std::size_t i = 0; i < held_float32.size(); ++i)
+    EXPECT_TRUE(torch::equal(held_bf16[i], held_float32[i])) << "result " << i;
+  EXPECT_LT(bf16_bytes, 0.52 * static_cast<double>(float32_bytes));
+  EXPECT_GT(bf16_bytes, 0.5 * static_cast<double>(float32_bytes));
 }
 
 }  // namespace

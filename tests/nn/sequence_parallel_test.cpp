@@ -10,6 +10,7 @@
 #include <string>
 
 #include "../support/loopback_ranks.h"
+#include "viva/core/compat.h"
 #include "viva/models/dit/hunyuan_dit.h"
 #include "viva/nn/sequence_parallel.h"
 
@@ -35,15 +36,23 @@ DitInput inputs() {
   return in;
 }
 
-RankResult forward_backward(HunyuanDit& dit, const DitInput& in, const torch::Tensor& weights) {
+RankResult forward_backward(HunyuanDit& dit, const DitInput& in, const torch::Tensor& weights, bool autocast) {
+  const compat::AutocastGuard mixed_precision(torch::kCPU, torch::kBFloat16, autocast);  // per thread
   RankResult r;
-  r.out = dit->forward(in);
+  r.out = dit->forward(in).to(torch::kFloat32);
   (r.out * weights).sum().backward();
   for (const auto& p : dit->named_parameters()) r.grads[p.key()] = p.value().grad().clone();
   r.out = r.out.detach();
   return r;
 }
 
+double relative(const torch::Tensor& a, const torch::Tensor& b) {
+  return ((a - b).norm() / b.norm().clamp_min(1e-12)).item<double>();
+}
+
+// Also under bf16 autocast, whose activations the all-to-alls carry as bytes (Gloo moves no
+// bf16); the ranks then agree with the whole DiT to bf16's rounding (measured: 0.4% in the
+// output, 1.3% in the worst gradient).
 TEST(SequenceParallel, SplitDitEqualsTheWholeOneInOutputAndSummedGradients) {
   DitOptions o = DitOptions::tiny();
   o.context_projector = true;
@@ -51,30 +60,30 @@ TEST(SequenceParallel, SplitDitEqualsTheWholeOneInOutputAndSummedGradients) {
   HunyuanDit whole(o);
   const DitInput in = inputs();
   const torch::Tensor weights = torch::randn({2, 4, 2, 6, 6});
-  const RankResult expected = forward_backward(whole, in, weights);
 
-  for (const bool checkpointing : {false, true}) {
-    std::vector<HunyuanDit> dits;
-    for (int rank = 0; rank < 2; ++rank) {
-      dits.push_back(HunyuanDit(o));
-      torch::NoGradGuard no_grad;
-      const auto from = whole->named_parameters();
-      for (auto& p : dits.back()->named_parameters()) p.value().copy_(from[p.key()]);
-      dits.back()->activation_checkpointing = checkpointing;
-    }
-    std::vector<RankResult> ranks(2);
-    const auto errors = testing::run_on_ranks(2, [&](int rank, ProcessGroup& group) {
-      dits[rank]->split_sequence(std::make_shared<SequenceParallel>(group));
-      ranks[rank] = forward_backward(dits[rank], in, weights);
-    });
-    for (const std::string& error : errors) ASSERT_EQ(error, "");
-    for (const RankResult& r : ranks) {
-      EXPECT_TRUE(torch::allclose(r.out, expected.out, 1e-5, 1e-5)) << (r.out - expected.out).abs().max();
-    }
-    for (const auto& [name, grad] : expected.grads) {
-      const torch::Tensor summed = ranks[0].grads.at(name) + ranks[1].grads.at(name);
-      EXPECT_LT(((summed - grad).norm() / grad.norm().clamp_min(1e-12)).item<double>(), 1e-5)
-          << name << (checkpointing ? " (checkpointing)" : "");
+  for (const bool autocast : {false, true}) {
+    const RankResult expected = forward_backward(whole, in, weights, autocast);
+    whole->zero_grad();
+    const double out_tolerance = autocast ? 1e-2 : 1e-5, grad_tolerance = autocast ? 3e-2 : 1e-5;
+    for (const bool checkpointing : {false, true}) {
+      std::vector<HunyuanDit> dits;
+      for (int rank = 0; rank < 2; ++rank) {
+        dits.push_back(HunyuanDit(o));
+        torch::NoGradGuard no_grad;
+        const auto from = whole->named_parameters();
+        for (auto& p : dits.back()->named_parameters()) p.value().copy_(from[p.key()]);
+        dits.back()->activation_checkpointing = checkpointing;
+      }
+      std::vector<RankResult> ranks(2);
+      const auto errors = testing::run_on_ranks(2, [&](int rank, ProcessGroup& group) {
+        dits[rank]->split_sequence(std::make_shared<SequenceParallel>(group));
+        ranks[rank] = forward_backward(dits[rank], in, weights, autocast);
+      });
+      const std::string run = std::string(autocast ? "bf16" : "fp32") + (checkpointing ? ", checkpointing" : "");
+      for (const std::string& error : errors) ASSERT_EQ(error, "") << run;
+      for (const RankResult& r : ranks) EXPECT_LT(relative(r.out, expected.out), out_tolerance) << run;
+      for (const auto& [name, grad] : expected.grads)
+        EXPECT_LT(relative(ranks[0].grads.at(name) + ranks[1].grads.at(name), grad), grad_tolerance) << name << ", " << run;
     }
   }
 }

@@ -95,6 +95,14 @@ std::vector<double> logged(const std::string& path, const std::string& key) {
   return v;
 }
 
+// The run's first line: the start line with its figures.
+nlohmann::json start_line(const std::string& out) {
+  std::ifstream in(out + "/metrics.jsonl");
+  std::string line;
+  std::getline(in, line);
+  return nlohmann::json::parse(line);
+}
+
 // The known-reward check of the trainer: brightness of the decoded edit must rise, the KL to the
 // reference policy stay bounded, and the LoRA apply in the editing pipeline.
 TEST(GrpoTrainer, RaisesAKnownRewardWithBoundedKl) {
@@ -190,10 +198,7 @@ TEST(GrpoTrainer, EncodesOnlyThePromptsItDraws) {
   TrainRunOptions options;
   options.progress = ProgressOptions().set_mode(ProgressMode::Silent);
   ASSERT_TRUE(train_grpo(config, options).finished);
-  std::ifstream in(config.out + "/metrics.jsonl");
-  std::string line;
-  ASSERT_TRUE(std::getline(in, line));
-  const auto start = nlohmann::json::parse(line);
+  const auto start = start_line(config.out);
   EXPECT_EQ(start["event"], "start");
   EXPECT_EQ(start["prompts"].get<int>(), 12);
   EXPECT_EQ(start["encoded_prompts"].get<int>(), 1);
@@ -255,6 +260,36 @@ TEST(GrpoTrainer, SecondUpdatePerGroupMovesTheRatioAndTheClipBinds) {
   twice.out = run.dir.file("too_many");
   testing::expect_error_containing([&] { train_grpo(twice, options); },
                                    {"updates_per_group " + std::to_string(trained + 1), std::to_string(trained) + " steps"});
+}
+
+// bf16 means autocast, on the CPU too. The frozen DiT's linear and convolution weights, which
+// autocast computes in bf16 anyway, are held in bf16: about half its float32 bytes. The run
+// trains, and its first group's reward is the float32 run's within bf16's rounding.
+TEST(GrpoTrainer, Bf16HoldsTheFrozenDitInHalfItsBytes) {
+  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
+  GrpoRun run;
+  TrainRunOptions options;
+  options.progress = ProgressOptions().set_mode(ProgressMode::Silent);
+  auto frozen_dit_bytes = [](const std::string& out) { return start_line(out).at("frozen_dit_bytes").get<double>(); };
+  GrpoConfig float32 = run.config(2, "float32");
+  float32.activation_checkpointing = true;
+  ASSERT_TRUE(train_grpo(float32, options).finished);
+  GrpoConfig bf16 = run.config(2, "bf16");
+  bf16.dtype = "bf16";
+  bf16.activation_checkpointing = true;
+  ASSERT_TRUE(train_grpo(bf16, options).finished);
+
+  const double ratio = frozen_dit_bytes(bf16.out) / frozen_dit_bytes(float32.out);
+  EXPECT_GT(ratio, 0.5);
+  EXPECT_LT(ratio, 0.52) << "the norms and modulation biases stay float32";
+  const auto reward = logged(bf16.out + "/metrics.jsonl", "reward");
+  ASSERT_EQ(reward.size(), 2u);
+  EXPECT_NEAR(reward[0], logged(float32.out + "/metrics.jsonl", "reward")[0], 1e-3);  // measured: 2e-5
+  for (const std::string figure : {"kl", "grad_norm", "reward_std"})
+    for (double v : logged(bf16.out + "/metrics.jsonl", figure)) EXPECT_TRUE(std::isfinite(v)) << figure;
+  EXPECT_GT(logged(bf16.out + "/metrics.jsonl", "grad_norm")[0], 0.0);
+  Checkpoint lora(bf16.out + "/lora.safetensors");
+  for (const auto& name : lora.names()) EXPECT_EQ(lora.load(name).scalar_type(), torch::kFloat32) << name;
 }
 
 TEST(GrpoConfig, RejectsBadValues) {

@@ -61,17 +61,24 @@ TEST(MemoryPlan, ShardsWeightsGradientsAndOptimizerStateOverTheRanks) {
   EXPECT_DOUBLE_EQ(line(sharded, "activations: block inputs"), 60 * 2 * tokens_hidden);
   o.activation_checkpointing = false;
   EXPECT_DOUBLE_EQ(line(plan_dit_training_memory(dit, o), "activations: every block"), 60 * 17 * 2 * tokens_hidden);
-  // Edit-GRPO: the frozen DiT whole (or 1/W of it, sharded, gathered as SFT's is), the LoRA with
-  // its gradients and AdamW state.
+  // Edit-GRPO: the frozen DiT whole (or 1/W of it, sharded, gathered as it runs), the LoRA with
+  // its gradients and AdamW state. In bf16 the frozen DiT holds its matrices in bf16 and its
+  // vectors (biases, norm weights; counted by hand from hunyuanvideo.md §2.2's shapes: 135,232
+  // in the embedders, 92,672 per double block, 34,048 per single block) in float32.
   o.lora = LoraOptions();
   o.sharded = false;
+  o.bf16 = false;
+  EXPECT_DOUBLE_EQ(line(plan_dit_training_memory(dit, o), "DiT weights (frozen, float32)"), 4 * P);
+  o.bf16 = true;
+  const double V = 135232 + 20 * 92672 + 40 * 34048;
   const MemoryPlan grpo = plan_dit_training_memory(dit, o);
-  EXPECT_DOUBLE_EQ(line(grpo, "DiT weights (frozen"), 4 * P);
+  EXPECT_DOUBLE_EQ(line(grpo, "DiT weights (frozen, bf16 matrices)"), 2 * (P - V) + 4 * V);
   EXPECT_DOUBLE_EQ(line(grpo, "AdamW"), 8.0 * static_cast<double>(grpo.trained_parameters));
   o.sharded = true;
   const MemoryPlan sharded_grpo = plan_dit_training_memory(dit, o);
-  EXPECT_DOUBLE_EQ(line(sharded_grpo, "DiT weights (frozen"), 4 * P / static_cast<double>(o.world_size));
-  EXPECT_DOUBLE_EQ(line(sharded_grpo, "gathered"), line(sharded, "gathered"));
+  EXPECT_DOUBLE_EQ(line(sharded_grpo, "DiT weights (frozen"), (2 * (P - V) + 4 * V) / 8);
+  EXPECT_DOUBLE_EQ(line(sharded_grpo, "gathered: embedders + largest block (bf16)"),
+                   line(sharded, "gathered") / 2 + 2 * (135232 + 92672));
 }
 
 TEST(MemoryPlan, CommandPrintsThePlanWithoutTraining) {

@@ -106,7 +106,7 @@ inline bool set_autocast(torch::DeviceType device, bool enabled) {
 #endif
 }
 
-// Sets the autocast dtype for a device type (bf16 on CUDA is what we use).
+// Sets the autocast dtype for a device type (training uses bf16).
 inline void set_autocast_dtype(torch::DeviceType device, torch::ScalarType dtype) {
 #if VIVA_TORCH_AT_LEAST(2, 4)
   at::autocast::set_autocast_dtype(device, dtype);
@@ -115,6 +115,24 @@ inline void set_autocast_dtype(torch::DeviceType device, torch::ScalarType dtype
     at::autocast::set_autocast_gpu_dtype(dtype);
   else
     at::autocast::set_autocast_cpu_dtype(dtype);
+#endif
+}
+
+// Whether autocast is on for a device type.
+inline bool autocast_enabled(torch::DeviceType device) {
+#if VIVA_TORCH_AT_LEAST(2, 4)
+  return at::autocast::is_autocast_enabled(device);
+#else
+  return device == torch::kCUDA ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
+#endif
+}
+
+// The dtype autocast casts to on a device type.
+inline torch::ScalarType autocast_dtype(torch::DeviceType device) {
+#if VIVA_TORCH_AT_LEAST(2, 4)
+  return at::autocast::get_autocast_dtype(device);
+#else
+  return device == torch::kCUDA ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
 #endif
 }
 

@@ -100,6 +100,16 @@ ProcessGroup::ProcessGroup(const ProcessGroup& parent, int first, int size, cons
 
 ProcessGroup::~ProcessGroup() = default;
 
+namespace {
+
+// Gloo (libtorch 1.x) moves no bfloat16. The collectives that only move data (broadcast,
+// all-gather, all-to-all) carry a bf16 tensor as its bytes, which every backend moves.
+torch::Tensor carried(const torch::Tensor& t) {
+  return t.scalar_type() == torch::kBFloat16 && t.dim() > 0 ? t.view(torch::kUInt8) : t;
+}
+
+}  // namespace
+
 ProcessGroup::Pending ProcessGroup::start_all_reduce_sum(torch::Tensor& t) {
   std::vector<at::Tensor> one{t};
   c10::intrusive_ptr<c10d::Work> work = impl_->group->allreduce(one);
@@ -125,26 +135,26 @@ void ProcessGroup::broadcast(std::vector<torch::Tensor>& tensors, int root) {
   options.rootRank = root;
   std::vector<c10::intrusive_ptr<c10d::Work>> works;
   for (auto& t : tensors) {
-    std::vector<at::Tensor> one{t};
+    std::vector<at::Tensor> one{carried(t)};
     works.push_back(impl_->group->broadcast(one, options));
   }
   for (auto& w : works) w->wait();
 }
 
 torch::Tensor ProcessGroup::all_gather(const torch::Tensor& part) {
-  std::vector<at::Tensor> input{part.contiguous()};
+  std::vector<at::Tensor> input{carried(part.contiguous())};
   std::vector<std::vector<at::Tensor>> output(1);
   for (int r = 0; r < world_size_; ++r) output[0].push_back(torch::empty_like(input[0]));
   impl_->group->allgather(output, input)->wait();
-  return torch::cat(output[0], 0);
+  return torch::cat(output[0], 0).view(part.scalar_type());
 }
 
 torch::Tensor ProcessGroup::all_to_all(const torch::Tensor& parts) {
-  at::Tensor input = parts.contiguous();
+  at::Tensor input = carried(parts.contiguous());
   at::Tensor output = torch::empty_like(input);
   std::vector<int64_t> equal_splits;  // empty: world-size equal blocks
   impl_->group->alltoall_base(output, input, equal_splits, equal_splits)->wait();
-  return output;
+  return output.view(parts.scalar_type());
 }
 
 }  // namespace viva

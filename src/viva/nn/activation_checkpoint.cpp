@@ -1,5 +1,6 @@
 #include "viva/nn/activation_checkpoint.h"
 
+#include <ATen/autocast_mode.h>
 #include <ATen/core/ivalue.h>
 
 #include <algorithm>
@@ -9,26 +10,43 @@
 namespace viva {
 namespace {
 
+// Autocast's state on one device type, to run the recomputation as the forward ran.
+struct AutocastState {
+  torch::DeviceType device;
+  bool enabled;
+  torch::ScalarType dtype;
+  explicit AutocastState(torch::DeviceType d)
+      : device(d), enabled(compat::autocast_enabled(d)), dtype(compat::autocast_dtype(d)) {}
+  compat::AutocastGuard restore() const { return compat::AutocastGuard(device, dtype, enabled); }
+};
+
+// RAII: autocast's cache of casts off for a scope.
+struct AutocastCacheOff {
+  bool previous = at::autocast::is_autocast_cache_enabled();
+  AutocastCacheOff() { at::autocast::set_autocast_cache_enabled(false); }
+  ~AutocastCacheOff() { at::autocast::set_autocast_cache_enabled(previous); }
+  AutocastCacheOff(const AutocastCacheOff&) = delete;
+  AutocastCacheOff& operator=(const AutocastCacheOff&) = delete;
+};
+
 struct BodyHolder : torch::CustomClassHolder {
   BodyHolder(CheckpointedBody b, std::function<void()> after) : body(std::move(b)), after_backward(std::move(after)) {}
   CheckpointedBody body;
   std::function<void()> after_backward;
+  AutocastState cpu_autocast{torch::kCPU}, cuda_autocast{torch::kCUDA};
 };
-
-bool cuda_autocast_enabled() {
-  const bool state = compat::set_autocast(torch::kCUDA, false);
-  compat::set_autocast(torch::kCUDA, state);
-  return state;
-}
 
 struct CheckpointFunction : torch::autograd::Function<CheckpointFunction> {
   static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx,
                                                 c10::intrusive_ptr<BodyHolder> holder, at::TensorList inputs) {
     ctx->saved_data["body"] = c10::IValue::make_capsule(holder);
-    ctx->saved_data["autocast"] = cuda_autocast_enabled();
     const std::vector<torch::Tensor> list = inputs.vec();
     ctx->save_for_backward(list);
     torch::NoGradGuard no_grad;
+    // Autocast caches its casts of trainable leaves (weights, a LoRA's factors) for the rest of
+    // its region: a cast made here, without gradient, would be reused by the recomputation when
+    // backward runs inside the same region, and no gradient would reach that leaf.
+    const AutocastCacheOff uncached;
     return holder->body(list);
   }
 
@@ -41,7 +59,8 @@ struct CheckpointFunction : torch::autograd::Function<CheckpointFunction> {
     std::vector<torch::Tensor> outputs;
     {
       torch::AutoGradMode grad_mode(true);
-      const compat::AutocastGuard autocast(torch::kCUDA, torch::kBFloat16, ctx->saved_data["autocast"].toBool());
+      const compat::AutocastGuard cpu = holder->cpu_autocast.restore();
+      const compat::AutocastGuard cuda = holder->cuda_autocast.restore();
       outputs = holder->body(inputs);
     }
     std::vector<torch::Tensor> with_grad, grads;

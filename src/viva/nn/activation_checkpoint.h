@@ -13,7 +13,7 @@ using CheckpointedBody = std::function<std::vector<torch::Tensor>(const std::vec
 
 // Returns body(inputs). Every tensor whose gradient is wanted must be among `inputs` (parameters
 // used inside `body` get theirs during the recomputation, even when no input wants one); `body` must be deterministic. The
-// CUDA autocast state of the forward is restored for the recomputation. `after_backward`, when
+// autocast state of the forward (CPU and CUDA) is restored for the recomputation. `after_backward`, when
 // given, runs once the recomputed body's gradients are in place (sharded training hands them
 // on and frees the gathered parameters there).
 std::vector<torch::Tensor> checkpointed(const CheckpointedBody& body, const std::vector<torch::Tensor>& inputs,

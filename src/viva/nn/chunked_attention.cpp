@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
+#include "viva/core/compat.h"
 #include "viva/core/error.h"
 
 namespace viva {
@@ -117,15 +119,23 @@ torch::Tensor chunked_attention(const torch::Tensor& q, const torch::Tensor& k, 
   if (key_keep.defined() && (key_keep.dim() != 2 || key_keep.size(0) != k.size(0) || key_keep.size(1) != k.size(1)))
     throw Error("attention", "key mask must be [B, Sk] = [" + std::to_string(k.size(0)) + ", " +
                                  std::to_string(k.size(1)) + "], got " + c10::str(key_keep.sizes()));
-  const auto rows_contiguous = [](const torch::Tensor& x) { return x.stride(-1) == 1 ? x : x.contiguous(); };
+  // Under autocast, attention computes in the autocast dtype, as libtorch's own attention and
+  // matmuls do (autocast does not reach into this function's kernels).
+  const torch::DeviceType device = q.device().type();
+  const std::optional<torch::ScalarType> dtype =
+      compat::autocast_enabled(device) ? std::optional(compat::autocast_dtype(device)) : std::nullopt;
+  const auto prepared = [&](const torch::Tensor& x) {
+    const torch::Tensor cast = dtype ? x.to(*dtype) : x;
+    return cast.stride(-1) == 1 ? cast : cast.contiguous();  // rows contiguous
+  };
+  const torch::Tensor q_in = prepared(q), k_in = prepared(k), v_in = prepared(v);
   const int64_t rows =
-      std::max<int64_t>(16, block_bytes / std::max<int64_t>(1, q.size(2) * k.size(1) * q.element_size()));
+      std::max<int64_t>(16, block_bytes / std::max<int64_t>(1, q.size(2) * k.size(1) * q_in.element_size()));
   // libtorch 1.x's custom functions take no undefined inputs: no mask travels as an empty one.
   const auto keep = key_keep.defined() ? key_keep.to(torch::kBool) : torch::empty({0}, q.options().dtype(torch::kBool));
   const bool for_backward =
       torch::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad());
-  return ChunkedAttentionFunction::apply(rows_contiguous(q), rows_contiguous(k), rows_contiguous(v), keep, rows,
-                                         for_backward);
+  return ChunkedAttentionFunction::apply(q_in, k_in, v_in, keep, rows, for_backward);
 }
 
 }  // namespace viva

@@ -72,10 +72,11 @@ struct GatherHeads : torch::autograd::Function<GatherHeads> {
   }
   static variable_list backward(AutogradContext* ctx, variable_list grad) {
     ProcessGroup& g = group_of(ctx);
-    std::vector<torch::Tensor> whole{grad[0].contiguous().clone()};
+    // Summed in float32 (a copy): Gloo sums no bf16, and a bf16 sum would round at every rank.
+    std::vector<torch::Tensor> whole{grad[0].to(torch::kFloat32, false, /*copy=*/true).contiguous()};
     g.all_reduce_sum(whole);
     const int64_t heads = whole[0].size(2) / g.world_size();
-    return {whole[0].narrow(2, g.rank() * heads, heads), torch::Tensor()};
+    return {whole[0].narrow(2, g.rank() * heads, heads).to(grad[0].scalar_type()), torch::Tensor()};
   }
 };
 

@@ -1,5 +1,7 @@
 #include "viva/nn/sharded_units.h"
 
+#include <algorithm>
+
 #include "viva/core/error.h"
 
 namespace viva {
@@ -24,30 +26,45 @@ ShardedUnits::ShardedUnits(std::vector<std::vector<torch::Tensor>> units, Proces
   torch::NoGradGuard no_grad;
   for (auto& parameters : units) {
     Unit unit;
-    std::vector<torch::Tensor> flat;
-    for (auto& p : parameters) {
-      if (p.scalar_type() != torch::kFloat32) throw Error("sharded training", "parameters must be float32 masters");
+    std::vector<torch::ScalarType> dtypes;  // of the flats, in order of first appearance
+    for (std::size_t i = 0; i < parameters.size(); ++i) {
+      const torch::Tensor& p = parameters[i];
+      if (!frozen_ && p.scalar_type() != torch::kFloat32)
+        throw Error("sharded training", "trained parameters must be float32 masters");
       unit.shapes.push_back(p.sizes().vec());
-      unit.numel += p.numel();
-      flat.push_back(p.detach().flatten());
+      const auto f = static_cast<std::size_t>(std::find(dtypes.begin(), dtypes.end(), p.scalar_type()) - dtypes.begin());
+      if (f == dtypes.size()) dtypes.push_back(p.scalar_type()), unit.flats.emplace_back();
+      Flat& flat = unit.flats[f];
+      flat.members.push_back(i);
+      flat.numel += p.numel();
     }
-    unit.padded = (unit.numel + world_ - 1) / world_ * world_;
-    torch::Tensor full = padded_flat(flat, unit.numel, unit.padded, flat.front().options());
-    if (group_) {
-      std::vector<torch::Tensor> one{full};
-      group_->broadcast(one, 0);
+    for (Flat& flat : unit.flats) {
+      flat.padded = (flat.numel + world_ - 1) / world_ * world_;
+      std::vector<torch::Tensor> pieces;
+      for (std::size_t i : flat.members) pieces.push_back(parameters[i].detach().flatten());
+      torch::Tensor full = padded_flat(pieces, flat.numel, flat.padded, pieces.front().options());
+      if (group_) {
+        std::vector<torch::Tensor> one{full};
+        group_->broadcast(one, 0);
+      }
+      const int64_t part = flat.padded / world_;
+      flat.shard = full.narrow(0, rank_ * part, part).clone().requires_grad_(!frozen_);
     }
-    const int64_t part = unit.padded / world_;
-    unit.shard = full.narrow(0, rank_ * part, part).clone().requires_grad_(!frozen_);
     unit.parameters = std::move(parameters);
     units_.push_back(std::move(unit));
     release(units_.size() - 1);
   }
 }
 
+const torch::Tensor& ShardedUnits::shard(std::size_t u) const {
+  if (frozen_) throw Error("sharded training", "a frozen unit has no shard to train");
+  return units_[u].flats.front().shard;  // trained units are all float32: one flat
+}
+
 std::vector<torch::Tensor> ShardedUnits::shards() const {
   std::vector<torch::Tensor> out;
-  for (const Unit& u : units_) out.push_back(u.shard);
+  for (const Unit& u : units_)
+    for (const Flat& f : u.flats) out.push_back(f.shard);
   return out;
 }
 
@@ -55,12 +72,14 @@ void ShardedUnits::gather(std::size_t u) {
   Unit& unit = units_[u];
   if (unit.gathered) return;
   torch::NoGradGuard no_grad;
-  const torch::Tensor full = group_ ? group_->all_gather(unit.shard.detach()) : unit.shard.detach().clone();
-  int64_t offset = 0;
-  for (std::size_t i = 0; i < unit.parameters.size(); ++i) {
-    const int64_t n = c10::multiply_integers(unit.shapes[i]);
-    unit.parameters[i].set_data(full.narrow(0, offset, n).view(unit.shapes[i]));
-    offset += n;
+  for (const Flat& flat : unit.flats) {
+    const torch::Tensor full = group_ ? group_->all_gather(flat.shard.detach()) : flat.shard.detach().clone();
+    int64_t offset = 0;
+    for (std::size_t i : flat.members) {
+      const int64_t n = c10::multiply_integers(unit.shapes[i]);
+      unit.parameters[i].set_data(full.narrow(0, offset, n).view(unit.shapes[i]));
+      offset += n;
+    }
   }
   unit.gathered = true;
 }
@@ -75,13 +94,14 @@ void ShardedUnits::release(std::size_t u) {
 }
 
 torch::Tensor ShardedUnits::full_gradient(const Unit& unit) const {
-  std::vector<torch::Tensor> flat;
+  const Flat& flat = unit.flats.front();  // trained units: one float32 flat
+  std::vector<torch::Tensor> pieces;
   for (std::size_t i = 0; i < unit.parameters.size(); ++i) {
     const torch::Tensor& g = unit.parameters[i].grad();
-    flat.push_back(g.defined() ? g.detach().flatten().to(torch::kFloat32)
-                               : torch::zeros({c10::multiply_integers(unit.shapes[i])}, unit.shard.options()));
+    pieces.push_back(g.defined() ? g.detach().flatten().to(torch::kFloat32)
+                                 : torch::zeros({c10::multiply_integers(unit.shapes[i])}, flat.shard.options()));
   }
-  return padded_flat(flat, unit.numel, unit.padded, unit.shard.options());
+  return padded_flat(pieces, flat.numel, flat.padded, flat.shard.options());
 }
 
 void ShardedUnits::reduce_gradients(std::size_t u) {
@@ -94,12 +114,13 @@ void ShardedUnits::reduce_gradients(std::size_t u) {
     group_->all_reduce_sum(one);
     full.div_(world_ / ranks_per_sample_);
   }
-  const int64_t part = unit.padded / world_;
+  torch::Tensor& shard = unit.flats.front().shard;
+  const int64_t part = unit.flats.front().padded / world_;
   const torch::Tensor mine = full.narrow(0, rank_ * part, part);
-  if (unit.shard.grad().defined())
-    unit.shard.mutable_grad().add_(mine);
+  if (shard.grad().defined())
+    shard.mutable_grad().add_(mine);
   else
-    unit.shard.mutable_grad() = mine.clone();
+    shard.mutable_grad() = mine.clone();
   for (auto& p : unit.parameters) p.mutable_grad() = torch::Tensor();
 }
 

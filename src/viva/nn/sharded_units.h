@@ -5,7 +5,8 @@
 // parameters just before it runs and dropped after; its gradients are summed over the ranks
 // and each rank keeps its slice (a reduce-scatter; Gloo has none, so an all-reduce whose slice
 // is kept). With one process the "shard" is the whole unit and nothing is communicated. Frozen
-// units (a model that does not train, e.g. under a LoRA) only gather and release.
+// units (a model that does not train, e.g. under a LoRA) only gather and release, and may mix
+// dtypes (bf16 matmul weights beside float32 norms): each dtype is flattened and sharded apart.
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -17,7 +18,7 @@ namespace viva {
 
 class ShardedUnits {
  public:
-  // units[u]: the module parameters of unit u (float32 leaves). Their current values become
+  // units[u]: the module parameters of unit u (float32 leaves unless frozen). Their values become
   // the shards (rank 0's values on every rank: broadcast first), and the parameters are emptied.
   // `ranks_per_sample` > 1: groups of that many ranks share each sample and hold its gradients
   // in parts (sequence parallel), so the mean is over the groups. `frozen`: the shards take no
@@ -27,9 +28,10 @@ class ShardedUnits {
   bool frozen() const { return frozen_; }
 
   std::size_t size() const { return units_.size(); }
-  // Unit u's shard: [padded unit size / W] float32; unless frozen, it requires grad and is what
-  // the optimizer updates.
-  const torch::Tensor& shard(std::size_t u) const { return units_[u].shard; }
+  // A trainable unit's shard: [padded unit size / W] float32, requiring grad; what the optimizer
+  // updates.
+  const torch::Tensor& shard(std::size_t u) const;
+  // Every shard this rank keeps (a frozen unit has one per dtype).
   std::vector<torch::Tensor> shards() const;
 
   // The unit's parameters take their full values (views of one all-gathered buffer). No-op when
@@ -43,11 +45,16 @@ class ShardedUnits {
   void reduce_gradients(std::size_t u);
 
  private:
+  // A unit's parameters of one dtype, end to end, zero-padded to a multiple of W.
+  struct Flat {
+    std::vector<std::size_t> members;  // indices into Unit::parameters
+    int64_t numel = 0, padded = 0;
+    torch::Tensor shard;
+  };
   struct Unit {
     std::vector<torch::Tensor> parameters;
     std::vector<std::vector<int64_t>> shapes;
-    int64_t numel = 0, padded = 0;
-    torch::Tensor shard;
+    std::vector<Flat> flats;
     bool gathered = false;
   };
   torch::Tensor full_gradient(const Unit& unit) const;

@@ -40,7 +40,7 @@ struct GrpoConfig : TrainingOptions {
   // and the clip (ε) binds.
   int64_t updates_per_group = 1;
   // Memory at scale, as in SFT.
-  std::string dtype = "fp32";             // bf16 on CUDA runs under autocast with fp32 LoRA weights
+  std::string dtype = "fp32";             // bf16 runs under autocast with fp32 LoRA weights
   bool activation_checkpointing = false;  // recompute the DiT's blocks in backward
   // Ranks that share each group member, its image tokens split among them (Ulysses, as in SFT):
   // consecutive ranks form a sample group; a group of G edits is spread over the sample groups.

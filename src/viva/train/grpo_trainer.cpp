@@ -14,6 +14,7 @@
 #include "viva/io/image.h"
 #include "viva/io/line_plot.h"
 #include "viva/io/video_reader.h"
+#include "viva/nn/autocast_weights.h"
 #include "viva/nn/media_tensors.h"
 #include "viva/nn/sharded_units.h"
 #include "viva/pipeline/viva_pipeline.h"
@@ -206,10 +207,10 @@ TrainResult train_grpo(const GrpoConfig& config, const TrainRunOptions& run) {
   const torch::Device device = parse_device(config.device);
   const torch::ScalarType dtype = parse_compute_dtype(config.dtype);
   check_device_dtype(device, dtype);
-  // The LoRA, its optimizer state and the objective stay float32; bf16 means autocast on CUDA.
+  // The LoRA, its optimizer state and the objective stay float32; bf16 means autocast, on the
+  // CPU too (slower there than fp32, but the GPU's mixed-precision path, tested).
   const bool autocast = dtype == torch::kBFloat16;
-  if (dtype == torch::kFloat16 || (autocast && !device.is_cuda()))
-    throw Error("viva train grpo", "dtype must be fp32, or bf16 on CUDA (autocast); CPU trains in fp32");
+  if (dtype == torch::kFloat16) throw Error("viva train grpo", "dtype must be fp32 or bf16 (autocast)");
   const int sample_group_count = trainer.world_size() / S;
   if (config.group_size % sample_group_count != 0)
     throw Error("viva train grpo", "group_size " + std::to_string(config.group_size) + " must be a multiple of " +
@@ -242,6 +243,9 @@ TrainResult train_grpo(const GrpoConfig& config, const TrainRunOptions& run) {
   torch::manual_seed(config.seed);  // the LoRA's Gaussian A: the same adapter for the same seed
   LoraAdapter lora(*dit, config.lora);
   lora.to(device);
+  // Every DiT forward here runs under autocast, whose matmuls compute in bf16 whatever the
+  // frozen weights are held in: holding those in bf16 gives the same values for half the bytes.
+  if (autocast) hold_autocast_weights_in(*dit, torch::kBFloat16);
   // Sharded: each rank keeps 1/W of each frozen unit of the DiT (the embedders, each block),
   // gathered as it runs; the LoRA beside its layers stays whole on every rank. The embedders,
   // small and frozen, stay gathered once they are.

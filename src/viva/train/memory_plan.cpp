@@ -38,11 +38,18 @@ MemoryPlan plan_dit_training_memory(const DitOptions& dit, const MemoryPlanOptio
   const double compute_bytes = o.bf16 ? 2.0 : 4.0;
   const double shards = o.sharded ? static_cast<double>(o.world_size) : 1.0;
   const std::string part = o.sharded ? " (1/" + std::to_string(o.world_size) + " each)" : "";
+  // Under bf16 a frozen DiT holds its matrices in bf16, its vectors (biases, norms) in float32.
+  const bool bf16_frozen = o.lora && o.bf16;
+  const auto held_bytes = [&](int64_t all, int64_t vectors) {
+    return bf16_frozen ? 2.0 * static_cast<double>(all - vectors) + 4.0 * static_cast<double>(vectors)
+                       : 4.0 * static_cast<double>(all);
+  };
   if (o.lora) {
     // The frozen DiT is whole on every rank, or sharded; the LoRA is small enough never to be.
     plan.trained_parameters = lora_parameter_count(dit, *o.lora);
     const auto L = static_cast<double>(plan.trained_parameters);
-    plan.lines.push_back({"DiT weights (frozen, float32)" + part, 4 * P / shards});
+    plan.lines.push_back({std::string("DiT weights (frozen, ") + (bf16_frozen ? "bf16 matrices)" : "float32)") + part,
+                          held_bytes(counts.total(), counts.vectors()) / shards});
     plan.lines.push_back({"LoRA weights (float32)", 4 * L});
     plan.lines.push_back({"LoRA gradients (float32)", 4 * L});
     plan.lines.push_back({"AdamW state (2 x float32)", 8 * L});
@@ -54,9 +61,11 @@ MemoryPlan plan_dit_training_memory(const DitOptions& dit, const MemoryPlanOptio
     if (!o.sharded && o.bf16)  // autocast keeps a bf16 copy of each weight for the forward
       plan.lines.push_back({"autocast weight copies (bf16)", 2 * P});
   }
-  if (o.sharded)  // gathered whole, in float32: the embedders for the step, one block at a time
-    plan.lines.push_back({"gathered: embedders + largest block (float32)",
-                          4.0 * static_cast<double>(counts.embedders + std::max(counts.double_block, counts.single_block))});
+  if (o.sharded)  // gathered whole, as held: the embedders for the step, one block at a time
+    plan.lines.push_back({std::string("gathered: embedders + largest block (") + (bf16_frozen ? "bf16)" : "float32)"),
+                          held_bytes(counts.embedders, counts.embedder_vectors) +
+                              std::max(held_bytes(counts.double_block, counts.double_block_vectors),
+                                       held_bytes(counts.single_block, counts.single_block_vectors))});
   // Activations of one micro-batch: S tokens x h hidden x b samples per block.
   const double tokens_hidden = static_cast<double>(o.tokens) * static_cast<double>(dit.hidden_size) *
                                static_cast<double>(o.batch);

@@ -31,7 +31,7 @@ struct SftConfig : TrainingOptions {
   // task weighs that much against 1 for tasks not named, within its kind (video / image); 0
   // leaves the task out. Scene-wide edits are learnt from far fewer samples than object edits.
   std::map<std::string, double> task_weights;
-  std::string dtype = "fp32";         // bf16 on CUDA runs under autocast with fp32 master weights
+  std::string dtype = "fp32";         // bf16 runs under autocast with fp32 master weights
   bool activation_checkpointing = false;  // recompute block activations in backward (large configs)
   // "none": every rank holds the whole model (data parallel); "full": weights, gradients and
   // AdamW state sharded over the ranks (fully_sharded.h; needs activation_checkpointing).

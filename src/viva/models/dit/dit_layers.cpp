@@ -84,6 +84,12 @@ torch::Tensor apply_rope_pairs(const torch::Tensor& x, const torch::Tensor& cos,
 
 torch::Tensor layer_norm_plain(const torch::Tensor& x) { return torch::layer_norm(x, {x.size(-1)}, {}, {}, 1e-6); }
 
+torch::Tensor layer_norm_widened(const torch::nn::LayerNorm& norm, const torch::Tensor& x) {
+  const torch::ScalarType wider = torch::promote_types(x.scalar_type(), norm->weight.scalar_type());
+  return torch::layer_norm(x.to(wider), norm->options.normalized_shape(), norm->weight.to(wider), norm->bias.to(wider),
+                           norm->options.eps());
+}
+
 torch::Tensor modulate(const torch::Tensor& x, const torch::Tensor& shift, const torch::Tensor& scale) {
   return torch::addcmul(over_tokens(shift), x, 1 + over_tokens(scale));  // shift + x·(1 + scale), one pass
 }
@@ -130,11 +136,11 @@ TokenRefinerBlockImpl::TokenRefinerBlockImpl(const DitOptions& o) : heads(o.head
 torch::Tensor TokenRefinerBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& c, const torch::Tensor& mask) {
   auto gates = adaLN_modulation->forward(c).chunk(2, -1);
   const int64_t B = x.size(0), L = x.size(1), D = x.size(2);
-  auto qkv = self_attn_qkv(norm1(x)).view({B, L, 3, heads, D / heads});
+  auto qkv = self_attn_qkv(layer_norm_widened(norm1, x)).view({B, L, 3, heads, D / heads});
   auto attn = compat::scaled_dot_product_attention(heads_first(qkv.select(2, 0)), heads_first(qkv.select(2, 1)),
                                                    heads_first(qkv.select(2, 2)), mask);
   auto h = add_gated(x, gates[0], self_attn_proj(attn.transpose(1, 2).reshape({B, L, D})));
-  return add_gated(h, gates[1], mlp(norm2(h)));
+  return add_gated(h, gates[1], mlp(layer_norm_widened(norm2, h)));
 }
 
 TextProjectionImpl::TextProjectionImpl(int64_t in, int64_t hidden) {

@@ -48,6 +48,10 @@ torch::Tensor apply_rope_pairs(const torch::Tensor& x, const torch::Tensor& cos,
 
 // Non-affine LayerNorm, eps 1e-6, used before every modulation.
 torch::Tensor layer_norm_plain(const torch::Tensor& x);
+// An affine LayerNorm computed in the wider of x's and its weights' dtypes: what CUDA's autocast
+// does (float32), and what the CPU's autocast in libtorch 1.x does not (it refuses a bf16 x with
+// float32 weights).
+torch::Tensor layer_norm_widened(const torch::nn::LayerNorm& norm, const torch::Tensor& x);
 
 // x * (1 + scale) + shift; shift/scale are [B, D] (one value per sample) or [B, N, D] (per token).
 torch::Tensor modulate(const torch::Tensor& x, const torch::Tensor& shift, const torch::Tensor& scale);

@@ -3,30 +3,45 @@
 namespace viva {
 namespace {
 
-int64_t linear(int64_t in, int64_t out) { return in * out + out; }  // weight + bias
+// A parameter count and, of it, the one-dimensional parameters (biases, norm weights).
+struct Size {
+  int64_t all = 0, vectors = 0;
+  Size operator+(const Size& o) const { return {all + o.all, vectors + o.vectors}; }
+  Size operator*(int64_t n) const { return {all * n, vectors * n}; }
+};
 
-int64_t timestep_embedder(int64_t d) { return linear(256, d) + linear(d, d); }
+Size linear(int64_t in, int64_t out) { return {in * out + out, out}; }  // weight + bias
+Size norm(int64_t dim, int64_t vectors_per_dim = 1) { return {dim * vectors_per_dim, dim * vectors_per_dim}; }
+
+Size timestep_embedder(int64_t d) { return linear(256, d) + linear(d, d); }
 
 }  // namespace
 
 DitParameterCounts dit_parameter_counts(const DitOptions& o) {
   const int64_t d = o.hidden_size, m = o.mlp_hidden(), hd = o.head_dim();
-  const int64_t mlp = linear(d, m) + linear(m, d);
+  const Size mlp = linear(d, m) + linear(m, d);
+  // Per stream: modulation (6 chunks), qkv, proj, q/k RMSNorm weights, MLP.
+  const Size double_block = (linear(d, 6 * d) + linear(d, 3 * d) + linear(d, d) + norm(hd) * 2 + mlp) * 2;
+  // linear1 (qkv | MLP in), linear2 (attention | MLP out), q/k norms, modulation (3 chunks).
+  const Size single_block = linear(d, 3 * d + m) + linear(d + m, d) + norm(hd) * 2 + linear(d, 3 * d);
+  const Size patch_embed = Size{o.in_channels * o.patch_volume() * d, 0} + Size{d, d};
+  // Two LayerNorms with weight and bias.
+  const Size refiner_block = norm(d, 2) * 2 + linear(d, 3 * d) + linear(d, d) + mlp + linear(d, 2 * d);
+  const Size txt_in = linear(o.text_dim, d) + timestep_embedder(d) + linear(o.text_dim, d) + linear(d, d) +
+                      refiner_block * o.refiner_blocks;
+  Size embedders = patch_embed + txt_in + timestep_embedder(d) + linear(o.pooled_dim, d) + linear(d, d) +
+                   linear(d, o.patch_volume() * o.out_channels) + linear(d, 2 * d);
+  if (o.guidance_embed) embedders = embedders + timestep_embedder(d);
+  if (o.context_projector) embedders = embedders + patch_embed + linear(2 * d, d);
   DitParameterCounts c;
   c.double_blocks = o.double_blocks;
   c.single_blocks = o.single_blocks;
-  // Per stream: modulation (6 chunks), qkv, proj, q/k RMSNorm weights, MLP.
-  c.double_block = 2 * (linear(d, 6 * d) + linear(d, 3 * d) + linear(d, d) + 2 * hd + mlp);
-  // linear1 (qkv | MLP in), linear2 (attention | MLP out), q/k norms, modulation (3 chunks).
-  c.single_block = linear(d, 3 * d + m) + linear(d + m, d) + 2 * hd + linear(d, 3 * d);
-  const int64_t patch_embed = o.in_channels * o.patch_volume() * d + d;
-  const int64_t refiner_block = 2 * 2 * d + linear(d, 3 * d) + linear(d, d) + mlp + linear(d, 2 * d);
-  const int64_t txt_in = linear(o.text_dim, d) + timestep_embedder(d) + linear(o.text_dim, d) + linear(d, d) +
-                         o.refiner_blocks * refiner_block;
-  c.embedders = patch_embed + txt_in + timestep_embedder(d) + linear(o.pooled_dim, d) + linear(d, d) +
-                (o.guidance_embed ? timestep_embedder(d) : 0) +
-                (o.context_projector ? patch_embed + linear(2 * d, d) : 0) +
-                linear(d, o.patch_volume() * o.out_channels) + linear(d, 2 * d);
+  c.double_block = double_block.all;
+  c.single_block = single_block.all;
+  c.embedders = embedders.all;
+  c.double_block_vectors = double_block.vectors;
+  c.single_block_vectors = single_block.vectors;
+  c.embedder_vectors = embedders.vectors;
   return c;
 }
 

@@ -14,7 +14,13 @@ struct DitParameterCounts {
   int64_t double_block = 0, single_block = 0;  // one block of each kind
   int64_t double_blocks = 0, single_blocks = 0;  // how many
   int64_t embedders = 0;  // everything outside the blocks (img_in, txt_in, time_in, ..., final_layer)
+  // Of each, the one-dimensional parameters (biases, norm weights): what stays float32 when a
+  // frozen DiT holds its matrices in bf16 (nn/autocast_weights.h).
+  int64_t double_block_vectors = 0, single_block_vectors = 0, embedder_vectors = 0;
   int64_t total() const { return embedders + double_blocks * double_block + single_blocks * single_block; }
+  int64_t vectors() const {
+    return embedder_vectors + double_blocks * double_block_vectors + single_blocks * single_block_vectors;
+  }
 };
 
 DitParameterCounts dit_parameter_counts(const DitOptions& o);
