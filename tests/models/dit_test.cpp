@@ -1,8 +1,11 @@
 #include <gtest/gtest.h>
+#include <malloc.h>
 
 #include <map>
+#include <optional>
 
 #include "../support/golden.h"
+#include "../support/memory.h"
 #include "../support/needs_shared.h"
 #include "../support/temp_dir.h"
 #include "viva/core/compat.h"
@@ -132,6 +135,44 @@ TEST_P(DitParity, ActivationCheckpointingRecomputesUnderTheForwardsAutocast) {
     float32_worst = std::max(float32_worst, relative(float32.at(name), expected));
   }
   EXPECT_GT(float32_worst, 5e-3);
+}
+
+// Under autocast the checkpointed forward makes the blocks' bf16 weight copies and drops them
+// (they are made again when recomputed); without checkpointing backward needs them all. Peak
+// resident memory of a forward of a DiT with 107 MB of bf16 block weights and a tiny input
+// (measured: 47 MB checkpointed, 132 MB not; 113 MB checkpointed with autocast's cache left on).
+TEST(DitMemory, CheckpointedForwardUnderAutocastKeepsNoWeightCopies) {
+  DitOptions o = DitOptions::tiny();
+  o.hidden_size = 512;
+  o.heads = 4;
+  o.rope_dims = {32, 48, 48};
+  o.double_blocks = 4;
+  o.single_blocks = 4;
+  HunyuanDit model(o);
+  model->train();
+  double block_copy_bytes = 0;
+  for (const auto& p : model->named_parameters())
+    if (p.key().find("_blocks.") != std::string::npos) block_copy_bytes += 2.0 * static_cast<double>(p.value().numel());
+  torch::manual_seed(3);
+  DitInput in;
+  in.x = torch::randn({1, o.in_channels, 1, 8, 8});
+  in.t = torch::full({1}, 400.0);
+  in.text = torch::randn({1, 5, o.text_dim});
+  in.pooled = torch::randn({1, o.pooled_dim});
+  auto growth_bytes = [&](bool checkpointing) {
+    model->activation_checkpointing = checkpointing;
+    ::malloc_trim(0);  // freed heap pages back to the system, so that reusing them counts
+    const std::optional<int64_t> kib = testing::peak_rss_growth_kib([&] {
+      const compat::AutocastGuard mixed_precision(torch::kCPU, torch::kBFloat16);
+      const torch::Tensor out = model->forward(in);  // its graph lives until here
+    });
+    return kib ? std::optional<double>(1024.0 * static_cast<double>(*kib)) : std::nullopt;
+  };
+  const auto checkpointed = growth_bytes(true), kept = growth_bytes(false);
+  if (!checkpointed || !kept) GTEST_SKIP() << "this kernel does not reset the peak resident memory";
+  EXPECT_GT(*kept, 0.8 * block_copy_bytes) << "of " << block_copy_bytes << " bytes of bf16 block weights";
+  // Checkpointed, one block's copies live at a time (and the embedders' in both).
+  EXPECT_GT(*kept - *checkpointed, 0.5 * block_copy_bytes) << *kept << " vs " << *checkpointed << " bytes";
 }
 
 // The blocks kept on the host and copied in one by one (offload "blocks") change no output.

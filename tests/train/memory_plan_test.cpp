@@ -54,13 +54,19 @@ TEST(MemoryPlan, ShardsWeightsGradientsAndOptimizerStateOverTheRanks) {
   EXPECT_DOUBLE_EQ(line(sharded, "AdamW"), 8 * P / 8);
   // Gathered in float32: the embedders (txt_in 309.2 M, final_layer, vector_in, time_in, guidance_in,
   // img_in: 360.7 M by hunyuanvideo.md §2.4) for the whole step, and one double block (339.8 M).
-  EXPECT_DOUBLE_EQ(line(sharded, "gathered"), 4 * (309175296.0 + 19077184 + 11802624 + 2 * 10229760 + 199680 + 339831296));
+  const double embedders_and_block = 309175296.0 + 19077184 + 11802624 + 2 * 10229760 + 199680 + 339831296;
+  EXPECT_DOUBLE_EQ(line(sharded, "gathered"), 4 * embedders_and_block);
+  // Autocast's bf16 copies of the weights: with checkpointing, the embedders' and the recomputed
+  // block's only, sharded or not; without it, every weight's (kept for backward).
+  EXPECT_DOUBLE_EQ(line(whole, "autocast weight copies"), 2 * embedders_and_block);
+  EXPECT_DOUBLE_EQ(line(sharded, "autocast weight copies"), 2 * embedders_and_block);
   // Checkpointing keeps one input per block (60 blocks) plus one block's activations (17 per
   // token and hidden unit); without it every block keeps 17.
   const double tokens_hidden = static_cast<double>(o.tokens) * 3072;
   EXPECT_DOUBLE_EQ(line(sharded, "activations: block inputs"), 60 * 2 * tokens_hidden);
   o.activation_checkpointing = false;
   EXPECT_DOUBLE_EQ(line(plan_dit_training_memory(dit, o), "activations: every block"), 60 * 17 * 2 * tokens_hidden);
+  EXPECT_DOUBLE_EQ(line(plan_dit_training_memory(dit, o), "autocast weight copies"), 2 * P);
   // Edit-GRPO: the frozen DiT whole (or 1/W of it, sharded, gathered as it runs), the LoRA with
   // its gradients and AdamW state. In bf16 the frozen DiT holds its matrices in bf16 and its
   // vectors (biases, norm weights; counted by hand from hunyuanvideo.md §2.2's shapes: 135,232

@@ -37,6 +37,7 @@ MemoryPlan plan_dit_training_memory(const DitOptions& dit, const MemoryPlanOptio
   const auto P = static_cast<double>(plan.parameters);
   const double compute_bytes = o.bf16 ? 2.0 : 4.0;
   const double shards = o.sharded ? static_cast<double>(o.world_size) : 1.0;
+  const int64_t largest_block = std::max(counts.double_block, counts.single_block);
   const std::string part = o.sharded ? " (1/" + std::to_string(o.world_size) + " each)" : "";
   // Under bf16 a frozen DiT holds its matrices in bf16, its vectors (biases, norms) in float32.
   const bool bf16_frozen = o.lora && o.bf16;
@@ -58,8 +59,13 @@ MemoryPlan plan_dit_training_memory(const DitOptions& dit, const MemoryPlanOptio
     plan.lines.push_back({"weights (float32 master)" + part, 4 * P / shards});
     plan.lines.push_back({"gradients (float32)" + part, 4 * P / shards});
     plan.lines.push_back({"AdamW state (2 x float32)" + part, 8 * P / shards});
-    if (!o.sharded && o.bf16)  // autocast keeps a bf16 copy of each weight for the forward
-      plan.lines.push_back({"autocast weight copies (bf16)", 2 * P});
+    // Autocast's bf16 copies of the weights, kept for backward; with checkpointing the blocks'
+    // are made again when recomputed, so only the embedders' and one block's live at a time
+    // (sharded or not).
+    if (o.bf16)
+      plan.lines.push_back({"autocast weight copies (bf16)",
+                            o.activation_checkpointing ? 2.0 * static_cast<double>(counts.embedders + largest_block)
+                                                       : 2 * P});
   }
   if (o.sharded)  // gathered whole, as held: the embedders for the step, one block at a time
     plan.lines.push_back({std::string("gathered: embedders + largest block (") + (bf16_frozen ? "bf16)" : "float32)"),
