@@ -154,6 +154,21 @@ TEST_F(DataParallelSft, FullyShardedRanksTrainWhatOneProcessTrains) {
 // A rank killed mid-run (SIGKILL: no checkpoint of its own) makes launch stop the other within
 // the grace period with one line naming it; the restarted job resumes from the last checkpoint
 // written before the kill.
+// In bf16 (autocast, here on the CPU) sharded ranks gather their float32 blocks as they run and
+// again when recomputed, under the forward's autocast: they train what ranks holding the model
+// whole train.
+TEST_F(DataParallelSft, Bf16ShardedRanksTrainWhatWholeRanksTrain) {
+  testing::TempDir dir;
+  const nlohmann::json whole = {{"dtype", "bf16"}, {"activation_checkpointing", true}};
+  nlohmann::json sharded = whole;
+  sharded["sharding"] = "full";
+  for (const auto& [name, extra] : {std::pair{"whole", whole}, std::pair{"sharded", sharded}}) {
+    const CliRun run = run_viva(dir, std::string("launch --nproc 2 -- train sft --config ") + config(dir, name, 1, extra));
+    ASSERT_EQ(run.status, 0) << name << ": " << run.err;
+  }
+  expect_same_training(dir, "sharded", "whole", "bf16");
+}
+
 TEST_F(DataParallelSft, AKilledRankStopsTheJobWhichResumesFromTheLastCheckpoint) {
   testing::TempDir dir;
   std::string cfg = config(dir, "killed", 1);
