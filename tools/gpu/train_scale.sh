@@ -3,12 +3,11 @@
 # model and ShapesWorld pairs, SFT with bf16 autocast, activation checkpointing and
 # "sharding": "full", stopped and resumed; then Edit-GRPO with bf16, checkpointing and two
 # updates per group. Each run's last step line goes to $OUT (carry build-gpu and .gpu-deps).
-#   OUT=<folder> tools/gpu/train_scale.sh [cuda|cpu]
+#   OUT=<folder> [DTYPE=bf16|fp32] tools/gpu/train_scale.sh [cuda|cpu]
 set -euo pipefail
 OUT=${OUT:-/tmp/viva-gpu-out}
 DEVICE=${1:-cuda}
-DTYPE=bf16
-[ "$DEVICE" = cpu ] && DTYPE=fp32  # a dry run of the script here: CPU trains in fp32
+DTYPE=${DTYPE:-bf16}  # autocast; a dry run here on the CPU takes the same path
 mkdir -p "$OUT"
 [ -f tools/gpu/runtime.sh ] && [ "$DEVICE" != cpu ] && . tools/gpu/runtime.sh
 VIVA=${VIVA:-build-gpu/bin/viva}
