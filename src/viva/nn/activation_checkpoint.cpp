@@ -43,9 +43,10 @@ struct CheckpointFunction : torch::autograd::Function<CheckpointFunction> {
     const std::vector<torch::Tensor> list = inputs.vec();
     ctx->save_for_backward(list);
     torch::NoGradGuard no_grad;
-    // Autocast caches its casts of trainable leaves (weights, a LoRA's factors) for the rest of
-    // its region: a cast made here, without gradient, would be reused by the recomputation when
-    // backward runs inside the same region, and no gradient would reach that leaf.
+    // Autocast caches its casts of trainable leaves (the weights) for the rest of its region:
+    // casts made here, without gradient, would hold a bf16 copy of every block's weights until
+    // the region ends, and a recomputation inside the region would reuse them, leaving those
+    // weights without gradient.
     const AutocastCacheOff uncached;
     return holder->body(list);
   }
