@@ -2,6 +2,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "../support/encoded_pairs.h"
 #include "viva/core/checkpoint.h"
@@ -161,6 +164,17 @@ TEST_F(Sft, ConfigErrorsNameTheKeyAndTheFile) {
   expect_error_containing([&] { SftConfig::read(dir.file("run2.json")); }, {"run2.json", "steps must be >= 1"});
   std::ofstream(dir.file("run3.json")) << R"({"model": "m", "cache": "c", "out": "o", "high_noise_fraction": 1.5})";
   expect_error_containing([&] { SftConfig::read(dir.file("run3.json")); }, {"run3.json", "high_noise_fraction"});
+  // The keys for scale, shared with Edit-GRPO.
+  const std::vector<std::pair<std::string, std::string>> scale = {
+      {R"("dtype": "fp16")", "dtype must be"},
+      {R"("sharding": "zero2")", "sharding must be"},
+      {R"("sharding": "full")", "needs activation_checkpointing"},
+      {R"("sharding": "full", "activation_checkpointing": true, "ema": 0.9)", "needs no ema"},
+      {R"("sequence_parallel": 0)", "sequence_parallel must be at least 1"}};
+  for (const auto& [keys, error] : scale) {
+    std::ofstream(dir.file("scale.json")) << R"({"model": "m", "cache": "c", "out": "o", )" + keys + "}";
+    expect_error_containing([&] { SftConfig::read(dir.file("scale.json")); }, {"scale.json", error});
+  }
 }
 
 }  // namespace

@@ -43,12 +43,10 @@ GrpoConfig GrpoConfig::from_json(const nlohmann::json& json, const std::string& 
   r.get("kl_weight", c.kl_weight);
   r.get("advantage_clip", c.advantage_clip);
   r.get("updates_per_group", c.updates_per_group);
-  r.get("dtype", c.dtype);
-  r.get("activation_checkpointing", c.activation_checkpointing);
-  r.get("sequence_parallel", c.sequence_parallel);
-  r.get("sharding", c.sharding);
+  c.read_scale_keys(r);
   r.finish();
   c.check_training_keys(source);
+  c.check_scale_keys(source);
   if (c.prompts_per_step < 1 || c.sampling_steps < 2)
     throw Error(source, "prompts_per_step must be positive and sampling_steps >= 2");
   if (c.group_size < 2) throw Error(source, "group_size must be >= 2 (advantages are relative within a group)");
@@ -59,12 +57,6 @@ GrpoConfig GrpoConfig::from_json(const nlohmann::json& json, const std::string& 
     throw Error(source, "guidance must be >= 0 and shift positive (or null: the model's)");
   if (!(c.clip_range > 0) || c.kl_weight < 0) throw Error(source, "clip_range must be positive, kl_weight >= 0");
   if (c.updates_per_group < 1) throw Error(source, "updates_per_group must be >= 1");
-  if (c.sequence_parallel < 1) throw Error(source, "sequence_parallel must be at least 1");
-  if (c.sharding != "none" && c.sharding != "full")
-    throw Error(source, "sharding must be \"none\" or \"full\", not \"" + c.sharding + "\"");
-  if (c.sharding == "full" && !c.activation_checkpointing)
-    throw Error(source, "sharding \"full\" needs activation_checkpointing (a block is gathered again to be recomputed)");
-  if (c.dtype != "fp32" && c.dtype != "bf16") throw Error(source, "dtype must be \"fp32\" or \"bf16\", not \"" + c.dtype + "\"");
   if (c.lora.rank < 1 || c.lora.targets.empty()) throw Error(source, "lora.rank must be >= 1 and lora.targets non-empty");
   return c;
 }
@@ -77,9 +69,9 @@ nlohmann::json GrpoConfig::to_json() const {
       {"sampling_steps", sampling_steps}, {"guidance", json_or_null(guidance)}, {"shift", json_or_null(shift)},
       {"width", json_or_null(width)}, {"height", json_or_null(height)}, {"frames", json_or_null(frames)}, {"timestep_fraction", timestep_fraction}, {"clip_range", clip_range},
       {"kl_weight", kl_weight}, {"advantage_clip", advantage_clip},
-      {"updates_per_group", updates_per_group}, {"dtype", dtype}, {"activation_checkpointing", activation_checkpointing},
-      {"sequence_parallel", sequence_parallel}, {"sharding", sharding}};
+      {"updates_per_group", updates_per_group}};
   add_training_keys(json);
+  add_scale_keys(json);
   return json;
 }
 

@@ -8,11 +8,12 @@
 
 #include "viva/nn/lora.h"
 #include "viva/rewards/edit_rewards.h"
+#include "viva/train/dit_scale_options.h"
 #include "viva/train/training_options.h"
 
 namespace viva {
 
-struct GrpoConfig : TrainingOptions {
+struct GrpoConfig : TrainingOptions, DitScaleOptions {
   GrpoConfig() { steps = 100; lr = 1e-4; checkpoint_every = 10; }  // the optimizer trains the LoRA only
 
   std::string model;    // VIVA model folder (the SFT result); its weights stay frozen
@@ -39,15 +40,9 @@ struct GrpoConfig : TrainingOptions {
   // are split into this many minibatches. From the second update on the ratio departs from 1
   // and the clip (ε) binds.
   int64_t updates_per_group = 1;
-  // Memory at scale, as in SFT.
-  std::string dtype = "fp32";             // bf16 runs under autocast with fp32 LoRA weights
-  bool activation_checkpointing = false;  // recompute the DiT's blocks in backward
-  // Ranks that share each group member, its image tokens split among them (Ulysses, as in SFT):
-  // consecutive ranks form a sample group; a group of G edits is spread over the sample groups.
-  int64_t sequence_parallel = 1;
-  // "none": every rank holds the whole frozen DiT; "full": each rank keeps 1/W of each of its
-  // units (the embedders, each block), gathered as it runs (needs activation_checkpointing).
-  std::string sharding = "none";
+  // DitScaleOptions, as in SFT: bf16 keeps the LoRA float32 and holds the frozen DiT's matrices
+  // in bf16; the ranks of a sequence-parallel group share each group member, and a group of G
+  // edits is spread over those groups.
 
   static GrpoConfig read(const std::string& path);
   // The same from JSON; errors name `source`.

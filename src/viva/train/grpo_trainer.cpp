@@ -205,12 +205,9 @@ TrainResult train_grpo(const GrpoConfig& config, const TrainRunOptions& run) {
   }
   Trainer trainer("Edit-GRPO", config, config.to_json(), config.out, run_options);
   const torch::Device device = parse_device(config.device);
-  const torch::ScalarType dtype = parse_compute_dtype(config.dtype);
-  check_device_dtype(device, dtype);
   // The LoRA, its optimizer state and the objective stay float32; bf16 means autocast, on the
   // CPU too (slower there than fp32, but the GPU's mixed-precision path, tested).
-  const bool autocast = dtype == torch::kBFloat16;
-  if (dtype == torch::kFloat16) throw Error("viva train grpo", "dtype must be fp32 or bf16 (autocast)");
+  const bool autocast = config.autocast("viva train grpo");
   const int sample_group_count = trainer.world_size() / S;
   if (config.group_size % sample_group_count != 0)
     throw Error("viva train grpo", "group_size " + std::to_string(config.group_size) + " must be a multiple of " +

@@ -29,22 +29,16 @@ SftConfig SftConfig::from_json(const nlohmann::json& json, const std::string& so
   r.get("high_noise_shift", c.high_noise_shift);
   r.get("instruction_dropout", c.instruction_dropout);
   r.get("task_weights", c.task_weights);
-  r.get("dtype", c.dtype);
-  r.get("activation_checkpointing", c.activation_checkpointing);
-  r.get("sharding", c.sharding);
-  r.get("sequence_parallel", c.sequence_parallel);
+  c.read_scale_keys(r);
   r.get("reduce_bucket_mb", c.reduce_bucket_mb);
   r.finish();
   c.check_training_keys(source);
+  c.check_scale_keys(source);
   if (c.batch_size < 1 || c.grad_accum < 1) throw Error(source, "batch_size and grad_accum must be positive");
   if (c.video_probability < 0 || c.video_probability > 1 || c.instruction_dropout < 0 || c.instruction_dropout > 1)
     throw Error(source, "video_probability and instruction_dropout must be within [0, 1]");
   if (c.ema < 0 || c.ema >= 1) throw Error(source, "ema must be within [0, 1)");
-  if (c.sharding != "none" && c.sharding != "full")
-    throw Error(source, "sharding must be \"none\" or \"full\", not \"" + c.sharding + "\"");
-  if (c.sharding == "full" && (!c.activation_checkpointing || c.ema > 0))
-    throw Error(source, "sharding \"full\" needs activation_checkpointing and no ema (not kept sharded yet)");
-  if (c.sequence_parallel < 1) throw Error(source, "sequence_parallel must be at least 1");
+  if (c.sharding == "full" && c.ema > 0) throw Error(source, "sharding \"full\" needs no ema (not kept sharded yet)");
   if (!(c.reduce_bucket_mb > 0)) throw Error(source, "reduce_bucket_mb must be positive");
   for (const auto& [task, weight] : c.task_weights)
     if (!(weight >= 0)) throw Error(source, "task_weights: the weight of '" + task + "' must be >= 0");
@@ -59,12 +53,10 @@ nlohmann::json SftConfig::to_json() const {
                          {"grad_accum", grad_accum}, {"beta1", beta1}, {"beta2", beta2}, {"eps", eps}, {"ema", ema},
                          {"video_probability", video_probability}, {"mask_weight", mask_weight}, {"shift", json_or_null(shift)},
                          {"high_noise_fraction", high_noise_fraction}, {"high_noise_shift", high_noise_shift},
-                         {"instruction_dropout", instruction_dropout}, {"task_weights", task_weights}, {"dtype", dtype},
-                         {"activation_checkpointing", activation_checkpointing},
-                         {"sharding", sharding},
-                         {"sequence_parallel", sequence_parallel},
+                         {"instruction_dropout", instruction_dropout}, {"task_weights", task_weights},
                          {"reduce_bucket_mb", reduce_bucket_mb}};
   add_training_keys(json);
+  add_scale_keys(json);
   return json;
 }
 

@@ -7,11 +7,12 @@
 #include <optional>
 #include <string>
 
+#include "viva/train/dit_scale_options.h"
 #include "viva/train/training_options.h"
 
 namespace viva {
 
-struct SftConfig : TrainingOptions {
+struct SftConfig : TrainingOptions, DitScaleOptions {
   SftConfig() { lr = 2e-5; weight_decay = 0.01; }
 
   std::string model;    // VIVA model folder to start from (its transformer is trained)
@@ -31,15 +32,9 @@ struct SftConfig : TrainingOptions {
   // task weighs that much against 1 for tasks not named, within its kind (video / image); 0
   // leaves the task out. Scene-wide edits are learnt from far fewer samples than object edits.
   std::map<std::string, double> task_weights;
-  std::string dtype = "fp32";         // bf16 runs under autocast with fp32 master weights
-  bool activation_checkpointing = false;  // recompute block activations in backward (large configs)
-  // "none": every rank holds the whole model (data parallel); "full": weights, gradients and
-  // AdamW state sharded over the ranks (fully_sharded.h; needs activation_checkpointing).
-  std::string sharding = "none";
-  // Ranks that share each sample, its image tokens split among them (Ulysses, nn/
-  // sequence_parallel.h): consecutive ranks form a group; the world size divided by it is the
-  // number of samples a step draws per micro-batch slot.
-  int64_t sequence_parallel = 1;
+  // DitScaleOptions: bf16 keeps float32 master weights; "sharding": "full" shards the weights,
+  // gradients and AdamW state (fully_sharded.h); the world size divided by sequence_parallel is
+  // the number of samples a step draws per micro-batch slot.
   // Data parallel: the size of the gradient buckets whose all-reduce starts during backward.
   double reduce_bucket_mb = 25;
 

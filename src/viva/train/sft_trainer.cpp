@@ -90,12 +90,9 @@ torch::Tensor masked_flow_loss(const torch::Tensor& v, const torch::Tensor& nois
 
 TrainResult train_sft(const SftConfig& config, const TrainRunOptions& run) {
   const torch::Device device = parse_device(config.device);
-  const torch::ScalarType dtype = parse_compute_dtype(config.dtype);
-  check_device_dtype(device, dtype);
   // Master weights, optimizer state and the loss stay float32; bf16 means autocast, on the
   // CPU too (slower there than fp32, but the GPU's mixed-precision path, tested).
-  const bool autocast = dtype == torch::kBFloat16;
-  if (dtype == torch::kFloat16) throw Error("viva train sft", "dtype must be fp32 or bf16 (autocast)");
+  const bool autocast = config.autocast("viva train sft");
 
   PipelineParts parts = PipelineParts::transformer_only();
   parts.text_to_video = true;  // the same loss pretrains a text-to-video DiT on a caption cache
