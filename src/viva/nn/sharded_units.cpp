@@ -49,6 +49,7 @@ ShardedUnits::ShardedUnits(std::vector<std::vector<torch::Tensor>> units, Proces
       }
       const int64_t part = flat.padded / world_;
       flat.shard = full.narrow(0, rank_ * part, part).clone().requires_grad_(!frozen_);
+      if (!frozen_) plan_vector_gather(unit, flat);
     }
     unit.parameters = std::move(parameters);
     units_.push_back(std::move(unit));
@@ -68,11 +69,69 @@ std::vector<torch::Tensor> ShardedUnits::shards() const {
   return out;
 }
 
+void ShardedUnits::plan_vector_gather(const Unit& unit, Flat& flat) const {
+  const int64_t part = flat.padded / world_;
+  std::vector<int64_t> packed(static_cast<std::size_t>(world_), 0);  // vector elements per rank so far
+  int64_t offset = 0;
+  for (std::size_t i : flat.members) {
+    const int64_t n = c10::multiply_integers(unit.shapes[i]);
+    if (unit.shapes[i].size() <= 1)
+      for (int r = static_cast<int>(offset / part); r < world_ && r * part < offset + n; ++r) {
+        const int64_t begin = std::max(offset, r * part), end = std::min(offset + n, (r + 1) * part);
+        auto& count = packed[static_cast<std::size_t>(r)];
+        flat.vector_pieces[i].push_back({r, count, end - begin});
+        if (r == rank_) flat.my_vector_elements.emplace_back(begin - r * part, end - begin);
+        count += end - begin;
+      }
+    offset += n;
+  }
+  flat.vector_elements_per_rank = *std::max_element(packed.begin(), packed.end());
+}
+
+void ShardedUnits::gather_matrices_in(std::optional<torch::ScalarType> dtype) {
+  if (frozen_) throw Error("sharded training", "frozen units are gathered as they are held");
+  matrix_dtype_ = dtype;
+}
+
+// Two all-gathers: the whole flat in the lower dtype, whose matrices the parameters view, and
+// every rank's vector elements in float32 (a few per thousand), from which the vectors are put
+// together.
+void ShardedUnits::gather_with_lower_matrices(Unit& unit, const Flat& flat) const {
+  const torch::Tensor shard = flat.shard.detach();
+  const torch::Tensor lower = shard.to(*matrix_dtype_);
+  const torch::Tensor matrices = group_ ? group_->all_gather(lower) : lower;
+  torch::Tensor vectors;
+  if (flat.vector_elements_per_rank > 0) {
+    std::vector<torch::Tensor> mine;
+    int64_t count = 0;
+    for (const auto& [at, length] : flat.my_vector_elements) mine.push_back(shard.narrow(0, at, length)), count += length;
+    const torch::Tensor packed = padded_flat(mine, count, flat.vector_elements_per_rank, shard.options());
+    vectors = group_ ? group_->all_gather(packed) : packed;
+  }
+  int64_t offset = 0;
+  for (std::size_t i : flat.members) {
+    const int64_t n = c10::multiply_integers(unit.shapes[i]);
+    if (unit.shapes[i].size() <= 1) {
+      std::vector<torch::Tensor> pieces;
+      for (const VectorPiece& p : flat.vector_pieces.at(i))
+        pieces.push_back(vectors.narrow(0, p.rank * flat.vector_elements_per_rank + p.packed, p.length));
+      unit.parameters[i].set_data(torch::cat(pieces).view(unit.shapes[i]));
+    } else {
+      unit.parameters[i].set_data(matrices.narrow(0, offset, n).view(unit.shapes[i]));
+    }
+    offset += n;
+  }
+}
+
 void ShardedUnits::gather(std::size_t u) {
   Unit& unit = units_[u];
   if (unit.gathered) return;
   torch::NoGradGuard no_grad;
   for (const Flat& flat : unit.flats) {
+    if (matrix_dtype_) {
+      gather_with_lower_matrices(unit, flat);
+      continue;
+    }
     const torch::Tensor full = group_ ? group_->all_gather(flat.shard.detach()) : flat.shard.detach().clone();
     int64_t offset = 0;
     for (std::size_t i : flat.members) {

@@ -7,9 +7,14 @@
 // is kept). With one process the "shard" is the whole unit and nothing is communicated. Frozen
 // units (a model that does not train, e.g. under a LoRA) only gather and release, and may mix
 // dtypes (bf16 matmul weights beside float32 norms): each dtype is flattened and sharded apart.
+// Under autocast, trained units may gather their matrices in bf16 (FSDP's mixed precision):
+// half the bytes to move and hold, and the values autocast would compute from float32 ones.
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <map>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "viva/core/distributed.h"
@@ -37,6 +42,10 @@ class ShardedUnits {
   // The unit's parameters take their full values (views of one all-gathered buffer). No-op when
   // already gathered. Every rank must gather the same units in the same order.
   void gather(std::size_t u);
+  // Trained units: from now on gather the matrices (parameters of two or more dimensions) in
+  // `dtype`, and the vectors (biases, norm weights) in float32 as held; their gradients arrive
+  // in those dtypes and are reduced in float32. Empty: everything in float32 again.
+  void gather_matrices_in(std::optional<torch::ScalarType> dtype);
   // The parameters are emptied (their gradients too); the shard stays.
   void release(std::size_t u);
   bool gathered(std::size_t u) const { return units_[u].gathered; }
@@ -45,11 +54,23 @@ class ShardedUnits {
   void reduce_gradients(std::size_t u);
 
  private:
+  // A piece of a vector parameter that one rank's shard holds: where it sits among that rank's
+  // vector elements, and how long it is.
+  struct VectorPiece {
+    int rank = 0;
+    int64_t packed = 0, length = 0;
+  };
   // A unit's parameters of one dtype, end to end, zero-padded to a multiple of W.
   struct Flat {
     std::vector<std::size_t> members;  // indices into Unit::parameters
     int64_t numel = 0, padded = 0;
     torch::Tensor shard;
+    // For gathering the matrices in a lower dtype (trained units): the vectors' elements in this
+    // rank's shard (offset, length), the most any rank's shard holds, and each vector member's
+    // pieces in flat order.
+    std::vector<std::pair<int64_t, int64_t>> my_vector_elements;
+    int64_t vector_elements_per_rank = 0;
+    std::map<std::size_t, std::vector<VectorPiece>> vector_pieces;
   };
   struct Unit {
     std::vector<torch::Tensor> parameters;
@@ -58,10 +79,13 @@ class ShardedUnits {
     bool gathered = false;
   };
   torch::Tensor full_gradient(const Unit& unit) const;
+  void plan_vector_gather(const Unit& unit, Flat& flat) const;
+  void gather_with_lower_matrices(Unit& unit, const Flat& flat) const;
 
   ProcessGroup* group_;
   int rank_ = 0, world_ = 1, ranks_per_sample_ = 1;
   bool frozen_ = false;
+  std::optional<torch::ScalarType> matrix_dtype_;
   std::vector<Unit> units_;
 };
 

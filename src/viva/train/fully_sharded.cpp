@@ -27,7 +27,8 @@ FullySharded::FullySharded(HunyuanDit dit, ProcessGroup* group, int ranks_per_sa
 
 void FullySharded::unshard() {
   torch::NoGradGuard no_grad;
-  for (std::size_t u = 0; u < units_->size(); ++u) units_->gather(u);
+  units_->gather_matrices_in(std::nullopt);
+  for (std::size_t u = 0; u < units_->size(); ++u) units_->release(u), units_->gather(u);
   dit_->sharded_units.reset();
 }
 

@@ -2,9 +2,10 @@
 // Fully sharded data parallelism for the DiT (`"sharding": "full"`; ZeRO-3 / FSDP semantics):
 // the units are the embedders and each double or single block; each rank keeps 1/W of every
 // unit's flattened float32 parameters, their gradients and AdamW state (ShardedUnits). The DiT
-// gathers a unit just before it runs, again when activation checkpointing recomputes it, and
-// frees it after; gradients are reduce-scattered as each block's backward ends and, for the
-// embedders, before the optimizer step. Checkpoints hold one part per rank.
+// gathers a unit just before it runs (under bf16 autocast, its matrices in bf16), again when
+// activation checkpointing recomputes it, and frees it after; gradients are reduce-scattered as
+// each block's backward ends and, for the embedders, before the optimizer step. Checkpoints hold
+// one part per rank.
 //
 //   FullySharded sharded(dit, group);               // group: null with one process
 //   trainer.start(sharded, sharded.parameters(), ...)  with run.reducer = &sharded
@@ -29,7 +30,9 @@ class FullySharded : public torch::nn::Module, public GradientReducer {
 
   // The shards, one per unit (registered here as "unit_<u>" for checkpoints).
   std::vector<torch::Tensor> parameters_to_train() const { return units_->shards(); }
-  // Every unit gathered back into the DiT for good (every rank calls it); sharding ends.
+  // Under autocast: gather the units' matrices in `dtype` (ShardedUnits::gather_matrices_in).
+  void gather_matrices_in(torch::ScalarType dtype) { units_->gather_matrices_in(dtype); }
+  // Every unit gathered back into the DiT for good, in float32 (every rank calls it); sharding ends.
   void unshard();
   const ShardedUnits& units() const { return *units_; }
 

@@ -115,6 +115,7 @@ TrainResult train_sft(const SftConfig& config, const TrainRunOptions& run) {
   TrainRunOptions run_options = run;
   if (config.sharding == "full") {
     sharded = std::make_unique<FullySharded>(dit, run.group, S);
+    if (autocast) sharded->gather_matrices_in(torch::kBFloat16);  // half the bytes, the same values
     run_options.reducer = sharded.get();
   } else if (S > 1) {
     group_reducer = std::make_unique<DataParallel>(*run.group, S);
