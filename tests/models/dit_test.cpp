@@ -8,6 +8,7 @@
 #include "../support/memory.h"
 #include "../support/needs_shared.h"
 #include "../support/temp_dir.h"
+#include "../support/tiny_dit_input.h"
 #include "viva/core/compat.h"
 #include "viva/models/dit/dit_checkpoint.h"
 #include "viva/models/dit/dit_layers.h"
@@ -153,12 +154,7 @@ TEST(DitMemory, CheckpointedForwardUnderAutocastKeepsNoWeightCopies) {
   double block_copy_bytes = 0;
   for (const auto& p : model->named_parameters())
     if (p.key().find("_blocks.") != std::string::npos) block_copy_bytes += 2.0 * static_cast<double>(p.value().numel());
-  torch::manual_seed(3);
-  DitInput in;
-  in.x = torch::randn({1, o.in_channels, 1, 8, 8});
-  in.t = torch::full({1}, 400.0);
-  in.text = torch::randn({1, 5, o.text_dim});
-  in.pooled = torch::randn({1, o.pooled_dim});
+  const DitInput in = testing::tiny_dit_input(o);
   auto growth_bytes = [&](bool checkpointing) {
     model->activation_checkpointing = checkpointing;
     ::malloc_trim(0);  // freed heap pages back to the system, so that reusing them counts

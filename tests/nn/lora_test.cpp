@@ -4,6 +4,7 @@
 #include <map>
 
 #include "../support/temp_dir.h"
+#include "../support/tiny_dit_input.h"
 #include "viva/models/dit/hunyuan_dit.h"
 #include "viva/core/compat.h"
 #include "viva/nn/autocast_weights.h"
@@ -15,21 +16,13 @@ namespace {
 using testing::expect_error_containing;
 using testing::TempDir;
 
-DitInput tiny_input(const DitOptions& o) {
-  torch::manual_seed(3);
-  DitInput in;
-  in.x = torch::randn({1, o.in_channels, 1, 8, 8});
-  in.t = torch::full({1}, 400.0);
-  in.text = torch::randn({1, 5, o.text_dim});
-  in.pooled = torch::randn({1, o.pooled_dim});
-  return in;
-}
+using testing::tiny_dit_input;
 
 TEST(Lora, StartsAsIdentityTrainsOnlyItselfAndMergesExactly) {
   torch::manual_seed(0);
   const DitOptions o = DitOptions::tiny();
   HunyuanDit model(o);
-  const DitInput in = tiny_input(o);
+  const DitInput in = tiny_dit_input(o);
   const auto before = model->forward(in).detach();
 
   LoraOptions lo;
@@ -92,7 +85,7 @@ TEST(Lora, BranchBesideTheFrozenWeightEqualsTheMaterialisedSum) {
   torch::manual_seed(1);
   const DitOptions o = DitOptions::tiny();
   HunyuanDit model(o);
-  const DitInput in = tiny_input(o);
+  const DitInput in = tiny_dit_input(o);
   LoraOptions lo;
   lo.rank = 3;
   lo.alpha = 6;
@@ -159,7 +152,7 @@ TEST(Lora, FrozenWeightsHeldInTheAutocastDtypeComputeTheSame) {
     EXPECT_EQ(named["txt_in.individual_token_refiner.blocks.0.norm1.weight"].scalar_type(), torch::kFloat32);
     EXPECT_EQ(named["txt_in.input_embedder.bias"].scalar_type(), torch::kFloat32);
     const compat::AutocastGuard autocast(torch::kCPU, torch::kBFloat16);
-    const auto out = model->forward(tiny_input(o));
+    const auto out = model->forward(tiny_dit_input(o));
     out.to(torch::kFloat32).pow(2).mean().backward();
     std::vector<torch::Tensor> results{out.detach()};
     for (const auto& p : lora.parameters()) results.push_back(p.grad().clone());
