@@ -14,6 +14,9 @@ torch::Tensor padded_flat(std::vector<torch::Tensor> pieces, int64_t numel, int6
   return torch::cat(pieces);
 }
 
+// Biases and norm weights: gathered in float32 when the matrices are gathered in a lower dtype.
+bool is_vector(const std::vector<int64_t>& shape) { return shape.size() <= 1; }
+
 }  // namespace
 
 ShardedUnits::ShardedUnits(std::vector<std::vector<torch::Tensor>> units, ProcessGroup* group, int ranks_per_sample,
@@ -75,7 +78,7 @@ void ShardedUnits::plan_vector_gather(const Unit& unit, Flat& flat) const {
   int64_t offset = 0;
   for (std::size_t i : flat.members) {
     const int64_t n = c10::multiply_integers(unit.shapes[i]);
-    if (unit.shapes[i].size() <= 1)
+    if (is_vector(unit.shapes[i]))
       for (int r = static_cast<int>(offset / part); r < world_ && r * part < offset + n; ++r) {
         const int64_t begin = std::max(offset, r * part), end = std::min(offset + n, (r + 1) * part);
         auto& count = packed[static_cast<std::size_t>(r)];
@@ -93,9 +96,9 @@ void ShardedUnits::gather_matrices_in(std::optional<torch::ScalarType> dtype) {
   matrix_dtype_ = dtype;
 }
 
-// Two all-gathers: the whole flat in the lower dtype, whose matrices the parameters view, and
-// every rank's vector elements in float32 (a few per thousand), from which the vectors are put
-// together.
+// Two all-gathers: the whole flat in the lower dtype, which the parameters view, and every
+// rank's vector elements in float32 (a few per thousand), from which the vectors are then put
+// together in its place.
 void ShardedUnits::gather_with_lower_matrices(Unit& unit, const Flat& flat) const {
   const torch::Tensor shard = flat.shard.detach();
   const torch::Tensor lower = shard.to(*matrix_dtype_);
@@ -108,17 +111,20 @@ void ShardedUnits::gather_with_lower_matrices(Unit& unit, const Flat& flat) cons
     const torch::Tensor packed = padded_flat(mine, count, flat.vector_elements_per_rank, shard.options());
     vectors = group_ ? group_->all_gather(packed) : packed;
   }
+  place_views(unit, flat, matrices);
+  for (const auto& [i, pieces] : flat.vector_pieces) {
+    std::vector<torch::Tensor> parts;
+    for (const VectorPiece& p : pieces)
+      parts.push_back(vectors.narrow(0, p.rank * flat.vector_elements_per_rank + p.packed, p.length));
+    unit.parameters[i].set_data(torch::cat(parts).view(unit.shapes[i]));
+  }
+}
+
+void ShardedUnits::place_views(Unit& unit, const Flat& flat, const torch::Tensor& full) {
   int64_t offset = 0;
   for (std::size_t i : flat.members) {
     const int64_t n = c10::multiply_integers(unit.shapes[i]);
-    if (unit.shapes[i].size() <= 1) {
-      std::vector<torch::Tensor> pieces;
-      for (const VectorPiece& p : flat.vector_pieces.at(i))
-        pieces.push_back(vectors.narrow(0, p.rank * flat.vector_elements_per_rank + p.packed, p.length));
-      unit.parameters[i].set_data(torch::cat(pieces).view(unit.shapes[i]));
-    } else {
-      unit.parameters[i].set_data(matrices.narrow(0, offset, n).view(unit.shapes[i]));
-    }
+    unit.parameters[i].set_data(full.narrow(0, offset, n).view(unit.shapes[i]));
     offset += n;
   }
 }
@@ -127,19 +133,11 @@ void ShardedUnits::gather(std::size_t u) {
   Unit& unit = units_[u];
   if (unit.gathered) return;
   torch::NoGradGuard no_grad;
-  for (const Flat& flat : unit.flats) {
-    if (matrix_dtype_) {
+  for (const Flat& flat : unit.flats)
+    if (matrix_dtype_)
       gather_with_lower_matrices(unit, flat);
-      continue;
-    }
-    const torch::Tensor full = group_ ? group_->all_gather(flat.shard.detach()) : flat.shard.detach().clone();
-    int64_t offset = 0;
-    for (std::size_t i : flat.members) {
-      const int64_t n = c10::multiply_integers(unit.shapes[i]);
-      unit.parameters[i].set_data(full.narrow(0, offset, n).view(unit.shapes[i]));
-      offset += n;
-    }
-  }
+    else
+      place_views(unit, flat, group_ ? group_->all_gather(flat.shard.detach()) : flat.shard.detach().clone());
   unit.gathered = true;
 }
 

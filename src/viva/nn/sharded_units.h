@@ -81,6 +81,8 @@ class ShardedUnits {
   torch::Tensor full_gradient(const Unit& unit) const;
   void plan_vector_gather(const Unit& unit, Flat& flat) const;
   void gather_with_lower_matrices(Unit& unit, const Flat& flat) const;
+  // The flat's members take views of `full`, the flat gathered whole.
+  static void place_views(Unit& unit, const Flat& flat, const torch::Tensor& full);
 
   ProcessGroup* group_;
   int rank_ = 0, world_ = 1, ranks_per_sample_ = 1;
