@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "../support/golden.h"
+#include "viva/core/compat.h"
 #include "viva/core/error.h"
 #include "viva/nn/chunked_attention.h"
 
@@ -52,6 +53,35 @@ TEST(ChunkedAttention, MatchesTheCompositeInOutputAndGradients) {
     torch::NoGradGuard no_grad;
     expect_close(chunked_attention(fused.select(2, 0), keys, values, keep, block_bytes), outputs[0], "no-grad output", 1e-12);
   }
+}
+
+// Under bf16 autocast the inputs and output are bf16, but the scores stay float32: with logits
+// near 30 (where bf16's spacing is 0.125) rounding them would move probabilities by up to 6%.
+TEST(ChunkedAttention, UnderAutocastKeepsScoresAndSoftmaxInFloat32) {
+  torch::manual_seed(4);
+  const int64_t B = 1, S = 24, H = 2, D = 16;
+  const auto q = (torch::randn({B, S, H, D}) * 2.5).requires_grad_();
+  const auto k = (torch::randn({B, S, H, D}) * 2.5).requires_grad_();
+  const auto v = torch::randn({B, S, H, D}).requires_grad_();
+  const auto rounded = [](const torch::Tensor& x) { return x.detach().to(torch::kBFloat16).to(torch::kFloat64); };
+  const auto keep = torch::ones({B, S}, torch::kBool);
+  const auto expected = composite(rounded(q), rounded(k), rounded(v), keep);
+  const double largest_logit =
+      (torch::matmul(rounded(q).transpose(1, 2), rounded(k).transpose(1, 2).transpose(-2, -1)) / std::sqrt(double(D)))
+          .abs()
+          .max()
+          .item<double>();
+  ASSERT_GT(largest_logit, 16.0);  // where bf16's spacing is 2^-3 or more
+  torch::Tensor out;
+  {
+    const compat::AutocastGuard autocast(torch::kCPU, torch::kBFloat16);
+    out = chunked_attention(q, k, v, keep, 16 * H * S * 4);  // two blocks of 16 and 8 rows
+  }
+  EXPECT_EQ(out.scalar_type(), torch::kBFloat16);
+  // Within bf16's rounding of the output, 2^-8 (measured 2.6e-3; 1.0e-2 with bf16 scores).
+  expect_close(out, expected, "output", std::ldexp(1.0, -8));
+  out.to(torch::kFloat32).sum().backward();
+  for (const auto& x : {q, k, v}) EXPECT_EQ(x.grad().scalar_type(), torch::kFloat32);
 }
 
 TEST(ChunkedAttention, RejectsMismatchedShapes) {

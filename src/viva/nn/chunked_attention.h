@@ -13,7 +13,8 @@ namespace viva {
 // q: [B, Sq, H, D], k and v: [B, Sk, H, D] (last dimension contiguous); key_keep: [B, Sk] bool
 // (true = attend) or undefined. Returns softmax(q·kᵀ/√D)·v as [B, Sq, H·D]. Differentiable in
 // q, k and v. Every query row must keep at least one key. A block's scores, every head's,
-// take about `block_bytes` (at least 16 rows).
+// take about `block_bytes` (at least 16 rows). Under autocast the inputs are rounded to its dtype,
+// the output is given in it, and the scores and softmax are float32.
 torch::Tensor chunked_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                 const torch::Tensor& key_keep = {}, int64_t block_bytes = 32 << 20);
 
