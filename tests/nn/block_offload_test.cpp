@@ -26,10 +26,16 @@ TEST(BlockOffload, EachBlockRunsOnFreshCopiesAndGoesBackToItsHostTensors) {
   torch::Tensor resident = x;
   for (auto& b : chain.blocks) resident = b(resident);
 
-  std::vector<const void*> host;
-  for (auto& b : chain.blocks) host.push_back(b->weight.data_ptr());
+  std::vector<const void*> before, host;
+  for (auto& b : chain.blocks) before.push_back(b->weight.data_ptr());
   BlockOffload offload(chain.modules(), torch::kCPU);
   EXPECT_EQ(offload.size(), 3u);
+  // The blocks now point at host copies of their own, in the offload's host memory.
+  for (std::size_t i = 0; i < chain.blocks.size(); ++i) {
+    host.push_back(chain.blocks[i]->weight.data_ptr());
+    EXPECT_NE(host[i], before[i]);
+  }
+  EXPECT_GE(offload.host_bytes(), 3 * (8 * 8 + 8) * 4);
   torch::Tensor streamed = x;
   for (std::size_t i = 0; i < chain.blocks.size(); ++i) {
     const BlockOffload::Scope on_device(&offload, i);
