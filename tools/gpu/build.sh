@@ -12,11 +12,17 @@ cmake -S .gpu-deps/googletest-src -B /tmp/gtest-build -G Ninja -DCMAKE_INSTALL_P
   cmake --build /tmp/gtest-build -j16 >> "$OUT/gtest.log" 2>&1 && cmake --install /tmp/gtest-build >> "$OUT/gtest.log" 2>&1 ||
   { tail -20 "$OUT/gtest.log"; exit 1; }
 deps=$PWD/.gpu-deps/usr
+# NCCL's header from the pip torch's own NCCL package, so that it matches the library torch
+# loads (ProcessGroupNCCL's options differ between NCCL versions); both versions are printed.
+nccl_include=$(python3 -c "import os, nvidia.nccl; print(os.path.join(list(nvidia.nccl.__path__)[0], 'include'))" 2>/dev/null)
+[ -f "$nccl_include/nccl.h" ] && export NCCL_INCLUDE_DIR=$nccl_include
+echo "NCCL: torch's $(python3 -c 'import torch; print(torch.cuda.nccl.version())' 2>/dev/null)," \
+  "header $(grep -m3 -E '^#define NCCL_(MAJOR|MINOR|PATCH) ' "${NCCL_INCLUDE_DIR:-/usr/local/cuda/include}/nccl.h" 2>/dev/null | awk '{print $3}' | paste -sd.)"
 . tools/gpu/runtime.sh  # test discovery runs the test binary
 start=$(date +%s)
 cmake -S . -B build-gpu -G Ninja -DCMAKE_PREFIX_PATH="/tmp/gtest;$torch_prefix;$deps" -DVIVA_BUILD_BENCH=${BENCH:-OFF} \
   -DVIVA_FFMPEG=AUTO -DVIVA_SHARED_DIR="$PWD/.gpu-deps/shared" > "$OUT/cmake.log" 2>&1 || { tail -30 "$OUT/cmake.log"; exit 1; }
-grep -i -E "warning|torch|cuda" "$OUT/cmake.log" | head -10
+grep -i -E "warning|torch|cuda|c10d" "$OUT/cmake.log" | head -12
 cmake --build build-gpu -j"${JOBS:-16}" ${1:+--target "$@"} > "$OUT/build.log" 2>&1
 rc=$?
 echo "build ${*:-all} rc=$rc in $(( $(date +%s) - start )) s; warnings: $(grep -c 'warning:' "$OUT/build.log")"

@@ -2,7 +2,8 @@
 # Training at scale on one lent GPU (WORLD_SIZE=1; the device tool lends one): on the tiny
 # model and ShapesWorld pairs, SFT with bf16 autocast, activation checkpointing and
 # "sharding": "full", stopped and resumed; then Edit-GRPO with bf16, checkpointing and two
-# updates per group. Each run's last step line goes to $OUT (carry build-gpu and .gpu-deps).
+# updates per group. Each run's last step line goes to $OUT. On the GPU machine viva must be
+# built there first (tools/gpu/real_scale.sh does both; carry .gpu-deps only).
 #   OUT=<folder> [DTYPE=bf16|fp32] tools/gpu/train_scale.sh [cuda|cpu]
 set -euo pipefail
 OUT=${OUT:-/tmp/viva-gpu-out}
