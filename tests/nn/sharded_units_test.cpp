@@ -3,6 +3,7 @@
 // sizes no rank count divides, so that vectors straddle the ranks' shards.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <optional>
 #include <vector>
 
@@ -53,6 +54,30 @@ TEST(ShardedUnits, TrainedUnitsGatherTheirMatricesInBf16AndVectorsExactly) {
     });
     for (const std::string& error : errors) EXPECT_EQ(error, "") << world << " ranks";
   }
+}
+
+// A unit gathered for a whole step (the embedders') takes several micro-batches' gradients. With
+// its matrices in bf16, those would add up in bf16, where 1 + 2^-9 is 1; held in float32 between
+// backwards, the shard's gradient is the exact sum. On 2 ranks, the mean of theirs.
+TEST(ShardedUnits, GradientsOfSeveralBackwardsAddUpInFloat32) {
+  const auto errors = testing::run_on_ranks(2, [&](int rank, ProcessGroup& group) {
+    std::vector<torch::Tensor> parameters{torch::ones({4, 2}).requires_grad_(), torch::ones({3}).requires_grad_()};
+    ShardedUnits units({parameters}, &group);
+    units.gather_matrices_in(torch::kBFloat16);
+    units.gather(0);
+    for (const double weight : {1.0, std::ldexp(1.0, -9)}) {  // two micro-batches
+      units.hold_gradients_in_float32(0);
+      ((parameters[0].to(torch::kFloat32) + parameters[1].sum()) * weight).sum().backward();
+    }
+    units.reduce_gradients(0);
+    // d/dmatrix = weight per micro-batch; d/dvector = 8 · weight; both ranks alike.
+    const double step = 1.0 + std::ldexp(1.0, -9);
+    const torch::Tensor expected =
+        torch::cat({torch::full({8}, step), torch::full({3}, 8 * step), torch::zeros({1})}).narrow(0, rank * 6, 6);
+    if (!torch::equal(units.shard(0).grad(), expected))
+      throw std::runtime_error("rank " + std::to_string(rank) + ": gradient " + c10::str(units.shard(0).grad()));
+  });
+  for (const std::string& error : errors) EXPECT_EQ(error, "");
 }
 
 }  // namespace

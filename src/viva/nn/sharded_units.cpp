@@ -147,6 +147,7 @@ void ShardedUnits::release(std::size_t u) {
     p.set_data(torch::empty({0}, p.options()));
     p.mutable_grad() = torch::Tensor();
   }
+  unit.held_gradient = torch::Tensor();
   unit.gathered = false;
 }
 
@@ -161,11 +162,24 @@ torch::Tensor ShardedUnits::full_gradient(const Unit& unit) const {
   return padded_flat(pieces, flat.numel, flat.padded, flat.shard.options());
 }
 
+void ShardedUnits::hold_gradients_in_float32(std::size_t u) {
+  Unit& unit = units_[u];
+  if (frozen_ || !matrix_dtype_ || !unit.gathered) return;
+  bool any = false;
+  for (const auto& p : unit.parameters) any = any || p.grad().defined();
+  if (!any) return;
+  torch::NoGradGuard no_grad;
+  const torch::Tensor full = full_gradient(unit);
+  unit.held_gradient = unit.held_gradient.defined() ? unit.held_gradient.add_(full) : full;
+  for (auto& p : unit.parameters) p.mutable_grad() = torch::Tensor();
+}
+
 void ShardedUnits::reduce_gradients(std::size_t u) {
   if (frozen_) throw Error("sharded training", "frozen units have no gradients to reduce");
   Unit& unit = units_[u];
   torch::NoGradGuard no_grad;
   torch::Tensor full = full_gradient(unit);
+  if (unit.held_gradient.defined()) full.add_(unit.held_gradient), unit.held_gradient = torch::Tensor();
   if (group_) {
     std::vector<torch::Tensor> one{full};
     group_->all_reduce_sum(one);

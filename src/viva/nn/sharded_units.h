@@ -50,8 +50,13 @@ class ShardedUnits {
   void release(std::size_t u);
   bool gathered(std::size_t u) const { return units_[u].gathered; }
   // Adds the mean over the ranks (or their groups) of the parameters' gradients (absent ones
-  // count as zero) to the shard's gradient, then drops them.
+  // count as zero), and of those held in float32 before, to the shard's gradient, then drops them.
   void reduce_gradients(std::size_t u);
+  // For a unit that stays gathered over several backwards (the embedders', for a whole step of
+  // several micro-batches) with its matrices in a lower dtype: the gradients so far are added to
+  // a float32 sum and dropped, so that the micro-batches' gradients are not summed in bf16.
+  // Nothing to do (and nothing done) otherwise.
+  void hold_gradients_in_float32(std::size_t u);
 
  private:
   // A piece of a vector parameter that one rank's shard holds: where it sits among that rank's
@@ -77,6 +82,7 @@ class ShardedUnits {
     std::vector<std::vector<int64_t>> shapes;
     std::vector<Flat> flats;
     bool gathered = false;
+    torch::Tensor held_gradient;  // hold_gradients_in_float32's sum, laid out as the flat
   };
   torch::Tensor full_gradient(const Unit& unit) const;
   void plan_vector_gather(const Unit& unit, Flat& flat) const;

@@ -90,7 +90,10 @@ torch::Tensor HunyuanDitImpl::forward(const DitInput& in, DitTrace* trace) {
   if (o.guidance_embed && !in.guidance.defined()) throw Error("DiT", "this guidance-distilled model needs a guidance value");
   const int64_t B = in.x.size(0);
   ShardedUnits* units = sharded_units.get();
-  if (units) units->gather(0);  // the embedders
+  if (units) {
+    units->gather(0);  // the embedders, gathered for the whole step
+    units->hold_gradients_in_float32(0);  // an earlier micro-batch's, if any
+  }
 
   // Conditioning vector (§1.2 step 1).
   auto vec = time_in(in.t) + vector_in(in.pooled);
