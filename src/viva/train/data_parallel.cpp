@@ -150,7 +150,10 @@ void DataParallel::synchronize(const std::vector<torch::Tensor>& parameters) {
 void DataParallel::sum(std::vector<double>& values) { group_.all_reduce_sum(values); }
 
 std::string local_device(const std::string& device, const LaunchEnvironment& launch) {
-  if (device == "cuda" && launch.distributed()) return "cuda:" + std::to_string(launch.local_rank);
+  // Modulo the GPUs this process sees: one each when a launcher (srun --gpus-per-task) hides
+  // the others, all of the machine's under torchrun.
+  const int64_t gpus = std::max<int64_t>(1, static_cast<int64_t>(torch::cuda::device_count()));
+  if (device == "cuda" && launch.distributed()) return "cuda:" + std::to_string(launch.local_rank % gpus);
   return device;
 }
 

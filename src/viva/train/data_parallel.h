@@ -57,8 +57,8 @@ class DataParallel : public GradientReducer {
   double reduced_in_backward_ = 0;
 };
 
-// The device a rank trains on: "cuda" becomes "cuda:<LOCAL_RANK>" when several ranks share a
-// machine; anything else is kept.
+// The device a rank trains on: "cuda" becomes "cuda:<LOCAL_RANK modulo the GPUs it sees>" when
+// several ranks share a machine; anything else (an explicit "cuda:N" too) is kept.
 std::string local_device(const std::string& device, const LaunchEnvironment& launch);
 
 }  // namespace viva

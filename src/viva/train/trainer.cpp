@@ -67,6 +67,18 @@ void Trainer::start(torch::nn::Module& module, std::vector<torch::Tensor> parame
   loop_ = std::make_unique<TrainLoop>(label_, config_, resumed, run_.stop_after, run_.progress, *log_);
 }
 
+namespace {
+
+// Gradients dropped, not zeroed: libtorch 2.x's zero_grad() does so by default and 1.x's zeroes
+// them, so it is done here by hand for both. Their memory goes between steps, and AdamW leaves
+// a parameter that had no gradient in a step as it is, on either version.
+void drop_gradients(torch::optim::Optimizer& optimizer) {
+  for (auto& group : optimizer.param_groups())
+    for (auto& p : group.params()) p.mutable_grad() = torch::Tensor();
+}
+
+}  // namespace
+
 bool Trainer::run(int64_t micro_steps, const std::function<void(MicroStep&)>& micro_step,
                   const std::function<void(StepFigures&)>& after_update) {
   if (!loop_) throw Error(label_, "Trainer::run before Trainer::start");
@@ -98,7 +110,7 @@ bool Trainer::run(int64_t micro_steps, const std::function<void(MicroStep&)>& mi
   while (loop_->more(step)) {
     const double lr = config_.learning_rate(step);
     set_learning_rate(*optimizer_, lr);
-    optimizer_->zero_grad();
+    drop_gradients(*optimizer_);
     StepFigures figures;
     int64_t updates = 1;
     for (int64_t index = 0; index < micro_steps; ++index) {
@@ -106,7 +118,7 @@ bool Trainer::run(int64_t micro_steps, const std::function<void(MicroStep&)>& mi
           micro_batch_seed(config_.seed, step, workers.sample_rank() * micro_steps + index));
       MicroStep m{step, index, micro_steps, generator, figures, [&] {
                     update();
-                    optimizer_->zero_grad();
+                    drop_gradients(*optimizer_);
                     ++updates;
                   }};
       if (index + 1 == micro_steps) workers.before_last_backward();
