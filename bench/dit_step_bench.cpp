@@ -1,17 +1,19 @@
 // The HunyuanVideo DiT at its 13B architecture (VIVA's context projector included) with bf16
-// weights (not drawn: the kernels' time does not depend on the values): for each video size,
+// weights (a fixed pattern, not drawn: the kernels' time does not depend on the values): for each video size,
 // seconds per forward (one sampling step of a guidance-distilled model; VIVA's instruction
 // guidance takes two) with the blocks in host memory brought in one by one (offload "blocks"),
 // then with every block resident on the device (offload "none"); the attention kernel the
 // fused attention picks for the joint sequence; and, on CUDA, the peak device memory in each
 // phase (sampled from nvidia-smi, the caching allocator's reserve and the CUDA context
 // included). Within one process a later row also holds what the allocator kept from the earlier
-// ones: tools/gpu/dit_step.sh runs one process per plan and size. One JSON line per size and plan.
+// ones: tools/gpu/dit_step.sh runs one process per plan. The sum of the output is printed too:
+// the same weights and inputs in every run, so the plans must agree. One JSON line per size and plan.
 // The published reference: 1904 s for 50 steps of 720x1280x129 on one GPU (about 38 s a step).
 // Usage: viva_bench_dit_step [--device cuda] [--sizes 960x544,1280x720] [--plans blocks,none]
 //        [--frames 129] [--steps 1] [--double N] [--single N] [--text-tokens 256]
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -132,15 +134,19 @@ int main(int argc, char** argv) {
   torch::NoGradGuard no_grad;
   torch::manual_seed(0);
 
-  // Built in host memory, undrawn, filled with one small value (parallel, unlike a random
-  // draw: a minute of one core at 13B). The blocks are then offloaded, or all moved in.
+  // Built in host memory, undrawn, then filled from one fixed pattern of small values, each
+  // parameter from its own offset (copies, unlike a random draw: a minute of one core at 13B),
+  // the same in every run. The blocks are then offloaded, or all moved in.
   const auto build_start = Clock::now();
   HunyuanDit dit = [&] {
     const DefaultDtypeGuard bf16(torch::kBFloat16);
     const SkipInitialisersGuard undrawn;
     return HunyuanDit(o);
   }();
-  for (auto& p : dit->parameters()) p.fill_(0.01);
+  int64_t largest = 0, offset = 0;
+  for (const auto& p : dit->parameters()) largest = std::max(largest, p.numel());
+  const torch::Tensor pattern = torch::arange(largest + 997, torch::kFloat32).mul_(0.618034).sin_().mul_(0.02);
+  for (auto& p : dit->parameters()) p.copy_(pattern.narrow(0, offset++ % 997, p.numel()).view(p.sizes()));
   dit->eval();
   const double build_s = seconds_since(build_start);
 
@@ -158,6 +164,7 @@ int main(int argc, char** argv) {
     for (const auto& [width, height] : sizes) {
       // The VAE's 4x temporal and 8x spatial compression, 16 latent channels.
       const int64_t t = (frames - 1) / 4 + 1, h = height / 8, w = width / 8;
+      torch::manual_seed(width * 10000 + height);  // the same inputs for each plan, in any process
       DitInput in;
       in.x = torch::randn({1, o.in_channels, t, h, w}, bf16);
       in.source = torch::randn({1, o.in_channels, t, h, w}, bf16);
@@ -169,9 +176,9 @@ int main(int argc, char** argv) {
       const torch::Tensor q = torch::empty({1, o.heads, video_tokens + text_tokens, o.hidden_size / o.heads}, bf16);
 
       PeakDeviceMemory peak(device.has_index() ? device.index() : 0);
-      auto forward = [&] { return dit->forward(in).sum().item<float>(); };  // .item() waits for the device
+      auto forward = [&] { return dit->forward(in).to(torch::kFloat32).sum().item<double>(); };  // .item() waits
       const auto first_start = Clock::now();
-      forward();
+      const double output_sum = forward();
       const double first_s = seconds_since(first_start);
       const auto start = Clock::now();
       for (int64_t i = 0; i < steps; ++i) forward();
@@ -194,6 +201,7 @@ int main(int argc, char** argv) {
                                    {"s_per_forward", per_forward},
                                    {"s_per_step_with_instruction_guidance", 2 * per_forward},
                                    {"peak_device_mib", peak_mib},
+                                   {"output_sum", output_sum},
                                    {"reference_s_per_step_720x1280x129", 1904.0 / 50}};
       std::printf("%s\n", line.dump().c_str());
       std::fflush(stdout);

@@ -21,10 +21,17 @@ case "${1:-}" in
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
     . tools/gpu/runtime.sh
     build-gpu/bin/viva_bench_load --device cuda .gpu-deps/shared/tokenizers /tmp/viva-bench-load | tee "$OUT/load_cuda.md"
+    : > "$OUT/dit_step.jsonl"
     for plan in blocks none; do
       build-gpu/bin/viva_bench_dit_step --device cuda --plans $plan --sizes 960x544,1280x720 --frames 129 |
         tee -a "$OUT/dit_step.jsonl"
     done
+    # The same weights and inputs in both processes: the offloaded and resident outputs agree.
+    python3 -c "import json, sys; rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith('{')]
+for size in sorted({r['size'] for r in rows}):
+    sums = {r['offload']: r['output_sum'] for r in rows if r['size'] == size}
+    print(size, 'output sums', sums, 'equal' if len(set(sums.values())) == 1 else 'DIFFER')" "$OUT/dit_step.jsonl" |
+      tee "$OUT/dit_step_sums.txt"
     ;;
   *)
     echo "usage: OUT=<folder> tools/gpu/dit_step.sh build|run" >&2
