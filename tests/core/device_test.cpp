@@ -17,6 +17,11 @@ TEST(Device, ParsesDevicesAndDtypes) {
   EXPECT_EQ(parse_compute_dtype("bf16"), torch::kBFloat16);
   EXPECT_EQ(parse_compute_dtype("float16"), torch::kFloat16);
   EXPECT_EQ(dtype_label(torch::kBFloat16), "bf16");
+  // "auto": bf16 on CUDA, fp32 on the CPU (a torch::Device needs no GPU to exist).
+  EXPECT_EQ(parse_compute_dtype("auto", torch::Device(torch::kCUDA, 0)), torch::kBFloat16);
+  EXPECT_EQ(parse_compute_dtype("auto", torch::kCPU), torch::kFloat32);
+  EXPECT_EQ(parse_compute_dtype("fp16", torch::kCPU), torch::kFloat16);  // named: as named
+  expect_error_containing([] { parse_compute_dtype("auto"); }, {"--dtype auto", "expected fp32, bf16 or fp16"});
   expect_error_containing([] { parse_device("gpu"); }, {"--device gpu", "expected cpu, cuda"});
   expect_error_containing([] { parse_compute_dtype("fp8"); }, {"--dtype fp8", "expected fp32, bf16 or fp16"});
   expect_error_containing([] { check_device_dtype(torch::kCPU, torch::kFloat16); }, {"not supported on CPU"});

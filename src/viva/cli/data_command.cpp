@@ -14,12 +14,12 @@ namespace {
 
 struct EncodeArgs {
   EncodeDatasetOptions options;
-  std::string model, size, device = "cpu", dtype = "fp32";
+  std::string model, size, device = "cpu", dtype = "auto";
 };
 
 void encode(EncodeArgs& a) {
   const torch::Device device = parse_device(a.device);
-  const torch::ScalarType dtype = parse_compute_dtype(a.dtype);
+  const torch::ScalarType dtype = parse_compute_dtype(a.dtype, device);
   check_device_dtype(device, dtype);
   if (!a.size.empty()) std::tie(a.options.width, a.options.height) = parse_frame_size(a.size);
   VivaPipeline pipeline(a.model, device, dtype, PipelineParts::encoders_and_vae());
@@ -54,7 +54,7 @@ void add_data_command(CLI::App& app) {
                 "Text-to-video pretraining data instead: every source and target clip with its caption (ids "
                 "<id>#source, <id>#target), text-only VLM states, no source latent");
   cmd->add_option("--device", a->device, "cpu or cuda[:N]")->capture_default_str();
-  cmd->add_option("--dtype", a->dtype, "fp32, bf16 or fp16")->capture_default_str();
+  cmd->add_option("--dtype", a->dtype, "fp32, bf16, fp16 or auto (bf16 on CUDA, fp32 on the CPU)")->capture_default_str();
   set_guarded_callback(cmd, [a] { encode(*a); });
 
   auto check_path = std::make_shared<std::string>();

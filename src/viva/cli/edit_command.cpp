@@ -22,7 +22,7 @@ struct EditArgs {
   std::string video, instruction, reference, output, side_by_side, batch, model, size, lora;
   std::string output_size = "source";
   double lora_scale = 1.0;
-  std::string device = "cpu", dtype = "fp32", offload = "model";
+  std::string device = "cpu", dtype = "auto", offload = "model";
   std::optional<int> frames, window, overlap, steps;  // empty: all frames; the model's
   double start = 0;
   bool no_audio = false;
@@ -51,7 +51,7 @@ void edit(const EditArgs& a) {
   // among them (sequence parallel), and rank 0 decodes, writes and reports.
   const LaunchEnvironment launch = LaunchEnvironment::from_environment();
   const torch::Device device = parse_device(local_device(a.device, launch));
-  const torch::ScalarType dtype = parse_compute_dtype(a.dtype);
+  const torch::ScalarType dtype = parse_compute_dtype(a.dtype, device);
   check_device_dtype(device, dtype);
   std::unique_ptr<ProcessGroup> group;
   if (launch.distributed()) group = std::make_unique<ProcessGroup>(launch, device);
@@ -147,7 +147,7 @@ void add_edit_command(CLI::App& app) {
                   "WIDTHxHEIGHT")
       ->capture_default_str();
   cmd->add_option("--device", a->device, "cpu or cuda[:N]")->capture_default_str();
-  cmd->add_option("--dtype", a->dtype, "fp32, bf16 or fp16")->capture_default_str();
+  cmd->add_option("--dtype", a->dtype, "fp32, bf16, fp16 or auto (bf16 on CUDA, fp32 on the CPU)")->capture_default_str();
   cmd->add_option("--offload", a->offload,
                   "none (every component resident), model (encoders freed before the DiT comes in) or blocks "
                   "(also the DiT's blocks in host memory, each copied in as it runs: 24-48 GB GPUs)")

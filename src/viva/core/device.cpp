@@ -41,6 +41,11 @@ torch::ScalarType parse_compute_dtype(const std::string& name) {
   throw Error("--dtype " + name, "expected fp32, bf16 or fp16");
 }
 
+torch::ScalarType parse_compute_dtype(const std::string& name, torch::Device device) {
+  if (name == "auto") return device.is_cuda() ? torch::kBFloat16 : torch::kFloat32;
+  return parse_compute_dtype(name);
+}
+
 void check_device_dtype(torch::Device device, torch::ScalarType dtype) {
   if (device.is_cpu() && dtype == torch::kFloat16)
     throw Error("--dtype fp16", "half precision is not supported on CPU; use fp32 (or bf16)");

@@ -10,6 +10,9 @@ namespace viva {
 torch::Device parse_device(const std::string& name);
 // "fp32" | "bf16" | "fp16" (also "float32", "bfloat16", "float16").
 torch::ScalarType parse_compute_dtype(const std::string& name);
+// As above, or "auto": bf16 on CUDA (half the memory, and the fused attention kernels take
+// it), fp32 elsewhere (the CPU's bf16 matrix products are slower than its fp32 ones).
+torch::ScalarType parse_compute_dtype(const std::string& name, torch::Device device);
 // Throws when the pair cannot run (fp16 on CPU).
 void check_device_dtype(torch::Device device, torch::ScalarType dtype);
 std::string dtype_label(torch::ScalarType dtype);  // "fp32", "bf16", "fp16", or torch's name

@@ -157,7 +157,7 @@ struct EditServer::Impl {
     });
     http.Get("/v1/model", [this](const httplib::Request&, httplib::Response& res) {
       nlohmann::json j = worker.model_info();
-      j["dtype"] = options.dtype;
+      j["dtype"] = dtype_label(parse_compute_dtype(options.dtype, parse_device(options.device)));
       j["limits"] = {{"max_upload_bytes", options.max_upload_bytes},
                      {"max_frames", options.max_frames},
                      {"max_queue", options.max_queue}};
@@ -262,7 +262,8 @@ struct EditServer::Impl {
 
 EditServer::EditServer(EditServerOptions options) {
   check_server_exposure(options);
-  auto model = EditWorker::load_model(options.model, parse_device(options.device), parse_compute_dtype(options.dtype));
+  const torch::Device device = parse_device(options.device);
+  auto model = EditWorker::load_model(options.model, device, parse_compute_dtype(options.dtype, device));
   impl_ = std::make_unique<Impl>(std::move(options), std::move(model));
 }
 

@@ -24,7 +24,7 @@ struct EditServerOptions {
   int port = 8080;                  // 0: any free port
   std::string api_key;              // required for any host but the loopback
   std::string sample;               // served at /v1/sample when it exists
-  std::string device = "cpu", dtype = "fp32";
+  std::string device = "cpu", dtype = "auto";
   std::size_t max_upload_bytes = std::size_t(256) << 20;
   int max_frames = 1200;            // frames of an uploaded video (50 s at 24 fps)
   int max_queue = 16;               // jobs waiting; more are answered 429
