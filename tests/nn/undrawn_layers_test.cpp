@@ -49,6 +49,17 @@ TEST(UndrawnLayers, DrawNothingUnderTheGuardAndKeepShapesOptionsAndDtype) {
   EXPECT_EQ(adaptable->named_parameters().size(), 1u);
 }
 
+// Built for a device, undrawn parameters are allocated there: nothing in host memory, and
+// nothing copied over that the weights overwrite. (Only where they go is checked here: a
+// layer's placeholder parameter takes a CUDA tensor, not a meta one, so the layers themselves
+// are built on a device only on a GPU machine, e.g. by viva_bench_load --device cuda.)
+TEST(UndrawnLayers, AreAllocatedOnTheBuildDevice) {
+  EXPECT_TRUE(undrawn_options().device().is_cpu());
+  const BuildDeviceGuard built_on{torch::Device(torch::kMeta)};
+  EXPECT_TRUE(undrawn_options().device().is_meta());
+  EXPECT_TRUE(torch::empty({2}, undrawn_options()).is_meta());
+}
+
 TEST(UndrawnLayers, WithoutTheGuardAreLibtorchsLayersDrawnAlike) {
   torch::manual_seed(5);
   const torch::nn::Linear ours = linear_layer(6, 5);

@@ -1,5 +1,7 @@
 #include "viva/nn/undrawn_layers.h"
 
+#include "viva/nn/weight_loading.h"
+
 namespace viva {
 
 namespace {
@@ -10,9 +12,11 @@ SkipInitialisersGuard::SkipInitialisersGuard() : previous_(skipping_initialisers
 SkipInitialisersGuard::~SkipInitialisersGuard() { skipping_initialisers = previous_; }
 bool initialisers_skipped() { return skipping_initialisers; }
 
+torch::TensorOptions undrawn_options() { return torch::TensorOptions().device(build_device().value_or(torch::kCPU)); }
+
 torch::nn::Embedding embedding_layer(int64_t count, int64_t dim) {
   torch::nn::EmbeddingOptions options(count, dim);
-  if (initialisers_skipped()) options._weight(torch::empty({count, dim}));  // taken as it is, not drawn
+  if (initialisers_skipped()) options._weight(torch::empty({count, dim}, undrawn_options()));  // taken as it is, not drawn
   return torch::nn::Embedding(options);
 }
 

@@ -23,6 +23,9 @@ class SkipInitialisersGuard {
   bool previous_;
 };
 bool initialisers_skipped();
+// Where undrawn parameters are allocated: on a BuildDeviceGuard's device when one lives (no
+// host memory, and nothing copied to the device that the checkpoint overwrites), else the host.
+torch::TensorOptions undrawn_options();
 
 // A torch::nn::Linear, or (Holder) a layer whose module is a LinearImpl, e.g. AdaptableLinear.
 template <class Holder = torch::nn::Linear>
@@ -31,8 +34,8 @@ Holder linear_layer(int64_t in, int64_t out, bool bias = true) {
   // libtorch builds it with a [0, 1] weight (nothing to draw), then it gets its real storage.
   Holder layer(torch::nn::LinearOptions(1, 0).bias(bias));
   layer->options.in_features(in).out_features(out);
-  layer->weight.set_data(torch::empty({out, in}));
-  if (bias) layer->bias.set_data(torch::empty({out}));
+  layer->weight.set_data(torch::empty({out, in}, undrawn_options()));
+  if (bias) layer->bias.set_data(torch::empty({out}, undrawn_options()));
   return layer;
 }
 
