@@ -73,5 +73,34 @@ TEST(DataParallelOverlap, BucketsReduceDuringBackwardToTheRanksMean) {
   EXPECT_EQ(shares[1], 0.5);  // the skipped half only after it, in the same order as on rank 0
 }
 
+// Whether a parameter has a gradient after the reduction is the same on every rank, as AdamW
+// steps only those that have one: one whose gradient is exactly zero on rank 0 and absent on
+// rank 1 has a zero gradient on both; one no rank used has none on either.
+TEST(DataParallelOverlap, AParameterHasAGradientOnEveryRankOrOnNone) {
+  std::vector<RankModel> models(2);
+  std::vector<torch::nn::Linear> never_used{torch::nn::Linear(4, 3), torch::nn::Linear(4, 3)};
+  const auto errors = testing::run_on_ranks(2, [&](int rank, ProcessGroup& group) {
+    DataParallel reducer(group);
+    auto params = models[rank].parameters();
+    params.push_back(never_used[rank]->weight);
+    reducer.overlap_with_backward(params, 16);
+    reducer.before_last_backward();
+    const torch::Tensor x = torch::ones({2, 4});
+    auto loss = models[rank].used->forward(x).sum();
+    if (rank == 0) loss = loss + 0.0 * models[rank].unused_on_rank_1->forward(x).sum();  // exactly zero gradient
+    loss.backward();
+    reducer.reduce({});
+  });
+  for (const std::string& error : errors) ASSERT_EQ(error, "");
+  for (int rank = 0; rank < 2; ++rank) {
+    for (const auto& p : models[rank].unused_on_rank_1->parameters()) {
+      ASSERT_TRUE(p.grad().defined()) << "rank " << rank;
+      EXPECT_EQ(p.grad().abs().max().item<double>(), 0.0);
+    }
+    EXPECT_TRUE(models[rank].used->weight.grad().defined());
+    EXPECT_FALSE(never_used[rank]->weight.grad().defined()) << "rank " << rank;
+  }
+}
+
 }  // namespace
 }  // namespace viva

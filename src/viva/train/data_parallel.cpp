@@ -45,7 +45,8 @@ void DataParallel::overlap_with_backward(const std::vector<torch::Tensor>& param
     int64_t values = 0;
     for (const auto& p : group) values += p.numel();
     Bucket b;
-    b.flat = torch::zeros({values}, group.front().options().requires_grad(false));
+    b.values = values;
+    b.flat = torch::zeros({values + static_cast<int64_t>(group.size())}, group.front().options().requires_grad(false));
     b.parameters = std::move(group);
     buckets_.push_back(std::move(b));
   }
@@ -70,6 +71,7 @@ void DataParallel::gradient_ready(std::size_t bucket, std::size_t k, int64_t off
   torch::Tensor slot = b.flat.narrow(0, offset, p.numel());
   slot.copy_(grad.reshape({-1}));
   if (p.grad().defined()) slot.add_(p.grad().reshape({-1}));
+  b.flat[b.values + static_cast<int64_t>(k)].fill_(1);
   ++b.ready;
   // Strictly in bucket order, so that every rank starts its collectives in the same order even
   // when their backward passes finish the buckets differently.
@@ -97,10 +99,12 @@ void DataParallel::reduce(const std::vector<torch::Tensor>& gradients) {
       // Not filled during backward (no before_last_backward, or a parameter without a
       // gradient this step): from .grad now, zeros where there is none.
       int64_t offset = 0;
-      for (const auto& p : b.parameters) {
+      for (std::size_t k = 0; k < b.parameters.size(); ++k) {
+        const torch::Tensor& p = b.parameters[k];
         torch::Tensor slot = b.flat.narrow(0, offset, p.numel());
         if (p.grad().defined()) slot.copy_(p.grad().reshape({-1}));
         else slot.zero_();
+        b.flat[b.values + static_cast<int64_t>(k)].fill_(p.grad().defined() ? 1 : 0);
         offset += p.numel();
       }
       start(b);
@@ -109,12 +113,20 @@ void DataParallel::reduce(const std::vector<torch::Tensor>& gradients) {
       b.pending->wait();
       b.pending.reset();
       b.ready = 0;
+      // Every rank gives a parameter a gradient if any rank had one (unused here but not on
+      // another rank: the step must update it here too), and none otherwise, as one process
+      // would: AdamW steps the same parameters on every rank.
+      const torch::Tensor any_rank_had = b.flat.narrow(0, b.values, static_cast<int64_t>(b.parameters.size())).gt(0).cpu();
       int64_t offset = 0;
-      for (const auto& p : b.parameters) {
+      for (std::size_t k = 0; k < b.parameters.size(); ++k) {
+        torch::Tensor& p = b.parameters[k];
         const torch::Tensor reduced = b.flat.narrow(0, offset, p.numel()).view_as(p);
-        if (p.grad().defined()) p.grad().copy_(reduced);
-        // Unused here but not on another rank: the step must update it here too.
-        else if (reduced.ne(0).any().item<bool>()) p.mutable_grad() = reduced.clone();
+        if (!any_rank_had[static_cast<int64_t>(k)].item<bool>())
+          p.mutable_grad() = torch::Tensor();
+        else if (p.grad().defined())
+          p.grad().copy_(reduced);
+        else
+          p.mutable_grad() = reduced.clone();
         offset += p.numel();
       }
     }
@@ -150,11 +162,15 @@ void DataParallel::synchronize(const std::vector<torch::Tensor>& parameters) {
 void DataParallel::sum(std::vector<double>& values) { group_.all_reduce_sum(values); }
 
 std::string local_device(const std::string& device, const LaunchEnvironment& launch) {
-  // Modulo the GPUs this process sees: one each when a launcher (srun --gpus-per-task) hides
-  // the others, all of the machine's under torchrun.
-  const int64_t gpus = std::max<int64_t>(1, static_cast<int64_t>(torch::cuda::device_count()));
-  if (device == "cuda" && launch.distributed()) return "cuda:" + std::to_string(launch.local_rank % gpus);
-  return device;
+  if (device != "cuda" || !launch.distributed()) return device;
+  // A launcher that gives each task a GPU of its own (srun --gpus-per-task=1) shows each rank
+  // one; under torchrun every rank sees the machine's and takes the one of its LOCAL_RANK.
+  const auto gpus = static_cast<int64_t>(torch::cuda::device_count());
+  if (gpus == 1) return "cuda:0";
+  if (gpus > 1 && launch.local_rank >= gpus)
+    throw Error("LOCAL_RANK " + std::to_string(launch.local_rank),
+                "this process sees " + std::to_string(gpus) + " GPUs; run at most one rank per GPU");
+  return "cuda:" + std::to_string(launch.local_rank);
 }
 
 }  // namespace viva

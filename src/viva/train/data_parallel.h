@@ -42,7 +42,10 @@ class DataParallel : public GradientReducer {
   // Fixed buckets for overlap_with_backward.
   struct Bucket {
     std::vector<torch::Tensor> parameters;
-    torch::Tensor flat;   // their gradients, one after another
+    // Their gradients, one after another, then one element per parameter: 1 where this rank has
+    // a gradient for it, so that after the sum every rank knows whether any rank had one.
+    torch::Tensor flat;
+    int64_t values = 0;  // gradient elements, before the flags
     std::size_t ready = 0;
     std::optional<ProcessGroup::Pending> pending;
   };
@@ -57,8 +60,9 @@ class DataParallel : public GradientReducer {
   double reduced_in_backward_ = 0;
 };
 
-// The device a rank trains on: "cuda" becomes "cuda:<LOCAL_RANK modulo the GPUs it sees>" when
-// several ranks share a machine; anything else (an explicit "cuda:N" too) is kept.
+// The device a rank trains on: "cuda" becomes "cuda:<LOCAL_RANK>" when several ranks share a
+// machine ("cuda:0" where each rank sees one GPU); anything else (an explicit "cuda:N" too) is
+// kept.
 std::string local_device(const std::string& device, const LaunchEnvironment& launch);
 
 }  // namespace viva
