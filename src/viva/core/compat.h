@@ -193,12 +193,6 @@ inline c10::intrusive_ptr<CollectiveGroup> make_collective_group(const c10::intr
                                                                  std::chrono::milliseconds timeout) {
   if (device.is_cuda()) {
 #ifdef USE_C10D_NCCL
-    // On NCCL a collective's wait() only orders the streams, so a dead rank would leave the
-    // others stuck in their next copy to the host until NCCL's watchdog kills them, saying
-    // nothing: with blocking waits, wait() throws at the timeout, as on Gloo, and the rank
-    // stops with one line. (The variable's name before libtorch 2.2, and since.)
-    setenv("NCCL_BLOCKING_WAIT", "1", /*overwrite=*/0);
-    setenv("TORCH_NCCL_BLOCKING_WAIT", "1", /*overwrite=*/0);
     auto options = c10d::ProcessGroupNCCL::Options::create();
     options->timeout = timeout;
     return c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, world_size, options);
