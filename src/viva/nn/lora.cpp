@@ -6,6 +6,7 @@
 #include "viva/core/checkpoint.h"
 #include "viva/core/error.h"
 #include "viva/core/safetensors.h"
+#include "viva/nn/seeded_random.h"
 
 namespace viva {
 namespace {
@@ -35,7 +36,8 @@ LoraAdapter::LoraAdapter(torch::nn::Module& model, LoraOptions options) : option
     const auto opts = w.options().requires_grad(false);
     std::string name = layer.path;
     std::replace(name.begin(), name.end(), '.', '_');
-    layer.a = register_parameter(name + "_lora_A", torch::randn({options_.rank, w.size(1)}, opts) * std, true);
+    // Drawn on the CPU, so that a seed gives the same adapter on any device.
+    layer.a = register_parameter(name + "_lora_A", cpu_randn({options_.rank, w.size(1)}, c10::nullopt, opts) * std, true);
     layer.b = register_parameter(name + "_lora_B", torch::zeros({w.size(0), options_.rank}, opts), true);
     layers_.push_back(std::move(layer));
   }

@@ -82,7 +82,7 @@ RewardBreakdown EditRewardModel::score(const torch::Tensor& source, const torch:
     r.total += options_.w_pickscore * r.pickscore;
   }
   if (options_.w_brightness != 0) {
-    r.brightness = ((edited.to(torch::kFloat32).cpu().clamp(-1, 1) + 1) / 2).flatten(1).mean(1);
+    r.brightness = ((edited.to(torch::kFloat32).clamp(-1, 1) + 1) / 2).flatten(1).mean(1).cpu();  // [G] to the host
     r.total += options_.w_brightness * r.brightness;
   }
   return r;

@@ -23,10 +23,12 @@ bool fits_one_tile(const torch::Tensor& x, int64_t size, int64_t frames) {
   return (size <= 0 || (x.size(3) <= size && x.size(4) <= size)) && (frames <= 0 || x.size(2) <= frames);
 }
 
-// One pass over the whole batch when nothing is tiled (a batch runs the CPU convolutions through
-// oneDNN, which one small clip does not); otherwise one sample at a time, to bound memory.
+// One pass over the whole batch when nothing is tiled, on the CPU (a batch runs its convolutions
+// through oneDNN, which one small clip does not); otherwise, and always on a GPU (an Edit-GRPO
+// group of 8 small clips at once would hold 8 times the decoder's activations), one sample at
+// a time, to bound memory.
 torch::Tensor run_batch(const torch::Tensor& x, int64_t size, int64_t frames, const TileFn& untiled, const TileFn& tiled) {
-  if (fits_one_tile(x, size, frames)) return untiled(x);
+  if (fits_one_tile(x, size, frames) && (x.device().is_cpu() || x.size(0) == 1)) return untiled(x);
   std::vector<torch::Tensor> samples;
   for (int64_t b = 0; b < x.size(0); ++b) samples.push_back(tiled(x.narrow(0, b, 1)));
   return torch::cat(samples, 0);
