@@ -134,8 +134,8 @@ int main(int argc, char** argv) {
   torch::NoGradGuard no_grad;
   torch::manual_seed(0);
 
-  // Built in host memory, undrawn, then filled from one fixed pattern of small values, each
-  // parameter from its own offset (copies, unlike a random draw: a minute of one core at 13B),
+  // Built in host memory, undrawn, then filled from one fixed pattern of small values, the
+  // parameters from offsets 0, 1, ..., 996, 0, ... (copies; a random draw is a minute of one core at 13B),
   // the same in every run. The blocks are then offloaded, or all moved in.
   const auto build_start = Clock::now();
   HunyuanDit dit = [&] {

@@ -157,10 +157,11 @@ TEST_F(DataParallelSft, FullyShardedRanksTrainWhatOneProcessTrains) {
 // In bf16 (autocast, here on the CPU) sharded ranks gather their float32 blocks as they run and
 // again when recomputed, under the forward's autocast: they train what ranks holding the model
 // whole train, with two micro-batches a step (the embedders' unit, gathered for the whole step,
-// holds their gradients in float32: summed in bf16 they gave weights 6.2e-3 apart). Gradient clipping is off: sharded ranks sum the squared gradient norm in another
-// order, and the clip coefficient's 1e-8 difference, hidden by bf16 for a few steps, becomes a
-// whole bf16 step of some weight once its float32 master crosses a rounding boundary (measured
-// with clipping: losses equal for 4 steps, then 1.3e-4 apart). Unclipped, they stay equal.
+// holds their gradients in float32: summed in bf16 they gave weights 6.2e-3 apart). Gradient
+// clipping is off: sharded ranks sum the squared gradient norm in another order, and the clip
+// coefficient's 1e-8 difference, hidden by bf16 for a few steps, becomes a whole bf16 step of
+// some weight once its float32 master crosses a rounding boundary (measured with clipping:
+// losses equal for 4 steps, then 1.3e-4 apart). Unclipped, they stay equal.
 TEST_F(DataParallelSft, Bf16ShardedRanksTrainWhatWholeRanksTrain) {
   testing::TempDir dir;
   const nlohmann::json whole = {{"dtype", "bf16"}, {"activation_checkpointing", true}, {"grad_clip", 0}};

@@ -22,6 +22,7 @@ TEST(Device, ParsesDevicesAndDtypes) {
   EXPECT_EQ(parse_compute_dtype("auto", torch::kCPU), torch::kFloat32);
   EXPECT_EQ(parse_compute_dtype("fp16", torch::kCPU), torch::kFloat16);  // named: as named
   expect_error_containing([] { parse_compute_dtype("auto"); }, {"--dtype auto", "expected fp32, bf16 or fp16"});
+  expect_error_containing([] { parse_compute_dtype("fp8", torch::kCPU); }, {"--dtype fp8", "expected auto, fp32"});
   expect_error_containing([] { parse_device("gpu"); }, {"--device gpu", "expected cpu, cuda"});
   expect_error_containing([] { parse_compute_dtype("fp8"); }, {"--dtype fp8", "expected fp32, bf16 or fp16"});
   expect_error_containing([] { check_device_dtype(torch::kCPU, torch::kFloat16); }, {"not supported on CPU"});

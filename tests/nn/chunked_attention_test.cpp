@@ -65,7 +65,9 @@ TEST(ChunkedAttention, UnderAutocastKeepsScoresAndSoftmaxInFloat32) {
   const auto v = torch::randn({B, S, H, D}).requires_grad_();
   const auto rounded = [](const torch::Tensor& x) { return x.detach().to(torch::kBFloat16).to(torch::kFloat64); };
   const auto keep = torch::ones({B, S}, torch::kBool);
-  const auto expected = composite(rounded(q), rounded(k), rounded(v), keep);
+  std::vector<torch::Tensor> exact{rounded(q).requires_grad_(), rounded(k).requires_grad_(), rounded(v).requires_grad_()};
+  const auto expected = composite(exact[0], exact[1], exact[2], keep);
+  expected.sum().backward();
   const double largest_logit =
       (torch::matmul(rounded(q).transpose(1, 2), rounded(k).transpose(1, 2).transpose(-2, -1)) / std::sqrt(double(D)))
           .abs()
@@ -80,8 +82,11 @@ TEST(ChunkedAttention, UnderAutocastKeepsScoresAndSoftmaxInFloat32) {
   EXPECT_EQ(out.scalar_type(), torch::kBFloat16);
   // Within bf16's rounding of the output, 2^-8 (measured 2.6e-3; 1.0e-2 with bf16 scores).
   expect_close(out, expected, "output", std::ldexp(1.0, -8));
+  // The gradients, float32 within, reach the inputs through their bf16 rounding: 2^-7.
   out.to(torch::kFloat32).sum().backward();
-  for (const auto& x : {q, k, v}) EXPECT_EQ(x.grad().scalar_type(), torch::kFloat32);
+  expect_close(q.grad(), exact[0].grad(), "dq", std::ldexp(1.0, -7));
+  expect_close(k.grad(), exact[1].grad(), "dk", std::ldexp(1.0, -7));
+  expect_close(v.grad(), exact[2].grad(), "dv", std::ldexp(1.0, -7));
 }
 
 TEST(ChunkedAttention, RejectsMismatchedShapes) {

@@ -36,6 +36,7 @@ TEST(HostArena, PacksTensorsIntoFewPowerOfTwoChunks) {
   const HostArena arena = HostArena::holding(
       tensors, /*pinned=*/false, [&](std::size_t i, const torch::Tensor&) { placed.push_back(i); }, 256 << 10);
   ASSERT_EQ(arena.tensors().size(), tensors.size());
+  ASSERT_EQ(placed.size(), tensors.size());
   for (std::size_t i = 0; i < tensors.size(); ++i) {
     const torch::Tensor& host = arena.tensors()[i];
     EXPECT_EQ(placed[i], i);

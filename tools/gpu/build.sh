@@ -21,6 +21,7 @@ echo "NCCL: torch's $(python3 -c 'import torch; print(torch.cuda.nccl.version())
 . tools/gpu/runtime.sh  # test discovery runs the test binary
 start=$(date +%s)
 cmake -S . -B build-gpu -G Ninja -DCMAKE_PREFIX_PATH="/tmp/gtest;$torch_prefix;$deps" -DVIVA_BUILD_BENCH=${BENCH:-OFF} \
+  ${NCCL_INCLUDE_DIR:+-DVIVA_NCCL_INCLUDE="$NCCL_INCLUDE_DIR"} \
   -DVIVA_FFMPEG=AUTO -DVIVA_SHARED_DIR="$PWD/.gpu-deps/shared" > "$OUT/cmake.log" 2>&1 || { tail -30 "$OUT/cmake.log"; exit 1; }
 grep -i -E "warning|torch|cuda|c10d" "$OUT/cmake.log" | head -12
 cmake --build build-gpu -j"${JOBS:-16}" ${1:+--target "$@"} > "$OUT/build.log" 2>&1

@@ -30,7 +30,7 @@ case "${1:-}" in
     python3 -c "import json, sys; rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith('{')]
 for size in sorted({r['size'] for r in rows}):
     sums = {r['offload']: r['output_sum'] for r in rows if r['size'] == size}
-    print(size, 'output sums', sums, 'equal' if len(set(sums.values())) == 1 else 'DIFFER')" "$OUT/dit_step.jsonl" |
+    print(size, 'output sums', sums, 'equal' if len(sums) == 2 and len(set(sums.values())) == 1 else 'DIFFER (or a plan missing)')" "$OUT/dit_step.jsonl" |
       tee "$OUT/dit_step_sums.txt"
     ;;
   *)

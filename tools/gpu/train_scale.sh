@@ -12,6 +12,8 @@ DTYPE=${DTYPE:-bf16}  # autocast; a dry run here on the CPU takes the same path
 mkdir -p "$OUT"
 [ -f tools/gpu/runtime.sh ] && [ "$DEVICE" != cpu ] && . tools/gpu/runtime.sh
 VIVA=${VIVA:-build-gpu/bin/viva}
+# (.gpu-deps/shared/tokenizers is whole only once runtime.sh has run, on the GPU machine.)
+[ "$DEVICE" = cpu ] && TOKENIZERS=${TOKENIZERS:-../shared/tokenizers}
 TOKENIZERS=${TOKENIZERS:-.gpu-deps/shared/tokenizers}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT

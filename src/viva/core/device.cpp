@@ -43,7 +43,9 @@ torch::ScalarType parse_compute_dtype(const std::string& name) {
 
 torch::ScalarType parse_compute_dtype(const std::string& name, torch::Device device) {
   if (name == "auto") return device.is_cuda() ? torch::kBFloat16 : torch::kFloat32;
-  return parse_compute_dtype(name);
+  if (name == "fp32" || name == "float32" || name == "bf16" || name == "bfloat16" || name == "fp16" || name == "float16")
+    return parse_compute_dtype(name);
+  throw Error("--dtype " + name, "expected auto, fp32, bf16 or fp16");
 }
 
 void check_device_dtype(torch::Device device, torch::ScalarType dtype) {

@@ -81,6 +81,7 @@ void BlockOffload::release(std::size_t index) {
   block.staged.clear();
   block.copied.reset();
   if (copy_stream_) {
+    while (!released_.empty() && released_.front().query()) released_.pop_front();  // done with
     released_.emplace_back(device_.type());
     released_.back().record(c10::impl::VirtualGuardImpl(device_.type()).getStream(device_));
   }

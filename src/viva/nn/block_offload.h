@@ -3,7 +3,7 @@
 // HostArena) and each is copied onto the device just before it runs and dropped after, so the
 // device holds two or three blocks rather than all of them (a 13B DiT on a 24-48 GB GPU). On
 // CUDA the next block's copy runs on a side stream while the current block computes, and a
-// block's copy waits until the compute queued on the block before last is done. On the CPU a
+// block's copy waits until the compute queued on the block three before it is done. On the CPU a
 // block is still copied in and dropped, the same path, so tests check that offloading changes
 // no output.
 #include <torch/torch.h>

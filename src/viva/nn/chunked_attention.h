@@ -14,7 +14,8 @@ namespace viva {
 // (true = attend) or undefined. Returns softmax(q·kᵀ/√D)·v as [B, Sq, H·D]. Differentiable in
 // q, k and v. Every query row must keep at least one key. A block's scores, every head's,
 // take about `block_bytes` (at least 16 rows). Under autocast the inputs are rounded to its dtype,
-// the output is given in it, and the scores and softmax are float32.
+// the output is given in it, and the scores and softmax are float32 (so what backward keeps is
+// float32 too: twice bf16's bytes on this CPU-only path).
 torch::Tensor chunked_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                 const torch::Tensor& key_keep = {}, int64_t block_bytes = 32 << 20);
 

@@ -2,8 +2,9 @@
 // Host memory for many tensors at once, in a few large chunks. libtorch's pinned-memory
 // allocator rounds every allocation up to a power of two bytes, so pinning a 13B DiT's blocks
 // tensor by tensor (matrices of 108, 72, 54 and 18 MiB) would lock 1.35x their bytes. Here every
-// chunk is a power of two (at most `chunk_bytes`), and the tensors are placed in the chunks
-// first-fit, as views, so little beside the tensors is allocated or locked.
+// chunk is a power of two (`chunk_bytes`, or less for the partly filled ones, or the power of
+// two above a larger tensor, which has a chunk of its own) and the tensors are placed in the
+// chunks first-fit, as views, so little beside the tensors is allocated or locked.
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -19,7 +20,7 @@ class HostArena {
   // next chunk is allocated (the model is never held twice).
   using Placed = std::function<void(std::size_t index, const torch::Tensor& host)>;
 
-  // Host copies of `tensors` (any device, dtype or layout), in that order, each contiguous,
+  // Host copies of dense `tensors` (any device, dtype or strides), in that order, each contiguous,
   // of the same dtype and shape, and a view into one chunk; the chunks are pinned when `pinned`
   // and allocated as they are first needed.
   static HostArena holding(const std::vector<torch::Tensor>& tensors, bool pinned, const Placed& placed = {},

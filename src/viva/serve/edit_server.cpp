@@ -157,7 +157,7 @@ struct EditServer::Impl {
     });
     http.Get("/v1/model", [this](const httplib::Request&, httplib::Response& res) {
       nlohmann::json j = worker.model_info();
-      j["dtype"] = dtype_label(parse_compute_dtype(options.dtype, parse_device(options.device)));
+      j["dtype"] = options.dtype;
       j["limits"] = {{"max_upload_bytes", options.max_upload_bytes},
                      {"max_frames", options.max_frames},
                      {"max_queue", options.max_queue}};
@@ -263,7 +263,9 @@ struct EditServer::Impl {
 EditServer::EditServer(EditServerOptions options) {
   check_server_exposure(options);
   const torch::Device device = parse_device(options.device);
-  auto model = EditWorker::load_model(options.model, device, parse_compute_dtype(options.dtype, device));
+  const torch::ScalarType dtype = parse_compute_dtype(options.dtype, device);
+  options.dtype = dtype_label(dtype);  // "auto" resolved: what /v1/model reports
+  auto model = EditWorker::load_model(options.model, device, dtype);
   impl_ = std::make_unique<Impl>(std::move(options), std::move(model));
 }
 
