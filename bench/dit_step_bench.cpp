@@ -1,13 +1,14 @@
 // The HunyuanVideo DiT at its 13B architecture (VIVA's context projector included) with bf16
-// weights (a fixed pattern, not drawn: the kernels' time does not depend on the values): for each video size,
-// seconds per forward (one sampling step of a guidance-distilled model; VIVA's instruction
-// guidance takes two) with the blocks in host memory brought in one by one (offload "blocks"),
-// then with every block resident on the device (offload "none"); the attention kernel the
-// fused attention picks for the joint sequence; and, on CUDA, the peak device memory in each
-// phase (sampled from nvidia-smi, the caching allocator's reserve and the CUDA context
+// weights (a fixed pattern, not drawn: the kernels' time does not depend on the values): for
+// each video size, seconds per forward (one sampling step of a guidance-distilled model; VIVA's
+// instruction guidance takes two) with the blocks in host memory brought in one by one (offload
+// "blocks"), then with every block resident on the device (offload "none"); the attention
+// kernel the fused attention picks for the joint sequence; and, on CUDA, the peak device memory
+// in each phase (sampled from nvidia-smi, the caching allocator's reserve and the CUDA context
 // included). Within one process a later row also holds what the allocator kept from the earlier
 // ones: tools/gpu/dit_step.sh runs one process per plan. The sum of the output is printed too:
-// the same weights and inputs in every run, so the plans must agree. One JSON line per size and plan.
+// the same weights and inputs in every run, so the plans must agree. One JSON line per size
+// and plan.
 // The published reference: 1904 s for 50 steps of 720x1280x129 on one GPU (about 38 s a step).
 // Usage: viva_bench_dit_step [--device cuda] [--sizes 960x544,1280x720] [--plans blocks,none]
 //        [--frames 129] [--steps 1] [--double N] [--single N] [--text-tokens 256]

@@ -45,7 +45,7 @@ void BlockOffload::stage(std::size_t index) {
   // go back to the allocator only once the compute queued on them is done, so unchecked, each
   // prefetch would take new memory and the device would hold as many blocks as the host is
   // ahead. Wait until at most kMostOnDevice blocks are staged or still in use by queued compute.
-  while (!released_.empty() && released_.front().query()) released_.pop_front();
+  forget_finished_releases();
   while (!released_.empty() && resident() + released_.size() + 1 > kMostOnDevice) {
     // (libtorch 1.x's c10::Event cannot be waited on: poll; a block computes for far longer.)
     while (!released_.front().query()) std::this_thread::sleep_for(std::chrono::microseconds(50));
@@ -81,11 +81,15 @@ void BlockOffload::release(std::size_t index) {
   block.staged.clear();
   block.copied.reset();
   if (copy_stream_) {
-    while (!released_.empty() && released_.front().query()) released_.pop_front();  // done with
+    forget_finished_releases();
     released_.emplace_back(device_.type());
     released_.back().record(c10::impl::VirtualGuardImpl(device_.type()).getStream(device_));
   }
   peak_resident_ = std::max(peak_resident_, resident() + released_.size());
+}
+
+void BlockOffload::forget_finished_releases() {
+  while (!released_.empty() && released_.front().query()) released_.pop_front();
 }
 
 std::size_t BlockOffload::resident() const {

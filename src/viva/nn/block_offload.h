@@ -66,6 +66,7 @@ class BlockOffload {
     std::optional<c10::Event> copied;    // CUDA: recorded on the copy stream after the copies
   };
   void stage(std::size_t index);
+  void forget_finished_releases();  // CUDA: drops the events whose compute is done
 
   torch::Device device_;
   std::vector<Block> blocks_;

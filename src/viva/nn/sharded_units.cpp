@@ -179,7 +179,10 @@ void ShardedUnits::reduce_gradients(std::size_t u) {
   Unit& unit = units_[u];
   torch::NoGradGuard no_grad;
   torch::Tensor full = full_gradient(unit);
-  if (unit.held_gradient.defined()) full.add_(unit.held_gradient), unit.held_gradient = torch::Tensor();
+  if (unit.held_gradient.defined()) {
+    full.add_(unit.held_gradient);
+    unit.held_gradient = torch::Tensor();
+  }
   if (group_) {
     std::vector<torch::Tensor> one{full};
     group_->all_reduce_sum(one);
