@@ -1,6 +1,7 @@
 #include "viva/core/device.h"
 
 #include <ATen/Parallel.h>
+#include <c10/core/impl/VirtualGuardImpl.h>
 
 #include <unistd.h>
 
@@ -46,6 +47,10 @@ torch::ScalarType parse_compute_dtype(const std::string& name, torch::Device dev
   if (name == "fp32" || name == "float32" || name == "bf16" || name == "bfloat16" || name == "fp16" || name == "float16")
     return parse_compute_dtype(name);
   throw Error("--dtype " + name, "expected auto, fp32, bf16 or fp16");
+}
+
+void make_current(torch::Device device) {
+  if (device.is_cuda() && device.has_index()) c10::impl::VirtualGuardImpl(device.type()).setDevice(device);
 }
 
 void check_device_dtype(torch::Device device, torch::ScalarType dtype) {

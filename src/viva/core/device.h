@@ -15,6 +15,9 @@ torch::ScalarType parse_compute_dtype(const std::string& name);
 torch::ScalarType parse_compute_dtype(const std::string& name, torch::Device device);
 // Throws when the pair cannot run (fp16 on CPU).
 void check_device_dtype(torch::Device device, torch::ScalarType dtype);
+// A GPU with an index becomes the calling thread's current device, where CUDA's libraries and
+// NCCL put what they create without being told a device; nothing otherwise.
+void make_current(torch::Device device);
 std::string dtype_label(torch::ScalarType dtype);  // "fp32", "bf16", "fp16", or torch's name
 
 }  // namespace viva

@@ -9,9 +9,9 @@
 
 #define VIVA_COMPAT_C10D  // the process groups' part of compat.h
 #include "viva/core/compat.h"
+#include "viva/core/device.h"
 #include "viva/core/error.h"
 
-#include <c10/core/impl/VirtualGuardImpl.h>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 
 namespace viva {
@@ -74,9 +74,7 @@ ProcessGroup::ProcessGroup(const LaunchEnvironment& env, torch::Device device, s
     options.numWorkers = static_cast<std::size_t>(env.world_size);
     options.timeout = timeout;
     impl_->store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, options);
-    // The rank's GPU becomes the current device, where NCCL and CUDA's libraries put what they
-    // create without being told a device.
-    if (device.is_cuda() && device.has_index()) c10::impl::VirtualGuardImpl(device.type()).setDevice(device);
+    make_current(device);  // the rank's GPU, before NCCL starts
     impl_->group = compat::make_collective_group(impl_->store, env.rank, env.world_size, device, timeout);
   } catch (const std::exception& e) {
     throw Error(where, std::string("rank ") + std::to_string(env.rank) + " of " + std::to_string(env.world_size) +

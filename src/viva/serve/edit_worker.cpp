@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "viva/core/device.h"
 #include "viva/pipeline/edit_job.h"
 
 namespace viva {
@@ -20,7 +21,12 @@ EditWorker::~EditWorker() {
   if (thread_.joinable()) thread_.join();
 }
 
-void EditWorker::start() { thread_ = std::thread([this] { run(); }); }
+void EditWorker::start() {
+  thread_ = std::thread([this] {
+    make_current(pipeline_->device());  // a new thread starts on the first GPU
+    run();
+  });
+}
 
 nlohmann::json EditWorker::model_info() const {
   const VivaModelConfig& c = pipeline_->config();

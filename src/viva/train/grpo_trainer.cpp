@@ -110,6 +110,7 @@ torch::Tensor score_group(VivaPipeline& pipeline, EditRewardModel& rewards, cons
                           StepFigures& figures) {
   auto t0 = std::chrono::steady_clock::now();
   const torch::Tensor videos = decode_group(pipeline.vae(), latents);
+  if (videos.is_cuda()) torch::cuda::synchronize();  // the decode's time, not its launches'
   figures.sum("decode_s", seconds_since(t0));
   t0 = std::chrono::steady_clock::now();
   const RewardBreakdown r = rewards.score(p.source_video, videos, p.prompt.source_caption, p.prompt.target_caption);
