@@ -95,6 +95,26 @@ TEST_F(VaeParity, ABatchEncodesAndDecodesLikeItsClipsAlone) {
 
 // With local functions the tiler must reproduce the untiled result exactly: overlaps carry equal
 // values, so the blends change nothing, and every output position is covered once.
+// The upsampler interpolates in the input's dtype: in bf16 it gives, bit for bit, what going
+// through float32 (as the reference does) gives. (Its conv is not run: libtorch 1.13's CPU
+// replicate padding takes no bf16.)
+TEST(VaeUpsample, NearestInBf16IsExact) {
+  const VaeUpsample up(4, std::array<int64_t, 3>{2, 2, 2});
+  torch::manual_seed(2);
+  const torch::Tensor x = torch::randn({1, 4, 3, 5, 6}).to(torch::kBFloat16);
+  namespace F = torch::nn::functional;
+  const auto nearest = [](const torch::Tensor& t, std::vector<double> scale) {
+    return F::interpolate(t, F::InterpolateFuncOptions().scale_factor(scale).mode(torch::kNearest));
+  };
+  const torch::Tensor x32 = x.to(torch::kFloat32);
+  const torch::Tensor staged =
+      torch::cat({nearest(x32.select(2, 0), {2, 2}).unsqueeze(2), nearest(x32.narrow(2, 1, 2), {2, 2, 2})}, 2);
+  const torch::Tensor out = up->upsampled(x);
+  EXPECT_EQ(out.scalar_type(), torch::kBFloat16);
+  EXPECT_EQ(out.sizes(), (std::vector<int64_t>{1, 4, 5, 10, 12}));
+  EXPECT_TRUE(torch::equal(out, staged.to(torch::kBFloat16)));
+}
+
 TEST(VaeTiling, TilerIsExactForLocalFunctions) {
   torch::manual_seed(0);
   auto x = torch::randn({1, 2, 7, 11, 13});

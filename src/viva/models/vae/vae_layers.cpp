@@ -45,24 +45,27 @@ VaeUpsampleImpl::VaeUpsampleImpl(int64_t channels, std::array<int64_t, 3> factor
   conv = register_module("conv", CausalConv3d(channels, channels, 3));
 }
 
-torch::Tensor VaeUpsampleImpl::forward(const torch::Tensor& x) {
+torch::Tensor VaeUpsampleImpl::forward(const torch::Tensor& x) { return conv(upsampled(x)); }
+
+torch::Tensor VaeUpsampleImpl::upsampled(const torch::Tensor& x) const {
   namespace F = torch::nn::functional;
   const int64_t T = x.size(2);
-  auto dtype = x.scalar_type();
-  auto x32 = x.to(torch::kFloat32);  // interpolation in float32, as the reference does for bf16
-  auto first = F::interpolate(x32.select(2, 0), F::InterpolateFuncOptions()
+  // In x's own dtype: nearest interpolation copies values, so it is exact in bf16 too (the
+  // reference goes through float32 for bf16, which at the last upsample held full-resolution
+  // float32 copies of every tile: gigabytes on a GPU).
+  auto first = F::interpolate(x.select(2, 0), F::InterpolateFuncOptions()
                                                     .scale_factor(std::vector<double>{double(factor[1]), double(factor[2])})
                                                     .mode(torch::kNearest))
                    .unsqueeze(2);
   torch::Tensor up = first;
   if (T > 1) {
-    auto rest = F::interpolate(x32.narrow(2, 1, T - 1),
+    auto rest = F::interpolate(x.narrow(2, 1, T - 1),
                                F::InterpolateFuncOptions()
                                    .scale_factor(std::vector<double>{double(factor[0]), double(factor[1]), double(factor[2])})
                                    .mode(torch::kNearest));
     up = torch::cat({first, rest}, 2);
   }
-  return conv(up.to(dtype));
+  return up;
 }
 
 VaeAttentionImpl::VaeAttentionImpl(int64_t channels, int64_t groups) {

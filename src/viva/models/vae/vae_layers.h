@@ -39,6 +39,7 @@ TORCH_MODULE(VaeDownsample);
 struct VaeUpsampleImpl : torch::nn::Module {
   VaeUpsampleImpl(int64_t channels, std::array<int64_t, 3> factor);
   torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor upsampled(const torch::Tensor& x) const;  // before the conv, in x's dtype
   std::array<int64_t, 3> factor;
   CausalConv3d conv{nullptr};
 };
