@@ -19,7 +19,11 @@ torch::Tensor CausalConv3dImpl::forward(const torch::Tensor& x) {
   if (kernel == 1) return conv(x);
   const int64_t s = kernel / 2;
   namespace F = torch::nn::functional;
-  auto padded = F::pad(x, F::PadFuncOptions({s, s, s, s, kernel - 1, 0}).mode(torch::kReplicate));
+  const auto replicate = F::PadFuncOptions({s, s, s, s, kernel - 1, 0}).mode(torch::kReplicate);
+  // libtorch's CPU replicate padding takes no bf16 (1.13): padded in float32 there, which is
+  // exact, since padding only copies values.
+  const bool staged = x.is_cpu() && x.scalar_type() == torch::kBFloat16;
+  const auto padded = staged ? F::pad(x.to(torch::kFloat32), replicate).to(x.scalar_type()) : F::pad(x, replicate);
   return conv(padded);
 }
 
