@@ -21,6 +21,9 @@ void add_recipe_command(CLI::App& app);
 void add_launch_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
 
+// The help of --dtype wherever a model runs (parse_compute_dtype(name, device) reads it).
+inline constexpr const char* kComputeDtypeHelp = "fp32, bf16, fp16 or auto (bf16 on CUDA, fp32 on the CPU)";
+
 // Subcommands of `data` and `eval` kept in files of their own.
 void add_data_shapes_command(CLI::App& data);   // viva data shapes
 void add_data_refine_command(CLI::App& data);   // viva data refine (VLM stages)

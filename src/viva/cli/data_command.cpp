@@ -54,7 +54,7 @@ void add_data_command(CLI::App& app) {
                 "Text-to-video pretraining data instead: every source and target clip with its caption (ids "
                 "<id>#source, <id>#target), text-only VLM states, no source latent");
   cmd->add_option("--device", a->device, "cpu or cuda[:N]")->capture_default_str();
-  cmd->add_option("--dtype", a->dtype, "fp32, bf16, fp16 or auto (bf16 on CUDA, fp32 on the CPU)")->capture_default_str();
+  cmd->add_option("--dtype", a->dtype, kComputeDtypeHelp)->capture_default_str();
   set_guarded_callback(cmd, [a] { encode(*a); });
 
   auto check_path = std::make_shared<std::string>();

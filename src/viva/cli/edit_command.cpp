@@ -147,7 +147,7 @@ void add_edit_command(CLI::App& app) {
                   "WIDTHxHEIGHT")
       ->capture_default_str();
   cmd->add_option("--device", a->device, "cpu or cuda[:N]")->capture_default_str();
-  cmd->add_option("--dtype", a->dtype, "fp32, bf16, fp16 or auto (bf16 on CUDA, fp32 on the CPU)")->capture_default_str();
+  cmd->add_option("--dtype", a->dtype, kComputeDtypeHelp)->capture_default_str();
   cmd->add_option("--offload", a->offload,
                   "none (every component resident), model (encoders freed before the DiT comes in) or blocks "
                   "(also the DiT's blocks in host memory, each copied in as it runs: 24-48 GB GPUs)")

@@ -97,7 +97,7 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--max-frames", o.max_frames, "Most frames of an uploaded video (400 beyond)")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--max-queue", o.max_queue, "Most edits waiting (429 beyond)")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--device", o.device, "cpu or cuda[:N]")->capture_default_str();
-  cmd->add_option("--dtype", o.dtype, "fp32, bf16, fp16 or auto (bf16 on CUDA, fp32 on the CPU)")->capture_default_str();
+  cmd->add_option("--dtype", o.dtype, kComputeDtypeHelp)->capture_default_str();
   cmd->footer("The page at / uploads a clip, follows the edit's stage and ETA, and plays the result. API: POST /v1/edits "
               "(multipart: video, instruction[, reference, steps, cfg, seed, window, format mp4|mkv]) -> 202 {id}; GET /v1/edits/ID; GET "
               "/v1/edits/ID/video and /side_by_side; DELETE /v1/edits/ID; GET /v1/health, /v1/model. See docs/serve.md.");

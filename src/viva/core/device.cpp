@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <optional>
 #include <thread>
 
 #include "viva/core/error.h"
@@ -35,17 +36,25 @@ torch::Device parse_device(const std::string& name) {
   throw Error("--device " + name, "expected cpu, cuda or cuda:<index>");
 }
 
-torch::ScalarType parse_compute_dtype(const std::string& name) {
+namespace {
+
+std::optional<torch::ScalarType> named_dtype(const std::string& name) {
   if (name == "fp32" || name == "float32") return torch::kFloat32;
   if (name == "bf16" || name == "bfloat16") return torch::kBFloat16;
   if (name == "fp16" || name == "float16") return torch::kFloat16;
+  return std::nullopt;
+}
+
+}  // namespace
+
+torch::ScalarType parse_compute_dtype(const std::string& name) {
+  if (const auto dtype = named_dtype(name)) return *dtype;
   throw Error("--dtype " + name, "expected fp32, bf16 or fp16");
 }
 
 torch::ScalarType parse_compute_dtype(const std::string& name, torch::Device device) {
   if (name == "auto") return device.is_cuda() ? torch::kBFloat16 : torch::kFloat32;
-  if (name == "fp32" || name == "float32" || name == "bf16" || name == "bfloat16" || name == "fp16" || name == "float16")
-    return parse_compute_dtype(name);
+  if (const auto dtype = named_dtype(name)) return *dtype;
   throw Error("--dtype " + name, "expected auto, fp32, bf16 or fp16");
 }
 
