@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "../support/temp_dir.h"
@@ -167,6 +168,37 @@ TEST(Lora, FrozenWeightsHeldInTheAutocastDtypeComputeTheSame) {
     EXPECT_TRUE(torch::equal(held_bf16[i], held_float32[i])) << "result " << i;
   EXPECT_LT(bf16_bytes, 0.52 * static_cast<double>(float32_bytes));
   EXPECT_GT(bf16_bytes, 0.5 * static_cast<double>(float32_bytes));
+}
+
+// Merged into a weight held in bf16, the update is summed in the adapter's float32 and rounded
+// once: each weight becomes the bf16 nearest to W + s·B·A (a product and sum in bf16 would
+// round twice). The adapter itself stays float32 beside the bf16 layer.
+TEST(Lora, MergesIntoBf16WeightsRoundingOnce) {
+  torch::manual_seed(3);
+  struct Model : torch::nn::Module {
+    AdaptableLinear proj{register_module("proj", AdaptableLinear(torch::nn::LinearOptions(64, 48)))};
+  } model;
+  model.to(torch::kBFloat16);
+  LoraOptions lo;
+  lo.rank = 4;
+  lo.alpha = 4;
+  lo.targets = {"proj"};
+  LoraAdapter lora(model, lo);
+  auto named = lora.named_parameters();
+  torch::Tensor a = named["proj_lora_A"], b = named["proj_lora_B"];
+  EXPECT_EQ(a.scalar_type(), torch::kFloat32);
+  {
+    torch::NoGradGuard no_grad;
+    b.copy_(torch::randn_like(b) * 0.01);
+  }
+  const torch::Tensor w = model.proj->weight.detach().clone();
+  lora.merge();
+  const torch::Tensor nearest = (w.to(torch::kFloat32) + torch::mm(b, a).detach() * lora.scale()).to(torch::kBFloat16);
+  EXPECT_TRUE(torch::equal(model.proj->weight, nearest));
+  EXPECT_FALSE(torch::equal(model.proj->weight, w));
+  lora.unmerge();
+  EXPECT_LE((model.proj->weight.to(torch::kFloat32) - w.to(torch::kFloat32)).abs().max().item<double>(),
+            w.to(torch::kFloat32).abs().max().item<double>() * std::pow(2.0, -8));  // within a bf16 step
 }
 
 }  // namespace

@@ -49,6 +49,21 @@ TEST(UndrawnLayers, DrawNothingUnderTheGuardAndKeepShapesOptionsAndDtype) {
   EXPECT_EQ(adaptable->named_parameters().size(), 1u);
 }
 
+// A model to be held for autocast gets its matrices in the autocast dtype from the start;
+// biases and the layers that are not matrix products keep the default dtype.
+TEST(UndrawnLayers, HoldTheirMatricesInAMatrixDtypeGuardsDtype) {
+  const SkipInitialisersGuard undrawn;
+  {
+    const MatrixDtypeGuard matrices(torch::kBFloat16);
+    const auto linear = linear_layer(6, 5);
+    EXPECT_EQ(linear->weight.scalar_type(), torch::kBFloat16);
+    EXPECT_EQ(linear->bias.scalar_type(), torch::kFloat32);
+    EXPECT_EQ(linear_layer<AdaptableLinear>(4, 3)->weight.scalar_type(), torch::kBFloat16);
+    EXPECT_EQ(embedding_layer(7, 2)->weight.scalar_type(), torch::kFloat32);
+  }
+  EXPECT_EQ(linear_layer(6, 5)->weight.scalar_type(), torch::kFloat32);  // restored
+}
+
 // Built for a device, undrawn parameters are allocated there: nothing in host memory, and
 // nothing copied over that the weights overwrite. (Only where they go is checked here: a
 // layer's placeholder parameter takes a CUDA tensor, not a meta one, so the layers themselves

@@ -10,6 +10,7 @@
 #include "../support/temp_dir.h"
 #include "../support/tiny_model.h"
 #include "viva/core/checkpoint.h"
+#include "viva/nn/autocast_weights.h"
 #include "viva/nn/weight_loading.h"
 
 namespace viva {
@@ -65,6 +66,29 @@ TEST(ModelFolder, LoadsInBfloat16AsTheFloat32ModelCast) {
               "instructor");
   expect_cast(*model.load_clip(torch::kCPU, torch::kBFloat16), *model.load_clip(torch::kCPU, torch::kFloat32), "clip");
   EXPECT_EQ(c10::get_default_dtype(), caffe2::TypeMeta::Make<float>());  // restored
+}
+
+// A DiT frozen under autocast (Edit-GRPO's) is built with its linear and convolution weights in
+// bf16 from the start, never in float32 first: it equals the float32 DiT with those weights
+// converted afterwards, in every parameter's dtype and value.
+TEST(ModelFolder, LoadsTheTransformerWithAutocastWeightsAsIfConvertedAfter) {
+  if (!testing::have_test_tokenizers()) VIVA_NEEDS_SHARED("test tokenizers");
+  TempDir dir;
+  const ModelFolder model(testing::write_tiny_model(dir));
+  HunyuanDit converted = model.load_transformer(torch::kCPU, torch::kFloat32);
+  hold_autocast_weights_in(*converted, torch::kBFloat16);
+  const HunyuanDit held = model.load_transformer(torch::kCPU, torch::kFloat32, {}, std::nullopt, torch::kBFloat16);
+  EXPECT_FALSE(held->is_training());
+  const auto a = held->named_parameters(), b = converted->named_parameters();
+  ASSERT_EQ(a.size(), b.size());
+  int64_t in_bf16 = 0;
+  for (const auto& p : b) {
+    ASSERT_EQ(a[p.key()].scalar_type(), p.value().scalar_type()) << p.key();
+    EXPECT_TRUE(torch::equal(a[p.key()], p.value())) << p.key();
+    in_bf16 += p.value().scalar_type() == torch::kBFloat16;
+  }
+  EXPECT_GT(in_bf16, 0);
+  EXPECT_LT(in_bf16, static_cast<int64_t>(b.size()));  // norms and biases stay float32
 }
 
 // Built without drawing initial weights (SkipInitialisersGuard), a loaded component holds

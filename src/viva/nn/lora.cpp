@@ -33,7 +33,9 @@ LoraAdapter::LoraAdapter(torch::nn::Module& model, LoraOptions options) : option
     layer.path = item.key();
     layer.linear = AdaptableLinear(adaptable);
     const torch::Tensor& w = adaptable->weight;
-    const auto opts = w.options().requires_grad(false);
+    // Float32 at least: the adapter trains beside a frozen layer that autocast_weights.h may
+    // hold in bf16.
+    const auto opts = w.options().dtype(at::promote_types(w.scalar_type(), torch::kFloat32)).requires_grad(false);
     std::string name = layer.path;
     std::replace(name.begin(), name.end(), '.', '_');
     // Drawn on the CPU, so that a seed gives the same adapter on any device.
@@ -75,7 +77,13 @@ LoraOptions lora_options_from_file(const std::string& path) {
 void LoraAdapter::merge() {
   if (merged_) return;
   torch::NoGradGuard no_grad;
-  for (Layer& l : layers_) l.linear->weight.add_(torch::mm(l.b, l.a), scale());
+  // Summed in the adapter's float32 and rounded once: a weight held in bf16 becomes the bf16
+  // nearest to W + s·B·A. (An update under half a bf16 step is still lost; only float32
+  // weights would keep it.)
+  for (Layer& l : layers_) {
+    torch::Tensor& w = l.linear->weight;
+    w.copy_(w.to(l.a.scalar_type()).add_(torch::mm(l.b, l.a), scale()));
+  }
   merged_ = true;
   attach_branches();
 }
@@ -83,7 +91,10 @@ void LoraAdapter::merge() {
 void LoraAdapter::unmerge() {
   if (!merged_) return;
   torch::NoGradGuard no_grad;
-  for (Layer& l : layers_) l.linear->weight.sub_(torch::mm(l.b, l.a), scale());
+  for (Layer& l : layers_) {
+    torch::Tensor& w = l.linear->weight;
+    w.copy_(w.to(l.a.scalar_type()).sub_(torch::mm(l.b, l.a), scale()));
+  }
   merged_ = false;
   attach_branches();
 }

@@ -39,7 +39,8 @@ class LoraAdapter : public torch::nn::Module {
   // Multiplies the adapter's effect (viva edit --lora-scale; 0 is the frozen model).
   void set_strength(double strength);
 
-  // Inference: fold s·B·A into W (no graph) and drop the branch; unmerge() subtracts it again.
+  // Inference: fold s·B·A into W (no graph) and drop the branch; unmerge() subtracts it again
+  // (a weight held in bf16 comes back within a rounding of itself).
   void merge();
   void unmerge();
 

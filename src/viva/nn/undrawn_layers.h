@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <optional>
 
 namespace viva {
 
@@ -27,6 +28,22 @@ bool initialisers_skipped();
 // host memory, and nothing copied to the device that the checkpoint overwrites), else the host.
 torch::TensorOptions undrawn_options();
 
+// While it lives, undrawn linear layers built on its thread get their weight matrix in `dtype`
+// (their bias stays in the default dtype): a frozen model held for autocast (autocast_weights.h)
+// is built so from the start, and never holds those matrices in float32.
+class MatrixDtypeGuard {
+ public:
+  explicit MatrixDtypeGuard(torch::ScalarType dtype);
+  ~MatrixDtypeGuard();
+  MatrixDtypeGuard(const MatrixDtypeGuard&) = delete;
+  MatrixDtypeGuard& operator=(const MatrixDtypeGuard&) = delete;
+
+ private:
+  std::optional<torch::ScalarType> previous_;
+};
+// undrawn_options() in a MatrixDtypeGuard's dtype when one lives.
+torch::TensorOptions undrawn_matrix_options();
+
 // A torch::nn::Linear, or (Holder) a layer whose module is a LinearImpl, e.g. AdaptableLinear.
 template <class Holder = torch::nn::Linear>
 Holder linear_layer(int64_t in, int64_t out, bool bias = true) {
@@ -34,7 +51,7 @@ Holder linear_layer(int64_t in, int64_t out, bool bias = true) {
   // libtorch builds it with a [0, 1] weight (nothing to draw), then it gets its real storage.
   Holder layer(torch::nn::LinearOptions(1, 0).bias(bias));
   layer->options.in_features(in).out_features(out);
-  layer->weight.set_data(torch::empty({out, in}, undrawn_options()));
+  layer->weight.set_data(torch::empty({out, in}, undrawn_matrix_options()));
   if (bias) layer->bias.set_data(torch::empty({out}, undrawn_options()));
   return layer;
 }

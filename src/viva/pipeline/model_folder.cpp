@@ -8,6 +8,7 @@
 #include "viva/core/error.h"
 #include "viva/models/clip/clip_checkpoint.h"
 #include "viva/models/vae/vae_checkpoint.h"
+#include "viva/nn/autocast_weights.h"
 #include "viva/nn/undrawn_layers.h"
 #include "viva/nn/weight_loading.h"
 
@@ -25,19 +26,29 @@ nlohmann::json config_in(const std::string& folder, std::string* where) {
 // A module built from `options` directly in `dtype` (under a DefaultDtypeGuard, so a bf16 model
 // never exists in float32 on the host) and without drawing initial weights it would overwrite,
 // filled from the checkpoint in `folder` by `load`, then on `device` in eval mode. A tensor the
-// load allows to be missing has no defined value: the load sets it (as load_dit does).
+// load allows to be missing has no defined value: the load sets it (as load_dit does). With
+// `autocast_weights`, its linear and convolution weights are held in that dtype instead, the
+// matrices from the start (autocast_weights.h).
 template <class Module, class Options, class Load>
 Module built_and_loaded(const Options& options, const std::string& folder, torch::Device device,
-                        torch::ScalarType dtype, const Load& load) {
+                        torch::ScalarType dtype, const Load& load,
+                        std::optional<torch::ScalarType> autocast_weights = std::nullopt) {
   torch::NoGradGuard no_grad;
   Module module = [&] {
     const DefaultDtypeGuard built_in(dtype);
     const BuildDeviceGuard built_on(device);  // block by block: the host never holds the whole model
     const SkipInitialisersGuard undrawn;
+    const std::optional<MatrixDtypeGuard> matrices_in =
+        autocast_weights ? std::make_optional<MatrixDtypeGuard>(*autocast_weights) : std::nullopt;
     return Module(options);
   }();
-  load(module, Checkpoint(folder));
-  module->to(device, dtype);
+  load(module, Checkpoint(folder));  // each tensor converted to its parameter's dtype
+  if (autocast_weights) {
+    module->to(device);
+    hold_autocast_weights_in(*module, *autocast_weights);  // the few convolutions, built drawn
+  } else {
+    module->to(device, dtype);
+  }
   module->eval();
   return module;
 }
@@ -118,10 +129,11 @@ ClipTextOptions ModelFolder::clip_options() const {
 }
 
 HunyuanDit ModelFolder::load_transformer(torch::Device device, torch::ScalarType dtype, const DitLoadOptions& load,
-                                         const std::optional<DitOptions>& options) const {
-  return built_and_loaded<HunyuanDit>(options ? *options : transformer_options(),
-                                      component_path(ModelComponent::Transformer), device, dtype,
-                                      [&](HunyuanDit& dit, const Checkpoint& c) { load_dit(dit, c, load); });
+                                         const std::optional<DitOptions>& options,
+                                         std::optional<torch::ScalarType> autocast_weights) const {
+  return built_and_loaded<HunyuanDit>(
+      options ? *options : transformer_options(), component_path(ModelComponent::Transformer), device, dtype,
+      [&](HunyuanDit& dit, const Checkpoint& c) { load_dit(dit, c, load); }, autocast_weights);
 }
 
 CausalVae ModelFolder::load_vae(torch::Device device, torch::ScalarType dtype) const {

@@ -51,9 +51,12 @@ class ModelFolder {
   ClipTextOptions clip_options() const;
 
   // Each component alone, in eval mode, on `device` in `dtype`. The transformer is built as
-  // `options` when given (e.g. with the context projector added) instead of its config.json.
+  // `options` when given (e.g. with the context projector added) instead of its config.json,
+  // and with `autocast_weights` holds its linear and convolution weights in that dtype (frozen
+  // under autocast: nn/autocast_weights.h), its matrices never in `dtype`.
   HunyuanDit load_transformer(torch::Device device, torch::ScalarType dtype, const DitLoadOptions& load = {},
-                              const std::optional<DitOptions>& options = std::nullopt) const;
+                              const std::optional<DitOptions>& options = std::nullopt,
+                              std::optional<torch::ScalarType> autocast_weights = std::nullopt) const;
   CausalVae load_vae(torch::Device device, torch::ScalarType dtype) const;
   LlavaModel load_instructor(torch::Device device, torch::ScalarType dtype) const;
   ClipTextTransformer load_clip(torch::Device device, torch::ScalarType dtype) const;

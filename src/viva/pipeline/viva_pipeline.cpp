@@ -63,7 +63,11 @@ Offload offload_from_name(const std::string& name, const std::string& where) {
 
 VivaPipeline::VivaPipeline(const std::string& model_folder, torch::Device device, torch::ScalarType dtype,
                            PipelineParts parts)
-    : model_(model_folder), device_(device), dtype_(dtype), offload_(parts.offload) {
+    : model_(model_folder),
+      device_(device),
+      dtype_(dtype),
+      offload_(parts.offload),
+      transformer_autocast_weights_(parts.transformer_autocast_weights) {
   // The transformer's config is checked now; its weights come in when first needed, by then
   // the encoders are usually freed (the largest parts are never resident together).
   std::optional<DitOptions> dit;
@@ -170,7 +174,8 @@ HunyuanDit& VivaPipeline::transformer() {
   if (transformer_) return transformer_;
   if (!transformer_wanted_) throw Error(model_.path(), "the transformer was not loaded");
   const bool blocks = offload_ == Offload::Blocks;
-  transformer_ = model_.load_transformer(blocks ? torch::Device(torch::kCPU) : device_, dtype_);
+  transformer_ = model_.load_transformer(blocks ? torch::Device(torch::kCPU) : device_, dtype_, {}, std::nullopt,
+                                        transformer_autocast_weights_);
   residency_.push_back(blocks ? "load transformer to host" : "load transformer");
   if (lora_pending_) merge_lora(*lora_pending_);
   lora_pending_.reset();
@@ -194,7 +199,7 @@ void VivaPipeline::apply_lora(const std::string& path, double strength) {
 
 void VivaPipeline::merge_lora(const std::pair<std::string, double>& lora) {
   auto adapter = std::make_shared<LoraAdapter>(*transformer_, lora_options_from_file(lora.first));
-  adapter->to(transformer_->img_in->proj->weight.device(), dtype_);  // the host with Offload::Blocks
+  adapter->to(transformer_->img_in->proj->weight.device());  // the host with Offload::Blocks; float32
   adapter->load_file(lora.first);
   adapter->set_strength(lora.second);
   adapter->merge();

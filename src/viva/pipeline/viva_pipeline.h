@@ -55,6 +55,9 @@ struct PipelineParts {
   // VIVA's (text_to_video.h). Such a pipeline trains and encodes captions but does not edit.
   bool text_to_video = false;
   Offload offload = Offload::Model;
+  // The DiT's linear and convolution weights held in this dtype, from the start: a DiT frozen
+  // under autocast (Edit-GRPO's, nn/autocast_weights.h).
+  std::optional<torch::ScalarType> transformer_autocast_weights;
 
   // The DiT alone: training and measuring it on a condition cache.
   static PipelineParts transformer_only() {
@@ -159,6 +162,7 @@ class VivaPipeline {
   std::shared_ptr<SequenceParallel> sequence_parallel_;
   bool transformer_wanted_ = false;
   Offload offload_;
+  std::optional<torch::ScalarType> transformer_autocast_weights_;
   std::vector<std::string> residency_;
 };
 

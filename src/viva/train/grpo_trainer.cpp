@@ -14,7 +14,6 @@
 #include "viva/io/image.h"
 #include "viva/io/line_plot.h"
 #include "viva/io/video_reader.h"
-#include "viva/nn/autocast_weights.h"
 #include "viva/nn/media_tensors.h"
 #include "viva/nn/sharded_units.h"
 #include "viva/pipeline/viva_pipeline.h"
@@ -215,7 +214,11 @@ TrainResult train_grpo(const GrpoConfig& config, const TrainRunOptions& run) {
                                        (S > 1 ? "the number of sample groups " : "the world size ") +
                                        std::to_string(sample_group_count) + " (a group's members are spread over them)");
   config.rewards.check_folders();
-  VivaPipeline pipeline(config.model, device, torch::kFloat32);
+  // Every DiT forward here runs under autocast, whose matmuls compute in bf16 whatever the
+  // frozen weights are held in: holding those in bf16 gives the same values for half the bytes.
+  PipelineParts parts;
+  if (autocast) parts.transformer_autocast_weights = torch::kBFloat16;
+  VivaPipeline pipeline(config.model, device, torch::kFloat32, parts);
   if (S > 1) pipeline.split_sequence(sequence.split);
   const VivaModelConfig& model = pipeline.config();
   const int width = config.width.value_or(model.width);
@@ -241,9 +244,6 @@ TrainResult train_grpo(const GrpoConfig& config, const TrainRunOptions& run) {
   torch::manual_seed(config.seed);  // the LoRA's Gaussian A: the same adapter for the same seed
   LoraAdapter lora(*dit, config.lora);
   lora.to(device);
-  // Every DiT forward here runs under autocast, whose matmuls compute in bf16 whatever the
-  // frozen weights are held in: holding those in bf16 gives the same values for half the bytes.
-  if (autocast) hold_autocast_weights_in(*dit, torch::kBFloat16);
   // Sharded: each rank keeps 1/W of each frozen unit of the DiT (the embedders, each block),
   // gathered as it runs; the LoRA beside its layers stays whole on every rank. The embedders,
   // small and frozen, stay gathered once they are.
