@@ -155,6 +155,27 @@ class AutocastGuard {
   bool previous_;
 };
 
+// Whether these copying kernels take bf16 on `device`; where not, a caller runs them in float32,
+// which is exact (they only copy values). Replicate padding: CUDA from libtorch 2.3
+// (pytorch/pytorch#99433), the CPU not in 1.13. Nearest interpolation: CUDA from 2.1
+// (pytorch/pytorch#80339), the CPU in 1.13.
+inline bool replicate_pad_takes_bf16(const torch::Device& device) {
+#if VIVA_TORCH_AT_LEAST(2, 3)
+  return device.is_cuda();
+#else
+  (void)device;
+  return false;
+#endif
+}
+inline bool nearest_interpolation_takes_bf16(const torch::Device& device) {
+#if VIVA_TORCH_AT_LEAST(2, 1)
+  (void)device;
+  return true;
+#else
+  return !device.is_cuda();
+#endif
+}
+
 // The libtorch version this was built against, e.g. "1.13.0".
 inline std::string torch_version() { return TORCH_VERSION; }
 

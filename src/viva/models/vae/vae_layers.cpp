@@ -20,9 +20,7 @@ torch::Tensor CausalConv3dImpl::forward(const torch::Tensor& x) {
   const int64_t s = kernel / 2;
   namespace F = torch::nn::functional;
   const auto replicate = F::PadFuncOptions({s, s, s, s, kernel - 1, 0}).mode(torch::kReplicate);
-  // libtorch's CPU replicate padding takes no bf16 (1.13): padded in float32 there, which is
-  // exact, since padding only copies values.
-  const bool staged = x.is_cpu() && x.scalar_type() == torch::kBFloat16;
+  const bool staged = x.scalar_type() == torch::kBFloat16 && !compat::replicate_pad_takes_bf16(x.device());
   const auto padded = staged ? F::pad(x.to(torch::kFloat32), replicate).to(x.scalar_type()) : F::pad(x, replicate);
   return conv(padded);
 }
@@ -53,23 +51,26 @@ torch::Tensor VaeUpsampleImpl::forward(const torch::Tensor& x) { return conv(ups
 
 torch::Tensor VaeUpsampleImpl::upsampled(const torch::Tensor& x) const {
   namespace F = torch::nn::functional;
-  const int64_t T = x.size(2);
   // In x's own dtype: nearest interpolation copies values, so it is exact in bf16 too (the
   // reference goes through float32 for bf16, which at the last upsample held full-resolution
-  // float32 copies of every tile: gigabytes on a GPU).
-  auto first = F::interpolate(x.select(2, 0), F::InterpolateFuncOptions()
-                                                    .scale_factor(std::vector<double>{double(factor[1]), double(factor[2])})
-                                                    .mode(torch::kNearest))
+  // float32 copies of every tile: gigabytes on a GPU). Staged in float32 only where the
+  // kernel takes no bf16.
+  const bool staged = x.scalar_type() == torch::kBFloat16 && !compat::nearest_interpolation_takes_bf16(x.device());
+  const torch::Tensor in = staged ? x.to(torch::kFloat32) : x;
+  const int64_t T = in.size(2);
+  auto first = F::interpolate(in.select(2, 0), F::InterpolateFuncOptions()
+                                                     .scale_factor(std::vector<double>{double(factor[1]), double(factor[2])})
+                                                     .mode(torch::kNearest))
                    .unsqueeze(2);
   torch::Tensor up = first;
   if (T > 1) {
-    auto rest = F::interpolate(x.narrow(2, 1, T - 1),
+    auto rest = F::interpolate(in.narrow(2, 1, T - 1),
                                F::InterpolateFuncOptions()
                                    .scale_factor(std::vector<double>{double(factor[0]), double(factor[1]), double(factor[2])})
                                    .mode(torch::kNearest));
     up = torch::cat({first, rest}, 2);
   }
-  return up;
+  return staged ? up.to(x.scalar_type()) : up;
 }
 
 VaeAttentionImpl::VaeAttentionImpl(int64_t channels, int64_t groups) {
