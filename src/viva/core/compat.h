@@ -233,5 +233,21 @@ inline c10::intrusive_ptr<CollectiveGroup> make_collective_group(const c10::intr
 #endif
 }
 
+// Ends a collective group: shut down after a normal run (NCCL flushes its collectives first),
+// aborted after an error (a flush would wait for ranks that may be gone). Backends have both
+// from libtorch 2.7 (pytorch/pytorch#148798); before, ProcessGroupNCCL's destructor ends it
+// (from 2.4 with a warning that the group was not destroyed).
+inline void end_collective_group(CollectiveGroup& group, bool failed) {
+#if VIVA_TORCH_AT_LEAST(2, 7)
+  if (failed)
+    group.abort();
+  else
+    group.shutdown();
+#else
+  (void)group;
+  (void)failed;
+#endif
+}
+
 }  // namespace viva::compat
 #endif  // VIVA_COMPAT_C10D

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <exception>
 #include <string>
 
 #define VIVA_COMPAT_C10D  // the process groups' part of compat.h
@@ -100,7 +101,10 @@ ProcessGroup::ProcessGroup(const ProcessGroup& parent, int first, int size, cons
   }
 }
 
-ProcessGroup::~ProcessGroup() = default;
+ProcessGroup::~ProcessGroup() {
+  // Destroyed while an exception unwinds (a failed step, a lost rank): aborted, not flushed.
+  if (impl_->group) compat::end_collective_group(*impl_->group, std::uncaught_exceptions() > 0);
+}
 
 namespace {
 
