@@ -31,9 +31,10 @@ torch::Tensor ClipScorer::frame_embeddings(const torch::Tensor& videos, int64_t 
   torch::NoGradGuard no_grad;
   const int64_t size = model_->options.vision.image_size;
   const std::vector<int> picked = evenly_spaced_indices(static_cast<int>(videos.size(2)), static_cast<int>(sampled_frames));
+  // Preprocessed where the videos are (a GPU's decoded group stays there), then on the scorer's device.
   std::vector<torch::Tensor> pixels;
   for (int64_t b = 0; b < videos.size(0); ++b)
-    for (int t : picked) pixels.push_back(clip_preprocess(videos[b].select(1, t).to(torch::kCPU), size));
+    for (int t : picked) pixels.push_back(clip_preprocess(videos[b].select(1, t), size));
   auto frames = model_->image_embeds(torch::stack(pixels).to(device_)).to(torch::kFloat32);
   frames = frames / frames.norm(2, -1, true);
   return frames.view({videos.size(0), static_cast<int64_t>(picked.size()), -1});
