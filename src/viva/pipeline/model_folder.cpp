@@ -38,8 +38,8 @@ Module built_and_loaded(const Options& options, const std::string& folder, torch
     const DefaultDtypeGuard built_in(dtype);
     const BuildDeviceGuard built_on(device);  // block by block: the host never holds the whole model
     const SkipInitialisersGuard undrawn;
-    const std::optional<MatrixDtypeGuard> matrices_in =
-        autocast_weights ? std::make_optional<MatrixDtypeGuard>(*autocast_weights) : std::nullopt;
+    std::optional<MatrixDtypeGuard> matrices_in;
+    if (autocast_weights) matrices_in.emplace(*autocast_weights);
     return Module(options);
   }();
   load(module, Checkpoint(folder));  // each tensor converted to its parameter's dtype
