@@ -14,11 +14,13 @@
 
 namespace viva::testing {
 
-// Runs body(rank, group) on `world` threads, each a rank of one CPU process group; returns each
-// rank's exception message ("" when it returned). No rank tears its group down before every rank
+// Runs body(rank, group) on `world` threads, each a rank of one CPU process group whose
+// collectives time out after `timeout`; returns each rank's exception message ("" when it
+// returned). No rank tears its group down before every rank
 // has finished: a rank whose body returns at once would otherwise close its Gloo connections
 // while another rank is still joining, and that rank would fail with "connection closed by peer".
-inline std::vector<std::string> run_on_ranks(int world, const std::function<void(int, ProcessGroup&)>& body) {
+inline std::vector<std::string> run_on_ranks(int world, const std::function<void(int, ProcessGroup&)>& body,
+                                             std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
   const int port = unused_loopback_port();
   std::vector<std::string> errors(world);
   std::mutex mutex;
@@ -38,7 +40,7 @@ inline std::vector<std::string> run_on_ranks(int world, const std::function<void
         env.rank = env.local_rank = rank;
         env.world_size = world;
         env.master_port = port;
-        group = std::make_unique<ProcessGroup>(env, torch::kCPU, std::chrono::seconds(60));
+        group = std::make_unique<ProcessGroup>(env, torch::kCPU, timeout);
         body(rank, *group);
       } catch (const std::exception& e) {
         errors[rank] = e.what();

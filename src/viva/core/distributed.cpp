@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <exception>
 #include <string>
@@ -50,6 +51,18 @@ LaunchEnvironment LaunchEnvironment::from_environment() {
 struct ProcessGroup::Impl {
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<compat::CollectiveGroup> group;
+  std::atomic<bool> failed{false};
+
+  // Runs a collective's start or wait, remembering a failure (a lost rank, a timeout).
+  template <class F>
+  auto guarded(const F& f) -> decltype(f()) {
+    try {
+      return f();
+    } catch (...) {
+      failed = true;
+      throw;
+    }
+  }
 };
 
 int unused_loopback_port() {
@@ -102,9 +115,17 @@ ProcessGroup::ProcessGroup(const ProcessGroup& parent, int first, int size, cons
 }
 
 ProcessGroup::~ProcessGroup() {
-  // Destroyed while an exception unwinds (a failed step, a lost rank): aborted, not flushed.
-  if (impl_->group) compat::end_collective_group(*impl_->group, std::uncaught_exceptions() > 0);
+  // After a failed collective, or while an exception unwinds (a failed step): aborted, not
+  // flushed, since a flush could wait on ranks that are gone. Either can throw on libtorch 2.7+;
+  // a destructor must not (it would end the program before the first error is reported).
+  if (!impl_->group) return;
+  try {
+    compat::end_collective_group(*impl_->group, impl_->failed || std::uncaught_exceptions() > 0);
+  } catch (...) {
+  }
 }
+
+bool ProcessGroup::failed() const { return impl_->failed; }
 
 namespace {
 
@@ -118,8 +139,8 @@ torch::Tensor carried(const torch::Tensor& t) {
 
 ProcessGroup::Pending ProcessGroup::start_all_reduce_sum(torch::Tensor& t) {
   std::vector<at::Tensor> one{t};
-  c10::intrusive_ptr<c10d::Work> work = impl_->group->allreduce(one);
-  return Pending([work] { work->wait(); });
+  c10::intrusive_ptr<c10d::Work> work = impl_->guarded([&] { return impl_->group->allreduce(one); });
+  return Pending([impl = impl_.get(), work] { impl->guarded([&] { work->wait(); }); });
 }
 
 void ProcessGroup::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
@@ -139,19 +160,21 @@ void ProcessGroup::all_reduce_sum(std::vector<double>& values) {
 void ProcessGroup::broadcast(std::vector<torch::Tensor>& tensors, int root) {
   c10d::BroadcastOptions options;
   options.rootRank = root;
-  std::vector<c10::intrusive_ptr<c10d::Work>> works;
-  for (auto& t : tensors) {
-    std::vector<at::Tensor> one{carried(t)};
-    works.push_back(impl_->group->broadcast(one, options));
-  }
-  for (auto& w : works) w->wait();
+  impl_->guarded([&] {
+    std::vector<c10::intrusive_ptr<c10d::Work>> works;
+    for (auto& t : tensors) {
+      std::vector<at::Tensor> one{carried(t)};
+      works.push_back(impl_->group->broadcast(one, options));
+    }
+    for (auto& w : works) w->wait();
+  });
 }
 
 torch::Tensor ProcessGroup::all_gather(const torch::Tensor& part) {
   std::vector<at::Tensor> input{carried(part.contiguous())};
   std::vector<std::vector<at::Tensor>> output(1);
   for (int r = 0; r < world_size_; ++r) output[0].push_back(torch::empty_like(input[0]));
-  impl_->group->allgather(output, input)->wait();
+  impl_->guarded([&] { impl_->group->allgather(output, input)->wait(); });
   return torch::cat(output[0], 0).view(part.scalar_type());
 }
 
@@ -159,7 +182,7 @@ torch::Tensor ProcessGroup::all_to_all(const torch::Tensor& parts) {
   at::Tensor input = carried(parts.contiguous());
   at::Tensor output = torch::empty_like(input);
   std::vector<int64_t> equal_splits;  // empty: world-size equal blocks
-  impl_->group->alltoall_base(output, input, equal_splits, equal_splits)->wait();
+  impl_->guarded([&] { impl_->group->alltoall_base(output, input, equal_splits, equal_splits)->wait(); });
   return output.view(parts.scalar_type());
 }
 

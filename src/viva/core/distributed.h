@@ -48,6 +48,9 @@ class ProcessGroup {
   ProcessGroup& operator=(const ProcessGroup&) = delete;
 
   int rank() const { return rank_; }
+  // Whether one of this group's collectives has failed on this rank (a lost rank, a timeout);
+  // the group is then aborted when destroyed, not shut down.
+  bool failed() const;
   int world_size() const { return world_size_; }
   torch::Device device() const { return device_; }
 
