@@ -147,6 +147,29 @@ TEST(EditSize, TheSourceAspectAtTheModelsPixelCount) {
   EXPECT_THROW(fit_aspect_to_budget(0, 10, 4096), Error);
 }
 
+// Edits and GRPO keep encoded conditions on the host until they sample; conditions_on moves
+// every tensor there is (here to the meta device, standing in for a GPU) and keeps the absent
+// ones absent.
+TEST(EditConditions, MoveEveryTensorTheyHold) {
+  EditConditions c;
+  c.source = torch::ones({1, 4, 2, 8, 8});
+  c.tokens = torch::ones({1, 6, 16});
+  c.mask = torch::ones({1, 6}, torch::kBool);
+  c.uncond_tokens = torch::zeros({1, 6, 16});
+  c.uncond_mask = torch::ones({1, 6}, torch::kBool);
+  c.pooled = torch::ones({1, 8});
+  c.uncond_pooled = torch::zeros({1, 8});
+  const EditConditions moved = conditions_on(c, torch::kMeta);
+  EXPECT_FALSE(moved.reference.defined());
+  for (const torch::Tensor* t : {&moved.source, &moved.tokens, &moved.mask, &moved.uncond_tokens, &moved.uncond_mask,
+                                 &moved.pooled, &moved.uncond_pooled})
+    EXPECT_TRUE(t->is_meta());
+  EXPECT_EQ(moved.mask.scalar_type(), torch::kBool);
+  EXPECT_EQ(moved.source.sizes(), c.source.sizes());
+  c.reference = torch::ones({1, 4, 1, 8, 8});
+  EXPECT_TRUE(conditions_on(c, torch::kMeta).reference.is_meta());
+}
+
 TEST_F(TinyModel, SamplingIsDeterministicForASeedAndGuidanceOneIsConditional) {
   VivaPipeline pipeline(model(), torch::kCPU, torch::kFloat32);
   const VideoFrames video = make_test_pattern(5, 64, 64, 24);

@@ -53,6 +53,7 @@ void edit(const EditArgs& a) {
   const torch::Device device = parse_device(local_device(a.device, launch));
   const torch::ScalarType dtype = parse_compute_dtype(a.dtype, device);
   check_device_dtype(device, dtype);
+  make_current(device);  // --device cuda:N: that GPU's context and streams, as the serve worker's
   std::unique_ptr<ProcessGroup> group;
   if (launch.distributed()) group = std::make_unique<ProcessGroup>(launch, device);
   PipelineParts parts;

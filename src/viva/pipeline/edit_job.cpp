@@ -81,7 +81,10 @@ Prepared prepare(VivaPipeline& pipeline, const EditJob& job, EditStageTimes& tim
   start = std::chrono::steady_clock::now();
   // The instruction is encoded once, with the video's first frame: every window follows the
   // same conditions, which keeps them consistent.
-  p.conditions = pipeline.encode(window_clip(p.source, p.windows[0]), job.instruction, reference);
+  // Kept on the host until the job samples: a batch encodes every job before sampling any, and
+  // a GPU would otherwise hold every job's conditions beside the DiT.
+  p.conditions = conditions_on(pipeline.encode(window_clip(p.source, p.windows[0]), job.instruction, reference),
+                               torch::kCPU);
   times.encode_s = seconds_since(start);
   return p;
 }

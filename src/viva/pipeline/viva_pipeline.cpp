@@ -61,6 +61,12 @@ Offload offload_from_name(const std::string& name, const std::string& where) {
   throw Error(where, "offload must be none, model or blocks, not '" + name + "'");
 }
 
+EditConditions conditions_on(const EditConditions& c, torch::Device device) {
+  const auto on = [&](const torch::Tensor& t) { return t.defined() ? t.to(device) : t; };
+  return {on(c.source), on(c.reference), on(c.tokens), on(c.mask), on(c.uncond_tokens), on(c.uncond_mask),
+          on(c.pooled), on(c.uncond_pooled)};
+}
+
 VivaPipeline::VivaPipeline(const std::string& model_folder, torch::Device device, torch::ScalarType dtype,
                            PipelineParts parts)
     : model_(model_folder),
@@ -223,7 +229,8 @@ torch::Tensor VivaPipeline::velocity(const torch::Tensor& x, const torch::Tensor
   return dit->forward(in).to(torch::kFloat32);
 }
 
-VelocityFn VivaPipeline::guided_velocity(const EditConditions& c, double guidance, double embedded_guidance) {
+VelocityFn VivaPipeline::guided_velocity(const EditConditions& given, double guidance, double embedded_guidance) {
+  const EditConditions c = conditions_on(given, device_);  // once, not at every step: callers may hold them on the host
   // Conditions are [1, ...]; expand() broadcasts them over the batch without copying.
   auto batch = [](const torch::Tensor& t, int64_t b) {
     if (!t.defined() || t.size(0) == b) return t;

@@ -36,6 +36,8 @@ struct EditConditions {
   torch::Tensor uncond_tokens, uncond_mask;  // the same prompt with an empty instruction
   torch::Tensor pooled, uncond_pooled;       // [1, pooled_dim] CLIP text of instruction / ""
 };
+// The same conditions with every tensor on `device`.
+EditConditions conditions_on(const EditConditions& c, torch::Device device);
 
 // How the components share the device's memory.
 enum class Offload {
@@ -110,12 +112,13 @@ class VivaPipeline {
   torch::Tensor sample(const EditConditions& conditions, const SamplingOptions& options,
                        const std::function<void(int, int)>& on_step = {}, const torch::Tensor& noise = {},
                        const torch::Tensor& known = {});
-  // Standard normal noise drawn on the CPU from the seed alone, so a seed gives the same edit on
-  // any device; returned on the pipeline's device.
+  // Standard normal noise drawn on the CPU from the seed alone, so a seed gives the same noise on
+  // any device (the edit differs by the device's arithmetic); returned on the pipeline's device.
   torch::Tensor seeded_noise(at::IntArrayRef sizes, uint64_t seed) const;
   // The guided velocity for a batch of B samples of one edit (conditions broadcast over B), as
   // sampling uses it: classifier-free guidance on the instruction; at guidance 1 the
-  // unconditional branch is never evaluated. Differentiable when called with grad enabled.
+  // unconditional branch is never evaluated. Differentiable when called with grad enabled. The
+  // conditions may be on the host: they are brought to the device once, here.
   VelocityFn guided_velocity(const EditConditions& conditions, double guidance, double embedded_guidance);
   // The DiT's velocity for a batch of conditions at timesteps t (used by sampling and training);
   // `source` is undefined for a text-to-video transformer.

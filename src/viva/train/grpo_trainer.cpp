@@ -76,7 +76,10 @@ std::vector<EncodedPrompt> encode_prompts(VivaPipeline& pipeline, const std::vec
     const VideoFrames video = read_video_for_model(p.source, width, height, frames);
     std::optional<Image> reference;
     if (!p.reference.empty()) reference = read_image(p.reference);
-    EncodedPrompt e{p, pipeline.encode(video, p.instruction, reference), video_to_tensor(video).unsqueeze(0)};
+    // On the host: every prompt of the run is encoded before training, and a GPU would otherwise
+    // hold all their conditions beside the DiT (guided_velocity brings a group's in).
+    EncodedPrompt e{p, conditions_on(pipeline.encode(video, p.instruction, reference), torch::kCPU),
+                    video_to_tensor(video).unsqueeze(0)};
     encoded.push_back(std::move(e));
     progress.update(static_cast<int64_t>(encoded.size()));
   }
