@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "../support/loopback_ranks.h"
+#include "../support/temp_dir.h"
 #include "viva/train/data_parallel.h"
 
 namespace viva {
@@ -100,6 +101,25 @@ TEST(DataParallelOverlap, AParameterHasAGradientOnEveryRankOrOnNone) {
     EXPECT_TRUE(models[rank].used->weight.grad().defined());
     EXPECT_FALSE(never_used[rank]->weight.grad().defined()) << "rank " << rank;
   }
+}
+
+// Under a launcher, "cuda" becomes each rank's own GPU; an explicit "cuda:N" that every rank of
+// a machine would read is refused unless each rank sees one GPU (or N is its own), since NCCL
+// would fail later on a shared GPU.
+TEST(LocalDevice, GivesEachRankOfAMachineItsOwnGpu) {
+  LaunchEnvironment launch;
+  launch.world_size = 4;
+  launch.rank = launch.local_rank = 1;
+  EXPECT_EQ(local_device("cuda", launch, 8), "cuda:1");
+  EXPECT_EQ(local_device("cuda", launch, 1), "cuda:0");
+  EXPECT_EQ(local_device("cuda:1", launch, 8), "cuda:1");
+  EXPECT_EQ(local_device("cuda:0", launch, 1), "cuda:0");
+  EXPECT_EQ(local_device("cpu", launch, 8), "cpu");
+  testing::expect_error_containing([&] { local_device("cuda:0", launch, 8); }, {"device cuda:0", "LOCAL_RANK 1", "\"cuda\""});
+  launch.local_rank = 9;
+  testing::expect_error_containing([&] { local_device("cuda", launch, 8); }, {"LOCAL_RANK 9", "8 GPUs"});
+  LaunchEnvironment alone;  // not launched: kept as given
+  EXPECT_EQ(local_device("cuda:3", alone, 8), "cuda:3");
 }
 
 }  // namespace

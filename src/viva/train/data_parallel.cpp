@@ -161,11 +161,25 @@ void DataParallel::synchronize(const std::vector<torch::Tensor>& parameters) {
 
 void DataParallel::sum(std::vector<double>& values) { group_.all_reduce_sum(values); }
 
-std::string local_device(const std::string& device, const LaunchEnvironment& launch) {
-  if (device != "cuda" || !launch.distributed()) return device;
+std::string local_device(const std::string& device, const LaunchEnvironment& launch,
+                         std::optional<int64_t> visible_gpus) {
+  if (!launch.distributed() || device.rfind("cuda", 0) != 0) return device;
   // A launcher that gives each task a GPU of its own (srun --gpus-per-task=1) shows each rank
   // one; under torchrun every rank sees the machine's and takes the one of its LOCAL_RANK.
-  const auto gpus = static_cast<int64_t>(torch::cuda::device_count());
+  const int64_t gpus = visible_gpus.value_or(static_cast<int64_t>(torch::cuda::device_count()));
+  if (device != "cuda") {
+    std::optional<torch::Device> named;
+    try {
+      named.emplace(device);
+    } catch (const std::exception&) {
+      return device;  // a malformed name is parse_device's to report
+    }
+    if (gpus > 1 && named->has_index() && named->index() != launch.local_rank)
+      throw Error("device " + device, "would put every rank of this machine on one GPU (this is LOCAL_RANK " +
+                                          std::to_string(launch.local_rank) +
+                                          "); give \"cuda\": each rank then takes cuda:LOCAL_RANK");
+    return device;
+  }
   if (gpus == 1) return "cuda:0";
   if (gpus > 1 && launch.local_rank >= gpus)
     throw Error("LOCAL_RANK " + std::to_string(launch.local_rank),

@@ -60,9 +60,12 @@ class DataParallel : public GradientReducer {
   double reduced_in_backward_ = 0;
 };
 
-// The device a rank trains on: "cuda" becomes "cuda:<LOCAL_RANK>" when several ranks share a
-// machine ("cuda:0" where each rank sees one GPU); anything else (an explicit "cuda:N" too) is
-// kept.
-std::string local_device(const std::string& device, const LaunchEnvironment& launch);
+// The device a rank runs on: "cuda" becomes "cuda:<LOCAL_RANK>" when several ranks share a
+// machine ("cuda:0" where each rank sees one GPU). An explicit "cuda:N" is kept where each rank
+// sees one GPU or N is its LOCAL_RANK, and refused otherwise: one config read by every rank of a
+// machine would put them all on GPU N. Anything else is kept. `visible_gpus`: the GPUs this
+// process sees (CUDA's count when not given).
+std::string local_device(const std::string& device, const LaunchEnvironment& launch,
+                         std::optional<int64_t> visible_gpus = std::nullopt);
 
 }  // namespace viva
