@@ -1,7 +1,10 @@
 // A process group remembers a collective that failed on its rank, so that it ends by an abort
-// (libtorch 2.7+) rather than a flush that could wait on a rank that is gone.
+// (libtorch 2.7+) rather than a flush that could wait on a rank that is gone; its store barrier
+// waits beyond the collectives' timeout (for a checkpoint that one rank writes).
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
 #include <vector>
 
 #include "../support/loopback_ranks.h"
@@ -30,6 +33,41 @@ TEST(ProcessGroup, RemembersACollectiveThatFailedOnItsRank) {
       std::chrono::seconds(3));
   EXPECT_EQ(errors, (std::vector<std::string>{"", ""}));
   EXPECT_EQ(failed, (std::vector<char>{false, true}));
+}
+
+// Rank 0 arrives after the collectives' timeout (2 s) has passed: a collective would have failed
+// on rank 1, the store barrier waits, and the group works on.
+TEST(ProcessGroup, StoreBarrierOutlastsTheCollectivesTimeout) {
+  using Clock = std::chrono::steady_clock;
+  double waited_s = 0;
+  const auto errors = testing::run_on_ranks(
+      2,
+      [&](int rank, ProcessGroup& group) {
+        const auto start = Clock::now();
+        if (rank == 0) std::this_thread::sleep_for(std::chrono::seconds(3));
+        group.store_barrier(std::chrono::seconds(60));
+        if (rank == 1) waited_s = std::chrono::duration<double>(Clock::now() - start).count();
+        std::vector<torch::Tensor> t{torch::ones({2})};
+        group.all_reduce_sum(t);
+        EXPECT_EQ(t[0][1].item<float>(), 2.0f);
+        group.store_barrier(std::chrono::seconds(60));  // a second one needs both ranks again
+      },
+      std::chrono::seconds(2));
+  EXPECT_EQ(errors, (std::vector<std::string>{"", ""}));
+  EXPECT_GE(waited_s, 2.5);
+}
+
+TEST(ProcessGroup, StoreBarrierThatARankNeverReachesFailsInOneLine) {
+  const auto errors = testing::run_on_ranks(
+      2,
+      [&](int rank, ProcessGroup& group) {
+        if (rank == 1) group.store_barrier(std::chrono::seconds(1));
+      },
+      std::chrono::seconds(20));
+  EXPECT_EQ(errors[0], "");
+  EXPECT_NE(errors[1].find("rank 1 of 2: not every rank reached barrier"), std::string::npos) << errors[1];
+  EXPECT_NE(errors[1].find("within 1 s"), std::string::npos) << errors[1];
+  EXPECT_EQ(errors[1].find('\n'), std::string::npos) << errors[1];
 }
 
 }  // namespace

@@ -19,6 +19,12 @@
 namespace viva {
 namespace {
 
+// A library error's message without libtorch's backtrace (one line for the user).
+std::string message_of(const std::exception& e) {
+  if (const auto* torch_error = dynamic_cast<const c10::Error*>(&e)) return torch_error->what_without_backtrace();
+  return e.what();
+}
+
 // The first of `names` that is set, as an integer in [low, high]; `fallback` when none is.
 int integer_variable(std::initializer_list<const char*> names, int fallback, int low, int high) {
   for (const char* name : names) {
@@ -92,7 +98,7 @@ ProcessGroup::ProcessGroup(const LaunchEnvironment& env, torch::Device device, s
     impl_->group = compat::make_collective_group(impl_->store, env.rank, env.world_size, device, timeout);
   } catch (const std::exception& e) {
     throw Error(where, std::string("rank ") + std::to_string(env.rank) + " of " + std::to_string(env.world_size) +
-                           " could not join: " + e.what());
+                           " could not join: " + message_of(e));
   }
 }
 
@@ -110,7 +116,7 @@ ProcessGroup::ProcessGroup(const ProcessGroup& parent, int first, int size, cons
     impl_->group = compat::make_collective_group(impl_->store, rank_, size, device_, timeout_);
   } catch (const std::exception& e) {
     throw Error("process group " + name, std::string("rank ") + std::to_string(rank_) + " of " + std::to_string(size) +
-                                            " could not join: " + e.what());
+                                            " could not join: " + message_of(e));
   }
 }
 
@@ -184,6 +190,19 @@ torch::Tensor ProcessGroup::all_to_all(const torch::Tensor& parts) {
   std::vector<int64_t> equal_splits;  // empty: world-size equal blocks
   impl_->guarded([&] { impl_->group->alltoall_base(output, input, equal_splits, equal_splits)->wait(); });
   return output.view(parts.scalar_type());
+}
+
+void ProcessGroup::store_barrier(std::chrono::milliseconds timeout) {
+  // The last rank to arrive marks the barrier done; every rank waits for that mark.
+  const std::string key = "viva_store_barrier_" + std::to_string(store_barriers_++);
+  try {
+    if (impl_->store->add(key, 1) == world_size_) impl_->store->set(key + "_done", std::vector<uint8_t>{1});
+    impl_->store->wait({key + "_done"}, timeout);
+  } catch (const std::exception& e) {
+    throw Error("process group", "rank " + std::to_string(rank_) + " of " + std::to_string(world_size_) +
+                                     ": not every rank reached barrier " + key + " within " +
+                                     std::to_string(timeout.count() / 1000) + " s (" + message_of(e) + ")");
+  }
 }
 
 }  // namespace viva

@@ -78,6 +78,10 @@ class ProcessGroup {
   // `parts` cut along dimension 0 into world-size equal blocks, block r sent to rank r; returns
   // the blocks received, in rank order, as one tensor of the same shape.
   torch::Tensor all_to_all(const torch::Tensor& parts);
+  // Returns once every rank has called it as often as this rank, waiting up to `timeout`: a
+  // barrier on the rendezvous store, outside the collectives and their timeout, for waits that
+  // can outlast it (a checkpoint that one rank writes). Throws naming the group when it expires.
+  void store_barrier(std::chrono::milliseconds timeout);
 
  private:
   struct Impl;
@@ -85,6 +89,7 @@ class ProcessGroup {
   std::chrono::milliseconds timeout_;
   int rank_ = 0, world_size_ = 1;
   torch::Device device_;
+  int64_t store_barriers_ = 0;
 };
 
 }  // namespace viva

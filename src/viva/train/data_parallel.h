@@ -31,6 +31,7 @@ class DataParallel : public GradientReducer {
   double reduced_in_backward() const override { return reduced_in_backward_; }
   void synchronize(const std::vector<torch::Tensor>& parameters) override;
   void sum(std::vector<double>& values) override;
+  void wait_for_writers() override { group_.store_barrier(kCheckpointWriteWait); }
   int rank() const override { return group_.rank(); }
   int world_size() const override { return group_.world_size(); }
   int ranks_per_sample() const override { return ranks_per_sample_; }

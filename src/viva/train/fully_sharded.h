@@ -41,6 +41,9 @@ class FullySharded : public torch::nn::Module, public GradientReducer {
   void reduce(const std::vector<torch::Tensor>& gradients) override;
   double clip_gradients(const std::vector<torch::Tensor>& parameters, double max_norm) override;
   void sum(std::vector<double>& values) override;
+  void wait_for_writers() override {
+    if (group_) group_->store_barrier(kCheckpointWriteWait);
+  }
   bool sharded() const override { return true; }
   nlohmann::json shard_layout() const override { return layout_; }
   int rank() const override { return group_ ? group_->rank() : 0; }

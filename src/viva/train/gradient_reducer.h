@@ -7,10 +7,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <vector>
 
 namespace viva {
+
+// How long GradientReducer::wait_for_writers() waits: writing a large model's training state
+// (16 bytes a parameter: about 200 GB at 13B) to a shared file system can take this long.
+inline constexpr std::chrono::hours kCheckpointWriteWait{2};
 
 class GradientReducer {
  public:
@@ -34,6 +39,9 @@ class GradientReducer {
   virtual void synchronize(const std::vector<torch::Tensor>& parameters) { (void)parameters; }
   // Each value replaced by its sum over the ranks.
   virtual void sum(std::vector<double>& values) { (void)values; }
+  // Returns once every rank has arrived, waiting as long as a checkpoint's writing may take:
+  // beyond the collectives' timeout, which a rank writing a large model can outlast.
+  virtual void wait_for_writers() {}
   // Scales the gradients so that their norm over every rank is at most `max_norm`; returns the
   // norm before. Replicated gradients (after reduce) need no communication.
   virtual double clip_gradients(const std::vector<torch::Tensor>& parameters, double max_norm) {

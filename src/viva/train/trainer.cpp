@@ -52,10 +52,7 @@ void Trainer::start(torch::nn::Module& module, std::vector<torch::Tensor> parame
   checkpoints_ = std::make_unique<TrainCheckpoints>(out_, config_.keep_checkpoints);
   if (reducer().sharded()) {
     if (ema_decay_ > 0) throw Error(label_, "an EMA is not kept with sharded training yet");
-    checkpoints_->shard(rank(), reducer().world_size(), [this] {
-      std::vector<double> nothing{0.0};
-      reducer().sum(nothing);  // every rank arrives before any goes on
-    });
+    checkpoints_->shard(rank(), reducer().world_size(), [this] { reducer().wait_for_writers(); });
   }
   const TrainState resumed = checkpoints_->start(run_.resume, module, *optimizer_, ema_);
   result_.start_step = result_.end_step = resumed.step;
@@ -147,6 +144,9 @@ bool Trainer::run(int64_t micro_steps, const std::function<void(MicroStep&)>& mi
       if (writes() || workers.sharded())  // sharded: every rank writes its part
         checkpoints_->save(TrainState{step, config_json_, elapsed_s, workers.shard_layout()}, *module_, *optimizer_,
                            ema_);
+      // Otherwise rank 0 writes alone, and the others would wait for it in the next step's
+      // collectives, which time out long before a large model's state is written.
+      if (!workers.sharded() && workers.world_size() > 1) workers.wait_for_writers();
     };
     if (!loop_->step_done(step, save, agree)) break;
   }
