@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "../support/loopback_ranks.h"
+#include "../support/temp_dir.h"
 
 namespace viva {
 namespace {
@@ -68,6 +69,23 @@ TEST(ProcessGroup, StoreBarrierThatARankNeverReachesFailsInOneLine) {
   EXPECT_NE(errors[1].find("rank 1 of 2: not every rank reached barrier"), std::string::npos) << errors[1];
   EXPECT_NE(errors[1].find("within 1 s"), std::string::npos) << errors[1];
   EXPECT_EQ(errors[1].find('\n'), std::string::npos) << errors[1];
+}
+
+// Each rank gets its block of the sum (here through Gloo, which on libtorch 1.13 has no
+// reduce-scatter: the all-reduce it falls back to); NCCL reduce-scatters.
+TEST(ProcessGroup, ReduceScatterGivesEachRankItsBlockOfTheSum) {
+  std::vector<torch::Tensor> got(3);
+  const auto errors = testing::run_on_ranks(3, [&](int rank, ProcessGroup& group) {
+    for (int round = 0; round < 2; ++round) {  // the second after any fallback was chosen
+      torch::Tensor input = torch::arange(6, torch::kFloat32) * (rank + 1) + round;
+      got[rank] = group.reduce_scatter_sum(input).clone();
+    }
+    torch::Tensor odd = torch::ones({4});
+    testing::expect_error_containing([&] { group.reduce_scatter_sum(odd); }, {"4 values", "3 ranks"});
+  });
+  EXPECT_EQ(errors, (std::vector<std::string>{"", "", ""}));
+  const torch::Tensor sum = torch::arange(6, torch::kFloat32) * 6 + 3;  // ranks 1 + 2 + 3, round 1 each
+  for (int rank = 0; rank < 3; ++rank) EXPECT_TRUE(torch::equal(got[rank], sum.narrow(0, 2 * rank, 2))) << rank;
 }
 
 }  // namespace

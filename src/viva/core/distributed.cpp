@@ -192,6 +192,34 @@ torch::Tensor ProcessGroup::all_to_all(const torch::Tensor& parts) {
   return output.view(parts.scalar_type());
 }
 
+torch::Tensor ProcessGroup::reduce_scatter_sum(torch::Tensor& input) {
+  if (input.numel() % world_size_ != 0)
+    throw Error("process group", "a reduce-scatter of " + std::to_string(input.numel()) +
+                                     " values does not split over " + std::to_string(world_size_) + " ranks");
+  const int64_t part = input.numel() / world_size_;
+  at::Tensor flat = input.contiguous().view(-1);
+  if (!reduce_scatter_missing_) {
+    at::Tensor mine = torch::empty({part}, flat.options());
+    c10::intrusive_ptr<c10d::Work> work;
+    try {
+      work = impl_->group->_reduce_scatter_base(mine, flat);
+    } catch (const c10::Error& e) {
+      if (std::string(e.what_without_backtrace()).find("does not support") == std::string::npos) {
+        impl_->failed = true;
+        throw;
+      }
+      reduce_scatter_missing_ = true;  // asked before anything was sent: every rank falls back alike
+    }
+    if (work) {
+      impl_->guarded([&] { work->wait(); });
+      return mine;
+    }
+  }
+  std::vector<torch::Tensor> whole{flat};
+  all_reduce_sum(whole);
+  return flat.narrow(0, rank_ * part, part);
+}
+
 void ProcessGroup::store_barrier(std::chrono::milliseconds timeout) {
   // The last rank to arrive marks the barrier done; every rank waits for that mark.
   const std::string key = "viva_store_barrier_" + std::to_string(store_barriers_++);

@@ -78,6 +78,11 @@ class ProcessGroup {
   // `parts` cut along dimension 0 into world-size equal blocks, block r sent to rank r; returns
   // the blocks received, in rank order, as one tensor of the same shape.
   torch::Tensor all_to_all(const torch::Tensor& parts);
+  // `input` (its numel a multiple of the world size) summed over the ranks, of which this rank
+  // gets only its block (block r of W equal blocks of the flattened sum): a reduce-scatter,
+  // moving half an all-reduce's bytes. Backends without one (Gloo on libtorch 1.13) all-reduce
+  // `input` in place and keep the block.
+  torch::Tensor reduce_scatter_sum(torch::Tensor& input);
   // Returns once every rank has called it as often as this rank, waiting up to `timeout`: a
   // barrier on the rendezvous store, outside the collectives and their timeout, for waits that
   // can outlast it (a checkpoint that one rank writes). Throws naming the group when it expires.
@@ -90,6 +95,7 @@ class ProcessGroup {
   int rank_ = 0, world_size_ = 1;
   torch::Device device_;
   int64_t store_barriers_ = 0;
+  bool reduce_scatter_missing_ = false;  // the backend has none: all-reduce instead
 };
 
 }  // namespace viva

@@ -183,14 +183,9 @@ void ShardedUnits::reduce_gradients(std::size_t u) {
     full.add_(unit.held_gradient);
     unit.held_gradient = torch::Tensor();
   }
-  if (group_) {
-    std::vector<torch::Tensor> one{full};
-    group_->all_reduce_sum(one);
-    full.div_(world_ / ranks_per_sample_);
-  }
+  // Summed over the ranks, of which this one keeps its part (reduce-scattered).
+  torch::Tensor mine = group_ ? group_->reduce_scatter_sum(full).div_(world_ / ranks_per_sample_) : full;
   torch::Tensor& shard = unit.flats.front().shard;
-  const int64_t part = unit.flats.front().padded / world_;
-  const torch::Tensor mine = full.narrow(0, rank_ * part, part);
   if (shard.grad().defined())
     shard.mutable_grad().add_(mine);
   else
